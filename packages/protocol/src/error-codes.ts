@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/** Every error code the protocol carries. */
+export const ErrorCode = {
+  /** A payload failed its schema. */
+  INVALID_PAYLOAD: 'INVALID_PAYLOAD',
+  /** Too many events from this connection; retry after `retryAfterMs`. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The job does not exist or the caller may not see it (the two are indistinguishable). */
+  FORBIDDEN: 'FORBIDDEN',
+  /** The handshake did not authenticate. */
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  /** The per-IP connection cap is reached. */
+  TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
+  /** The client speaks another protocol version. */
+  UNSUPPORTED_PROTOCOL: 'UNSUPPORTED_PROTOCOL',
+  /** The server is shutting down; reconnect later. */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /** A backing service (e.g. Redis) is unreachable; retry later. */
+  UNAVAILABLE: 'UNAVAILABLE',
+  /** Anything else; details stay in the server log. */
+  INTERNAL: 'INTERNAL',
+} as const;
+
+/** Union of every error code. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Error code schema. */
+export const ErrorCodeSchema = z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]);
+
+/** Longest human-readable message an error carries. */
+export const MAX_ERROR_MESSAGE_LENGTH = 300;
+
+/** The one error shape on the wire: a code, a readable message, and when to retry. */
+export const ProtocolErrorSchema = z
+  .object({
+    code: ErrorCodeSchema,
+    message: z.string().max(MAX_ERROR_MESSAGE_LENGTH),
+    retryAfterMs: z.int().nonnegative().optional(),
+  })
+  .meta({ title: 'ProtocolError', description: 'A typed error: code, readable message, optional retry delay' });
+
+/** A typed error as sent on the wire. */
+export type ProtocolError = z.infer<typeof ProtocolErrorSchema>;
+
+/** Builds a wire error, trimming the message to its bound. */
+export function protocolError(code: ErrorCode, message: string, retryAfterMs?: number): ProtocolError {
+  const trimmed = message.length > MAX_ERROR_MESSAGE_LENGTH ? `${message.slice(0, MAX_ERROR_MESSAGE_LENGTH - 1)}…` : message;
+  return retryAfterMs === undefined ? { code, message: trimmed } : { code, message: trimmed, retryAfterMs };
+}
+
+/** A protocol error raised as an exception, carrying the wire error's code. */
+export class JobProtocolError extends Error {
+  override name = 'JobProtocolError';
+  /** The error code. */
+  readonly code: ErrorCode;
+  /** When to retry, if the error says. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(error: ProtocolError, options?: { cause?: unknown }) {
+    super(error.message, options);
+    this.code = error.code;
+    this.retryAfterMs = error.retryAfterMs;
+  }
+
+  /** The wire shape of this error. */
+  toJSON(): ProtocolError {
+    return protocolError(this.code, this.message, this.retryAfterMs);
+  }
+}

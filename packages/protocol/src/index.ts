@@ -1,0 +1,45 @@
+export { PROTOCOL_VERSION } from './protocol-version';
+export type { ProtocolVersion } from './protocol-version';
+export { EventName } from './event-names';
+export { JobIdSchema, MAX_JOB_ID_LENGTH } from './job-id';
+export type { JobId } from './job-id';
+export { JOB_STATUSES, JobStatusSchema, TERMINAL_STATUSES, isTerminal } from './job-status';
+export type { JobStatus, TerminalJobStatus } from './job-status';
+export { JobDataSchema, MAX_JOB_DATA_BYTES, MAX_JOB_DATA_DEPTH } from './job-data';
+export type { JsonValue } from './job-data';
+export {
+  JobExpiredReasonSchema,
+  JobExpiredSchema,
+  JobUpdateInputSchema,
+  JobUpdateSchema,
+  ProgressSchema,
+  SeqSchema,
+  TimestampSchema,
+} from './job-update';
+export type { JobExpired, JobUpdate, JobUpdateInput } from './job-update';
+export { ErrorAckSchema, OkAckSchema } from './acks';
+export type { ErrorAck, OkAck } from './acks';
+export { MAX_REPLAY_UPDATES, SubscribeJobAckSchema, SubscribeJobOkSchema, SubscribeJobRequestSchema } from './subscribe-job';
+export type { SubscribeJobAck, SubscribeJobOk, SubscribeJobRequest } from './subscribe-job';
+export { UnsubscribeJobAckSchema, UnsubscribeJobRequestSchema } from './unsubscribe-job';
+export type { UnsubscribeJobAck, UnsubscribeJobRequest } from './unsubscribe-job';
+export { HeartbeatAckSchema, HeartbeatSchema } from './heartbeat';
+export type { Heartbeat, HeartbeatAck } from './heartbeat';
+export { NOTICE_REASONS, NoticeReasonSchema, TimeoutNoticeAckSchema, TimeoutNoticeSchema } from './timeout-notice';
+export type { NoticeReason, TimeoutNotice, TimeoutNoticeAck } from './timeout-notice';
+export { ConnectErrorDataSchema, HandshakeAuthSchema, MAX_TOKEN_LENGTH } from './handshake';
+export type { HandshakeAuth } from './handshake';
+export {
+  ErrorCode,
+  ErrorCodeSchema,
+  JobProtocolError,
+  MAX_ERROR_MESSAGE_LENGTH,
+  ProtocolErrorSchema,
+  protocolError,
+} from './error-codes';
+export type { ProtocolError } from './error-codes';
+export { describeZodError, invalidPayload, parsePayload } from './parse-payload';
+export type { ParseResult } from './parse-payload';
+export type { ClientToServerEvents, ServerToClientEvents } from './event-maps';
+export { createAsyncApiDocument } from './asyncapi';
+export type { AsyncApiDocument } from './asyncapi';

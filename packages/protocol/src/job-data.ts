@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** A JSON value: what `JSON.parse` can return. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Largest `data` accepted on a job update, in bytes of its UTF-8 JSON text (16 KiB). */
+export const MAX_JOB_DATA_BYTES = 16 * 1024;
+
+/** Deepest nesting of arrays and objects accepted in `data`. */
+export const MAX_JOB_DATA_DEPTH = 32;
+
+/** Keys that could reach an object's prototype when copied; refused anywhere in `data`. */
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+const utf8 = new TextEncoder();
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Returns why `value` is not acceptable JSON data, or `undefined` when it is. */
+function findJsonProblem(value: unknown, depth: number): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'data numbers must be finite';
+  if (typeof value !== 'object') return `data may only hold JSON values, not ${typeof value}`;
+  if (depth >= MAX_JOB_DATA_DEPTH) return `data must not nest deeper than ${MAX_JOB_DATA_DEPTH} levels`;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = findJsonProblem(item, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (!isPlainObject(value)) return 'data may only hold plain objects, arrays and primitives';
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) return `data must not contain the key "${key}"`;
+    const problem = findJsonProblem((value as Record<string, unknown>)[key], depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** Arbitrary JSON attached to a job update, at most 16 KiB serialized, without prototype keys. */
+export const JobDataSchema = z
+  .custom<JsonValue>()
+  .superRefine((value, ctx) => {
+    const problem = findJsonProblem(value, 0);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return;
+    }
+    const bytes = utf8.encode(JSON.stringify(value)).length;
+    if (bytes > MAX_JOB_DATA_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `data must be at most ${MAX_JOB_DATA_BYTES} bytes of JSON, got ${bytes}` });
+    }
+  })
+  .meta({ description: `Any JSON value, at most ${MAX_JOB_DATA_BYTES} bytes serialized; keys __proto__, constructor and prototype are refused` });

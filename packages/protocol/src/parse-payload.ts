@@ -1,0 +1,30 @@
+import type { z } from 'zod';
+import { ErrorCode, protocolError, type ProtocolError } from './error-codes';
+
+/** Outcome of parsing an untrusted payload. */
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: ProtocolError };
+
+/** Turns a zod failure into one short readable sentence: the first issue with its path. */
+export function describeZodError(error: z.core.$ZodError, subject = 'payload'): string {
+  const [first] = error.issues;
+  if (!first) return `${subject} is invalid`;
+  const path = first.path.map(String).join('.');
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
+  return `${subject}${path ? `.${path}` : ''}: ${first.message}${more}`;
+}
+
+/** Turns a zod failure into an `INVALID_PAYLOAD` protocol error. */
+export function invalidPayload(error: z.core.$ZodError, subject?: string): ProtocolError {
+  return protocolError(ErrorCode.INVALID_PAYLOAD, describeZodError(error, subject));
+}
+
+/**
+ * Parses an untrusted value; never throws.
+ * @example
+ * const result = parsePayload(SubscribeJobRequestSchema, raw, 'subscribe-job');
+ * if (!result.ok) return ack({ ok: false, error: result.error });
+ */
+export function parsePayload<S extends z.ZodType>(schema: S, input: unknown, subject?: string): ParseResult<z.output<S>> {
+  const result = schema.safeParse(input);
+  return result.success ? { ok: true, value: result.data } : { ok: false, error: invalidPayload(result.error, subject) };
+}
