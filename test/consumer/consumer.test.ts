@@ -1,0 +1,92 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
+const packages = ['protocol', 'server', 'client'] as const;
+const workspaceRequire = createRequire(join(root, 'packages/server/package.json'));
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+
+/** The version this workspace resolves for a dependency, so the scratch app installs the same one. */
+function workspaceVersion(name: string): string {
+  return (JSON.parse(readFileSync(workspaceRequire.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+}
+
+let app: string;
+
+function run(command: string, args: string[], cwd = app): string {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+}
+
+function typecheck(options: Record<string, string>): void {
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', types: ['node'], ...options },
+      files: ['typed-consumer.ts'],
+    }),
+  );
+  run(process.execPath, [tsc, '-p', 'tsconfig.json']);
+}
+
+beforeAll(() => {
+  const scratch = mkdtempSync(join(tmpdir(), 'org-ws-consumer-'));
+  const tarballs = join(scratch, 'tarballs');
+  for (const name of packages) run('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', name));
+  app = join(scratch, 'app');
+  cpSync(fixtures, app, { recursive: true });
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-consumer', private: true, version: '1.0.0' }));
+  const dependencies = ['socket.io', 'socket.io-client', 'zod', '@types/node'].map((name) => `${name}@${workspaceVersion(name)}`);
+  const packed = readdirSync(tarballs).map((file) => join(tarballs, file));
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed, ...dependencies]);
+});
+
+afterAll(() => {
+  if (app) rmSync(join(app, '..'), { recursive: true, force: true });
+});
+
+describe('a scratch app that installs the packed tarballs with npm', () => {
+  it('resolves the real packages, not workspace links', () => {
+    const installed = readFileSync(join(app, 'package.json'), 'utf8');
+    expect(installed).toMatch(/"@org\/ws-server": "file:/);
+    expect(readdirSync(join(app, 'node_modules/@org')).sort()).toEqual(['ws-client', 'ws-protocol', 'ws-server']);
+  });
+
+  it('runs a server and a client from an ESM script', () => {
+    expect(run(process.execPath, ['esm.mjs'])).toContain('esm received running,completed');
+  });
+
+  it('runs a server and a client from a CommonJS script', () => {
+    expect(run(process.execPath, ['cjs.cjs'])).toContain('cjs received running,completed');
+  });
+
+  it('type-checks a strict consumer with node16 resolution', () => {
+    expect(() => typecheck({ module: 'node16', moduleResolution: 'node16' })).not.toThrow();
+  });
+
+  it('type-checks a strict consumer with bundler resolution', () => {
+    expect(() => typecheck({ module: 'esnext', moduleResolution: 'bundler' })).not.toThrow();
+  });
+
+  it('bundles the client for the browser without Node built-ins', async () => {
+    const result = await build({
+      entryPoints: [join(app, 'browser-entry.ts')],
+      absWorkingDir: app,
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((input) => input.includes('@org/ws-client'))).toBe(true);
+    expect(inputs.filter((input) => input.startsWith('node:') || /(^|\/)node_modules\/(ws|bufferutil|utf-8-validate)\//.test(input))).toEqual([]);
+  });
+});
