@@ -1,0 +1,61 @@
+// A group of load-client processes acting as one: counts are split evenly across them and their
+// answers merged (slowest finish, latest arrival, summed counts).
+import { fileURLToPath } from 'node:url';
+import { startChild } from './ipc-channel.mjs';
+
+const loadClientPath = fileURLToPath(new URL('./load-client-process.mjs', import.meta.url));
+
+/** Splits `total` into `parts` integers that differ by at most one. */
+function split(total, parts) {
+  return Array.from({ length: parts }, (_, index) => Math.floor(total / parts) + (index < total % parts ? 1 : 0));
+}
+
+/** Starts `processes` load-client processes. */
+export async function startLoadClients(processes) {
+  const children = await Promise.all(
+    Array.from({ length: processes }, (_, index) => startChild(loadClientPath, { label: `load client ${index}` })),
+  );
+  const all = (cmd, args) => Promise.all(children.map((child) => child.request(cmd, args)));
+
+  return {
+    /**
+     * Opens `count` subscribed connections to `url`; connection i of a process subscribes to
+     * `${jobPrefix}${i % jobModulo}`. Resolves with the totals and the wall time of the whole batch.
+     */
+    async open(count, { url, concurrency, jobPrefix, jobModulo = Number.MAX_SAFE_INTEGER, distinctJobsPerProcess = false }) {
+      const counts = split(count, children.length);
+      const perProcessConcurrency = split(concurrency, children.length).map((value) => Math.max(1, value));
+      const results = await Promise.all(
+        children.map((child, index) =>
+          child.request('open', {
+            url,
+            count: counts[index],
+            concurrency: perProcessConcurrency[index],
+            jobPrefix: distinctJobsPerProcess ? `${jobPrefix}p${index}-` : jobPrefix,
+            jobModulo,
+          }),
+        ),
+      );
+      const startedAt = Math.min(...results.map((result) => result.startedAt));
+      const endedAt = Math.max(...results.map((result) => result.startedAt + result.elapsedMs));
+      const failed = results.reduce((sum, result) => sum + result.failed, 0);
+      const firstError = results.find((result) => result.firstError)?.firstError;
+      return { opened: results.reduce((sum, result) => sum + result.opened, 0), failed, firstError, elapsedMs: endedAt - startedAt };
+    },
+    /** Starts counting: each connection is to receive `updates` updates. */
+    arm: (updates) => all('arm', { updates }),
+    /** Waits for every expected update; resolves with whether all arrived and when the last did. */
+    async collect(timeoutMs) {
+      const results = await all('collect', { timeoutMs });
+      return {
+        complete: results.every((result) => result.complete),
+        lastAt: Math.max(...results.map((result) => result.lastAt)),
+        received: results.reduce((sum, result) => sum + result.received, 0),
+      };
+    },
+    /** Closes every connection of every process. */
+    closeAll: () => all('closeAll'),
+    /** Ends the processes. */
+    stop: () => Promise.all(children.map((child) => child.stop())),
+  };
+}

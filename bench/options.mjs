@@ -1,0 +1,63 @@
+// Command-line flags of `pnpm bench`, with defaults sized to finish in a few minutes on 2 cores.
+import { parseArgs } from 'node:util';
+
+/** Default value of every flag. */
+export const BENCH_DEFAULTS = {
+  /** Idle subscribed connections held open for the memory, connect-rate and handle measurements. */
+  connections: 5000,
+  /** Handshakes in flight at once, across all client processes. */
+  concurrency: 100,
+  /** Most connections one client process holds (socket.io-client instances are heavy). */
+  perProcess: 2500,
+  /** Leak rounds of connect → subscribe → receive → disconnect. */
+  rounds: 10,
+  /** Leak rounds run first and left out of the growth figure (JIT and lazily created structures). */
+  warmupRounds: 1,
+  /** Connections per leak round. */
+  roundSize: 1000,
+  /** Jobs the connections of one leak round are spread over. */
+  roundJobs: 10,
+  /** Subscribers of the single fan-out job. */
+  subscribers: 1000,
+  /** Updates published in the fan-out scenario. */
+  updates: 200,
+  /** Approximate size of one update on the wire, in bytes. */
+  updateBytes: 200,
+  /** Fan-out runs per server; the median is reported. */
+  fanoutRepeats: 3,
+  /** Client processes the fan-out subscribers are spread over. */
+  fanoutProcesses: 2,
+  /** Longest wait for any single step (delivery, cleanup) before the run fails. */
+  stepTimeoutMs: 60_000,
+};
+
+const integerFlags = Object.keys(BENCH_DEFAULTS);
+const kebab = (name) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+/** Parses `argv` (e.g. `--connections 2000 --rounds 5`) into the bench options. */
+export function parseBenchOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...Object.fromEntries(integerFlags.map((name) => [kebab(name), { type: 'string' }])),
+      only: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    const lines = integerFlags.map((name) => `  --${kebab(name)} <n>  (default ${BENCH_DEFAULTS[name]})`);
+    console.log(['Usage: pnpm bench [-- flags]', ...lines, '  --only capacity,fanout,leak'].join('\n'));
+    process.exit(0);
+  }
+  const options = { ...BENCH_DEFAULTS };
+  for (const name of integerFlags) {
+    const raw = values[kebab(name)];
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    const least = name === 'warmupRounds' ? 0 : 1;
+    if (!Number.isInteger(value) || value < least) throw new Error(`--${kebab(name)} must be an integer ≥ ${least}, got ${raw}`);
+    options[name] = value;
+  }
+  options.only = values.only ? values.only.split(',') : ['capacity', 'fanout', 'leak'];
+  return options;
+}

@@ -1,0 +1,57 @@
+// `pnpm bench`: our server against bare Socket.IO, scenario by scenario, each server in its own
+// process and the load in separate client processes on 127.0.0.1; prints a table and saves JSON.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseBenchOptions } from './options.mjs';
+import { buildRows, formatTable } from './report.mjs';
+import { runCapacity } from './scenarios/capacity.mjs';
+import { runFanout } from './scenarios/fanout.mjs';
+import { runLeakRounds } from './scenarios/leak-rounds.mjs';
+
+const scenarios = { capacity: runCapacity, fanout: runFanout, leak: runLeakRounds };
+const targets = ['bare', 'ours'];
+
+/** Fails early when the open-file limit cannot hold the connections of one process. */
+function checkFileLimit(options) {
+  const limit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
+  const needed = Math.max(options.connections, options.roundSize, options.subscribers) + 512;
+  if (Number.isFinite(limit) && limit < needed) {
+    throw new Error(`ulimit -n is ${limit}; the server process needs about ${needed} descriptors. Raise it (ulimit -n ${needed}) or lower --connections.`);
+  }
+  return limit;
+}
+
+const options = parseBenchOptions(process.argv.slice(2));
+const fileLimit = checkFileLimit(options);
+const machine = {
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.release()}`,
+  fileLimit,
+};
+console.log(`bench on ${machine.cpus} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; ${JSON.stringify(options)}`);
+
+const results = { bare: {}, ours: {} };
+for (const [name, run] of Object.entries(scenarios)) {
+  if (!options.only.includes(name)) continue;
+  for (const target of targets) {
+    const startedAt = Date.now();
+    results[target][name] = await run(target, options);
+    console.log(`  ${name} / ${target}: done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  }
+}
+
+const rows = buildRows(results, options);
+const date = new Date().toISOString();
+console.log(`\n${formatTable(rows)}\n`);
+const missed = rows.filter((row) => row.met === false);
+console.log(missed.length === 0 ? 'every target met' : `targets missed: ${missed.map((row) => row.metric).join('; ')}`);
+
+const resultsDir = new URL('./results/', import.meta.url);
+mkdirSync(resultsDir, { recursive: true });
+const file = new URL(`${date.replaceAll(':', '-')}.json`, resultsDir);
+writeFileSync(file, `${JSON.stringify({ date, machine, options, rows, results }, null, 2)}\n`);
+console.log(`saved ${file.pathname}`);

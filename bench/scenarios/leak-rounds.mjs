@@ -1,0 +1,54 @@
+// Leak rounds: connect → subscribe → receive → disconnect, again and again; the server's heap after
+// GC at the end of each round, and the size of every registry once the round is over.
+import { withScenarioSession } from '../scenario-session.mjs';
+
+/** Least-squares slope of `values` against their index: the heap trend in bytes per round. */
+function slope(values) {
+  const meanX = (values.length - 1) / 2;
+  const meanY = values.reduce((sum, value) => sum + value, 0) / values.length;
+  let covariance = 0;
+  let variance = 0;
+  values.forEach((value, index) => {
+    covariance += (index - meanX) * (value - meanY);
+    variance += (index - meanX) ** 2;
+  });
+  return variance === 0 ? 0 : covariance / variance;
+}
+
+/**
+ * Runs `options.warmupRounds` + `options.rounds` rounds of `options.roundSize` connections against
+ * `target`; growth compares the last measured round with the first one after the warm-up.
+ */
+export function runLeakRounds(target, options) {
+  const processes = Math.ceil(options.roundSize / options.perProcess);
+  // Finished jobs are kept for a short while only, so that the job registry can drain every round.
+  const targetOptions = { maxConnections: options.roundSize + 100, finishedJobRetentionMs: 100 };
+  return withScenarioSession({ target, targetOptions, processes }, async ({ server, clients }) => {
+    const rounds = [];
+    for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
+      const jobPrefix = `leak-r${round}-`;
+      const batch = await clients.open(options.roundSize, { url: server.url, concurrency: options.concurrency, jobPrefix, jobModulo: options.roundJobs });
+      if (batch.failed > 0) throw new Error(`${target} round ${round}: ${batch.failed} connections failed: ${batch.firstError}`);
+      await clients.arm(1);
+      for (let job = 0; job < options.roundJobs; job++) {
+        await server.request('publish', { jobId: `${jobPrefix}${job}`, count: 1, bytes: 16, finalStatus: 'completed' });
+      }
+      const delivery = await clients.collect(options.stepTimeoutMs);
+      if (!delivery.complete) throw new Error(`${target} round ${round}: ${delivery.received} of ${batch.opened} updates arrived`);
+      await clients.closeAll();
+      const drained = await server.request('waitIdle', { timeoutMs: options.stepTimeoutMs });
+      const measured = await server.request('measure');
+      const warmup = round < options.warmupRounds;
+      rounds.push({ warmup, heapUsed: measured.heapUsed, rss: measured.rss, drained: drained.idle, registries: measured.registries });
+    }
+    const heaps = rounds.filter((round) => !round.warmup).map((round) => round.heapUsed);
+    const [first, last] = [heaps[0], heaps.at(-1)];
+    return {
+      rounds,
+      heapGrowth: (last - first) / first,
+      heapGrowthBytes: last - first,
+      heapSlopeBytesPerRound: slope(heaps),
+      allDrained: rounds.every((round) => round.drained),
+    };
+  });
+}

@@ -1,0 +1,52 @@
+// Child process hosting one server under test (`ours` or `bare`), started with --expose-gc and
+// driven by run.mjs over IPC: measure memory and handles, publish updates, wait for cleanup.
+import { setTimeout as delay } from 'node:timers/promises';
+import { serveRequests } from './ipc-channel.mjs';
+
+const [targetName, optionsJson = '{}'] = process.argv.slice(2);
+const targetModules = { ours: './targets/ours.mjs', bare: './targets/bare-socketio.mjs' };
+if (!targetModules[targetName]) throw new Error(`unknown target ${targetName}`);
+if (typeof globalThis.gc !== 'function') throw new Error('server-process.mjs needs --expose-gc');
+
+const { startTarget } = await import(targetModules[targetName]);
+const target = await startTarget(JSON.parse(optionsJson));
+const now = () => performance.timeOrigin + performance.now();
+
+/** Counts `process.getActiveResourcesInfo()` by resource type. */
+function activeResources() {
+  const byType = {};
+  for (const type of process.getActiveResourcesInfo()) byType[type] = (byType[type] ?? 0) + 1;
+  return byType;
+}
+
+async function collectGarbage() {
+  // Several passes with a macrotask in between, so that weak callbacks and finalizers run.
+  for (let pass = 0; pass < 3; pass++) {
+    globalThis.gc();
+    await delay(20);
+  }
+}
+
+serveRequests({
+  port: () => target.port,
+  async measure() {
+    await collectGarbage();
+    const { heapUsed, rss } = process.memoryUsage();
+    return { heapUsed, rss, resources: activeResources(), connections: target.connections(), registries: target.registries() };
+  },
+  async publish({ jobId, count, bytes, finalStatus }) {
+    const data = { blob: 'x'.repeat(bytes) };
+    const startedAt = now();
+    for (let seq = 1; seq <= count; seq++) {
+      const status = seq === count && finalStatus ? finalStatus : 'running';
+      await target.publish(jobId, seq, { status, progress: Math.min(100, (seq / count) * 100), data });
+    }
+    return { startedAt, endedAt: now() };
+  },
+  async waitIdle({ timeoutMs }) {
+    const deadline = Date.now() + timeoutMs;
+    while (!target.idle() && Date.now() < deadline) await delay(20);
+    return { idle: target.idle(), registries: target.registries() };
+  },
+  close: () => target.close(),
+});

@@ -1,0 +1,27 @@
+// Our server, built (`@org/ws-server` resolves to packages/server/dist), with its defaults except the
+// per-IP cap (every bench client comes from 127.0.0.1) and, for the leak rounds, a short retention
+// of finished jobs so that "every registry back to zero" can be checked after each round.
+import { createJobServer } from '@org/ws-server';
+
+/** Starts our job server on 127.0.0.1, port 0. */
+export async function startTarget({ maxConnections, finishedJobRetentionMs }) {
+  const server = createJobServer({
+    limits: { maxConnectionsPerIp: maxConnections },
+    ...(finishedJobRetentionMs === undefined ? {} : { sweep: { finishedJobRetentionMs } }),
+  });
+  const port = await server.listen({ port: 0, host: '127.0.0.1' });
+
+  return {
+    port,
+    async publish(jobId, _seq, input) {
+      await server.update(jobId, input);
+    },
+    connections: () => server.stats().connections,
+    registries: () => server.stats(),
+    idle: () => {
+      const { timers: _timers, ...registries } = server.stats();
+      return Object.values(registries).every((size) => size === 0);
+    },
+    close: () => server.close({ timeoutMs: 1000 }),
+  };
+}
