@@ -45,7 +45,9 @@ export type ProtocolError = z.infer<typeof ProtocolErrorSchema>;
 
 /** Builds a wire error, trimming the message to its bound. */
 export function protocolError(code: ErrorCode, message: string, retryAfterMs?: number): ProtocolError {
-  const trimmed = message.length > MAX_ERROR_MESSAGE_LENGTH ? `${message.slice(0, MAX_ERROR_MESSAGE_LENGTH - 1)}…` : message;
+  // Cutting between the halves of a surrogate pair would leave a broken character before the ellipsis.
+  const cut = message.slice(0, MAX_ERROR_MESSAGE_LENGTH - 1).replace(/[\uD800-\uDBFF]$/, '');
+  const trimmed = message.length > MAX_ERROR_MESSAGE_LENGTH ? `${cut}…` : message;
   return retryAfterMs === undefined ? { code, message: trimmed } : { code, message: trimmed, retryAfterMs };
 }
 
