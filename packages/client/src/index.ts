@@ -1,1 +1,17 @@
+export { createJobClient } from './job-client';
+export type { JobClient, JobClientEvents } from './job-client';
+export { JOB_CLIENT_DEFAULTS } from './client-options';
+export type { AuthOption, JobClientOptions, SocketPassthroughOptions } from './client-options';
+export type { ConnectionState, ConnectionStateOf, DisconnectReason, ReconnectReason } from './connection-state';
+export { JobClientError, JobClientErrorCode } from './errors';
+export type { JobClientErrorDetails } from './errors';
+export type { BackoffOptions, RandomSource } from './backoff';
+export type { HeartbeatOptions } from './heartbeat-watchdog';
+export { RETRY_POLICY } from './retry-policy';
+export type { RetryAction, RetryRule, RetryTrigger } from './retry-policy';
+export type { JobSubscription, JobSubscriptionEvents, JobUpdateListener } from './job-subscription';
+export type { JobOutcome } from './job-outcome';
+export type { WatchOptions } from './watch-job';
+export type { WaitForOptions } from './wait-for-job';
 export { PROTOCOL_VERSION } from '@org/ws-protocol';
+export type { JobStatus, JobUpdate, TimeoutNotice } from '@org/ws-protocol';

@@ -1,0 +1,133 @@
+import { describeZodError } from '@org/ws-protocol';
+import type { ManagerOptions, SocketOptions } from 'socket.io-client';
+import { z } from 'zod';
+import type { BackoffOptions, RandomSource } from './backoff';
+import { JobClientError } from './errors';
+import type { HeartbeatOptions } from './heartbeat-watchdog';
+
+/** A credential, or a function called on every (re)connect so each handshake carries a fresh one. */
+export type AuthOption = string | (() => string | Promise<string>);
+
+/** Socket.IO client options passed through to every connection; the reconnect-related ones are the client's own and cannot be set. */
+export type SocketPassthroughOptions = Omit<
+  Partial<ManagerOptions & SocketOptions>,
+  'reconnection' | 'autoConnect' | 'auth' | 'forceNew' | 'timeout' | 'ackTimeout' | 'retries'
+>;
+
+/** Options of {@link createJobClient}. Give `url` or `urls`. */
+export interface JobClientOptions {
+  /** Server URL, e.g. `https://jobs.example.com`. */
+  url?: string;
+  /** Several equivalent server URLs; the client moves to the next one on every reconnect. */
+  urls?: readonly string[];
+  /** Credential sent as the handshake `token`. @default undefined (no token) */
+  auth?: AuthOption;
+  /** Reconnect backoff (exponential, full jitter). @default JOB_CLIENT_DEFAULTS.reconnect */
+  reconnect?: Partial<BackoffOptions>;
+  /** Heartbeat watchdog, or `false` to rely on the transport alone. @default JOB_CLIENT_DEFAULTS.heartbeat */
+  heartbeat?: Partial<HeartbeatOptions> | false;
+  /** How long to wait for the server's reply to `subscribe-job` / `unsubscribe-job`. @default 10000 */
+  ackTimeoutMs?: number;
+  /** How long one connection attempt may take. @default 20000 */
+  connectTimeoutMs?: number;
+  /** Connect as soon as the client is created; otherwise on the first `subscribe()` or `connect()`. @default true */
+  autoConnect?: boolean;
+  /** Jitter source; inject a fixed one in tests. @default Math.random */
+  random?: RandomSource;
+  /** Extra socket.io-client options (`path`, `transports`, `extraHeaders`, ...). @default {} */
+  socketOptions?: SocketPassthroughOptions;
+}
+
+/** Every default of {@link JobClientOptions}, in one place. */
+export const JOB_CLIENT_DEFAULTS = {
+  reconnect: { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, minDelayMs: 100 },
+  heartbeat: { intervalMs: 30_000, graceMs: 10_000 },
+  ackTimeoutMs: 10_000,
+  connectTimeoutMs: 20_000,
+  autoConnect: true,
+} as const satisfies {
+  reconnect: BackoffOptions;
+  heartbeat: HeartbeatOptions;
+  ackTimeoutMs: number;
+  connectTimeoutMs: number;
+  autoConnect: boolean;
+};
+
+/** Options with every default applied. */
+export interface ResolvedJobClientOptions {
+  /** At least one URL. */
+  urls: readonly string[];
+  /** Credential source. */
+  auth: AuthOption | undefined;
+  /** Backoff settings. */
+  reconnect: BackoffOptions;
+  /** Watchdog settings. */
+  heartbeat: HeartbeatOptions | false;
+  /** Request reply deadline. */
+  ackTimeoutMs: number;
+  /** Connection attempt deadline. */
+  connectTimeoutMs: number;
+  /** Connect on creation. */
+  autoConnect: boolean;
+  /** Jitter source. */
+  random: RandomSource;
+  /** socket.io-client passthrough. */
+  socketOptions: SocketPassthroughOptions;
+}
+
+const DelaySchema = z.number().finite().nonnegative();
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+
+const OptionsSchema = z.object({
+  url: z.string().min(1).optional(),
+  urls: z.array(z.string().min(1)).min(1).optional(),
+  auth: z.union([z.string(), z.custom<() => string>(isFunction, 'must be a string or a function')]).optional(),
+  reconnect: z
+    .object({ initialDelayMs: DelaySchema, maxDelayMs: DelaySchema, factor: z.number().finite().min(1), minDelayMs: DelaySchema })
+    .partial()
+    .optional(),
+  heartbeat: z.union([z.literal(false), z.object({ intervalMs: z.number().finite().positive(), graceMs: DelaySchema }).partial()]).optional(),
+  ackTimeoutMs: z.number().finite().positive().optional(),
+  connectTimeoutMs: z.number().finite().positive().optional(),
+  autoConnect: z.boolean().optional(),
+  random: z.custom<RandomSource>(isFunction, 'must be a function').optional(),
+  socketOptions: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Validates options and applies defaults; throws `JobClientError` `INVALID_OPTIONS` naming the bad option. */
+export function resolveJobClientOptions(options: JobClientOptions): ResolvedJobClientOptions {
+  const parsed = OptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new JobClientError('INVALID_OPTIONS', describeZodError(parsed.error, 'options'), { cause: parsed.error });
+  }
+  const urls = options.urls ?? (options.url === undefined ? [] : [options.url]);
+  if (urls.length === 0) throw new JobClientError('INVALID_OPTIONS', 'options: give `url` or `urls`');
+  if (options.url !== undefined && options.urls !== undefined) {
+    throw new JobClientError('INVALID_OPTIONS', 'options: give either `url` or `urls`, not both');
+  }
+  const reconnect: BackoffOptions = { ...JOB_CLIENT_DEFAULTS.reconnect, ...stripUndefined(options.reconnect ?? {}) };
+  if (reconnect.minDelayMs > reconnect.maxDelayMs) {
+    throw new JobClientError('INVALID_OPTIONS', 'options.reconnect: minDelayMs must not exceed maxDelayMs');
+  }
+  const socketOptions = options.socketOptions ?? {};
+  for (const reserved of ['reconnection', 'autoConnect', 'auth', 'forceNew', 'timeout', 'ackTimeout', 'retries']) {
+    if (reserved in socketOptions) {
+      throw new JobClientError('INVALID_OPTIONS', `options.socketOptions.${reserved} is managed by the job client`);
+    }
+  }
+  return {
+    urls: [...urls],
+    auth: options.auth,
+    reconnect,
+    heartbeat: options.heartbeat === false ? false : { ...JOB_CLIENT_DEFAULTS.heartbeat, ...stripUndefined(options.heartbeat ?? {}) },
+    ackTimeoutMs: options.ackTimeoutMs ?? JOB_CLIENT_DEFAULTS.ackTimeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs ?? JOB_CLIENT_DEFAULTS.connectTimeoutMs,
+    autoConnect: options.autoConnect ?? JOB_CLIENT_DEFAULTS.autoConnect,
+    random: options.random ?? Math.random,
+    socketOptions,
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,292 @@
+import {
+  ConnectErrorDataSchema,
+  EventName,
+  HeartbeatSchema,
+  JobExpiredSchema,
+  JobUpdateSchema,
+  parsePayload,
+  PROTOCOL_VERSION,
+  TimeoutNoticeSchema,
+  type ClientToServerEvents,
+  type HandshakeAuth,
+  type JobExpired,
+  type JobUpdate,
+  type ServerToClientEvents,
+  type TimeoutNotice,
+} from '@org/ws-protocol';
+import { io, type Socket } from 'socket.io-client';
+import type { z } from 'zod';
+import type { ResolvedJobClientOptions } from './client-options';
+import type { ConnectionState, ReconnectReason } from './connection-state';
+import { JobClientError } from './errors';
+import { EventEmitter } from './event-emitter';
+import { HeartbeatWatchdog } from './heartbeat-watchdog';
+import { retryDelayMs, retryRuleFor, type RetryTrigger } from './retry-policy';
+
+/** A socket speaking the job protocol. */
+export type JobSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Events of a {@link Connection}. */
+export interface ConnectionEvents {
+  /** The state changed. */
+  state: (state: ConnectionState) => void;
+  /** A socket finished its handshake; resubscribe on it. */
+  open: (socket: JobSocket) => void;
+  /** The socket that was open is gone; subscriptions on it are gone with it. */
+  lost: () => void;
+  /** A valid `job-update`. */
+  update: (update: JobUpdate) => void;
+  /** A valid `job-expired`. */
+  expired: (notice: JobExpired) => void;
+  /** A valid `server-timeout-notice`, already acknowledged. */
+  notice: (notice: TimeoutNotice) => void;
+  /** Something went wrong that the application may want to see. */
+  error: (error: JobClientError) => void;
+}
+
+/** What a notice asked us to do once the server drops the socket. */
+interface PendingNotice {
+  trigger: RetryTrigger;
+  reason: ReconnectReason;
+  retryAfterMs: number | undefined;
+}
+
+type InboundHandler = (payload: unknown, ack: unknown) => void;
+
+/**
+ * One logical connection to the server across many sockets: handshake with fresh auth, heartbeat
+ * watchdog, notices, and the reconnect loop with backoff and URL failover (socket.io's own is off).
+ */
+export class Connection {
+  /** Emits state changes, inbound messages and errors. */
+  readonly events = new EventEmitter<ConnectionEvents>();
+  private current: ConnectionState;
+  private socket: JobSocket | undefined;
+  private open = false;
+  /** Bumped whenever a socket or pending attempt is abandoned, so its late callbacks are ignored. */
+  private generation = 0;
+  private urlIndex = 0;
+  /** Consecutive attempts since the last successful handshake. */
+  private failures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private pendingNotice: PendingNotice | undefined;
+  private readonly watchdog: HeartbeatWatchdog;
+
+  constructor(private readonly options: ResolvedJobClientOptions) {
+    this.current = { status: 'disconnected', reason: 'not-started' };
+    this.watchdog = new HeartbeatWatchdog(options.heartbeat, () => this.onHeartbeatMissed());
+  }
+
+  /** Current state. */
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** The socket, while connected. */
+  get openSocket(): JobSocket | undefined {
+    return this.open ? this.socket : undefined;
+  }
+
+  /** Connects now if disconnected (and not closed); otherwise leaves the running attempt or loop alone. */
+  connect(): void {
+    if (this.current.status !== 'disconnected' || this.current.reason === 'closed') return;
+    this.failures = 0;
+    this.attempt();
+  }
+
+  /** Stops everything: socket, reconnect timer, watchdog. Final. */
+  close(): void {
+    if (this.current.status === 'disconnected' && this.current.reason === 'closed') return;
+    this.generation += 1;
+    this.clearRetryTimer();
+    this.dropSocket();
+    this.setState({ status: 'disconnected', reason: 'closed' });
+  }
+
+  private attempt(): void {
+    const generation = ++this.generation;
+    const url = this.options.urls[this.urlIndex % this.options.urls.length]!;
+    this.setState({ status: 'connecting', url, attempt: this.failures + 1 });
+    this.resolveToken().then(
+      (token) => {
+        if (generation === this.generation) this.startSocket(url, token, generation);
+      },
+      (cause: unknown) => {
+        if (generation !== this.generation) return;
+        const error = new JobClientError('UNAUTHORIZED', 'the auth function failed', { cause });
+        this.events.emit('error', error);
+        this.retry('UNAUTHORIZED', 'connect-failed', error, undefined);
+      },
+    );
+  }
+
+  private async resolveToken(): Promise<string | undefined> {
+    const { auth } = this.options;
+    return typeof auth === 'function' ? await auth() : auth;
+  }
+
+  private startSocket(url: string, token: string | undefined, generation: number): void {
+    const handshake: HandshakeAuth = token === undefined ? { protocolVersion: PROTOCOL_VERSION } : { protocolVersion: PROTOCOL_VERSION, token };
+    const socket: JobSocket = io(url, {
+      ...this.options.socketOptions,
+      forceNew: true,
+      reconnection: false,
+      autoConnect: false,
+      timeout: this.options.connectTimeoutMs,
+      auth: handshake,
+    });
+    this.socket = socket;
+    const live = (): boolean => generation === this.generation;
+
+    socket.on('connect', () => {
+      if (!live()) return;
+      this.open = true;
+      this.failures = 0;
+      this.setState({ status: 'connected', url });
+      this.watchdog.arm();
+      this.events.emit('open', socket);
+    });
+    socket.on('connect_error', (error: Error) => {
+      if (!live()) return;
+      this.generation += 1;
+      this.dropSocket();
+      const { trigger, reported } = this.describeConnectError(error, url);
+      this.events.emit('error', reported);
+      this.retry(trigger, 'connect-failed', reported, reported.retryAfterMs);
+    });
+    socket.on('disconnect', () => {
+      if (!live()) return;
+      this.generation += 1;
+      this.dropSocket();
+      this.events.emit('lost');
+      const notice = this.pendingNotice;
+      this.pendingNotice = undefined;
+      if (notice) this.retry(notice.trigger, notice.reason, undefined, notice.retryAfterMs);
+      else this.retry('TRANSPORT_ERROR', 'connection-lost', undefined, undefined);
+    });
+
+    // Inbound payloads are untrusted: listen untyped, validate, and only then act.
+    const listen = (event: string, handler: InboundHandler): void => {
+      (socket as unknown as Socket).on(event, (payload: unknown, ack: unknown) => {
+        if (live()) handler(payload, ack);
+      });
+    };
+    listen(EventName.Heartbeat, (payload, ack) => {
+      const probe = this.validate(HeartbeatSchema, payload, EventName.Heartbeat);
+      if (!probe) return;
+      this.watchdog.arm();
+      if (typeof ack === 'function') ack({ ts: probe.ts });
+    });
+    listen(EventName.ServerTimeoutNotice, (payload, ack) => {
+      const notice = this.validate(TimeoutNoticeSchema, payload, EventName.ServerTimeoutNotice);
+      if (!notice) return;
+      if (typeof ack === 'function') ack({ reason: notice.reason });
+      this.events.emit('notice', notice);
+      this.onNotice(notice);
+    });
+    listen(EventName.JobUpdate, (payload) => {
+      const update = this.validate(JobUpdateSchema, payload, EventName.JobUpdate);
+      if (update) this.events.emit('update', update);
+    });
+    listen(EventName.JobExpired, (payload) => {
+      const expired = this.validate(JobExpiredSchema, payload, EventName.JobExpired);
+      if (expired) this.events.emit('expired', expired);
+    });
+    socket.connect();
+  }
+
+  private validate<S extends z.ZodType>(schema: S, payload: unknown, event: string): z.output<S> | undefined {
+    const result = parsePayload(schema, payload, event);
+    if (result.ok) return result.value;
+    this.events.emit('error', JobClientError.fromProtocol(result.error));
+    return undefined;
+  }
+
+  private describeConnectError(error: Error, url: string): { trigger: RetryTrigger; reported: JobClientError } {
+    // socket.io sets `data` on refusals sent by the server; transport failures have none.
+    if (!('data' in error)) {
+      return {
+        trigger: 'TRANSPORT_ERROR',
+        reported: new JobClientError('TRANSPORT_ERROR', `could not connect to ${url}: ${error.message}`, { cause: error }),
+      };
+    }
+    const parsed = ConnectErrorDataSchema.safeParse(error.data);
+    if (parsed.success) return { trigger: parsed.data.code, reported: JobClientError.fromProtocol(parsed.data) };
+    return {
+      trigger: 'INTERNAL',
+      reported: new JobClientError('INVALID_PAYLOAD', `connect_error: the server refused with an invalid error: ${error.message}`, { cause: error }),
+    };
+  }
+
+  private onNotice(notice: TimeoutNotice): void {
+    const trigger: RetryTrigger = `notice:${notice.reason}`;
+    const { action } = retryRuleFor(trigger);
+    // `idle` never reconnects on its own, so its reconnect reason is never shown.
+    const reason: ReconnectReason = notice.reason === 'idle' ? 'connection-lost' : notice.reason;
+    if (action === 'immediately' || action === 'stay-disconnected') {
+      // Leave now rather than wait out the grace period: nothing is gained by lingering.
+      this.generation += 1;
+      this.dropSocket();
+      this.events.emit('lost');
+      this.retry(trigger, reason, undefined, notice.retryAfterMs);
+      return;
+    }
+    this.pendingNotice = { trigger, reason, retryAfterMs: notice.retryAfterMs };
+  }
+
+  private onHeartbeatMissed(): void {
+    if (!this.open) return;
+    this.generation += 1;
+    this.dropSocket();
+    this.events.emit('lost');
+    const error = new JobClientError('TIMEOUT', 'no heartbeat from the server in time; reconnecting');
+    this.events.emit('error', error);
+    this.retry('TIMEOUT', 'heartbeat-timeout', error, undefined);
+  }
+
+  /** Applies the retry table: schedule the next attempt, or stop. */
+  private retry(trigger: RetryTrigger, reason: ReconnectReason, error: JobClientError | undefined, retryAfterMs: number | undefined): void {
+    const { action } = retryRuleFor(trigger);
+    if (action === 'give-up') {
+      this.setState(error ? { status: 'disconnected', reason: 'gave-up', error } : { status: 'disconnected', reason: 'gave-up' });
+      return;
+    }
+    if (action === 'stay-disconnected') {
+      this.setState({ status: 'disconnected', reason: 'idle' });
+      return;
+    }
+    this.failures += 1;
+    const delayMs = retryDelayMs(action, { attempt: this.failures, retryAfterMs, backoff: this.options.reconnect, random: this.options.random }) ?? 0;
+    this.urlIndex = (this.urlIndex + 1) % this.options.urls.length;
+    this.setState(
+      error
+        ? { status: 'reconnecting', attempt: this.failures, delayMs, reason, error }
+        : { status: 'reconnecting', attempt: this.failures, delayMs, reason },
+    );
+    this.clearRetryTimer();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.attempt();
+    }, delayMs);
+  }
+
+  private dropSocket(): void {
+    this.watchdog.stop();
+    this.open = false;
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket) return;
+    socket.removeAllListeners();
+    socket.close();
+  }
+
+  private clearRetryTimer(): void {
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private setState(state: ConnectionState): void {
+    this.current = state;
+    this.events.emit('state', state);
+  }
+}

@@ -1,0 +1,63 @@
+import { ErrorCode, type JobUpdate, type ProtocolError } from '@org/ws-protocol';
+
+/** Every code a {@link JobClientError} carries: the protocol's codes plus the client's own. */
+export const JobClientErrorCode = {
+  ...ErrorCode,
+  /** The job reached `failed`. */
+  JOB_FAILED: 'JOB_FAILED',
+  /** The job reached `cancelled`. */
+  JOB_CANCELLED: 'JOB_CANCELLED',
+  /** The server dropped the job before it reached a terminal status. */
+  JOB_EXPIRED: 'JOB_EXPIRED',
+  /** A deadline passed (`timeoutMs`, an unanswered request). */
+  TIMEOUT: 'TIMEOUT',
+  /** The caller's `AbortSignal` fired. */
+  ABORTED: 'ABORTED',
+  /** The client was closed. */
+  CLOSED: 'CLOSED',
+  /** The transport failed or dropped (server unreachable, connection lost). */
+  TRANSPORT_ERROR: 'TRANSPORT_ERROR',
+  /** `createJobClient` was given an option it cannot use. */
+  INVALID_OPTIONS: 'INVALID_OPTIONS',
+} as const;
+
+/** Union of every client error code. */
+export type JobClientErrorCode = (typeof JobClientErrorCode)[keyof typeof JobClientErrorCode];
+
+/** Extra facts an error can carry. */
+export interface JobClientErrorDetails {
+  /** What caused it (ES2022 `cause`). */
+  cause?: unknown;
+  /** The job it is about. */
+  jobId?: string;
+  /** The terminal update behind `JOB_FAILED` / `JOB_CANCELLED`. */
+  update?: JobUpdate;
+  /** How long the server asked us to wait before retrying. */
+  retryAfterMs?: number;
+}
+
+/** The one error type the client throws, rejects with and reports on its `error` event. */
+export class JobClientError extends Error {
+  override name = 'JobClientError';
+  /** What went wrong, as a stable code. */
+  readonly code: JobClientErrorCode;
+  /** The job it is about, if any. */
+  readonly jobId: string | undefined;
+  /** The terminal update behind `JOB_FAILED` / `JOB_CANCELLED`. */
+  readonly update: JobUpdate | undefined;
+  /** How long the server asked us to wait before retrying, if it said. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: JobClientErrorCode, message: string, details: JobClientErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.jobId = details.jobId;
+    this.update = details.update;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+
+  /** Wraps an error received on the wire. */
+  static fromProtocol(error: ProtocolError, jobId?: string): JobClientError {
+    return new JobClientError(error.code, error.message, { jobId, retryAfterMs: error.retryAfterMs, cause: error });
+  }
+}

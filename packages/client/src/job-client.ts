@@ -1,0 +1,282 @@
+import {
+  EventName,
+  JobIdSchema,
+  parsePayload,
+  SubscribeJobAckSchema,
+  UnsubscribeJobAckSchema,
+  type JobExpired,
+  type JobUpdate,
+  type SubscribeJobRequest,
+  type TimeoutNotice,
+} from '@org/ws-protocol';
+import { resolveJobClientOptions, type JobClientOptions, type ResolvedJobClientOptions } from './client-options';
+import { Connection, type JobSocket } from './connection';
+import type { ConnectionState, ConnectionStateOf } from './connection-state';
+import { JobClientError } from './errors';
+import { EventEmitter } from './event-emitter';
+import { JobSubscriptionState, type JobSubscription, type JobUpdateListener } from './job-subscription';
+import { retryDelayMs, retryRuleFor, type RetryTrigger } from './retry-policy';
+import { waitForJob, type WaitForOptions } from './wait-for-job';
+import { watchJob, type WatchOptions } from './watch-job';
+
+/** Events of a {@link JobClient}; `on()` returns the function that removes the listener. */
+export interface JobClientEvents {
+  /** Any state change. */
+  state: (state: ConnectionState) => void;
+  /** A connection attempt started. */
+  connecting: (state: ConnectionStateOf<'connecting'>) => void;
+  /** The handshake succeeded; subscriptions are being restored. */
+  connected: (state: ConnectionStateOf<'connected'>) => void;
+  /** The connection is gone and the next attempt is scheduled. */
+  reconnecting: (state: ConnectionStateOf<'reconnecting'>) => void;
+  /** Not connected and not retrying (`not-started`, `idle`, `gave-up`, `closed`). */
+  disconnected: (state: ConnectionStateOf<'disconnected'>) => void;
+  /** A typed problem: refused handshake, invalid inbound message, failed request. Never thrown. */
+  error: (error: JobClientError) => void;
+  /** The server announced it will end the connection (already acknowledged). */
+  notice: (notice: TimeoutNotice) => void;
+}
+
+/** Watches jobs over one self-healing connection. Create with {@link createJobClient}. */
+export interface JobClient {
+  /** Current connection state. */
+  readonly state: ConnectionState;
+  /**
+   * Watches a job. The listener gets the snapshot first, then each update in `seq` order, never twice,
+   * across reconnects. Throws `INVALID_PAYLOAD` for a malformed job id and `CLOSED` after `close()`.
+   */
+  subscribe(jobId: string, listener?: JobUpdateListener): JobSubscription;
+  /** Async iterator of the job's snapshot and updates that ends after the terminal update. */
+  watch(jobId: string, options?: WatchOptions): AsyncIterableIterator<JobUpdate>;
+  /** Resolves with the `completed` update; rejects with a typed {@link JobClientError} otherwise. */
+  waitFor(jobId: string, options?: WaitForOptions): Promise<JobUpdate>;
+  /** Adds a listener; returns the function that removes it. */
+  on<E extends keyof JobClientEvents>(event: E, listener: JobClientEvents[E]): () => void;
+  /** Connects if disconnected (not started, idle, or given up); a no-op while connecting or reconnecting. */
+  connect(): void;
+  /** Closes the connection, ends every subscription with `CLOSED`, and leaves no timer behind. Idempotent. */
+  close(): Promise<void>;
+  /** Same as {@link close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** The client itself; {@link createJobClient} returns it behind the {@link JobClient} interface. */
+class JobClientImpl implements JobClient {
+  private readonly events = new EventEmitter<JobClientEvents>();
+  private readonly connection: Connection;
+  private readonly jobs = new Map<string, JobSubscriptionState>();
+  /** Resubscribe timers after a retryable `subscribe-job` error, one per job at most. */
+  private readonly jobRetries = new Map<string, { timer: ReturnType<typeof setTimeout> | undefined; attempt: number }>();
+  private closed = false;
+
+  constructor(private readonly options: ResolvedJobClientOptions) {
+    this.connection = new Connection(options);
+    const { events } = this.connection;
+    events.on('state', (state) => this.onState(state));
+    events.on('open', (socket) => this.onOpen(socket));
+    events.on('lost', () => this.onLost());
+    events.on('update', (update) => this.onUpdate(update));
+    events.on('expired', (notice) => this.onExpired(notice));
+    events.on('notice', (notice) => this.events.emit('notice', notice));
+    events.on('error', (error) => this.events.emit('error', error));
+    if (options.autoConnect) this.connection.connect();
+  }
+
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  subscribe(jobId: string, listener?: JobUpdateListener): JobSubscription {
+    if (this.closed) throw new JobClientError('CLOSED', 'the job client is closed', { jobId });
+    const valid = parsePayload(JobIdSchema, jobId, 'jobId');
+    if (!valid.ok) throw JobClientError.fromProtocol(valid.error, typeof jobId === 'string' ? jobId : undefined);
+    let job = this.jobs.get(jobId);
+    if (!job) {
+      job = new JobSubscriptionState(jobId, (gone) => this.onLastHandleGone(gone));
+      this.jobs.set(jobId, job);
+      this.sendSubscribe(job);
+    }
+    const handle = job.addHandle(listener);
+    const { state } = this.connection;
+    if (state.status === 'disconnected' && (state.reason === 'idle' || state.reason === 'not-started')) this.connection.connect();
+    return handle;
+  }
+
+  watch(jobId: string, options?: WatchOptions): AsyncIterableIterator<JobUpdate> {
+    return watchJob((id, listener) => this.subscribe(id, listener), jobId, options);
+  }
+
+  waitFor(jobId: string, options?: WaitForOptions): Promise<JobUpdate> {
+    try {
+      return waitForJob((id, listener) => this.subscribe(id, listener), jobId, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  on<E extends keyof JobClientEvents>(event: E, listener: JobClientEvents[E]): () => void {
+    return this.events.on(event, listener);
+  }
+
+  connect(): void {
+    if (this.closed) throw new JobClientError('CLOSED', 'the job client is closed');
+    this.connection.connect();
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    for (const retry of this.jobRetries.values()) clearTimeout(retry.timer);
+    this.jobRetries.clear();
+    const jobs = [...this.jobs.values()];
+    this.jobs.clear();
+    this.connection.close();
+    const error = new JobClientError('CLOSED', 'the job client was closed');
+    for (const job of jobs) job.fail(error);
+    this.events.clear();
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private onState(state: ConnectionState): void {
+    this.events.emit('state', state);
+    switch (state.status) {
+      case 'connecting':
+        this.events.emit('connecting', state);
+        break;
+      case 'connected':
+        this.events.emit('connected', state);
+        break;
+      case 'reconnecting':
+        this.events.emit('reconnecting', state);
+        break;
+      case 'disconnected':
+        this.events.emit('disconnected', state);
+        break;
+    }
+  }
+
+  private onOpen(socket: JobSocket): void {
+    for (const job of this.jobs.values()) {
+      if (!job.outcome) this.sendSubscribe(job, socket);
+    }
+  }
+
+  private onLost(): void {
+    for (const retry of this.jobRetries.values()) clearTimeout(retry.timer);
+    this.jobRetries.clear();
+    for (const job of this.jobs.values()) job.beginSync();
+  }
+
+  private onUpdate(update: JobUpdate): void {
+    const job = this.jobs.get(update.jobId);
+    if (!job) return;
+    if (job.applyUpdate(update) === 'gap') this.sendSubscribe(job);
+    this.releaseIfEnded(job);
+  }
+
+  private onExpired(notice: JobExpired): void {
+    this.jobs.get(notice.jobId)?.expire(notice);
+  }
+
+  /** Sends `subscribe-job` with `lastSeq` on the open socket; without one, the next `open` does it. */
+  private sendSubscribe(job: JobSubscriptionState, socket = this.connection.openSocket): void {
+    if (!socket) return;
+    job.beginSync();
+    const request: SubscribeJobRequest = job.lastSeq > 0 ? { jobId: job.jobId, lastSeq: job.lastSeq } : { jobId: job.jobId };
+    socket.timeout(this.options.ackTimeoutMs).emit(EventName.SubscribeJob, request, (timeout: Error | null, reply: unknown) => {
+      if (this.jobs.get(job.jobId) !== job || this.connection.openSocket !== socket || job.outcome) return;
+      if (timeout) {
+        this.retryJob(job, 'TIMEOUT', new JobClientError('TIMEOUT', `no reply to subscribe-job for ${job.jobId}`, { jobId: job.jobId, cause: timeout }));
+        return;
+      }
+      const parsed = parsePayload(SubscribeJobAckSchema, reply, 'subscribe-job reply');
+      if (!parsed.ok) {
+        this.retryJob(job, 'INTERNAL', JobClientError.fromProtocol(parsed.error, job.jobId));
+        return;
+      }
+      const ack = parsed.value;
+      if (!ack.ok) {
+        this.retryJob(job, ack.error.code, JobClientError.fromProtocol(ack.error, job.jobId));
+        return;
+      }
+      if (ack.jobId !== job.jobId) {
+        this.retryJob(job, 'INTERNAL', new JobClientError('INVALID_PAYLOAD', `subscribe-job reply names job ${ack.jobId}, not ${job.jobId}`, { jobId: job.jobId }));
+        return;
+      }
+      this.jobRetries.delete(job.jobId);
+      if (job.applyAck(ack) === 'gap') this.retryJob(job, 'INTERNAL', undefined);
+      this.releaseIfEnded(job);
+    });
+  }
+
+  /** A failed `subscribe-job`: the retry table decides between resubscribing later and ending the job's subscription. */
+  private retryJob(job: JobSubscriptionState, trigger: RetryTrigger, error: JobClientError | undefined): void {
+    const rule = retryRuleFor(trigger);
+    if (rule.action === 'give-up') {
+      job.fail(error ?? new JobClientError('INTERNAL', `subscribing to ${job.jobId} failed`, { jobId: job.jobId }));
+      return;
+    }
+    if (error) this.events.emit('error', error);
+    const previous = this.jobRetries.get(job.jobId);
+    if (previous?.timer !== undefined) return;
+    const attempt = (previous?.attempt ?? 0) + 1;
+    const delayMs =
+      retryDelayMs(rule.action === 'stay-disconnected' ? 'backoff' : rule.action, {
+        attempt,
+        retryAfterMs: error?.retryAfterMs,
+        backoff: this.options.reconnect,
+        random: this.options.random,
+      }) ?? 0;
+    const entry = { attempt, timer: undefined as ReturnType<typeof setTimeout> | undefined };
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      if (this.jobs.get(job.jobId) === job && !job.outcome) this.sendSubscribe(job);
+    }, delayMs);
+    this.jobRetries.set(job.jobId, entry);
+  }
+
+  /** After a terminal update the server subscription has nothing left to deliver: release it. */
+  private releaseIfEnded(job: JobSubscriptionState): void {
+    if (job.outcome?.kind !== 'terminal') return;
+    this.clearJobRetry(job.jobId);
+    this.sendUnsubscribe(job.jobId);
+  }
+
+  private onLastHandleGone(job: JobSubscriptionState): void {
+    if (this.closed || this.jobs.get(job.jobId) !== job) return;
+    this.jobs.delete(job.jobId);
+    this.clearJobRetry(job.jobId);
+    if (!job.outcome) this.sendUnsubscribe(job.jobId);
+  }
+
+  private clearJobRetry(jobId: string): void {
+    const retry = this.jobRetries.get(jobId);
+    if (retry) clearTimeout(retry.timer);
+    this.jobRetries.delete(jobId);
+  }
+
+  private sendUnsubscribe(jobId: string): void {
+    const socket = this.connection.openSocket;
+    if (!socket) return;
+    socket.timeout(this.options.ackTimeoutMs).emit(EventName.UnsubscribeJob, { jobId }, (timeout: Error | null, reply: unknown) => {
+      if (timeout || this.closed) return;
+      const parsed = parsePayload(UnsubscribeJobAckSchema, reply, 'unsubscribe-job reply');
+      if (!parsed.ok) this.events.emit('error', JobClientError.fromProtocol(parsed.error, jobId));
+    });
+  }
+}
+
+/**
+ * Creates a job client: one self-healing connection, any number of job subscriptions.
+ * Throws `JobClientError` `INVALID_OPTIONS` naming a bad option.
+ * @example
+ * const client = createJobClient({ url: 'https://jobs.example.com', auth: () => getToken() });
+ * const done = await client.waitFor('export-42', { timeoutMs: 60_000 });
+ */
+export function createJobClient(options: JobClientOptions): JobClient {
+  return new JobClientImpl(resolveJobClientOptions(options));
+}

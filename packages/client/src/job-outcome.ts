@@ -1,0 +1,31 @@
+import type { JobExpired, JobUpdate } from '@org/ws-protocol';
+import { JobClientError } from './errors';
+
+/** How a job subscription ended; each handle receives it exactly once. */
+export type JobOutcome =
+  /** The job reached `completed`, `failed` or `cancelled`; `update` is that terminal update. */
+  | { readonly kind: 'terminal'; readonly update: JobUpdate }
+  /** The server dropped the job before it finished. */
+  | { readonly kind: 'expired'; readonly notice: JobExpired }
+  /** The subscription cannot continue (`FORBIDDEN`, `CLOSED`, ...). */
+  | { readonly kind: 'error'; readonly error: JobClientError };
+
+/** The error an outcome means for code awaiting success, or `undefined` when the job completed. */
+export function outcomeError(outcome: JobOutcome, jobId: string): JobClientError | undefined {
+  switch (outcome.kind) {
+    case 'error':
+      return outcome.error;
+    case 'expired':
+      return new JobClientError('JOB_EXPIRED', `job ${jobId} was dropped by the server after seq ${outcome.notice.lastSeq} (${outcome.notice.reason})`, {
+        jobId,
+      });
+    case 'terminal':
+      if (outcome.update.status === 'failed') {
+        return new JobClientError('JOB_FAILED', `job ${jobId} failed`, { jobId, update: outcome.update });
+      }
+      if (outcome.update.status === 'cancelled') {
+        return new JobClientError('JOB_CANCELLED', `job ${jobId} was cancelled`, { jobId, update: outcome.update });
+      }
+      return undefined;
+  }
+}

@@ -1,0 +1,163 @@
+import type { JobUpdate, SubscribeJobOk } from '@org/ws-protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { JobClientError } from './errors';
+import type { JobOutcome } from './job-outcome';
+import { JobSubscriptionState } from './job-subscription';
+
+const update = (seq: number, status: JobUpdate['status'] = 'running'): JobUpdate => ({ jobId: 'job-1', seq, status, progress: seq, at: 1_700_000_000_000 + seq });
+const ack = (snapshot: JobUpdate | null, updates: JobUpdate[] = [], resync = false): SubscribeJobOk => ({ ok: true, jobId: 'job-1', snapshot, updates, resync });
+
+function watched(): { state: JobSubscriptionState; seen: number[]; outcomes: JobOutcome[] } {
+  const state = new JobSubscriptionState('job-1', () => undefined);
+  const seen: number[] = [];
+  const outcomes: JobOutcome[] = [];
+  const handle = state.addHandle((u) => seen.push(u.seq));
+  handle.on('end', (outcome) => outcomes.push(outcome));
+  return { state, seen, outcomes };
+}
+
+describe('JobSubscriptionState', () => {
+  it('delivers the snapshot first, then live updates in seq order', () => {
+    const { state, seen } = watched();
+    state.beginSync();
+    state.applyAck(ack(update(3)));
+    expect(state.applyUpdate(update(4))).toBe('applied');
+    expect(state.applyUpdate(update(5))).toBe('applied');
+    expect(seen).toEqual([3, 4, 5]);
+    expect(state.lastSeq).toBe(5);
+  });
+
+  it('drops duplicates and updates older than what was delivered', () => {
+    const { state, seen } = watched();
+    state.applyAck(ack(update(2)));
+    expect(state.applyUpdate(update(2))).toBe('dropped');
+    expect(state.applyUpdate(update(1))).toBe('dropped');
+    state.applyUpdate(update(3));
+    expect(state.applyUpdate(update(3))).toBe('dropped');
+    expect(seen).toEqual([2, 3]);
+  });
+
+  it('buffers live updates that arrive before the subscribe reply and merges them without duplicates', () => {
+    const { state, seen } = watched();
+    state.beginSync();
+    expect(state.applyUpdate(update(5))).toBe('buffered');
+    expect(state.applyUpdate(update(4))).toBe('buffered');
+    expect(state.applyUpdate(update(4))).toBe('buffered');
+    expect(state.applyAck(ack(update(4)))).toBe('synced');
+    expect(seen).toEqual([4, 5]);
+  });
+
+  it('replays missed updates after lastSeq on recovery, oldest first', () => {
+    const { state, seen } = watched();
+    state.applyAck(ack(update(2)));
+    state.beginSync();
+    state.applyAck(ack(update(5), [update(5), update(3), update(4)]));
+    expect(seen).toEqual([2, 3, 4, 5]);
+  });
+
+  it('on resync takes the snapshot and drops everything older', () => {
+    const { state, seen } = watched();
+    state.applyAck(ack(update(2)));
+    state.beginSync();
+    state.applyUpdate(update(8));
+    state.applyAck(ack(update(9), [], true));
+    expect(seen).toEqual([2, 9]);
+    expect(state.lastSeq).toBe(9);
+  });
+
+  it('reports a gap in live updates and fills it from the next reply', () => {
+    const { state, seen } = watched();
+    state.applyAck(ack(update(1)));
+    expect(state.applyUpdate(update(3))).toBe('gap');
+    expect(state.synced).toBe(false);
+    expect(state.applyUpdate(update(4))).toBe('buffered');
+    state.applyAck(ack(update(4), [update(2), update(3), update(4)]));
+    expect(seen).toEqual([1, 2, 3, 4]);
+  });
+
+  it('says a gap is left when the reply does not reach the buffered updates', () => {
+    const { state, seen } = watched();
+    state.beginSync();
+    state.applyUpdate(update(7));
+    expect(state.applyAck(ack(update(5)))).toBe('gap');
+    expect(seen).toEqual([5]);
+  });
+
+  it('ends once on the terminal update and ignores everything after it', () => {
+    const { state, seen, outcomes } = watched();
+    state.applyAck(ack(update(1)));
+    state.applyUpdate(update(2, 'completed'));
+    state.applyUpdate(update(3));
+    state.beginSync();
+    state.applyAck(ack(update(2, 'completed'), [update(2, 'completed')]));
+    state.expire({ jobId: 'job-1', lastSeq: 2, reason: 'stale' });
+    expect(seen).toEqual([1, 2]);
+    expect(outcomes).toEqual([{ kind: 'terminal', update: update(2, 'completed') }]);
+  });
+
+  it('ends with the terminal snapshot when the job had already finished', () => {
+    const { state, seen, outcomes } = watched();
+    state.applyAck(ack(update(6, 'failed')));
+    expect(seen).toEqual([6]);
+    expect(outcomes[0]).toMatchObject({ kind: 'terminal', update: { status: 'failed' } });
+  });
+
+  it('ends with expiry or an error, once', () => {
+    const expired = watched();
+    expired.state.expire({ jobId: 'job-1', lastSeq: 0, reason: 'stale' });
+    expired.state.fail(new JobClientError('CLOSED', 'closed'));
+    expect(expired.outcomes.map((o) => o.kind)).toEqual(['expired']);
+    const failed = watched();
+    failed.state.fail(new JobClientError('FORBIDDEN', 'no'));
+    expect(failed.outcomes).toHaveLength(1);
+    expect(failed.outcomes[0]).toMatchObject({ kind: 'error', error: { code: 'FORBIDDEN' } });
+  });
+
+  it('gives a late handle the current snapshot on the next microtask, then shares later updates', async () => {
+    const { state } = watched();
+    state.applyAck(ack(update(3)));
+    const late: number[] = [];
+    state.addHandle((u) => late.push(u.seq));
+    expect(late).toEqual([]);
+    await Promise.resolve();
+    expect(late).toEqual([3]);
+    state.applyUpdate(update(4));
+    expect(late).toEqual([3, 4]);
+  });
+
+  it('gives a handle joining a finished job its terminal snapshot and outcome', async () => {
+    const { state } = watched();
+    state.applyAck(ack(update(2, 'cancelled')));
+    const late = state.addHandle();
+    const ends = vi.fn();
+    late.on('end', ends);
+    await Promise.resolve();
+    expect(late.snapshot?.seq).toBe(2);
+    expect(late.status).toBe('cancelled');
+    expect(ends).toHaveBeenCalledTimes(1);
+  });
+
+  it('calls back when the last handle unsubscribes, and only then', () => {
+    const gone = vi.fn();
+    const state = new JobSubscriptionState('job-1', gone);
+    const a = state.addHandle();
+    const b = state.addHandle();
+    a.unsubscribe();
+    a.unsubscribe();
+    expect(gone).not.toHaveBeenCalled();
+    b.unsubscribe();
+    expect(gone).toHaveBeenCalledExactlyOnceWith(state);
+  });
+
+  it('stops delivering to a handle after it unsubscribed', () => {
+    const state = new JobSubscriptionState('job-1', () => undefined);
+    const seen: number[] = [];
+    const handle = state.addHandle((u) => seen.push(u.seq));
+    state.addHandle();
+    state.applyAck(ack(update(1)));
+    handle.unsubscribe();
+    state.applyUpdate(update(2));
+    expect(seen).toEqual([1]);
+    expect(handle.snapshot?.seq).toBe(1);
+  });
+});

@@ -1,0 +1,57 @@
+import { ErrorCode, NOTICE_REASONS } from '@org/ws-protocol';
+import { describe, expect, it } from 'vitest';
+import type { BackoffOptions } from './backoff';
+import { RETRY_POLICY, retryDelayMs, retryRuleFor, type RetryTrigger } from './retry-policy';
+
+const backoff: BackoffOptions = { initialDelayMs: 1000, maxDelayMs: 8000, factor: 2, minDelayMs: 100 };
+
+describe('retry policy', () => {
+  it('has a reasoned row for every protocol error code and every notice reason', () => {
+    const triggers: RetryTrigger[] = [...Object.values(ErrorCode), ...NOTICE_REASONS.map((r) => `notice:${r}` as const), 'TRANSPORT_ERROR', 'TIMEOUT'];
+    for (const trigger of triggers) expect(retryRuleFor(trigger).why.length).toBeGreaterThan(10);
+    expect(Object.keys(RETRY_POLICY).sort()).toEqual([...triggers].sort());
+  });
+
+  it.each([
+    ['UNSUPPORTED_PROTOCOL', 'give-up'],
+    ['INVALID_PAYLOAD', 'give-up'],
+    ['FORBIDDEN', 'give-up'],
+    ['TOO_MANY_CONNECTIONS', 'backoff'],
+    ['UNAUTHORIZED', 'backoff'],
+    ['RATE_LIMITED', 'backoff'],
+    ['TRANSPORT_ERROR', 'backoff'],
+    ['notice:shutdown', 'retry-after'],
+    ['notice:session-expired', 'immediately'],
+    ['notice:idle', 'stay-disconnected'],
+    ['notice:rate-limited', 'backoff'],
+  ] as const)('%s → %s', (trigger, action) => {
+    expect(retryRuleFor(trigger).action).toBe(action);
+  });
+
+  it('never schedules a repeated retry sooner than minDelayMs, even with zero jitter', () => {
+    for (const [trigger, rule] of Object.entries(RETRY_POLICY)) {
+      if (rule.action !== 'backoff' && rule.action !== 'retry-after') continue;
+      for (let attempt = 1; attempt <= 10; attempt += 1) {
+        const delay = retryDelayMs(rule.action, { attempt, retryAfterMs: undefined, backoff, random: () => 0 });
+        expect(delay, trigger).toBeGreaterThanOrEqual(backoff.minDelayMs);
+      }
+    }
+  });
+
+  it('backs off no sooner than the server asked', () => {
+    expect(retryDelayMs('backoff', { attempt: 1, retryAfterMs: 5000, backoff, random: () => 0.5 })).toBe(5000);
+    expect(retryDelayMs('backoff', { attempt: 4, retryAfterMs: 10, backoff, random: () => 0.5 })).toBe(4000);
+  });
+
+  it('comes back after retryAfterMs plus jitter, or backs off when no retryAfterMs was given', () => {
+    expect(retryDelayMs('retry-after', { attempt: 1, retryAfterMs: 2000, backoff, random: () => 0.5 })).toBe(2500);
+    expect(retryDelayMs('retry-after', { attempt: 2, retryAfterMs: undefined, backoff, random: () => 0.5 })).toBe(1000);
+  });
+
+  it('retries immediately only when told to, and not at all when giving up or staying idle', () => {
+    const input = { attempt: 1, retryAfterMs: undefined, backoff, random: () => 0.5 };
+    expect(retryDelayMs('immediately', input)).toBe(0);
+    expect(retryDelayMs('give-up', input)).toBeUndefined();
+    expect(retryDelayMs('stay-disconnected', input)).toBeUndefined();
+  });
+});

@@ -1,0 +1,83 @@
+import type { ErrorCode, NoticeReason } from '@org/ws-protocol';
+import { backoffDelayMs, type BackoffOptions, type RandomSource } from './backoff';
+
+/** What happened: a protocol error code (connect refusal or request error), a client-side failure, or a server notice. */
+export type RetryTrigger = ErrorCode | 'TRANSPORT_ERROR' | 'TIMEOUT' | `notice:${NoticeReason}`;
+
+/** How to react to a trigger. */
+export type RetryAction =
+  /** Retry after an exponential backoff with full jitter, never sooner than the server's `retryAfterMs`. */
+  | 'backoff'
+  /** Retry after the server's `retryAfterMs` plus jitter (backoff when it gave none). */
+  | 'retry-after'
+  /** Retry at once. */
+  | 'immediately'
+  /** Do not reconnect until the application asks (`subscribe()` or `connect()`). */
+  | 'stay-disconnected'
+  /** Stop: retrying cannot succeed. A connect refusal ends in `disconnected/gave-up`, a request error ends its job subscription. */
+  | 'give-up';
+
+/** One row of the retry table: the action and why it is right. */
+export interface RetryRule {
+  /** What to do. */
+  readonly action: RetryAction;
+  /** Why, in one sentence. */
+  readonly why: string;
+}
+
+/**
+ * The one table that decides "retry or give up", per error code and notice reason.
+ * Connect refusals and notices drive the reconnect loop; request errors (`subscribe-job` replies) drive the job's resubscription.
+ */
+export const RETRY_POLICY = {
+  INVALID_PAYLOAD: { action: 'give-up', why: 'The server rejected what we sent; sending the same again cannot succeed.' },
+  RATE_LIMITED: { action: 'backoff', why: 'Too many events: wait at least as long as the server asks, longer on each repeat.' },
+  FORBIDDEN: { action: 'give-up', why: 'The job does not exist or is not visible to us; asking again gives the same answer.' },
+  UNAUTHORIZED: { action: 'backoff', why: 'Credentials may be refreshed: the auth function is called again on the next attempt.' },
+  TOO_MANY_CONNECTIONS: { action: 'backoff', why: 'The per-IP cap frees up as other connections close; hammering it keeps it full.' },
+  UNSUPPORTED_PROTOCOL: { action: 'give-up', why: 'This client speaks another protocol version; only upgrading the client fixes that.' },
+  SHUTTING_DOWN: { action: 'retry-after', why: 'The server is going away; a restarted or sibling instance answers after retryAfterMs.' },
+  UNAVAILABLE: { action: 'backoff', why: 'A backing service is down and may recover.' },
+  INTERNAL: { action: 'backoff', why: 'Unknown server failure: retry, slower each time.' },
+  TRANSPORT_ERROR: { action: 'backoff', why: 'Network failure or server restart; the server may be back soon.' },
+  TIMEOUT: { action: 'backoff', why: 'No answer (heartbeat or reply) in time; the connection is likely half-open.' },
+  'notice:shutdown': { action: 'retry-after', why: 'Deploy or restart: come back after retryAfterMs, spread by jitter so clients do not return as one herd.' },
+  'notice:session-expired': { action: 'immediately', why: 'Only the session ended; a fresh handshake with fresh auth starts a new one.' },
+  'notice:idle': { action: 'stay-disconnected', why: 'Nothing needed the connection; the next subscribe() or connect() reconnects.' },
+  'notice:rate-limited': { action: 'backoff', why: 'We were too chatty: back off, never sooner than retryAfterMs.' },
+} as const satisfies Record<RetryTrigger, RetryRule>;
+
+/** Looks up the rule for a trigger. */
+export function retryRuleFor(trigger: RetryTrigger): RetryRule {
+  return RETRY_POLICY[trigger];
+}
+
+/** Inputs to {@link retryDelayMs}. */
+export interface RetryDelayInput {
+  /** 1-based number of the retry about to be scheduled. */
+  attempt: number;
+  /** The server's requested wait, if any. */
+  retryAfterMs: number | undefined;
+  /** Backoff settings. */
+  backoff: BackoffOptions;
+  /** Jitter source. */
+  random: RandomSource;
+}
+
+/** Delay before retrying under `action`, or `undefined` when the action does not retry. */
+export function retryDelayMs(action: RetryAction, input: RetryDelayInput): number | undefined {
+  switch (action) {
+    case 'immediately':
+      return 0;
+    case 'retry-after':
+      if (input.retryAfterMs !== undefined) {
+        return input.retryAfterMs + Math.round(input.random() * input.backoff.initialDelayMs);
+      }
+      return backoffDelayMs(input.attempt, input.backoff, input.random);
+    case 'backoff':
+      return Math.max(input.retryAfterMs ?? 0, backoffDelayMs(input.attempt, input.backoff, input.random));
+    case 'stay-disconnected':
+    case 'give-up':
+      return undefined;
+  }
+}
