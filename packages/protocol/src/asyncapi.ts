@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorAckSchema, OkAckSchema } from './acks';
 import { EventName } from './event-names';
-import { HandshakeAuthSchema } from './handshake';
+import { ConnectErrorDataSchema, HandshakeAuthSchema } from './handshake';
 import { HeartbeatAckSchema, HeartbeatSchema } from './heartbeat';
 import { JobExpiredSchema, JobUpdateSchema } from './job-update';
 import { PROTOCOL_VERSION } from './protocol-version';
@@ -67,7 +67,7 @@ export function createAsyncApiDocument(): AsyncApiDocument {
       title: '@org/ws job progress protocol',
       version: `${PROTOCOL_VERSION}.0.0`,
       description:
-        'Events between a job-progress server and its clients over Socket.IO. Clients send the handshake `auth` described in components.schemas.HandshakeAuth; a refused handshake yields a connect_error whose data is a ProtocolError.',
+        'Events between a job-progress server and its clients over Socket.IO v4. Clients send the handshake `auth` described in components.schemas.HandshakeAuth; a refused handshake yields a connect_error whose data is components.schemas.ConnectErrorData. Sequence rules, heartbeats, notices and limits are described in PROTOCOL.md of @org/ws-protocol.',
       license: { name: 'MIT' },
     },
     defaultContentType: 'application/json',
@@ -79,6 +79,7 @@ export function createAsyncApiDocument(): AsyncApiDocument {
     components: {
       schemas: {
         HandshakeAuth: jsonSchema(HandshakeAuthSchema),
+        ConnectErrorData: { ...jsonSchema(ConnectErrorDataSchema), title: 'ConnectErrorData', description: 'data of the connect_error a refused handshake produces' },
         ErrorAck: jsonSchema(ErrorAckSchema),
         OkAck: jsonSchema(OkAckSchema),
       },
