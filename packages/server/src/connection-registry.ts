@@ -1,0 +1,119 @@
+import type { ClientToServerEvents, ServerToClientEvents } from '@org/ws-protocol';
+import type { Socket } from 'socket.io';
+
+/** A server-side socket with the protocol's event maps. */
+export type JobSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+/** What the server tracks per connection; all of it goes when the connection goes. */
+export interface ConnectionRecord {
+  /** Socket id. */
+  readonly id: string;
+  /** The socket itself. */
+  readonly socket: JobSocket;
+  /** Client IP the connection counts against. */
+  readonly ip: string;
+  /** What `authenticate` returned. */
+  readonly principal: unknown;
+  /** When the connection was accepted. */
+  readonly connectedAt: number;
+  /** Last application event from the client or update delivered to one of its subscriptions ("active"). */
+  lastActivityAt: number;
+  /** Last heartbeat answer, or `connectedAt` ("alive"). */
+  lastAliveAt: number;
+  /** Jobs this connection watches. */
+  readonly subscriptions: Set<string>;
+}
+
+/** Every live connection and, per job, who watches it. */
+export class ConnectionRegistry {
+  readonly #connections = new Map<string, ConnectionRecord>();
+  readonly #subscribers = new Map<string, Set<string>>();
+  #subscriptionCount = 0;
+
+  /** Registers a connection. */
+  add(record: ConnectionRecord): void {
+    this.#connections.set(record.id, record);
+  }
+
+  /** The connection with this socket id, if it is still registered. */
+  get(id: string): ConnectionRecord | undefined {
+    return this.#connections.get(id);
+  }
+
+  /** Unregisters a connection and all its subscriptions; returns it, or `undefined` when already gone. */
+  remove(id: string): ConnectionRecord | undefined {
+    const record = this.#connections.get(id);
+    if (!record) return undefined;
+    for (const jobId of record.subscriptions) this.#unindex(id, jobId);
+    this.#subscriptionCount -= record.subscriptions.size;
+    record.subscriptions.clear();
+    this.#connections.delete(id);
+    return record;
+  }
+
+  /** Records that a connection watches a job; returns false when it already did. */
+  subscribe(record: ConnectionRecord, jobId: string): boolean {
+    if (record.subscriptions.has(jobId)) return false;
+    record.subscriptions.add(jobId);
+    let watchers = this.#subscribers.get(jobId);
+    if (!watchers) {
+      watchers = new Set();
+      this.#subscribers.set(jobId, watchers);
+    }
+    watchers.add(record.id);
+    this.#subscriptionCount += 1;
+    return true;
+  }
+
+  /** Records that a connection no longer watches a job; returns false when it did not. */
+  unsubscribe(record: ConnectionRecord, jobId: string): boolean {
+    if (!record.subscriptions.delete(jobId)) return false;
+    this.#unindex(record.id, jobId);
+    this.#subscriptionCount -= 1;
+    return true;
+  }
+
+  /** The connections watching a job. */
+  subscribersOf(jobId: string): ConnectionRecord[] {
+    const ids = this.#subscribers.get(jobId);
+    if (!ids) return [];
+    const records: ConnectionRecord[] = [];
+    for (const id of ids) {
+      const record = this.#connections.get(id);
+      if (record) records.push(record);
+    }
+    return records;
+  }
+
+  /** How many local connections watch a job. */
+  subscriberCount(jobId: string): number {
+    return this.#subscribers.get(jobId)?.size ?? 0;
+  }
+
+  /** Every registered connection. */
+  values(): IterableIterator<ConnectionRecord> {
+    return this.#connections.values();
+  }
+
+  /** Number of connections. */
+  get size(): number {
+    return this.#connections.size;
+  }
+
+  /** Number of (connection, job) subscriptions. */
+  get subscriptionCount(): number {
+    return this.#subscriptionCount;
+  }
+
+  /** Number of jobs with at least one local subscriber. */
+  get watchedJobCount(): number {
+    return this.#subscribers.size;
+  }
+
+  #unindex(id: string, jobId: string): void {
+    const watchers = this.#subscribers.get(jobId);
+    if (!watchers) return;
+    watchers.delete(id);
+    if (watchers.size === 0) this.#subscribers.delete(jobId);
+  }
+}

@@ -1,0 +1,50 @@
+/** Counts connections per client IP and refuses the one past the cap. */
+export class IpConnectionLimit {
+  readonly #counts = new Map<string, number>();
+  readonly #max: number;
+
+  constructor(maxPerIp: number) {
+    this.#max = maxPerIp;
+  }
+
+  /** Whether one more connection from `ip` would still be allowed. */
+  hasRoom(ip: string): boolean {
+    return (this.#counts.get(ip) ?? 0) < this.#max;
+  }
+
+  /** Takes a slot for `ip`; false (and nothing taken) when the cap is reached. */
+  acquire(ip: string): boolean {
+    const count = this.#counts.get(ip) ?? 0;
+    if (count >= this.#max) return false;
+    this.#counts.set(ip, count + 1);
+    return true;
+  }
+
+  /** Gives a slot back; the IP's entry disappears at zero. */
+  release(ip: string): void {
+    const count = this.#counts.get(ip);
+    if (count === undefined) return;
+    if (count <= 1) this.#counts.delete(ip);
+    else this.#counts.set(ip, count - 1);
+  }
+
+  /** Connections currently counted for `ip`. */
+  count(ip: string): number {
+    return this.#counts.get(ip) ?? 0;
+  }
+
+  /** Number of IPs with at least one connection. */
+  get size(): number {
+    return this.#counts.size;
+  }
+}
+
+/** The client IP of a handshake: the socket address, or the first `X-Forwarded-For` entry when the proxy is trusted. */
+export function clientIp(handshake: { address: string; headers: Record<string, string | string[] | undefined> }, trustProxy: boolean): string {
+  if (trustProxy) {
+    const header = handshake.headers['x-forwarded-for'];
+    const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return handshake.address;
+}

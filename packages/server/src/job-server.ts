@@ -1,0 +1,422 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  ErrorCode,
+  EventName,
+  JobIdSchema,
+  JobProtocolError,
+  JobUpdateInputSchema,
+  invalidPayload,
+  protocolError,
+  type ClientToServerEvents,
+  type JobUpdate,
+  type JobUpdateInput,
+  type NoticeReason,
+  type ServerToClientEvents,
+  type TimeoutNotice,
+} from '@org/ws-protocol';
+import { Server } from 'socket.io';
+import { attachClientEvents } from './client-events';
+import { ConnectionRegistry, type ConnectionRecord, type JobSocket } from './connection-registry';
+import { createHandshakeMiddleware, type Admission } from './handshake';
+import { HealthReasons, type JobServerHealth } from './health';
+import { HeartbeatMonitor } from './heartbeat';
+import { IntervalTimer } from './interval-timer';
+import { IpConnectionLimit } from './ip-limit';
+import { jobRoom } from './job-rooms';
+import type { JobStore } from './job-store';
+import { safeLogger } from './logger';
+import { MemoryJobStore } from './memory-job-store';
+import { NoticeTracker } from './notices';
+import { resolveOptions, type JobServerOptions } from './options';
+import { TokenBucketLimiter } from './rate-limit';
+import { ServerEvents, type JobServerEventName, type JobServerListener } from './server-events';
+import { spreadRetryAfterMs, withDeadline } from './shutdown';
+import { emptyCounters, type JobServerCounters, type JobServerStats } from './stats';
+import { Subscriptions } from './subscriptions';
+import { Sweeper, type SweepResult } from './sweeper';
+
+/** The Socket.IO server type a job server works with. */
+export type JobIoServer = Server<ClientToServerEvents, ServerToClientEvents>;
+
+/** Where `listen` binds. */
+export interface ListenOptions {
+  /** TCP port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Interface to bind. @default '127.0.0.1' */
+  host?: string;
+}
+
+/** Operations the sweep runs, exposed for a memory monitor's remediation and for operators. */
+export interface JobServerMaintenance {
+  /** Tells connections idle past `session.idleTimeoutMs` (`idle`) or inactive past `session.maxInactivityMs` (`session-expired`), then disconnects them; resolves how many. */
+  disconnectInactive(): Promise<number>;
+  /** Drops stale jobs (subscribers get `job-expired`) and finished jobs past retention that nobody watches; resolves how many. */
+  purgeStaleJobs(): Promise<number>;
+  /** Drops rate-limit buckets that refilled completely; returns how many. */
+  purgeRateLimits(): number;
+  /** Runs all three, as the periodic sweep does. */
+  sweep(): Promise<SweepResult>;
+}
+
+/** A running job-progress server. */
+export interface JobServer {
+  /** The Socket.IO server (created, or the one given in options). */
+  readonly io: JobIoServer;
+  /** Starts listening when the server owns (or was given) an HTTP server that is not listening yet; resolves the port. */
+  listen(options?: ListenOptions): Promise<number>;
+  /** Publishes an update: validates, assigns `seq`, stores it and fans it out to the job's subscribers. Rejects with `JobProtocolError`. */
+  update(jobId: string, input: JobUpdateInput): Promise<JobUpdate>;
+  /** The job's latest update, or `null`. */
+  getJob(jobId: string): Promise<JobUpdate | null>;
+  /** Size of every registry; all zero after `close()`. */
+  stats(): JobServerStats;
+  /** Totals of refused and noticed things since creation. */
+  counters(): JobServerCounters;
+  /** Health for an operator's probe. */
+  health(): JobServerHealth;
+  /** Observes a lifecycle event; returns the function that stops observing. */
+  on<E extends JobServerEventName>(event: E, listener: JobServerListener<E>): () => void;
+  /** Graceful, idempotent shutdown: `shutdown` notices, wait for acks or the deadline, disconnect all, clear every timer. */
+  close(options?: { timeoutMs?: number }): Promise<void>;
+  /** Sweep operations, callable on demand. */
+  readonly maintenance: JobServerMaintenance;
+  /** `await using server = createJobServer()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+type State = 'running' | 'closing' | 'closed';
+
+/** Shortest period of the heartbeat/notice ticker, so that tiny test timeouts cannot make it spin. */
+const MIN_TICK_MS = 10;
+
+/**
+ * Creates a job-progress server with a leak-proof connection lifecycle (SPEC §2).
+ * @throws JobServerOptionsError when an option is invalid.
+ * @example
+ * const server = createJobServer({ httpServer });
+ * await server.update('export-42', { status: 'running', progress: 10 });
+ */
+export function createJobServer(options: JobServerOptions = {}): JobServer {
+  const opts = resolveOptions(options);
+  const now = opts.now;
+  const logger = safeLogger(opts.logger);
+  const createdAt = now();
+  let state: State = 'running';
+  let closing: Promise<void> | undefined;
+  let deadlineArmed = false;
+
+  const counters = emptyCounters();
+  const healthReasons = new HealthReasons();
+  const reportError = (error: unknown, context: string): void => {
+    counters.internalErrors += 1;
+    logger.error({ err: error, context }, `job server: ${context} failed`);
+    if (!context.startsWith('listener')) events.emit('error', { error, context });
+  };
+  const events = new ServerEvents((error, event) => reportError(error, `listener of ${event}`));
+  const onStoreResult = (ok: boolean): void => (ok ? healthReasons.recover('store-unavailable') : healthReasons.fail('store-unavailable'));
+
+  const ownsIo = opts.io === undefined;
+  const ownsHttp = ownsIo && opts.httpServer === undefined;
+  const httpServer: HttpServer | undefined = opts.io ? undefined : (opts.httpServer ?? createServer());
+  const io: JobIoServer = opts.io ?? new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, opts.socketIoOptions);
+  const store: JobStore = opts.store ?? new MemoryJobStore({ bufferSize: opts.jobs.bufferSize });
+
+  const registry = new ConnectionRegistry();
+  const ipLimit = new IpConnectionLimit(opts.limits.maxConnectionsPerIp);
+  const limiter = new TokenBucketLimiter(opts.limits.rateLimit);
+  const notices = new NoticeTracker(now);
+  const admissions = new WeakMap<JobSocket, Admission>();
+  const closeReasons = new WeakMap<ConnectionRecord, string>();
+  const subscriptions = new Subscriptions({ registry, store, authorize: opts.authorizeSubscribe, events, onError: reportError, onStoreResult });
+
+  /** Ends a connection from the server side, recording why for the `disconnect` event. */
+  const drop = (record: ConnectionRecord, reason: string): void => {
+    if (!closeReasons.has(record)) closeReasons.set(record, reason);
+    record.socket.disconnect(true);
+  };
+
+  const heartbeat = new HeartbeatMonitor({
+    ...opts.heartbeat,
+    now,
+    connections: () => registry.values(),
+    onDead: (record) => {
+      counters.heartbeatTimeouts += 1;
+      logger.info({ socketId: record.id, ip: record.ip }, 'job server: heartbeat unanswered, dropping connection');
+      drop(record, 'heartbeat-timeout');
+    },
+    onInvalidAnswer: () => {
+      counters.invalidHeartbeatAnswers += 1;
+    },
+  });
+  const tickMs = Math.max(MIN_TICK_MS, Math.min(opts.heartbeat.intervalMs, opts.heartbeat.timeoutMs, opts.session.noticeGraceMs));
+  const ticker = new IntervalTimer(tickMs, () => {
+    heartbeat.tick();
+    notices.tick();
+  });
+
+  /** Sends a notice, waits for its ack or deadline, then disconnects (unless a newer notice took over). */
+  const noticeAndDisconnect = async (record: ConnectionRecord, notice: TimeoutNotice, deadline?: number): Promise<void> => {
+    counters.noticesSent += 1;
+    events.emit('notice', { socketId: record.id, notice });
+    logger.info({ socketId: record.id, notice }, 'job server: notice sent');
+    const outcome = await notices.send(record, notice, deadline);
+    if (outcome !== 'superseded') drop(record, notice.reason);
+  };
+
+  const notify = (record: ConnectionRecord, reason: NoticeReason, extra: { reconnect: boolean; retryAfterMs?: number }): Promise<void> =>
+    noticeAndDisconnect(record, { reason, graceMs: opts.session.noticeGraceMs, ...extra });
+
+  /** Removes every trace of a connection; safe to call more than once. */
+  const release = (record: ConnectionRecord, socketReason: string): void => {
+    if (registry.remove(record.id) !== record) return;
+    limiter.delete(record.id);
+    heartbeat.forget(record.id);
+    notices.forget(record.id);
+    ipLimit.release(record.ip);
+    const reason = closeReasons.get(record) ?? socketReason;
+    logger.debug({ socketId: record.id, ip: record.ip, reason }, 'job server: connection closed');
+    events.emit('disconnect', { socketId: record.id, ip: record.ip, reason });
+  };
+
+  const handshake = createHandshakeMiddleware({
+    accepting: () => state === 'running',
+    ipLimit,
+    trustProxy: opts.limits.trustProxy,
+    authenticate: opts.authenticate,
+    admissions,
+    onRefused: (error, ip) => {
+      counters.refusedConnections += 1;
+      logger.warn({ ip, code: error.code }, `job server: connection refused: ${error.message}`);
+    },
+    onHookError: (error) => reportError(error, 'authenticate'),
+  });
+
+  const onConnection = (socket: JobSocket): void => {
+    const admission = admissions.get(socket);
+    if (!admission) {
+      // Only possible when the application's own middleware admitted a socket before ours ran.
+      socket.disconnect(true);
+      return;
+    }
+    admissions.delete(socket);
+    admission.claim();
+    if (state !== 'running') {
+      ipLimit.release(admission.ip);
+      socket.disconnect(true);
+      return;
+    }
+    const at = now();
+    const record: ConnectionRecord = {
+      id: socket.id,
+      socket,
+      ip: admission.ip,
+      principal: admission.principal,
+      connectedAt: at,
+      lastActivityAt: at,
+      lastAliveAt: at,
+      subscriptions: new Set(),
+    };
+    registry.add(record);
+    socket.once('disconnect', (reason) => release(record, reason));
+    attachClientEvents(record, {
+      now,
+      limiter,
+      abuseStrikes: opts.limits.rateLimit.abuseStrikes,
+      counters,
+      handlers: {
+        [EventName.SubscribeJob]: (r, payload) => subscriptions.subscribe(r, payload),
+        [EventName.UnsubscribeJob]: (r, payload) => subscriptions.unsubscribe(r, payload),
+      },
+      onAbuse: (r) => {
+        if (notices.has(r.id)) return;
+        logger.warn({ socketId: r.id, ip: r.ip }, 'job server: persistent event flood, disconnecting');
+        void notify(r, 'rate-limited', { reconnect: true, retryAfterMs: limiter.msUntilFull(r.id, now()) });
+      },
+      onError: reportError,
+    });
+    logger.debug({ socketId: socket.id, ip: admission.ip }, 'job server: connection accepted');
+    events.emit('connection', { socketId: socket.id, ip: admission.ip, principal: admission.principal });
+  };
+
+  io.use(handshake);
+  io.on('connection', onConnection);
+
+  const maintenance: JobServerMaintenance = {
+    async disconnectInactive() {
+      const at = now();
+      const pending: Promise<void>[] = [];
+      for (const record of registry.values()) {
+        if (notices.has(record.id)) continue;
+        const inactiveMs = at - record.lastActivityAt;
+        if (inactiveMs >= opts.session.maxInactivityMs) {
+          pending.push(notify(record, 'session-expired', { reconnect: false }));
+        } else if (record.subscriptions.size === 0 && inactiveMs >= opts.session.idleTimeoutMs) {
+          pending.push(notify(record, 'idle', { reconnect: false }));
+        }
+      }
+      await Promise.all(pending);
+      return pending.length;
+    },
+    async purgeStaleJobs() {
+      let expired;
+      try {
+        expired = await store.findExpired({ now: now(), staleJobMs: opts.sweep.staleJobMs, finishedJobRetentionMs: opts.sweep.finishedJobRetentionMs });
+        onStoreResult(true);
+      } catch (error) {
+        onStoreResult(false);
+        throw error;
+      }
+      let purged = 0;
+      for (const job of expired) {
+        // A finished job stays while someone here still watches it; a stale one goes, and its watchers are told.
+        if (job.kind === 'finished' && registry.subscriberCount(job.jobId) > 0) continue;
+        if (!(await store.delete(job.jobId, job.lastSeq))) continue;
+        purged += 1;
+        if (job.kind === 'stale') {
+          subscriptions.expire(job.jobId, job.lastSeq, (room, lastSeq) => {
+            io.to(room).emit(EventName.JobExpired, { jobId: job.jobId, lastSeq, reason: 'stale' });
+          });
+        }
+      }
+      if (purged > 0) logger.info({ purged }, 'job server: purged expired jobs');
+      return purged;
+    },
+    purgeRateLimits() {
+      return limiter.purgeExpired(now());
+    },
+    async sweep() {
+      const purgedRateLimits = maintenance.purgeRateLimits();
+      const [purgedJobs, disconnected] = await Promise.all([maintenance.purgeStaleJobs(), maintenance.disconnectInactive()]);
+      return { disconnected, purgedJobs, purgedRateLimits };
+    },
+  };
+
+  const sweeper = new Sweeper(
+    opts.sweep.intervalMs,
+    async () => {
+      try {
+        const result = await maintenance.sweep();
+        healthReasons.recover('sweep-failed');
+        return result;
+      } catch (error) {
+        healthReasons.fail('sweep-failed');
+        throw error;
+      }
+    },
+    (error) => reportError(error, 'sweep'),
+  );
+  ticker.start();
+  sweeper.start();
+
+  const close = async (timeoutMs: number): Promise<void> => {
+    state = 'closing';
+    ticker.stop();
+    sweeper.stop();
+    const records = [...registry.values()];
+    const deadline = now() + timeoutMs;
+    const noticed = records.map((record, index) =>
+      noticeAndDisconnect(
+        record,
+        { reason: 'shutdown', graceMs: timeoutMs, reconnect: true, retryAfterMs: spreadRetryAfterMs(index, records.length, opts.shutdown.retryWindowMs) },
+        deadline,
+      ),
+    );
+    if (noticed.length > 0) {
+      await withDeadline(Promise.all(noticed), timeoutMs, (armed) => {
+        deadlineArmed = armed;
+      });
+    }
+    for (const record of [...registry.values()]) drop(record, 'shutdown');
+    if (ownsHttp) {
+      await io.close();
+    } else if (ownsIo) {
+      // Leave the application's HTTP server running: close only what Socket.IO added to it.
+      io.engine.close();
+      await io.of('/').adapter.close();
+    } else {
+      io.off('connection', onConnection);
+    }
+    try {
+      await store.close?.();
+    } catch (error) {
+      reportError(error, 'store.close');
+    }
+    state = 'closed';
+    logger.info({}, 'job server: closed');
+  };
+
+  const server: JobServer = {
+    io,
+    async listen(listenOptions = {}) {
+      if (!httpServer) throw new Error('listen() needs an HTTP server: this job server was attached to an existing Socket.IO server');
+      if (state !== 'running') throw new Error('listen() after close()');
+      if (!httpServer.listening) {
+        await new Promise<void>((resolve, reject) => {
+          httpServer.once('error', reject);
+          httpServer.listen(listenOptions.port ?? 0, listenOptions.host ?? '127.0.0.1', () => {
+            httpServer.off('error', reject);
+            resolve();
+          });
+        });
+      }
+      return (httpServer.address() as AddressInfo).port;
+    },
+    async update(jobId, input) {
+      if (state !== 'running') throw new JobProtocolError(protocolError(ErrorCode.SHUTTING_DOWN, 'the job server is closed'));
+      const id = JobIdSchema.safeParse(jobId);
+      if (!id.success) throw new JobProtocolError(invalidPayload(id.error, 'jobId'));
+      const parsed = JobUpdateInputSchema.safeParse(input);
+      if (!parsed.success) throw new JobProtocolError(invalidPayload(parsed.error, 'update'));
+      let update: JobUpdate;
+      try {
+        update = await store.append(id.data, parsed.data, now());
+        onStoreResult(true);
+      } catch (error) {
+        if (error instanceof JobProtocolError) throw error;
+        onStoreResult(false);
+        throw new JobProtocolError(protocolError(ErrorCode.UNAVAILABLE, 'job state is unavailable'), { cause: error });
+      }
+      const at = now();
+      // Receiving updates keeps a watcher "active", so it is not dropped as idle mid-job.
+      for (const record of registry.subscribersOf(update.jobId)) record.lastActivityAt = at;
+      io.to(jobRoom(update.jobId)).emit(EventName.JobUpdate, update);
+      return update;
+    },
+    async getJob(jobId) {
+      if (!JobIdSchema.safeParse(jobId).success) return null;
+      return store.get(jobId);
+    },
+    stats() {
+      return {
+        connections: registry.size,
+        connectionsByIp: ipLimit.size,
+        jobs: store.size(),
+        subscriptions: registry.subscriptionCount,
+        rateLimitRecords: limiter.size,
+        pendingAcks: heartbeat.pendingCount + notices.size,
+        timers: Number(ticker.running) + Number(sweeper.running) + Number(deadlineArmed),
+      };
+    },
+    counters() {
+      return { ...counters };
+    },
+    health() {
+      const reasons = healthReasons.list();
+      const status = state !== 'running' ? 'shutting-down' : reasons.length > 0 ? 'degraded' : 'ok';
+      return { status, reasons, connections: registry.size, uptimeMs: now() - createdAt };
+    },
+    on(event, listener) {
+      return events.on(event, listener);
+    },
+    close(closeOptions = {}) {
+      closing ??= close(closeOptions.timeoutMs ?? opts.shutdown.timeoutMs);
+      return closing;
+    },
+    maintenance,
+    [Symbol.asyncDispose]() {
+      return server.close();
+    },
+  };
+  return server;
+}

@@ -1,0 +1,55 @@
+import type { JobUpdate, JobUpdateInput } from '@org/ws-protocol';
+
+/** What a subscriber needs to catch up: the snapshot and the updates after its `lastSeq`. */
+export interface JobReplay {
+  /** Latest update, or `null` before the job's first update. */
+  snapshot: JobUpdate | null;
+  /** Updates after `lastSeq`, oldest first; empty without `lastSeq` or when `resync` is true. */
+  updates: JobUpdate[];
+  /** True when the buffer no longer holds every update after `lastSeq`: the client must take the snapshot. */
+  resync: boolean;
+}
+
+/** A job that the sweep may drop. */
+export interface ExpiredJob {
+  /** The job. */
+  jobId: string;
+  /** Its latest `seq`; pass it to `delete` so that a job updated meanwhile survives. */
+  lastSeq: number;
+  /** `stale`: non-terminal without an update for too long; `finished`: terminal and past its retention. */
+  kind: 'stale' | 'finished';
+}
+
+/** Ages after which the sweep drops jobs. */
+export interface ExpiryRule {
+  /** Current time in ms since the epoch. */
+  now: number;
+  /** Non-terminal jobs without an update for this long are stale. */
+  staleJobMs: number;
+  /** Terminal jobs are finished this long after their terminal update. */
+  finishedJobRetentionMs: number;
+}
+
+/**
+ * Where job snapshots and their bounded recent history live. Every method may be remote (Redis), so all
+ * but `size` are async. Implementations assign `seq` atomically and refuse updates after a terminal one.
+ */
+export interface JobStore {
+  /**
+   * Appends an update: assigns the next `seq` (first is 1), stamps `at`, keeps it as the snapshot and in the
+   * bounded buffer. Rejects with `JobProtocolError` `INVALID_PAYLOAD` when the job already reached a terminal status.
+   */
+  append(jobId: string, input: JobUpdateInput, at: number): Promise<JobUpdate>;
+  /** The job's latest update, or `null` when the store does not hold it. */
+  get(jobId: string): Promise<JobUpdate | null>;
+  /** The snapshot plus the buffered updates after `lastSeq` (see `JobReplay`). */
+  replay(jobId: string, lastSeq: number | undefined): Promise<JobReplay>;
+  /** Deletes a job; with `expectedSeq`, only if its latest `seq` is still that one. Resolves whether it deleted. */
+  delete(jobId: string, expectedSeq?: number): Promise<boolean>;
+  /** Jobs that the rule says are stale or finished. */
+  findExpired(rule: ExpiryRule): Promise<ExpiredJob[]>;
+  /** How many jobs this store holds, as far as this process knows (synchronous, for `stats()`). */
+  size(): number;
+  /** Releases whatever the store holds; called by `close()` of a server that created the store. */
+  close?(): Promise<void>;
+}

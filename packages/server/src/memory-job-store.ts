@@ -1,0 +1,84 @@
+import { ErrorCode, isTerminal, JobProtocolError, protocolError, type JobUpdate, type JobUpdateInput } from '@org/ws-protocol';
+import type { ExpiredJob, ExpiryRule, JobReplay, JobStore } from './job-store';
+
+interface JobRecord {
+  snapshot: JobUpdate;
+  /** Recent updates, oldest first, at most `bufferSize`. */
+  buffer: JobUpdate[];
+}
+
+/** Options of `MemoryJobStore`. */
+export interface MemoryJobStoreOptions {
+  /** Recent updates kept per job. @default 100 */
+  bufferSize?: number;
+}
+
+/** The default `JobStore`: one process, plain maps, nothing to install. */
+export class MemoryJobStore implements JobStore {
+  readonly #jobs = new Map<string, JobRecord>();
+  readonly #bufferSize: number;
+
+  constructor(options: MemoryJobStoreOptions = {}) {
+    this.#bufferSize = options.bufferSize ?? 100;
+  }
+
+  async append(jobId: string, input: JobUpdateInput, at: number): Promise<JobUpdate> {
+    const record = this.#jobs.get(jobId);
+    if (record && isTerminal(record.snapshot.status)) {
+      throw new JobProtocolError(protocolError(ErrorCode.INVALID_PAYLOAD, `job ${jobId} already ended with status ${record.snapshot.status}`));
+    }
+    const update: JobUpdate = { jobId, seq: (record?.snapshot.seq ?? 0) + 1, status: input.status, at };
+    if (input.progress !== undefined) update.progress = input.progress;
+    if (input.data !== undefined) update.data = input.data;
+    if (record) {
+      record.snapshot = update;
+      record.buffer.push(update);
+      if (record.buffer.length > this.#bufferSize) record.buffer.shift();
+    } else {
+      this.#jobs.set(jobId, { snapshot: update, buffer: [update] });
+    }
+    return update;
+  }
+
+  async get(jobId: string): Promise<JobUpdate | null> {
+    return this.#jobs.get(jobId)?.snapshot ?? null;
+  }
+
+  async replay(jobId: string, lastSeq: number | undefined): Promise<JobReplay> {
+    const record = this.#jobs.get(jobId);
+    if (!record) return { snapshot: null, updates: [], resync: lastSeq !== undefined && lastSeq > 0 };
+    const { snapshot, buffer } = record;
+    if (lastSeq === undefined || lastSeq === snapshot.seq) return { snapshot, updates: [], resync: false };
+    const oldest = buffer[0]?.seq ?? snapshot.seq;
+    // A lastSeq ahead of the snapshot means the client saw an earlier life of this job id.
+    if (lastSeq > snapshot.seq || lastSeq + 1 < oldest) return { snapshot, updates: [], resync: true };
+    return { snapshot, updates: buffer.filter((update) => update.seq > lastSeq), resync: false };
+  }
+
+  async delete(jobId: string, expectedSeq?: number): Promise<boolean> {
+    const record = this.#jobs.get(jobId);
+    if (!record || (expectedSeq !== undefined && record.snapshot.seq !== expectedSeq)) return false;
+    return this.#jobs.delete(jobId);
+  }
+
+  async findExpired({ now, staleJobMs, finishedJobRetentionMs }: ExpiryRule): Promise<ExpiredJob[]> {
+    const expired: ExpiredJob[] = [];
+    for (const [jobId, { snapshot }] of this.#jobs) {
+      const age = now - snapshot.at;
+      if (isTerminal(snapshot.status)) {
+        if (age >= finishedJobRetentionMs) expired.push({ jobId, lastSeq: snapshot.seq, kind: 'finished' });
+      } else if (age >= staleJobMs) {
+        expired.push({ jobId, lastSeq: snapshot.seq, kind: 'stale' });
+      }
+    }
+    return expired;
+  }
+
+  size(): number {
+    return this.#jobs.size;
+  }
+
+  async close(): Promise<void> {
+    this.#jobs.clear();
+  }
+}

@@ -1,0 +1,239 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server as NetServer } from 'node:net';
+import type { HandshakeAuth } from '@org/ws-protocol';
+import type { Server as SocketIoServer, ServerOptions as SocketIoServerOptions } from 'socket.io';
+import { z } from 'zod';
+import { JobServerOptionsError } from './errors';
+import type { JobStore } from './job-store';
+import { silentLogger, type JobServerLogger } from './logger';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+/** Every default of `createJobServer`, in one place (SPEC §2). */
+export const JOB_SERVER_DEFAULTS = {
+  heartbeat: { intervalMs: 30 * SECOND, timeoutMs: 10 * SECOND },
+  session: { idleTimeoutMs: 2 * HOUR, maxInactivityMs: 24 * HOUR, noticeGraceMs: 5 * SECOND },
+  sweep: { intervalMs: 5 * MINUTE, staleJobMs: 1 * HOUR, finishedJobRetentionMs: 5 * MINUTE },
+  limits: {
+    maxConnectionsPerIp: 100,
+    trustProxy: false,
+    rateLimit: { events: 50, windowMs: 10 * SECOND, abuseStrikes: 10 },
+  },
+  jobs: { bufferSize: 100 },
+  shutdown: { timeoutMs: 30 * SECOND, retryWindowMs: 10 * SECOND },
+} as const;
+
+/** Per-IP connection cap used when `NODE_ENV=development` and none is given. */
+export const DEVELOPMENT_MAX_CONNECTIONS_PER_IP = 1000;
+
+/** What `authenticate` receives: the validated handshake `auth`, the request headers and the client IP. */
+export interface HandshakeInfo {
+  /** The validated handshake `auth` object. */
+  auth: HandshakeAuth;
+  /** HTTP headers of the handshake request. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The client IP the server attributes the connection to. */
+  ip: string;
+}
+
+/** Decides who a connection is; return `null`, `undefined` or `false` to refuse it with `UNAUTHORIZED`. */
+export type AuthenticateHook = (handshake: HandshakeInfo) => unknown;
+
+/** Decides whether a principal may watch a job; anything but `true` answers `FORBIDDEN`. */
+export type AuthorizeSubscribeHook = (request: { principal: unknown; jobId: string }) => boolean | Promise<boolean>;
+
+/** Options of `createJobServer`; every field is optional. */
+export interface JobServerOptions {
+  /** Attach to this HTTP(S) server instead of creating one. */
+  httpServer?: HttpServer;
+  /** Attach to this Socket.IO server instead of creating one (takes precedence over `httpServer`). */
+  io?: SocketIoServer;
+  /** Options for the Socket.IO server this package creates (ignored with `io`). */
+  socketIoOptions?: Partial<SocketIoServerOptions>;
+  /** Liveness probing. */
+  heartbeat?: {
+    /** How often every connection gets a `heartbeat`. @default 30000 */
+    intervalMs?: number;
+    /** How long an answer may take before the connection counts as dead. @default 10000 */
+    timeoutMs?: number;
+  };
+  /** Inactivity rules. */
+  session?: {
+    /** A connection without subscriptions or events for this long is told `idle` and dropped. @default 7200000 (2 h) */
+    idleTimeoutMs?: number;
+    /** A connection without any activity for this long is told `session-expired` and dropped. @default 86400000 (24 h) */
+    maxInactivityMs?: number;
+    /** How long a client has to acknowledge a notice before it is disconnected. @default 5000 */
+    noticeGraceMs?: number;
+  };
+  /** The periodic sweep. */
+  sweep?: {
+    /** How often the one sweeper runs. @default 300000 (5 min) */
+    intervalMs?: number;
+    /** A non-terminal job without an update for this long is purged (subscribers get `job-expired`). @default 3600000 (1 h) */
+    staleJobMs?: number;
+    /** A terminal job is purged this long after its terminal update (once nobody watches it). @default 300000 (5 min) */
+    finishedJobRetentionMs?: number;
+  };
+  /** Abuse limits. */
+  limits?: {
+    /** Connections allowed per client IP. @default 100 (1000 when NODE_ENV=development) */
+    maxConnectionsPerIp?: number;
+    /** Take the client IP from the first `X-Forwarded-For` entry (only behind a proxy you control). @default false */
+    trustProxy?: boolean;
+    /** Per-socket token bucket for inbound events. */
+    rateLimit?: {
+      /** Bucket size: events allowed per window. @default 50 */
+      events?: number;
+      /** Time for an empty bucket to refill completely. @default 10000 */
+      windowMs?: number;
+      /** Refused events in a row before a `rate-limited` notice and a disconnect. @default 10 */
+      abuseStrikes?: number;
+    };
+  };
+  /** Job history. */
+  jobs?: {
+    /** Recent updates kept per job for `lastSeq` recovery (at most 1000). @default 100 */
+    bufferSize?: number;
+  };
+  /** Graceful shutdown. */
+  shutdown?: {
+    /** Default deadline of `close()`. @default 30000 */
+    timeoutMs?: number;
+    /** Reconnect delays sent in `shutdown` notices are spread over this window. @default 10000 */
+    retryWindowMs?: number;
+  };
+  /** Authenticates the handshake; the result is the connection's principal. */
+  authenticate?: AuthenticateHook;
+  /** Authorizes each `subscribe-job`. */
+  authorizeSubscribe?: AuthorizeSubscribeHook;
+  /** Structured logger with pino's call shape. @default silent */
+  logger?: JobServerLogger;
+  /** Where job snapshots and recent updates live. @default an in-memory store */
+  store?: JobStore;
+  /** Clock in ms since the epoch. @default Date.now */
+  now?: () => number;
+}
+
+/** Options after defaults were applied. */
+export interface ResolvedJobServerOptions {
+  httpServer: HttpServer | undefined;
+  io: SocketIoServer | undefined;
+  socketIoOptions: Partial<SocketIoServerOptions>;
+  heartbeat: { intervalMs: number; timeoutMs: number };
+  session: { idleTimeoutMs: number; maxInactivityMs: number; noticeGraceMs: number };
+  sweep: { intervalMs: number; staleJobMs: number; finishedJobRetentionMs: number };
+  limits: {
+    maxConnectionsPerIp: number;
+    trustProxy: boolean;
+    rateLimit: { events: number; windowMs: number; abuseStrikes: number };
+  };
+  jobs: { bufferSize: number };
+  shutdown: { timeoutMs: number; retryWindowMs: number };
+  authenticate: AuthenticateHook | undefined;
+  authorizeSubscribe: AuthorizeSubscribeHook | undefined;
+  logger: JobServerLogger;
+  store: JobStore | undefined;
+  now: () => number;
+}
+
+/** Longest duration accepted anywhere (24 days, the most a Node timer can wait). */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+
+const durationMs = (fallback: number) => z.int().positive().max(MAX_DURATION_MS).default(fallback);
+const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
+const isSocketIoServer = (value: unknown): value is SocketIoServer =>
+  typeof value === 'object' && value !== null && typeof (value as SocketIoServer).use === 'function' && typeof (value as SocketIoServer).of === 'function';
+
+const d = JOB_SERVER_DEFAULTS;
+
+function optionsSchema(defaultMaxConnectionsPerIp: number) {
+  return z.strictObject({
+    httpServer: z.custom<HttpServer>((value) => value instanceof NetServer, { message: 'must be an http.Server or https.Server' }).optional(),
+    io: z.custom<SocketIoServer>(isSocketIoServer, { message: 'must be a socket.io Server' }).optional(),
+    socketIoOptions: z.custom<Partial<SocketIoServerOptions>>((value) => typeof value === 'object' && value !== null, { message: 'must be an object' }).default({}),
+    heartbeat: z.strictObject({ intervalMs: durationMs(d.heartbeat.intervalMs), timeoutMs: durationMs(d.heartbeat.timeoutMs) }).prefault({}),
+    session: z
+      .strictObject({
+        idleTimeoutMs: durationMs(d.session.idleTimeoutMs),
+        maxInactivityMs: durationMs(d.session.maxInactivityMs),
+        noticeGraceMs: durationMs(d.session.noticeGraceMs),
+      })
+      .prefault({}),
+    sweep: z
+      .strictObject({
+        intervalMs: durationMs(d.sweep.intervalMs),
+        staleJobMs: durationMs(d.sweep.staleJobMs),
+        finishedJobRetentionMs: z.int().nonnegative().max(MAX_DURATION_MS).default(d.sweep.finishedJobRetentionMs),
+      })
+      .prefault({}),
+    limits: z
+      .strictObject({
+        maxConnectionsPerIp: z.int().positive().default(defaultMaxConnectionsPerIp),
+        trustProxy: z.boolean().default(d.limits.trustProxy),
+        rateLimit: z
+          .strictObject({
+            events: z.int().positive().default(d.limits.rateLimit.events),
+            windowMs: durationMs(d.limits.rateLimit.windowMs),
+            abuseStrikes: z.int().positive().default(d.limits.rateLimit.abuseStrikes),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    jobs: z.strictObject({ bufferSize: z.int().positive().max(1000).default(d.jobs.bufferSize) }).prefault({}),
+    shutdown: z
+      .strictObject({
+        timeoutMs: durationMs(d.shutdown.timeoutMs),
+        retryWindowMs: z.int().nonnegative().max(MAX_DURATION_MS).default(d.shutdown.retryWindowMs),
+      })
+      .prefault({}),
+    authenticate: fn<AuthenticateHook>('handshake => principal').optional(),
+    authorizeSubscribe: fn<AuthorizeSubscribeHook>('({ principal, jobId }) => boolean').optional(),
+    logger: z
+      .custom<JobServerLogger>(
+        (value) =>
+          typeof value === 'object' &&
+          value !== null &&
+          ['info', 'warn', 'error'].every((level) => typeof (value as Record<string, unknown>)[level] === 'function'),
+        { message: 'must have info, warn and error methods (pino call shape)' },
+      )
+      .default(silentLogger),
+    store: z
+      .custom<JobStore>(
+        (value) =>
+          typeof value === 'object' &&
+          value !== null &&
+          ['append', 'get', 'replay', 'delete', 'findExpired', 'size'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function'),
+        { message: 'must implement the JobStore interface' },
+      )
+      .optional(),
+    now: fn<() => number>('() => milliseconds').default(() => Date.now),
+  });
+}
+
+/**
+ * Validates options and applies `JOB_SERVER_DEFAULTS`.
+ * @throws JobServerOptionsError naming the first invalid option.
+ */
+export function resolveOptions(options: unknown, env: string | undefined = process.env.NODE_ENV): ResolvedJobServerOptions {
+  const maxConnectionsPerIp = env === 'development' ? DEVELOPMENT_MAX_CONNECTIONS_PER_IP : d.limits.maxConnectionsPerIp;
+  const result = optionsSchema(maxConnectionsPerIp).safeParse(options ?? {});
+  if (!result.success) {
+    const [issue] = result.error.issues;
+    const path = issue?.path.map(String).join('.') ?? '';
+    const option = issue?.code === 'unrecognized_keys' ? [path, ...issue.keys].filter(Boolean).join('.') : path || '(options)';
+    throw new JobServerOptionsError(option, issue?.message ?? 'invalid', { cause: result.error });
+  }
+  const resolved: ResolvedJobServerOptions = {
+    httpServer: undefined,
+    io: undefined,
+    authenticate: undefined,
+    authorizeSubscribe: undefined,
+    store: undefined,
+    ...result.data,
+  };
+  if (resolved.io && resolved.httpServer) throw new JobServerOptionsError('io', 'give either io or httpServer, not both');
+  return resolved;
+}

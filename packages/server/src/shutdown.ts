@@ -1,0 +1,52 @@
+/** Reconnect delay of the `index`-th of `count` clients, spread evenly over `windowMs` so they do not all come back at once. */
+export function spreadRetryAfterMs(index: number, count: number, windowMs: number): number {
+  if (count <= 1 || windowMs === 0) return 0;
+  return Math.floor((windowMs * index) / count);
+}
+
+/** Resolves when `work` settles or `timeoutMs` passes, whichever comes first, and never leaves its timer behind. */
+export async function withDeadline(work: Promise<unknown>, timeoutMs: number, onTimer: (armed: boolean) => void): Promise<'done' | 'deadline'> {
+  let handle: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    handle = setTimeout(() => resolve('deadline'), timeoutMs);
+    onTimer(true);
+  });
+  try {
+    return await Promise.race([work.then(() => 'done' as const), deadline]);
+  } finally {
+    clearTimeout(handle);
+    onTimer(false);
+  }
+}
+
+/** Options of `closeOnSignals`. */
+export interface CloseOnSignalsOptions {
+  /** Signals that start a graceful close. @default ['SIGTERM', 'SIGINT'] */
+  signals?: NodeJS.Signals[];
+  /** Deadline passed to `close()`; the server's `shutdown.timeoutMs` when omitted. */
+  timeoutMs?: number;
+  /** Called once the server closed. @default re-raises the signal so the process ends as it would have */
+  onClosed?: (signal: NodeJS.Signals) => void;
+}
+
+/**
+ * Closes the server gracefully on SIGTERM/SIGINT. Returns a function that removes the signal handlers.
+ * @example
+ * const stop = closeOnSignals(server);
+ */
+export function closeOnSignals(
+  server: { close(options?: { timeoutMs?: number }): Promise<void> },
+  options: CloseOnSignalsOptions = {},
+): () => void {
+  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  const handler = (signal: NodeJS.Signals): void => {
+    remove();
+    const onClosed = options.onClosed ?? ((received: NodeJS.Signals) => process.kill(process.pid, received));
+    void server.close(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }).finally(() => onClosed(signal));
+  };
+  const remove = (): void => {
+    for (const signal of signals) process.off(signal, handler);
+  };
+  for (const signal of signals) process.once(signal, handler);
+  return remove;
+}

@@ -1,0 +1,55 @@
+import { afterEach, beforeEach, expect, vi } from 'vitest';
+import type { JobServer } from '../../src/index';
+import { closeAllClients } from './test-client';
+
+/** `stats()` of a server that holds nothing. */
+export const ZERO_STATS = {
+  connections: 0,
+  connectionsByIp: 0,
+  jobs: 0,
+  subscriptions: 0,
+  rateLimitRecords: 0,
+  pendingAcks: 0,
+  timers: 0,
+} as const;
+
+function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+}
+
+/**
+ * Timers still active once closing sockets had a chance to clear theirs. Polls on `setImmediate`, which
+ * (unlike `vi.waitFor`) adds no timer of its own to the count; bounded to a few hundred turns.
+ */
+async function settledTimerCount(expected: number): Promise<number> {
+  for (let turn = 0; turn < 500 && activeTimers() > expected; turn += 1) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return activeTimers();
+}
+
+const tracked: JobServer[] = [];
+
+/** Registers servers whose registries must be empty after the test. */
+export function trackServers(...servers: JobServer[]): void {
+  tracked.push(...servers);
+}
+
+/**
+ * After every test: close all clients and tracked servers, restore real timers, then assert that every
+ * registry is back to zero and no timer is left beyond what was active before the test.
+ */
+export function installLeakCheck(): void {
+  let baseline = 0;
+  beforeEach(() => {
+    baseline = activeTimers();
+  });
+  afterEach(async () => {
+    closeAllClients();
+    vi.useRealTimers();
+    const servers = tracked.splice(0);
+    await Promise.all(servers.map((server) => server.close({ timeoutMs: 500 })));
+    for (const server of servers) expect(server.stats()).toEqual(ZERO_STATS);
+    expect(await settledTimerCount(baseline)).toBeLessThanOrEqual(baseline);
+  });
+}
