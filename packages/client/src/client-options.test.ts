@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { JOB_CLIENT_DEFAULTS, resolveJobClientOptions, type JobClientOptions } from './client-options';
+import { JobClientError } from './errors';
+
+function refusal(options: JobClientOptions): JobClientError {
+  try {
+    resolveJobClientOptions(options);
+  } catch (error) {
+    if (error instanceof JobClientError) return error;
+    throw error;
+  }
+  throw new Error('options were accepted');
+}
+
+describe('resolveJobClientOptions', () => {
+  it('applies every default from JOB_CLIENT_DEFAULTS', () => {
+    const resolved = resolveJobClientOptions({ url: 'http://127.0.0.1:1' });
+    expect(resolved).toMatchObject({
+      urls: ['http://127.0.0.1:1'],
+      auth: undefined,
+      reconnect: JOB_CLIENT_DEFAULTS.reconnect,
+      heartbeat: JOB_CLIENT_DEFAULTS.heartbeat,
+      ackTimeoutMs: JOB_CLIENT_DEFAULTS.ackTimeoutMs,
+      connectTimeoutMs: JOB_CLIENT_DEFAULTS.connectTimeoutMs,
+      autoConnect: true,
+      random: Math.random,
+      socketOptions: {},
+    });
+  });
+
+  it('merges partial groups over the defaults and keeps heartbeat: false', () => {
+    const resolved = resolveJobClientOptions({ urls: ['http://a', 'http://b'], reconnect: { factor: 3 }, heartbeat: false });
+    expect(resolved.urls).toEqual(['http://a', 'http://b']);
+    expect(resolved.reconnect).toEqual({ ...JOB_CLIENT_DEFAULTS.reconnect, factor: 3 });
+    expect(resolved.heartbeat).toBe(false);
+  });
+
+  it.each([
+    [{}, 'give `url` or `urls`'],
+    [{ url: 'http://a', urls: ['http://b'] }, 'not both'],
+    [{ urls: [] }, 'options.urls'],
+    [{ url: 'http://a', reconnect: { factor: 0.5 } }, 'options.reconnect.factor'],
+    [{ url: 'http://a', reconnect: { initialDelayMs: -1 } }, 'options.reconnect.initialDelayMs'],
+    [{ url: 'http://a', reconnect: { minDelayMs: 10, maxDelayMs: 5 } }, 'minDelayMs must not exceed maxDelayMs'],
+    [{ url: 'http://a', heartbeat: { intervalMs: 0 } }, 'options.heartbeat'],
+    [{ url: 'http://a', auth: 42 as unknown as string }, 'options.auth'],
+    [{ url: 'http://a', socketOptions: { reconnection: true } as never }, 'socketOptions.reconnection is managed'],
+  ] as const)('refuses %j with INVALID_OPTIONS naming the option', (options, message) => {
+    const error = refusal(options as JobClientOptions);
+    expect(error.code).toBe('INVALID_OPTIONS');
+    expect(error.message).toContain(message);
+  });
+});

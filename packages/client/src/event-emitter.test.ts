@@ -1,0 +1,42 @@
+import { describe, expect, it, vi } from 'vitest';
+import { EventEmitter } from './event-emitter';
+
+interface Events {
+  ping: (n: number) => void;
+}
+
+describe('EventEmitter', () => {
+  it('on() returns the function that removes exactly that listener', () => {
+    const emitter = new EventEmitter<Events>();
+    const listener = vi.fn();
+    const off = emitter.on('ping', listener);
+    emitter.on('ping', listener);
+    emitter.emit('ping', 1);
+    off();
+    emitter.emit('ping', 2);
+    expect(listener.mock.calls).toEqual([[1], [1], [2]]);
+    expect(emitter.count('ping')).toBe(1);
+  });
+
+  it('keeps calling the other listeners when one throws, and rethrows asynchronously', () => {
+    const emitter = new EventEmitter<Events>();
+    const after = vi.fn();
+    const boom = new Error('listener bug');
+    emitter.on('ping', () => {
+      throw boom;
+    });
+    emitter.on('ping', after);
+    const tasks: Array<() => void> = [];
+    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => {
+      tasks.push(task);
+    });
+    try {
+      expect(() => emitter.emit('ping', 1)).not.toThrow();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(after).toHaveBeenCalledWith(1);
+    expect(tasks).toHaveLength(1);
+    expect(() => tasks[0]!()).toThrow(boom);
+  });
+});

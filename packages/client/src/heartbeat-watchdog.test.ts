@@ -1,0 +1,36 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { HeartbeatWatchdog } from './heartbeat-watchdog';
+
+describe('HeartbeatWatchdog', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('declares the server dead intervalMs + graceMs after the last heartbeat', () => {
+    const dead = vi.fn();
+    const watchdog = new HeartbeatWatchdog({ intervalMs: 30_000, graceMs: 10_000 }, dead);
+    watchdog.arm();
+    vi.advanceTimersByTime(39_999);
+    watchdog.arm();
+    vi.advanceTimersByTime(39_999);
+    expect(dead).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(dead).toHaveBeenCalledOnce();
+    expect(watchdog.armed).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('leaves no timer after stop, and never arms when disabled', () => {
+    const dead = vi.fn();
+    const watchdog = new HeartbeatWatchdog({ intervalMs: 1000, graceMs: 0 }, dead);
+    watchdog.arm();
+    watchdog.stop();
+    new HeartbeatWatchdog(false, dead).arm();
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(10_000);
+    expect(dead).not.toHaveBeenCalled();
+  });
+});

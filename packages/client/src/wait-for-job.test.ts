@@ -1,0 +1,85 @@
+import type { JobUpdate } from '@org/ws-protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { JobClientError } from './errors';
+import { JobSubscriptionState } from './job-subscription';
+import { waitForJob } from './wait-for-job';
+
+const update = (seq: number, status: JobUpdate['status']): JobUpdate => ({ jobId: 'job-1', seq, status, at: 1_700_000_000_000 });
+
+function job(): { state: JobSubscriptionState; released: () => boolean; subscribe: (id: string) => ReturnType<JobSubscriptionState['addHandle']> } {
+  let gone = false;
+  const state = new JobSubscriptionState('job-1', () => {
+    gone = true;
+  });
+  return { state, released: () => gone, subscribe: () => state.addHandle() };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<JobClientError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof JobClientError)) throw new Error(`expected a JobClientError, got ${String(error)}`);
+  return error;
+}
+
+describe('waitForJob', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('resolves with the completed update and releases its handle', async () => {
+    const { state, subscribe, released } = job();
+    const done = waitForJob(subscribe, 'job-1');
+    state.applyAck({ ok: true, jobId: 'job-1', snapshot: update(1, 'running'), updates: [], resync: false });
+    state.applyUpdate(update(2, 'completed'));
+    await expect(done).resolves.toEqual(update(2, 'completed'));
+    expect(released()).toBe(true);
+  });
+
+  it.each([
+    ['failed', 'JOB_FAILED'],
+    ['cancelled', 'JOB_CANCELLED'],
+  ] as const)('rejects a %s job with %s carrying the update', async (status, code) => {
+    const { state, subscribe } = job();
+    const done = waitForJob(subscribe, 'job-1');
+    state.applyAck({ ok: true, jobId: 'job-1', snapshot: update(4, status), updates: [], resync: false });
+    const error = await rejection(done);
+    expect(error).toMatchObject({ name: 'JobClientError', code, jobId: 'job-1', update: update(4, status) });
+  });
+
+  it('rejects with JOB_EXPIRED when the server drops the job', async () => {
+    const { state, subscribe } = job();
+    const done = waitForJob(subscribe, 'job-1');
+    state.expire({ jobId: 'job-1', lastSeq: 3, reason: 'stale' });
+    expect((await rejection(done)).code).toBe('JOB_EXPIRED');
+  });
+
+  it('rejects with TIMEOUT after timeoutMs and leaves no timer', async () => {
+    vi.useFakeTimers();
+    const { subscribe, released } = job();
+    const done = waitForJob(subscribe, 'job-1', { timeoutMs: 5000 });
+    vi.advanceTimersByTime(5000);
+    expect((await rejection(done)).code).toBe('TIMEOUT');
+    expect(released()).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('rejects with ABORTED when the signal fires, with its reason as cause', async () => {
+    const { subscribe, released } = job();
+    const controller = new AbortController();
+    const done = waitForJob(subscribe, 'job-1', { signal: controller.signal, timeoutMs: 60_000 });
+    controller.abort('user left');
+    const error = await rejection(done);
+    expect(error.code).toBe('ABORTED');
+    expect(error.cause).toBe('user left');
+    expect(released()).toBe(true);
+  });
+
+  it('rejects at once for an already aborted signal without subscribing', async () => {
+    const subscribe = vi.fn();
+    const error = await rejection(waitForJob(subscribe, 'job-1', { signal: AbortSignal.abort() }));
+    expect(error.code).toBe('ABORTED');
+    expect(subscribe).not.toHaveBeenCalled();
+  });
+});
