@@ -1,0 +1,49 @@
+import { ErrorCode, JobProtocolError } from '@org/ws-protocol';
+import { describe, expect, it } from 'vitest';
+import { MemoryJobStore } from './memory-job-store';
+
+describe('MemoryJobStore', () => {
+  it('assigns seq 1, 2, 3 and keeps the newest update as the snapshot', async () => {
+    const store = new MemoryJobStore();
+    await store.append('a', { status: 'queued' }, 1);
+    await store.append('a', { status: 'running', progress: 5 }, 2);
+    expect(await store.append('a', { status: 'running', progress: 9 }, 3)).toEqual({ jobId: 'a', seq: 3, status: 'running', progress: 9, at: 3 });
+    expect(await store.get('a')).toMatchObject({ seq: 3 });
+    expect(store.size()).toBe(1);
+  });
+
+  it('refuses an update after a terminal one', async () => {
+    const store = new MemoryJobStore();
+    await store.append('a', { status: 'failed' }, 1);
+    await expect(store.append('a', { status: 'running' }, 2)).rejects.toSatisfy(
+      (error) => error instanceof JobProtocolError && error.code === ErrorCode.INVALID_PAYLOAD,
+    );
+  });
+
+  it('replays from the bounded buffer or asks for a resync', async () => {
+    const store = new MemoryJobStore({ bufferSize: 3 });
+    for (let at = 1; at <= 5; at += 1) await store.append('a', { status: 'running' }, at);
+    expect((await store.replay('a', 2)).updates.map((u) => u.seq)).toEqual([3, 4, 5]);
+    expect(await store.replay('a', 1)).toMatchObject({ updates: [], resync: true });
+    expect(await store.replay('a', 5)).toMatchObject({ updates: [], resync: false });
+    expect(await store.replay('a', 9)).toMatchObject({ resync: true });
+    expect(await store.replay('a', undefined)).toMatchObject({ updates: [], resync: false, snapshot: { seq: 5 } });
+    expect(await store.replay('missing', undefined)).toEqual({ snapshot: null, updates: [], resync: false });
+  });
+
+  it('finds stale and finished jobs and deletes only unchanged ones', async () => {
+    const store = new MemoryJobStore();
+    await store.append('stale', { status: 'running' }, 0);
+    await store.append('done', { status: 'completed' }, 50);
+    await store.append('fresh', { status: 'running' }, 90);
+    const expired = await store.findExpired({ now: 100, staleJobMs: 100, finishedJobRetentionMs: 50 });
+    expect(expired).toEqual([
+      { jobId: 'stale', lastSeq: 1, kind: 'stale' },
+      { jobId: 'done', lastSeq: 1, kind: 'finished' },
+    ]);
+    await store.append('stale', { status: 'running' }, 100);
+    expect(await store.delete('stale', 1)).toBe(false);
+    expect(await store.delete('done', 1)).toBe(true);
+    expect(store.size()).toBe(2);
+  });
+});

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { JobServerOptionsError } from './errors';
+import { DEVELOPMENT_MAX_CONNECTIONS_PER_IP, JOB_SERVER_DEFAULTS, resolveOptions } from './options';
+
+function optionError(options: unknown): JobServerOptionsError {
+  try {
+    resolveOptions(options, 'test');
+  } catch (error) {
+    if (error instanceof JobServerOptionsError) return error;
+    throw error;
+  }
+  throw new Error('resolveOptions accepted invalid options');
+}
+
+describe('resolveOptions', () => {
+  it('applies the SPEC §2 defaults', () => {
+    const resolved = resolveOptions({}, 'production');
+    expect(resolved.heartbeat).toEqual({ intervalMs: 30_000, timeoutMs: 10_000 });
+    expect(resolved.session).toEqual({ idleTimeoutMs: 2 * 3_600_000, maxInactivityMs: 24 * 3_600_000, noticeGraceMs: 5_000 });
+    expect(resolved.sweep).toEqual({ intervalMs: 300_000, staleJobMs: 3_600_000, finishedJobRetentionMs: 300_000 });
+    expect(resolved.limits).toEqual(JOB_SERVER_DEFAULTS.limits);
+    expect(resolved.shutdown.timeoutMs).toBe(30_000);
+  });
+
+  it('allows 1000 connections per IP when NODE_ENV is development', () => {
+    expect(resolveOptions({}, 'development').limits.maxConnectionsPerIp).toBe(DEVELOPMENT_MAX_CONNECTIONS_PER_IP);
+    expect(resolveOptions({ limits: { maxConnectionsPerIp: 7 } }, 'development').limits.maxConnectionsPerIp).toBe(7);
+  });
+
+  it('keeps the given values of a partially filled group', () => {
+    const resolved = resolveOptions({ heartbeat: { intervalMs: 1000 } }, 'test');
+    expect(resolved.heartbeat).toEqual({ intervalMs: 1000, timeoutMs: 10_000 });
+  });
+
+  it.each([
+    [{ heartbeat: { intervalMs: 0 } }, 'heartbeat.intervalMs'],
+    [{ heartbeat: { intervalMs: '30s' } }, 'heartbeat.intervalMs'],
+    [{ session: { idleTimeoutMs: -1 } }, 'session.idleTimeoutMs'],
+    [{ limits: { rateLimit: { events: 1.5 } } }, 'limits.rateLimit.events'],
+    [{ limits: { trustProxy: 'yes' } }, 'limits.trustProxy'],
+    [{ heartbeat: { interval: 5 } }, 'heartbeat.interval'],
+    [{ authenticate: 'token' }, 'authenticate'],
+    [{ logger: { info: () => undefined } }, 'logger'],
+    [{ store: {} }, 'store'],
+    [{ jobs: { bufferSize: 5000 } }, 'jobs.bufferSize'],
+  ])('refuses %j naming the option %s', (options, option) => {
+    const error = optionError(options);
+    expect(error.option).toBe(option);
+    expect(error.message).toContain(`"${option}"`);
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { TokenBucketLimiter } from './rate-limit';
+
+describe('TokenBucketLimiter', () => {
+  it('allows a full bucket, then refuses with the time until the next token', () => {
+    const limiter = new TokenBucketLimiter({ events: 5, windowMs: 1000 });
+    for (let i = 0; i < 5; i += 1) expect(limiter.take('a', 0).allowed).toBe(true);
+    expect(limiter.take('a', 0)).toEqual({ allowed: false, retryAfterMs: 200, strikes: 1 });
+    expect(limiter.take('a', 0)).toMatchObject({ allowed: false, strikes: 2 });
+    expect(limiter.take('a', 200)).toEqual({ allowed: true });
+  });
+
+  it('keeps one bucket per key', () => {
+    const limiter = new TokenBucketLimiter({ events: 1, windowMs: 1000 });
+    expect(limiter.take('a', 0).allowed).toBe(true);
+    expect(limiter.take('b', 0).allowed).toBe(true);
+    expect(limiter.take('a', 0).allowed).toBe(false);
+    expect(limiter.size).toBe(2);
+  });
+
+  it('purges buckets that refilled completely and keeps the others', () => {
+    const limiter = new TokenBucketLimiter({ events: 10, windowMs: 1000 });
+    limiter.take('old', 0);
+    limiter.take('recent', 950);
+    expect(limiter.purgeExpired(1000)).toBe(1);
+    expect(limiter.size).toBe(1);
+    limiter.delete('recent');
+    expect(limiter.size).toBe(0);
+  });
+});

@@ -1,0 +1,78 @@
+import { ErrorCode, PROTOCOL_VERSION } from '@org/ws-protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { startJobServer } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import { connectClient, connectRefused, createTestClient, subscribe } from './support/test-client';
+
+installLeakCheck();
+
+describe('handshake', () => {
+  it('refuses another protocol version with UNSUPPORTED_PROTOCOL', async () => {
+    const { server, url } = await startJobServer();
+    const error = await connectRefused(url, { auth: { protocolVersion: PROTOCOL_VERSION + 1 } });
+    expect(error).toEqual({ code: ErrorCode.UNSUPPORTED_PROTOCOL, message: expect.stringContaining(`version ${PROTOCOL_VERSION}`) });
+    expect(await connectRefused(url, { auth: {} })).toMatchObject({ code: ErrorCode.UNSUPPORTED_PROTOCOL });
+    expect(server.counters().refusedConnections).toBe(2);
+    expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0 });
+  });
+
+  it('refuses a handshake auth that fails its schema with INVALID_PAYLOAD', async () => {
+    const { url } = await startJobServer();
+    const error = await connectRefused(url, { auth: { protocolVersion: PROTOCOL_VERSION, token: 42 } });
+    expect(error).toMatchObject({ code: ErrorCode.INVALID_PAYLOAD, message: expect.stringContaining('auth.token') });
+  });
+
+  it('refuses a connection that authenticate rejects with UNAUTHORIZED and hands the principal to authorizeSubscribe', async () => {
+    const authorizeSubscribe = vi.fn(({ principal, jobId }: { principal: unknown; jobId: string }) => principal === 'alice' && jobId.startsWith('alice-'));
+    const { url } = await startJobServer({
+      authenticate: ({ auth }) => (auth.token === 'secret' ? 'alice' : null),
+      authorizeSubscribe,
+    });
+    expect(await connectRefused(url, { auth: { protocolVersion: PROTOCOL_VERSION, token: 'wrong' } })).toMatchObject({ code: ErrorCode.UNAUTHORIZED });
+
+    const client = await connectClient(url, { auth: { protocolVersion: PROTOCOL_VERSION, token: 'secret' } });
+    expect(await subscribe(client, { jobId: 'alice-1' })).toMatchObject({ ok: true });
+    expect(authorizeSubscribe).toHaveBeenCalledWith({ principal: 'alice', jobId: 'alice-1' });
+  });
+
+  it('survives an authenticate hook that throws or rejects, refusing with INTERNAL and keeping no record', async () => {
+    const errors: string[] = [];
+    let calls = 0;
+    const { server, url } = await startJobServer({
+      authenticate: async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('auth backend down');
+        return Promise.reject(new Error('still down'));
+      },
+    });
+    server.on('error', ({ context }) => errors.push(context));
+    expect(await connectRefused(url)).toEqual({ code: ErrorCode.INTERNAL, message: 'the server could not authenticate this connection' });
+    expect(await connectRefused(url)).toMatchObject({ code: ErrorCode.INTERNAL });
+    expect(errors).toEqual(['authenticate', 'authenticate']);
+    expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0 });
+    expect(server.health().status).toBe('ok');
+  });
+
+  it('releases the IP slot of a client that goes away while authenticate is still running', async () => {
+    let releaseHook: () => void = () => undefined;
+    const hookStarted = new Promise<void>((started) => {
+      releaseHook = started;
+    });
+    let finishAuth: (principal: string) => void = () => undefined;
+    const { server, url } = await startJobServer({
+      authenticate: () =>
+        new Promise((resolve) => {
+          finishAuth = resolve;
+          releaseHook();
+        }),
+    });
+    const client = createTestClient(url);
+    client.socket.connect();
+    await hookStarted;
+    client.socket.disconnect();
+    await vi.waitFor(() => expect(server.io.engine.clientsCount).toBe(0));
+    finishAuth('late');
+    await vi.waitFor(() => expect(server.counters().refusedConnections).toBe(1));
+    expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0 });
+  });
+});

@@ -1,0 +1,62 @@
+import { ErrorCode } from '@org/ws-protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { startJobServer } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import { connectClient, subscribe, type TestSocket } from './support/test-client';
+
+installLeakCheck();
+
+/** The same socket without the protocol's typing, to send what a broken or hostile client would. */
+const raw = (socket: TestSocket) => socket as unknown as { emit(event: string, ...args: unknown[]): void; emitWithAck(event: string, ...args: unknown[]): Promise<unknown> };
+
+describe('inbound payload validation', () => {
+  it.each([
+    ['a string', 'job-1'],
+    ['null', null],
+    ['a number', 42],
+    ['an array', ['job-1']],
+    ['an empty jobId', { jobId: '' }],
+    ['a jobId with spaces', { jobId: 'a b' }],
+    ['an extra key', { jobId: 'ok', admin: true }],
+    ['a negative lastSeq', { jobId: 'ok', lastSeq: -1 }],
+    ['binary junk', Buffer.from([0xde, 0xad, 0xbe, 0xef])],
+  ])('answers subscribe-job with %s by INVALID_PAYLOAD', async (_, payload) => {
+    const { server, url } = await startJobServer();
+    const client = await connectClient(url);
+    const reply = await raw(client.socket).emitWithAck('subscribe-job', payload);
+    expect(reply).toEqual({ ok: false, error: { code: ErrorCode.INVALID_PAYLOAD, message: expect.stringMatching(/^subscribe-job/) } });
+    expect(JSON.stringify(reply)).not.toMatch(/ZodError|at .*\.ts/);
+    expect(server.counters().invalidPayloads).toBe(1);
+    expect(server.stats().subscriptions).toBe(0);
+  });
+
+  it('answers a bad unsubscribe-job with INVALID_PAYLOAD', async () => {
+    const { url } = await startJobServer();
+    const client = await connectClient(url);
+    expect(await raw(client.socket).emitWithAck('unsubscribe-job', { job: 'x' })).toMatchObject({ ok: false, error: { code: ErrorCode.INVALID_PAYLOAD } });
+  });
+
+  it('counts requests without an ack callback, unknown events and binary junk without crashing', async () => {
+    const { server, url } = await startJobServer();
+    const client = await connectClient(url);
+    raw(client.socket).emit('subscribe-job', { jobId: 'no-ack' });
+    raw(client.socket).emit('drop-database', { please: true });
+    raw(client.socket).emit('unsubscribe-job');
+    raw(client.socket).emit('heartbeat', { ts: 1 });
+    raw(client.socket).emit('job-update', Buffer.alloc(64, 0xff), new Uint8Array([1, 2, 3]));
+    await vi.waitFor(() => expect(server.counters()).toMatchObject({ missingAcks: 2, unknownEvents: 3 }));
+    expect(server.stats().subscriptions).toBe(0);
+    // The connection still works.
+    expect(await subscribe(client, { jobId: 'after-junk' })).toMatchObject({ ok: true });
+  });
+
+  it('refuses an invalid update from the backend with a typed error', async () => {
+    const { server } = await startJobServer();
+    await expect(server.update('bad id', { status: 'running' })).rejects.toMatchObject({ name: 'JobProtocolError', code: ErrorCode.INVALID_PAYLOAD });
+    await expect(server.update('ok', { status: 'running', progress: 101 })).rejects.toMatchObject({ code: ErrorCode.INVALID_PAYLOAD });
+    await expect(server.update('ok', { status: 'paused' } as never)).rejects.toMatchObject({ code: ErrorCode.INVALID_PAYLOAD });
+    await server.update('ok', { status: 'completed' });
+    await expect(server.update('ok', { status: 'running' })).rejects.toMatchObject({ code: ErrorCode.INVALID_PAYLOAD, message: expect.stringContaining('already ended') });
+    expect(await server.getJob('ok')).toMatchObject({ seq: 1, status: 'completed' });
+  });
+});

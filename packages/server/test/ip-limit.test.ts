@@ -1,0 +1,50 @@
+import { ErrorCode } from '@org/ws-protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { startJobServer } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import { connectClient, connectRefused } from './support/test-client';
+
+installLeakCheck();
+
+describe('per-IP connection cap', () => {
+  it('accepts exactly the cap-th connection and refuses the next with TOO_MANY_CONNECTIONS', async () => {
+    const { server, url } = await startJobServer({ limits: { maxConnectionsPerIp: 3 } });
+    const clients = await Promise.all([connectClient(url), connectClient(url), connectClient(url)]);
+    expect(server.stats()).toMatchObject({ connections: 3, connectionsByIp: 1 });
+
+    expect(await connectRefused(url)).toEqual({ code: ErrorCode.TOO_MANY_CONNECTIONS, message: 'too many connections from this address' });
+    expect(server.stats().connections).toBe(3);
+
+    clients[0]!.socket.disconnect();
+    await vi.waitFor(() => expect(server.stats().connections).toBe(2));
+    await connectClient(url);
+    expect(server.stats().connections).toBe(3);
+  });
+
+  it('gives the slot back when the server drops a connection', async () => {
+    const { server, url } = await startJobServer({ limits: { maxConnectionsPerIp: 1 } });
+    const client = await connectClient(url);
+    server.io.sockets.sockets.get(client.socket.id!)!.disconnect(true);
+    await vi.waitFor(() => expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0 }));
+    await connectClient(url);
+  });
+
+  it('ignores X-Forwarded-For unless trustProxy is set', async () => {
+    const untrusting = await startJobServer({ limits: { maxConnectionsPerIp: 1 } });
+    await connectClient(untrusting.url, { extraHeaders: { 'x-forwarded-for': '203.0.113.1' } });
+    expect(await connectRefused(untrusting.url, { extraHeaders: { 'x-forwarded-for': '203.0.113.2' } })).toMatchObject({
+      code: ErrorCode.TOO_MANY_CONNECTIONS,
+    });
+
+    const trusting = await startJobServer({ limits: { maxConnectionsPerIp: 1, trustProxy: true } });
+    const ips: string[] = [];
+    trusting.server.on('connection', ({ ip }) => ips.push(ip));
+    await connectClient(trusting.url, { extraHeaders: { 'x-forwarded-for': '203.0.113.1, 10.0.0.1' } });
+    await connectClient(trusting.url, { extraHeaders: { 'x-forwarded-for': '203.0.113.2' } });
+    expect(await connectRefused(trusting.url, { extraHeaders: { 'x-forwarded-for': '203.0.113.2' } })).toMatchObject({
+      code: ErrorCode.TOO_MANY_CONNECTIONS,
+    });
+    expect(ips).toEqual(['203.0.113.1', '203.0.113.2']);
+    expect(trusting.server.stats()).toMatchObject({ connections: 2, connectionsByIp: 2 });
+  });
+});
