@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import {
+  ErrorCode,
+  EventName,
+  HandshakeAuthSchema,
+  HeartbeatSchema,
+  JOB_STATUSES,
+  JobExpiredReasonSchema,
+  JobExpiredSchema,
+  JobUpdateSchema,
+  MAX_ERROR_MESSAGE_LENGTH,
+  MAX_JOB_DATA_BYTES,
+  MAX_JOB_DATA_DEPTH,
+  MAX_JOB_ID_LENGTH,
+  MAX_REPLAY_UPDATES,
+  MAX_TOKEN_LENGTH,
+  NOTICE_REASONS,
+  PROTOCOL_VERSION,
+  SubscribeJobOkSchema,
+  SubscribeJobRequestSchema,
+  TimeoutNoticeSchema,
+  UnsubscribeJobRequestSchema,
+} from '../src/index';
+
+const doc = readFileSync(new URL('../PROTOCOL.md', import.meta.url), 'utf8');
+const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { files: string[] };
+
+/** The text of the `### \`event\`` section, up to the next heading. */
+function sectionOf(event: string): string {
+  const start = doc.indexOf(`### \`${event}\``);
+  if (start === -1) return '';
+  const end = doc.slice(start + 4).search(/\n#{2,3} /);
+  return end === -1 ? doc.slice(start) : doc.slice(start, start + 4 + end);
+}
+
+/** A table row whose first cell is the value in backticks. */
+const rowFor = (value: string) => new RegExp(`^\\| \`${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\` \\|`, 'm');
+
+const PAYLOADS: Record<EventName, z.ZodObject[]> = {
+  'subscribe-job': [SubscribeJobRequestSchema, SubscribeJobOkSchema],
+  'unsubscribe-job': [UnsubscribeJobRequestSchema],
+  'job-update': [JobUpdateSchema],
+  'job-expired': [JobExpiredSchema],
+  heartbeat: [HeartbeatSchema],
+  'server-timeout-notice': [TimeoutNoticeSchema],
+};
+
+describe('PROTOCOL.md', () => {
+  it.each(Object.values(EventName))('has a section and an events-table row for %s', (event) => {
+    expect(sectionOf(event)).not.toBe('');
+    expect(doc).toMatch(rowFor(event));
+  });
+
+  it.each(Object.values(EventName))('lists every payload field of %s in its section', (event) => {
+    const section = sectionOf(event);
+    for (const schema of PAYLOADS[event]) {
+      for (const field of Object.keys(schema.shape)) expect(section, `${event}.${field}`).toContain(`\`${field}\``);
+    }
+  });
+
+  it('documents every handshake auth field', () => {
+    for (const field of Object.keys(HandshakeAuthSchema.shape)) expect(doc).toMatch(rowFor(field));
+  });
+
+  it.each(Object.values(ErrorCode))('documents the error code %s in the error table', (code) => {
+    expect(doc).toMatch(rowFor(code));
+  });
+
+  it.each(NOTICE_REASONS)('says what a client does for the notice reason %s', (reason) => {
+    expect(doc).toMatch(rowFor(reason));
+  });
+
+  it('names every job status and job-expired reason', () => {
+    for (const status of JOB_STATUSES) expect(doc).toContain(`\`${status}\``);
+    for (const reason of JobExpiredReasonSchema.options) expect(sectionOf(EventName.JobExpired)).toContain(`\`${reason}\``);
+  });
+
+  it('states the limits the schemas enforce', () => {
+    expect(doc).toContain(`(version ${PROTOCOL_VERSION})`);
+    expect(doc).toContain(`protocolVersion: ${PROTOCOL_VERSION}`);
+    expect(doc).toContain(`1–${MAX_JOB_ID_LENGTH} characters`);
+    expect(doc).toContain(`at most ${MAX_TOKEN_LENGTH} characters`);
+    expect(doc).toContain(`${MAX_JOB_DATA_BYTES / 1024} KiB (${MAX_JOB_DATA_BYTES} bytes)`);
+    expect(doc).toContain(`at most ${MAX_JOB_DATA_DEPTH} nested levels`);
+    expect(doc).toContain(`at most ${MAX_REPLAY_UPDATES} per`);
+    expect(doc).toContain(`at most ${MAX_ERROR_MESSAGE_LENGTH} characters`);
+    for (const key of ['__proto__', 'constructor', 'prototype']) expect(doc).toContain(`\`${key}\``);
+  });
+
+  it('has the four sequence diagrams', () => {
+    expect(doc.match(/```mermaid\nsequenceDiagram/g)).toHaveLength(4);
+    for (const title of ['### Subscribe', '### Reconnect and resubscribe with `lastSeq`', '### Timeout notice', '### Shutdown']) expect(doc).toContain(title);
+  });
+
+  it('ships in the npm package', () => {
+    expect(packageJson.files).toContain('PROTOCOL.md');
+  });
+});
