@@ -1,0 +1,68 @@
+import type { JobServer } from '@org/ws-server';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
+
+/** `stats()` of a server that holds nothing. */
+const EMPTY_REGISTRIES = {
+  connections: 0,
+  connectionsByIp: 0,
+  jobs: 0,
+  subscriptions: 0,
+  rateLimitRecords: 0,
+  pendingAcks: 0,
+  timers: 0,
+} as const;
+
+type Teardown = () => Promise<unknown> | unknown;
+
+const servers: JobServer[] = [];
+/** Run first, before servers close: clients, raw sockets, extra servers. */
+const early: Teardown[] = [];
+/** Run after servers closed: shared stores. */
+const late: Teardown[] = [];
+
+/** Registers a job server to close and check after the test. */
+export function trackServer(server: JobServer): void {
+  servers.push(server);
+}
+
+/** Registers something to close before the servers (clients, sockets). */
+export function trackClosable(close: Teardown): void {
+  early.push(close);
+}
+
+/** Registers something to tear down after the servers closed (shared stores). */
+export function trackTeardown(teardown: Teardown): void {
+  late.push(teardown);
+}
+
+function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+}
+
+/** Polls on `setImmediate` (which adds no timer itself) until closing sockets dropped their timers; bounded. */
+async function settledTimers(baseline: number): Promise<number> {
+  for (let turn = 0; turn < 1000 && activeTimers() > baseline; turn += 1) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return activeTimers();
+}
+
+/**
+ * After every test: close clients, then servers, then shared stores; every server's registries must be
+ * zero and no timer may be left beyond those active before the test.
+ */
+export function installLeakCheck(): void {
+  let baseline = 0;
+  beforeEach(() => {
+    baseline = activeTimers();
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    for (const close of early.splice(0).reverse()) await close();
+    const closing = servers.splice(0);
+    await Promise.all(closing.map((server) => server.close({ timeoutMs: 500 })));
+    for (const teardown of late.splice(0)) await teardown();
+    for (const server of closing) expect(server.stats()).toEqual(EMPTY_REGISTRIES);
+    expect(await settledTimers(baseline)).toBeLessThanOrEqual(baseline);
+  });
+}
