@@ -1,0 +1,82 @@
+import { describe, expect, it, vi } from 'vitest';
+import { DORMANT_HEARTBEAT, HOUR, MINUTE, useFakeClock } from './support/fake-clock';
+import { startJobServer } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import { connectClient, subscribe } from './support/test-client';
+
+installLeakCheck();
+
+describe('inactivity', () => {
+  it('tells a connection idle for 2 h "idle" at the next sweep and disconnects it once it acknowledges', async () => {
+    const { now } = useFakeClock();
+    const { server, url } = await startJobServer({ now, heartbeat: DORMANT_HEARTBEAT });
+    const reasons: string[] = [];
+    server.on('disconnect', ({ reason }) => reasons.push(reason));
+    const idle = await connectClient(url);
+
+    await vi.advanceTimersByTimeAsync(2 * HOUR - 5 * MINUTE);
+    expect(idle.notices).toEqual([]);
+    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    await vi.waitFor(() => expect(idle.disconnectReasons).toEqual(['io server disconnect']));
+    expect(idle.notices).toEqual([{ reason: 'idle', graceMs: 5000, reconnect: false }]);
+    expect(reasons).toEqual(['idle']);
+    expect(server.stats()).toMatchObject({ connections: 0, pendingAcks: 0 });
+  });
+
+  it('does not call a connection that watches a job idle, but ends its session after 24 h without activity', async () => {
+    const { now } = useFakeClock();
+    const { server, url } = await startJobServer({ now, heartbeat: DORMANT_HEARTBEAT });
+    const watcher = await connectClient(url);
+    await subscribe(watcher, { jobId: 'never-starts' });
+
+    await vi.advanceTimersByTimeAsync(24 * HOUR - 5 * MINUTE);
+    expect(watcher.notices).toEqual([]);
+    expect(server.stats().subscriptions).toBe(1);
+    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    await vi.waitFor(() => expect(watcher.socket.connected).toBe(false));
+    expect(watcher.notices).toEqual([{ reason: 'session-expired', graceMs: 5000, reconnect: false }]);
+    expect(server.stats()).toMatchObject({ connections: 0, subscriptions: 0 });
+  });
+
+  it('counts job updates delivered to a watcher as activity', async () => {
+    const { now } = useFakeClock();
+    const { server, url } = await startJobServer({ now, heartbeat: DORMANT_HEARTBEAT, sweep: { staleJobMs: 48 * HOUR } });
+    const watcher = await connectClient(url);
+    await subscribe(watcher, { jobId: 'slow' });
+    for (let hour = 0; hour < 25; hour += 1) {
+      await vi.advanceTimersByTimeAsync(HOUR);
+      await server.update('slow', { status: 'running' });
+    }
+    expect(watcher.notices).toEqual([]);
+    expect(watcher.socket.connected).toBe(true);
+  });
+
+  it('disconnects a client that never acknowledges the notice after the grace period, leaving no pending ack', async () => {
+    const { now } = useFakeClock();
+    const { server, url } = await startJobServer({ now, heartbeat: DORMANT_HEARTBEAT });
+    const deaf = await connectClient(url, { answerNotices: false });
+
+    await vi.advanceTimersByTimeAsync(2 * HOUR);
+    await vi.waitFor(() => expect(deaf.notices).toHaveLength(1));
+    expect(server.stats().pendingAcks).toBe(1);
+    // vi.waitFor advanced the fake clock a little; the grace deadline is 5 s after the notice.
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(deaf.socket.connected).toBe(true);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.waitFor(() => expect(deaf.socket.connected).toBe(false));
+    expect(server.stats()).toMatchObject({ connections: 0, pendingAcks: 0 });
+  });
+
+  it('lets the memory monitor drop inactive connections on demand', async () => {
+    const { now } = useFakeClock();
+    const { server, url } = await startJobServer({ now, heartbeat: DORMANT_HEARTBEAT, sweep: { intervalMs: 24 * HOUR } });
+    const idle = await connectClient(url);
+    const busy = await connectClient(url);
+    await vi.advanceTimersByTimeAsync(2 * HOUR);
+    await subscribe(busy, { jobId: 'busy' });
+    expect(await server.maintenance.disconnectInactive()).toBe(1);
+    expect(server.stats().connections).toBe(1);
+    await vi.waitFor(() => expect(idle.socket.connected).toBe(false));
+    expect(busy.socket.connected).toBe(true);
+  });
+});
