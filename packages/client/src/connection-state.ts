@@ -28,8 +28,11 @@ export type DisconnectReason =
 
 /** Connection state: exactly one of these at any time. */
 export type ConnectionState =
+  /** A handshake is under way; `attempt` is 0 for the first connection, else the reconnect attempt it belongs to. */
   | { readonly status: 'connecting'; readonly url: string; readonly attempt: number }
+  /** Connected to `url`; subscriptions are (re)established on entering this state. */
   | { readonly status: 'connected'; readonly url: string }
+  /** Waiting `delayMs` before reconnect attempt number `attempt` (1-based, reset by a successful handshake). */
   | {
       readonly status: 'reconnecting';
       readonly attempt: number;
@@ -37,6 +40,7 @@ export type ConnectionState =
       readonly reason: ReconnectReason;
       readonly error?: JobClientError;
     }
+  /** Not connected and not retrying; `error` says why when the client gave up. */
   | { readonly status: 'disconnected'; readonly reason: DisconnectReason; readonly error?: JobClientError };
 
 /** One member of {@link ConnectionState}, selected by its `status`. */

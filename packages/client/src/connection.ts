@@ -106,7 +106,7 @@ export class Connection {
   private attempt(): void {
     const generation = ++this.generation;
     const url = this.options.urls[this.urlIndex % this.options.urls.length]!;
-    this.setState({ status: 'connecting', url, attempt: this.failures + 1 });
+    this.setState({ status: 'connecting', url, attempt: this.failures });
     this.resolveToken().then(
       (token) => {
         if (generation === this.generation) this.startSocket(url, token, generation);

@@ -1,0 +1,137 @@
+import type { TimeoutNotice } from '@org/ws-protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { isConnected, openClient, record } from './support/job-client-resource';
+import { createSharedJobStore, startJobServer } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+
+installLeakCheck();
+
+/** A server clock the test moves by hand, so inactivity rules fire exactly when asked. */
+function manualClock(): { now: () => number; advance: (ms: number) => void } {
+  let time = Date.now();
+  return {
+    now: () => time,
+    advance: (ms) => {
+      time += ms;
+    },
+  };
+}
+
+describe('server-timeout-notice handling', () => {
+  it('on shutdown acknowledges, comes back after retryAfterMs plus jitter, and keeps its subscriptions', async () => {
+    const shared = createSharedJobStore();
+    const resource = await startJobServer({ store: shared.store, shutdown: { retryWindowMs: 400 } });
+    const clients = [0, 1].map(() => openClient({ url: resource.url, random: () => 0.5, reconnect: { initialDelayMs: 50, minDelayMs: 20 } }));
+    const notices: TimeoutNotice[][] = clients.map(({ client }) => {
+      const seen: TimeoutNotice[] = [];
+      client.on('notice', (notice) => seen.push(notice));
+      return seen;
+    });
+    const watched = clients.map(({ client }) => record(client, 'deploy-1'));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(2));
+    await resource.server.update('deploy-1', { status: 'running' });
+
+    // Closing waits for every acknowledgement up to its deadline; it returns long before 30 s only if both clients acked.
+    const started = Date.now();
+    await resource.stop({ timeoutMs: 30_000 });
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    const retryAfter = notices.map(([notice]) => notice?.retryAfterMs);
+    expect(notices.map(([notice]) => notice?.reason)).toEqual(['shutdown', 'shutdown']);
+    expect([...retryAfter].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([0, 200]);
+    clients.forEach(({ states }, i) => {
+      const firstRetry = states.find((s) => s.status === 'reconnecting');
+      expect(firstRetry).toEqual({ status: 'reconnecting', attempt: 1, delayMs: (retryAfter[i] ?? 0) + 25, reason: 'shutdown' });
+    });
+
+    await resource.start();
+    await Promise.all(clients.map(({ until }) => until(isConnected)));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(2));
+    await resource.server.update('deploy-1', { status: 'completed' });
+    for (const w of watched) await vi.waitFor(() => expect(w.ends).toBe(1));
+    for (const w of watched) expect(w.seqs).toEqual([1, 2]);
+  });
+
+  it('on session-expired reconnects at once with fresh auth and restores its subscriptions', async () => {
+    const clock = manualClock();
+    const tokens: unknown[] = [];
+    const resource = await startJobServer({
+      now: clock.now,
+      session: { maxInactivityMs: 1000 },
+      authenticate: ({ auth }) => {
+        tokens.push(auth.token);
+        return { user: auth.token };
+      },
+    });
+    let issued = 0;
+    const { client, states, until } = openClient({ url: resource.url, auth: async () => `token-${++issued}` });
+    const notices: TimeoutNotice[] = [];
+    client.on('notice', (notice) => notices.push(notice));
+    const watched = record(client, 'session-job');
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+
+    clock.advance(5000);
+    await expect(resource.server.maintenance.disconnectInactive()).resolves.toBe(1);
+    await until((state) => state.status === 'connected' && states.some((s) => s.status === 'reconnecting'));
+
+    expect(notices.map((n) => n.reason)).toEqual(['session-expired']);
+    expect(states.find((s) => s.status === 'reconnecting')).toEqual({ status: 'reconnecting', attempt: 1, delayMs: 0, reason: 'session-expired' });
+    expect(tokens).toEqual(['token-1', 'token-2']);
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await resource.server.update('session-job', { status: 'completed' });
+    await vi.waitFor(() => expect(watched.seqs).toEqual([1]));
+  });
+
+  it('on idle stays disconnected until the application subscribes again', async () => {
+    const clock = manualClock();
+    const resource = await startJobServer({ now: clock.now, session: { idleTimeoutMs: 1000 } });
+    await resource.server.update('later-job', { status: 'running', progress: 5 });
+    const { client, states, until } = openClient({ url: resource.url });
+    await until(isConnected);
+
+    clock.advance(5000);
+    await resource.server.maintenance.disconnectInactive();
+    const idle = await until((state) => state.status === 'disconnected');
+    expect(idle).toEqual({ status: 'disconnected', reason: 'idle' });
+    await vi.waitFor(() => expect(resource.server.stats().connections).toBe(0));
+    // The server keeps working meanwhile; the client does not come back on its own.
+    await resource.server.update('later-job', { status: 'running', progress: 6 });
+    expect(client.state).toEqual({ status: 'disconnected', reason: 'idle' });
+    expect(states.filter((s) => s.status === 'connecting')).toHaveLength(1);
+    expect(states.some((s) => s.status === 'reconnecting')).toBe(false);
+
+    const watched = record(client, 'later-job');
+    await until(isConnected);
+    await vi.waitFor(() => expect(watched.seqs).toEqual([2]));
+    expect(states.filter((s) => s.status === 'connecting')).toHaveLength(2);
+  });
+
+  it('on rate-limited backs off at least retryAfterMs, then resubscribes what is still active', async () => {
+    const resource = await startJobServer({ limits: { rateLimit: { events: 2, windowMs: 1000, abuseStrikes: 2 } }, session: { noticeGraceMs: 30_000 } });
+    const { client, states, errors, until } = openClient({ url: resource.url });
+    const notices: TimeoutNotice[] = [];
+    client.on('notice', (notice) => notices.push(notice));
+    await until(isConnected);
+
+    const a = record(client, 'job-a');
+    const b = record(client, 'job-b');
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(2));
+    // Third event: refused (RATE_LIMITED reply); fourth: refused again, which the server treats as abuse.
+    const c = record(client, 'job-c');
+    await vi.waitFor(() => expect(errors.map((e) => [e.code, e.jobId])).toContainEqual(['RATE_LIMITED', 'job-c']));
+    b.handle.unsubscribe();
+
+    const reconnecting = await until((state) => state.status === 'reconnecting');
+    expect(notices.map((n) => n.reason)).toEqual(['rate-limited']);
+    expect(reconnecting).toMatchObject({ reason: 'rate-limited' });
+    expect(reconnecting.status === 'reconnecting' && reconnecting.delayMs).toBeGreaterThanOrEqual(notices[0]?.retryAfterMs ?? Number.NaN);
+
+    await until(isConnected);
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(2));
+    await resource.server.update('job-a', { status: 'running' });
+    await resource.server.update('job-c', { status: 'running' });
+    await vi.waitFor(() => expect([a.seqs, c.seqs]).toEqual([[1], [1]]));
+    expect(b.updates).toEqual([]);
+    expect(states.filter((s) => s.status === 'reconnecting')).toHaveLength(1);
+  });
+});
