@@ -1,0 +1,82 @@
+import { ErrorCode } from '@org/ws-protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { startJobServer } from './support/job-server-resource';
+import { installLeakCheck, ZERO_STATS } from './support/leak-check';
+import { connectClient, connectRefused, subscribe, type TestClient } from './support/test-client';
+
+installLeakCheck();
+
+/** Records, per client, the order in which the notice and the disconnect arrived. */
+function recordOrder(client: TestClient, log: string[]): void {
+  client.socket.on('server-timeout-notice', (notice) => log.push(`notice:${notice.reason}`));
+  client.socket.on('disconnect', () => log.push('disconnect'));
+}
+
+describe('graceful shutdown', () => {
+  it('sends every client a shutdown notice before its socket closes, with reconnect delays spread over the window', async () => {
+    const { server, url } = await startJobServer({ shutdown: { retryWindowMs: 9000 } });
+    const clients = await Promise.all([connectClient(url), connectClient(url), connectClient(url)]);
+    const logs = clients.map(() => [] as string[]);
+    clients.forEach((client, i) => recordOrder(client, logs[i]!));
+    await Promise.all(clients.map((client) => subscribe(client, { jobId: 'deploy' })));
+
+    const started = Date.now();
+    await server.close({ timeoutMs: 5000 });
+    expect(Date.now() - started).toBeLessThan(4000);
+
+    await vi.waitFor(() => expect(logs).toEqual([0, 1, 2].map(() => ['notice:shutdown', 'disconnect'])));
+    const notices = clients.map((client) => client.notices[0]!);
+    expect(notices.every((notice) => notice.reason === 'shutdown' && notice.reconnect && notice.graceMs === 5000)).toBe(true);
+    expect(notices.map((notice) => notice.retryAfterMs).sort((a, b) => a! - b!)).toEqual([0, 3000, 6000]);
+    expect(server.stats()).toEqual(ZERO_STATS);
+    expect(server.health().status).toBe('shutting-down');
+  });
+
+  it('waits for the deadline when a client does not acknowledge, then disconnects it', async () => {
+    const { server, url } = await startJobServer();
+    const deaf = await connectClient(url, { answerNotices: false });
+    const polite = await connectClient(url);
+    const closing = server.close({ timeoutMs: 300 });
+    await vi.waitFor(() => expect(polite.socket.connected).toBe(false));
+    expect(deaf.socket.connected).toBe(true);
+    expect(server.stats()).toMatchObject({ connections: 1, pendingAcks: 1, timers: 1 });
+    await closing;
+    await vi.waitFor(() => expect(deaf.socket.connected).toBe(false));
+    expect(deaf.notices).toHaveLength(1);
+    expect(server.stats()).toEqual(ZERO_STATS);
+  });
+
+  it('refuses new connections with SHUTTING_DOWN while closing, and updates after close', async () => {
+    const { server, url } = await startJobServer();
+    await connectClient(url, { answerNotices: false });
+    const closing = server.close({ timeoutMs: 500 });
+    expect(await connectRefused(url)).toMatchObject({ code: ErrorCode.SHUTTING_DOWN });
+    await closing;
+    await expect(server.update('late', { status: 'running' })).rejects.toMatchObject({ code: ErrorCode.SHUTTING_DOWN });
+  });
+
+  it('is idempotent', async () => {
+    const { server, url } = await startJobServer();
+    await connectClient(url);
+    const first = server.close({ timeoutMs: 1000 });
+    expect(server.close()).toBe(first);
+    await first;
+    await server.close();
+    expect(server.stats()).toEqual(ZERO_STATS);
+  });
+
+  it('restarts on the same port and serves a client that resubscribes with lastSeq', async () => {
+    const resource = await startJobServer();
+    const client = await connectClient(resource.url);
+    await subscribe(client, { jobId: 'survivor' });
+    await resource.server.update('survivor', { status: 'running', progress: 10 });
+    await resource.restart();
+    await vi.waitFor(() => expect(client.socket.connected).toBe(false));
+    expect(client.notices.map((notice) => notice.reason)).toEqual(['shutdown']);
+
+    await resource.server.update('survivor', { status: 'running', progress: 20 });
+    const again = await connectClient(resource.url);
+    // The in-memory store died with the old process, so seq restarted: the client is told to resync.
+    expect(await subscribe(again, { jobId: 'survivor', lastSeq: 5 })).toMatchObject({ ok: true, resync: true, snapshot: { seq: 1, progress: 20 } });
+  });
+});
