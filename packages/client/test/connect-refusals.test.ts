@@ -1,0 +1,102 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ErrorCode, protocolError, type ProtocolError } from '@org/ws-protocol';
+import { Server } from 'socket.io';
+import { describe, expect, it, vi } from 'vitest';
+import { isConnected, openClient } from './support/job-client-resource';
+import { startJobServer } from './support/job-server-resource';
+import { installLeakCheck, trackClosable } from './support/leak-check';
+
+installLeakCheck();
+
+/** A plain Socket.IO server (not the job server), for refusals the job server cannot be made to send. */
+async function startRawServer(): Promise<{ io: Server; url: string }> {
+  const http: HttpServer = createServer();
+  const io = new Server(http);
+  trackClosable(() => io.close());
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
+}
+
+/** A URL nothing listens on. */
+async function deadUrl(): Promise<string> {
+  const http = createServer();
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  await new Promise((resolve) => http.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
+function refuseWith(error: ProtocolError): Error {
+  return Object.assign(new Error(error.message), { data: error });
+}
+
+describe('connect refusals', () => {
+  it('stops retrying on UNSUPPORTED_PROTOCOL and says so', async () => {
+    const { io, url } = await startRawServer();
+    let handshakes = 0;
+    io.use((_socket, next) => {
+      handshakes += 1;
+      next(refuseWith(protocolError(ErrorCode.UNSUPPORTED_PROTOCOL, 'this server speaks protocol version 2')));
+    });
+    const { client, errors, until } = openClient({ url });
+    const gaveUp = await until((state) => state.status === 'disconnected' && state.reason === 'gave-up');
+    expect(gaveUp).toMatchObject({ error: { name: 'JobClientError', code: 'UNSUPPORTED_PROTOCOL', message: 'this server speaks protocol version 2' } });
+    expect(errors.map((e) => e.code)).toEqual(['UNSUPPORTED_PROTOCOL']);
+    expect(handshakes).toBe(1);
+    // A subscription made afterwards does not restart the loop on its own.
+    client.subscribe('job-1');
+    expect(client.state).toBe(gaveUp);
+  });
+
+  it('backs off on UNAUTHORIZED and sends a fresh token on the next attempt', async () => {
+    const resource = await startJobServer({ authenticate: ({ auth }) => (auth.token === 'good' ? { user: 'u1' } : null) });
+    const tokens = ['expired', 'good'];
+    let calls = 0;
+    const { errors, states, until } = openClient({ url: resource.url, auth: () => tokens[calls++] ?? 'good', reconnect: { initialDelayMs: 200, minDelayMs: 100 } });
+    await until(isConnected);
+    expect(calls).toBe(2);
+    expect(errors.map((e) => e.code)).toEqual(['UNAUTHORIZED']);
+    const retry = states.find((s) => s.status === 'reconnecting');
+    expect(retry).toMatchObject({ reason: 'connect-failed', attempt: 1, error: { code: 'UNAUTHORIZED' } });
+    expect(retry?.status === 'reconnecting' && retry.delayMs).toBeGreaterThanOrEqual(100);
+  });
+
+  it('reports a failing auth function as UNAUTHORIZED and retries with backoff', async () => {
+    const resource = await startJobServer();
+    let calls = 0;
+    const { errors, until } = openClient({
+      url: resource.url,
+      auth: async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('token endpoint down');
+        return 'token';
+      },
+    });
+    await until(isConnected);
+    expect(errors[0]).toMatchObject({ code: 'UNAUTHORIZED', cause: { message: 'token endpoint down' } });
+  });
+
+  it('fails over to the next URL when one is unreachable', async () => {
+    const resource = await startJobServer();
+    const dead = await deadUrl();
+    const { states, errors, until } = openClient({ urls: [dead, resource.url] });
+    const connected = await until(isConnected);
+    expect(connected.url).toBe(resource.url);
+    expect(states[0]).toMatchObject({ status: 'connecting', url: dead });
+    expect(states[1]).toMatchObject({ status: 'reconnecting', reason: 'connect-failed', error: { code: 'TRANSPORT_ERROR' } });
+    expect(errors.map((e) => e.code)).toEqual(['TRANSPORT_ERROR']);
+  });
+
+  it('keeps backing off while the per-IP cap is full, then gets in', async () => {
+    const resource = await startJobServer({ limits: { maxConnectionsPerIp: 1 } });
+    const first = openClient({ url: resource.url });
+    await first.until(isConnected);
+    const second = openClient({ url: resource.url, reconnect: { initialDelayMs: 40, maxDelayMs: 160, minDelayMs: 20 } });
+    await vi.waitFor(() => expect(second.errors.filter((e) => e.code === 'TOO_MANY_CONNECTIONS').length).toBeGreaterThanOrEqual(3));
+    const retries = second.states.filter((s) => s.status === 'reconnecting');
+    expect(retries.map((s) => s.attempt).slice(0, 3)).toEqual([1, 2, 3]);
+    await first.client.close();
+    await second.until(isConnected);
+  });
+});

@@ -1,0 +1,78 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server, type Socket } from 'socket.io';
+import { describe, expect, it, vi } from 'vitest';
+import { isConnected, openClient, record } from './support/job-client-resource';
+import { installLeakCheck, trackClosable } from './support/leak-check';
+
+installLeakCheck();
+
+/** A Socket.IO server that misbehaves on purpose: it speaks the event names with broken payloads. */
+async function startMisbehavingServer(onConnection: (socket: Socket) => void): Promise<string> {
+  const http = createServer();
+  const io = new Server(http);
+  trackClosable(() => io.close());
+  io.on('connection', onConnection);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+}
+
+const update = (seq: number) => ({ jobId: 'job-1', seq, status: 'running', at: 1_700_000_000_000 });
+
+describe('inbound validation', () => {
+  it('reports invalid messages on the error event, drops them, and keeps delivering valid ones', async () => {
+    const unanswered: string[] = [];
+    let subscribeRequests = 0;
+    const url = await startMisbehavingServer((socket) => {
+      socket.on('subscribe-job', (_request: unknown, ack: (reply: unknown) => void) => {
+        subscribeRequests += 1;
+        // First reply is malformed; the client must retry rather than trust it.
+        if (subscribeRequests === 1) ack({ ok: true, jobId: 'job-1', snapshot: { seq: 'one' } });
+        else ack({ ok: true, jobId: 'job-1', snapshot: update(1), updates: [], resync: false });
+        if (subscribeRequests !== 2) return;
+        socket.emit('job-update', { jobId: 'job-1', seq: -4, status: 'running', at: 0 });
+        socket.emit('job-update', 'not an object');
+        socket.emit('job-expired', { jobId: 'job-1' });
+        socket.timeout(300).emit('heartbeat', { ts: 'now' }, (error: Error | null) => {
+          if (error) unanswered.push('heartbeat');
+        });
+        socket.timeout(300).emit('server-timeout-notice', { reason: 'reboot', graceMs: 1 }, (error: Error | null) => {
+          if (error) unanswered.push('server-timeout-notice');
+        });
+        socket.emit('job-update', update(2));
+      });
+    });
+    const { client, errors, states } = openClient({ url, random: () => 0 });
+    const watched = record(client, 'job-1');
+
+    await vi.waitFor(() => expect(watched.seqs).toEqual([1, 2]));
+    await vi.waitFor(() => expect(unanswered.sort()).toEqual(['heartbeat', 'server-timeout-notice']));
+    expect(errors.every((e) => e.name === 'JobClientError' && e.code === 'INVALID_PAYLOAD')).toBe(true);
+    expect(errors.map((e) => e.message.split(':')[0])).toEqual([
+      'subscribe-job reply.snapshot.jobId',
+      'job-update.seq',
+      'job-update',
+      'job-expired.lastSeq',
+      'heartbeat.ts',
+      'server-timeout-notice.reason',
+    ]);
+    expect(subscribeRequests).toBe(2);
+    expect(watched.handle.outcome).toBeUndefined();
+    expect(states.filter(isConnected)).toHaveLength(1);
+  });
+
+  it('treats a refusal with a malformed error as a server fault and backs off', async () => {
+    const http = createServer();
+    const io = new Server(http);
+    trackClosable(() => io.close());
+    let handshakes = 0;
+    io.use((_socket, next) => {
+      handshakes += 1;
+      next(Object.assign(new Error('nope'), { data: handshakes === 1 ? { code: 'NOT_A_CODE' } : undefined }));
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { errors, until } = openClient({ url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` });
+    await until((state) => state.status === 'reconnecting' && state.attempt === 2);
+    expect(errors.map((e) => e.code)).toEqual(['INVALID_PAYLOAD', 'INVALID_PAYLOAD']);
+  });
+});
