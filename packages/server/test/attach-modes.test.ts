@@ -1,0 +1,60 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createJobServer, type JobIoServer } from '../src/index';
+import { installLeakCheck, trackServers, ZERO_STATS } from './support/leak-check';
+import { connectClient, subscribe } from './support/test-client';
+
+installLeakCheck();
+
+const httpServers: HttpServer[] = [];
+afterEach(async () => {
+  await Promise.all(httpServers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+async function listeningHttpServer(): Promise<{ httpServer: HttpServer; url: string }> {
+  const httpServer = createServer((_request, response) => response.end('app route'));
+  httpServers.push(httpServer);
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  return { httpServer, url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` };
+}
+
+describe('attach modes', () => {
+  it('attaches to the application http.Server and leaves it running after close', async () => {
+    const { httpServer, url } = await listeningHttpServer();
+    const server = createJobServer({ httpServer });
+    trackServers(server);
+    expect(await server.listen()).toBe((httpServer.address() as AddressInfo).port);
+    const client = await connectClient(url);
+    expect(await subscribe(client, { jobId: 'attached' })).toMatchObject({ ok: true });
+
+    await server.close({ timeoutMs: 500 });
+    expect(server.stats()).toEqual(ZERO_STATS);
+    expect(httpServer.listening).toBe(true);
+    expect(await (await fetch(`${url}/`)).text()).toBe('app route');
+  });
+
+  it('attaches to an existing Socket.IO server without closing it', async () => {
+    const { httpServer, url } = await listeningHttpServer();
+    const io: JobIoServer = new Server(httpServer);
+    const server = createJobServer({ io });
+    trackServers(server);
+    expect(server.io).toBe(io);
+    await expect(server.listen()).rejects.toThrow(/existing Socket.IO server/);
+    const client = await connectClient(url);
+    await server.update('shared-io', { status: 'queued' });
+    expect(await subscribe(client, { jobId: 'shared-io' })).toMatchObject({ ok: true, snapshot: { status: 'queued' } });
+
+    await server.close({ timeoutMs: 500 });
+    expect(server.stats()).toEqual(ZERO_STATS);
+    await io.close();
+  });
+
+  it('refuses both io and httpServer, naming the option', () => {
+    const httpServer = createServer();
+    // Never attached, so it holds no resources to release.
+    const io = new Server();
+    expect(() => createJobServer({ httpServer, io })).toThrow(expect.objectContaining({ name: 'JobServerOptionsError', option: 'io' }));
+  });
+});
