@@ -1,0 +1,142 @@
+import { describe, expect, it, vi } from 'vitest';
+import { JobClientError, type JobUpdate } from '../src/index';
+import { isConnected, openClient, record } from './support/job-client-resource';
+import { startJobServer } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+
+installLeakCheck();
+
+async function rejection(promise: Promise<unknown>): Promise<JobClientError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof JobClientError)) throw new Error(`expected a JobClientError, got ${String(error)}`);
+  return error;
+}
+
+describe('subscriptions', () => {
+  it('shares one server subscription between handles and unsubscribes with the last one', async () => {
+    const resource = await startJobServer();
+    const requests: string[] = [];
+    resource.server.on('subscribe', () => requests.push('subscribe'));
+    resource.server.on('unsubscribe', () => requests.push('unsubscribe'));
+    const { client } = openClient({ url: resource.url });
+    const first = record(client, 'shared-job');
+    const second = record(client, 'shared-job');
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await resource.server.update('shared-job', { status: 'running', progress: 10 });
+    await vi.waitFor(() => expect([first.seqs, second.seqs]).toEqual([[1], [1]]));
+
+    // A late third handle gets the current snapshot without a second server subscription.
+    const third = record(client, 'shared-job');
+    await vi.waitFor(() => expect(third.seqs).toEqual([1]));
+    first.handle.unsubscribe();
+    third.handle.unsubscribe();
+    await resource.server.update('shared-job', { status: 'running', progress: 20 });
+    await vi.waitFor(() => expect(second.seqs).toEqual([1, 2]));
+    expect(first.seqs).toEqual([1]);
+    expect(resource.server.stats().subscriptions).toBe(1);
+
+    second.handle.unsubscribe();
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
+    expect(requests).toEqual(['subscribe', 'unsubscribe']);
+  });
+
+  it('ends a subscription the server forbids with FORBIDDEN, without retrying', async () => {
+    let asked = 0;
+    const resource = await startJobServer({
+      authorizeSubscribe: () => {
+        asked += 1;
+        return false;
+      },
+    });
+    const { client } = openClient({ url: resource.url });
+    const error = await rejection(client.waitFor('secret-job'));
+    expect(error).toMatchObject({ code: 'FORBIDDEN', jobId: 'secret-job' });
+    expect(asked).toBe(1);
+  });
+
+  it('waitFor resolves with the completed update and rejects a failed job with JOB_FAILED', async () => {
+    const resource = await startJobServer();
+    const { client } = openClient({ url: resource.url });
+    const done = client.waitFor('good-job', { timeoutMs: 5000 });
+    const failed = rejection(client.waitFor('bad-job'));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(2));
+    await resource.server.update('good-job', { status: 'running', progress: 50 });
+    const completed = await resource.server.update('good-job', { status: 'completed', data: { file: 'export.csv' } });
+    await resource.server.update('bad-job', { status: 'failed', data: { reason: 'disk full' } });
+    await expect(done).resolves.toEqual(completed);
+    expect(await failed).toMatchObject({ code: 'JOB_FAILED', update: { status: 'failed', data: { reason: 'disk full' } } });
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
+  });
+
+  it('watch yields the snapshot and each update in order and ends after the terminal one', async () => {
+    const resource = await startJobServer();
+    await resource.server.update('watched-job', { status: 'queued' });
+    const { client } = openClient({ url: resource.url });
+    const seen: JobUpdate[] = [];
+    const consumed = (async () => {
+      for await (const update of client.watch('watched-job')) {
+        seen.push(update);
+        if (update.seq < 4) await resource.server.update('watched-job', update.seq < 3 ? { status: 'running', progress: update.seq * 40 } : { status: 'cancelled' });
+      }
+    })();
+    await consumed;
+    expect(seen.map((u) => [u.seq, u.status])).toEqual([
+      [1, 'queued'],
+      [2, 'running'],
+      [3, 'running'],
+      [4, 'cancelled'],
+    ]);
+  });
+
+  it('rejects with JOB_EXPIRED when the server drops a stale job', async () => {
+    let time = Date.now();
+    const resource = await startJobServer({ now: () => time, sweep: { staleJobMs: 1000 } });
+    await resource.server.update('stale-job', { status: 'running' });
+    const { client } = openClient({ url: resource.url });
+    const expired = rejection(client.waitFor('stale-job'));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    time += 5000;
+    await expect(resource.server.maintenance.purgeStaleJobs()).resolves.toBe(1);
+    expect(await expired).toMatchObject({ code: 'JOB_EXPIRED', jobId: 'stale-job' });
+  });
+
+  it('close() ends every subscription with CLOSED and refuses new ones', async () => {
+    const resource = await startJobServer();
+    const { client, until } = openClient({ url: resource.url });
+    const pending = rejection(client.waitFor('long-job', { timeoutMs: 60_000 }));
+    const iterator = client.watch('long-job');
+    const next = iterator.next();
+    await until(isConnected);
+    await client.close();
+    expect(await pending).toMatchObject({ code: 'CLOSED' });
+    await expect(next).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(client.state).toEqual({ status: 'disconnected', reason: 'closed' });
+    expect(() => client.subscribe('long-job')).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+    await vi.waitFor(() => expect(resource.server.stats().connections).toBe(0));
+  });
+
+  it('with autoConnect: false connects on the first subscribe, and `await using` closes it', async () => {
+    const resource = await startJobServer();
+    let observed: string | undefined;
+    {
+      await using scoped = openClient({ url: resource.url, autoConnect: false }).client;
+      expect(scoped.state).toEqual({ status: 'disconnected', reason: 'not-started' });
+      expect(resource.server.stats().connections).toBe(0);
+      scoped.subscribe('lazy-job');
+      await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+      observed = scoped.state.status;
+    }
+    expect(observed).toBe('connected');
+    await vi.waitFor(() => expect(resource.server.stats().connections).toBe(0));
+  });
+
+  it('refuses a malformed job id with a typed error', async () => {
+    const resource = await startJobServer();
+    const { client } = openClient({ url: resource.url });
+    expect(() => client.subscribe('no spaces allowed')).toThrow(expect.objectContaining({ name: 'JobClientError', code: 'INVALID_PAYLOAD' }));
+    expect((await rejection(client.waitFor(''))).code).toBe('INVALID_PAYLOAD');
+  });
+});
