@@ -53,9 +53,11 @@ afterAll(() => {
 
 describe('a scratch app that installs the packed tarballs with npm', () => {
   it('resolves the real packages, not workspace links', () => {
-    const installed = readFileSync(join(app, 'package.json'), 'utf8');
-    expect(installed).toMatch(/"@org\/ws-server": "file:/);
+    const manifest = (path: string) => JSON.parse(readFileSync(join(app, path), 'utf8')) as { dependencies: Record<string, string> };
+    const { dependencies } = manifest('package.json');
+    for (const name of ['@org/ws-protocol', '@org/ws-server', '@org/ws-client']) expect(dependencies[name]).toMatch(/^file:.*\.tgz$/);
     expect(readdirSync(join(app, 'node_modules/@org')).sort()).toEqual(['ws-client', 'ws-protocol', 'ws-server']);
+    expect(manifest('node_modules/@org/ws-server/package.json').dependencies['@org/ws-protocol']).toMatch(/^\^\d+\.\d+\.\d+$/);
   });
 
   it('runs a server and a client from an ESM script', () => {
