@@ -1,7 +1,7 @@
 export { createJobServer } from './job-server';
 export type { JobIoServer, JobServer, JobServerMaintenance, ListenOptions } from './job-server';
 export { DEVELOPMENT_MAX_CONNECTIONS_PER_IP, JOB_SERVER_DEFAULTS } from './options';
-export type { AuthenticateHook, AuthorizeSubscribeHook, HandshakeInfo, JobServerOptions, ResolvedJobServerOptions } from './options';
+export type { AuthenticateHook, AuthorizeSubscribeHook, HandshakeInfo, JobServerOptions } from './options';
 export { ConnectionRefusedError, JobServerOptionsError } from './errors';
 export type { JobStore, JobReplay, ExpiredJob, ExpiryRule } from './job-store';
 export { MemoryJobStore } from './memory-job-store';
