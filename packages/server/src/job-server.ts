@@ -219,6 +219,12 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     };
     registry.add(record);
     socket.once('disconnect', (reason) => release(record, reason));
+    // Socket.IO reports a frame it cannot decode here, then closes the transport (which releases the record).
+    socket.on('error', (error) => {
+      counters.malformedPackets += 1;
+      closeReasons.set(record, 'malformed-packet');
+      logger.warn({ socketId: record.id, ip: record.ip, err: error }, 'job server: undecodable packet, dropping connection');
+    });
     attachClientEvents(record, {
       now,
       limiter,
@@ -363,7 +369,8 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       return (httpServer.address() as AddressInfo).port;
     },
     async update(jobId, input) {
-      if (state !== 'running') throw new JobProtocolError(protocolError(ErrorCode.SHUTTING_DOWN, 'the job server is closed'));
+      // Still accepted while closing: with a shared store, other processes keep serving these jobs.
+      if (state === 'closed') throw new JobProtocolError(protocolError(ErrorCode.SHUTTING_DOWN, 'the job server is closed'));
       const id = JobIdSchema.safeParse(jobId);
       if (!id.success) throw new JobProtocolError(invalidPayload(id.error, 'jobId'));
       const parsed = JobUpdateInputSchema.safeParse(input);

@@ -24,6 +24,8 @@ export interface JobServerCounters {
   invalidPayloads: number;
   /** Inbound events with a name the protocol does not have. */
   unknownEvents: number;
+  /** Connections Socket.IO closed because a packet could not be decoded (binary junk, garbage frames). */
+  malformedPackets: number;
   /** Requests sent without an ack callback. */
   missingAcks: number;
   /** Events refused by the rate limit. */
@@ -44,6 +46,7 @@ export function emptyCounters(): JobServerCounters {
     refusedConnections: 0,
     invalidPayloads: 0,
     unknownEvents: 0,
+    malformedPackets: 0,
     missingAcks: 0,
     rateLimited: 0,
     heartbeatTimeouts: 0,

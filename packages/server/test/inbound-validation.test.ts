@@ -50,6 +50,21 @@ describe('inbound payload validation', () => {
     expect(await subscribe(client, { jobId: 'after-junk' })).toMatchObject({ ok: true });
   });
 
+  it('survives undecodable frames: the sender is dropped and counted, everyone else is served', async () => {
+    const { server, url } = await startJobServer();
+    const bystander = await connectClient(url);
+    for (const junk of ['garbage that is no Socket.IO packet', new Uint8Array([0xff, 0x00, 0x13])]) {
+      const sender = await connectClient(url);
+      await subscribe(sender, { jobId: 'junk' });
+      // Write straight to the Engine.IO transport, under Socket.IO's encoder.
+      (sender.socket.io.engine as unknown as { write(data: unknown): void }).write(junk);
+      await vi.waitFor(() => expect(sender.socket.connected).toBe(false));
+    }
+    await vi.waitFor(() => expect(server.counters().malformedPackets).toBe(2));
+    expect(server.stats()).toMatchObject({ connections: 1, subscriptions: 0, connectionsByIp: 1 });
+    expect(await subscribe(bystander, { jobId: 'junk' })).toMatchObject({ ok: true });
+  });
+
   it('refuses an invalid update from the backend with a typed error', async () => {
     const { server } = await startJobServer();
     await expect(server.update('bad id', { status: 'running' })).rejects.toMatchObject({ name: 'JobProtocolError', code: ErrorCode.INVALID_PAYLOAD });
