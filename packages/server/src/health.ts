@@ -13,9 +13,13 @@ export interface JobServerHealth {
   uptimeMs: number;
 }
 
+/** Reports problems noticed outside the server (e.g. a memory monitor's alerts in force) as health reasons. */
+export type HealthCheck = () => readonly string[];
+
 /** Problems the server noticed recently, each cleared by the next success of the same kind. */
 export class HealthReasons {
   readonly #reasons = new Set<string>();
+  readonly #checks = new Set<HealthCheck>();
 
   /** Records a problem, e.g. `store-unavailable`. */
   fail(reason: string): void {
@@ -27,8 +31,16 @@ export class HealthReasons {
     this.#reasons.delete(reason);
   }
 
-  /** Current problems. */
+  /** Adds a check whose reasons `list()` includes; returns the function that removes it. */
+  addCheck(check: HealthCheck): () => void {
+    this.#checks.add(check);
+    return () => {
+      this.#checks.delete(check);
+    };
+  }
+
+  /** Current problems, the server's own and those of every check. */
   list(): string[] {
-    return [...this.#reasons];
+    return [...this.#reasons, ...[...this.#checks].flatMap((check) => check())];
   }
 }

@@ -3,13 +3,13 @@ export type { JobIoServer, JobServer, JobServerMaintenance, ListenOptions } from
 export { DEVELOPMENT_MAX_CONNECTIONS_PER_IP, JOB_SERVER_DEFAULTS } from './options';
 export type { AuthenticateHook, AuthorizeSubscribeHook, HandshakeInfo, JobServerOptions } from './options';
 export { ConnectionRefusedError, JobServerOptionsError } from './errors';
-export type { JobStore, JobReplay, ExpiredJob, ExpiryRule } from './job-store';
+export type { JobStore, JobReplay, JobStatusCounts, ExpiredJob, ExpiryRule } from './job-store';
 export { MemoryJobStore } from './memory-job-store';
 export type { MemoryJobStoreOptions } from './memory-job-store';
 export { jobRoom } from './job-rooms';
 export type { JobServerLogger, LogMethod } from './logger';
 export type { JobServerStats, JobServerCounters } from './stats';
-export type { HealthStatus, JobServerHealth } from './health';
+export type { HealthCheck, HealthStatus, JobServerHealth } from './health';
 export type { JobServerEventMap, JobServerEventName, JobServerListener, UnsubscribeReason } from './server-events';
 export type { SweepResult } from './sweeper';
 export { closeOnSignals } from './shutdown';

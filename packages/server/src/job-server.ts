@@ -19,12 +19,12 @@ import { Server } from 'socket.io';
 import { attachClientEvents } from './client-events';
 import { ConnectionRegistry, type ConnectionRecord, type JobSocket } from './connection-registry';
 import { createHandshakeMiddleware, type Admission } from './handshake';
-import { HealthReasons, type JobServerHealth } from './health';
+import { HealthReasons, type HealthCheck, type JobServerHealth } from './health';
 import { HeartbeatMonitor } from './heartbeat';
 import { IntervalTimer } from './interval-timer';
 import { IpConnectionLimit } from './ip-limit';
 import { jobRoom } from './job-rooms';
-import type { JobStore } from './job-store';
+import type { JobStatusCounts, JobStore } from './job-store';
 import { safeLogger } from './logger';
 import { MemoryJobStore } from './memory-job-store';
 import { NoticeTracker } from './notices';
@@ -32,7 +32,7 @@ import { resolveOptions, type JobServerOptions } from './options';
 import { TokenBucketLimiter } from './rate-limit';
 import { ServerEvents, type JobServerEventName, type JobServerListener } from './server-events';
 import { spreadRetryAfterMs, withDeadline } from './shutdown';
-import { emptyCounters, type JobServerCounters, type JobServerStats } from './stats';
+import { copyCounters, countBy, emptyCounters, type JobServerCounters, type JobServerStats } from './stats';
 import { Subscriptions } from './subscriptions';
 import { Sweeper, type SweepResult } from './sweeper';
 
@@ -57,6 +57,10 @@ export interface JobServerMaintenance {
   purgeRateLimits(): number;
   /** Runs all three, as the periodic sweep does. */
   sweep(): Promise<SweepResult>;
+  /** How many connections `disconnectInactive` would drop now (read-only; a memory monitor's inactive ratio). */
+  inactiveConnections(): number;
+  /** Jobs per status as far as this process knows, or `null` when the store cannot count them (read-only). */
+  jobsByStatus(): JobStatusCounts | null;
 }
 
 /** A running job-progress server. */
@@ -75,6 +79,8 @@ export interface JobServer {
   counters(): JobServerCounters;
   /** Health for an operator's probe. */
   health(): JobServerHealth;
+  /** Adds reasons to `health()` (it reports `degraded` while the check returns any); returns the function that removes the check. */
+  addHealthCheck(check: HealthCheck): () => void;
   /** Observes a lifecycle event; returns the function that stops observing. */
   on<E extends JobServerEventName>(event: E, listener: JobServerListener<E>): () => void;
   /** Graceful, idempotent shutdown: `shutdown` notices, wait for acks or the deadline, disconnect all, clear every timer. */
@@ -158,6 +164,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
   /** Sends a notice, waits for its ack or deadline, then disconnects (unless a newer notice took over). */
   const noticeAndDisconnect = async (record: ConnectionRecord, notice: TimeoutNotice, deadline?: number): Promise<void> => {
     counters.noticesSent += 1;
+    countBy(counters.noticesSentByReason, notice.reason);
     events.emit('notice', { socketId: record.id, notice });
     logger.info({ socketId: record.id, notice }, 'job server: notice sent');
     const outcome = await notices.send(record, notice, deadline);
@@ -187,6 +194,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     admissions,
     onRefused: (error, ip) => {
       counters.refusedConnections += 1;
+      countBy(counters.refusedConnectionsByCode, error.code);
       logger.warn({ ip, code: error.code }, `job server: connection refused: ${error.message}`);
     },
     onHookError: (error) => reportError(error, 'authenticate'),
@@ -248,18 +256,22 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
   io.use(handshake);
   io.on('connection', onConnection);
 
+  /** The notice an inactive connection is due at `at`, or `undefined` while it is active enough. */
+  const inactivityReason = (record: ConnectionRecord, at: number): 'session-expired' | 'idle' | undefined => {
+    const inactiveMs = at - record.lastActivityAt;
+    if (inactiveMs >= opts.session.maxInactivityMs) return 'session-expired';
+    if (record.subscriptions.size === 0 && inactiveMs >= opts.session.idleTimeoutMs) return 'idle';
+    return undefined;
+  };
+
   const maintenance: JobServerMaintenance = {
     async disconnectInactive() {
       const at = now();
       const pending: Promise<void>[] = [];
       for (const record of registry.values()) {
         if (notices.has(record.id)) continue;
-        const inactiveMs = at - record.lastActivityAt;
-        if (inactiveMs >= opts.session.maxInactivityMs) {
-          pending.push(notify(record, 'session-expired', { reconnect: false }));
-        } else if (record.subscriptions.size === 0 && inactiveMs >= opts.session.idleTimeoutMs) {
-          pending.push(notify(record, 'idle', { reconnect: false }));
-        }
+        const reason = inactivityReason(record, at);
+        if (reason) pending.push(notify(record, reason, { reconnect: false }));
       }
       await Promise.all(pending);
       return pending.length;
@@ -295,6 +307,15 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       const purgedRateLimits = maintenance.purgeRateLimits();
       const [purgedJobs, disconnected] = await Promise.all([maintenance.purgeStaleJobs(), maintenance.disconnectInactive()]);
       return { disconnected, purgedJobs, purgedRateLimits };
+    },
+    inactiveConnections() {
+      const at = now();
+      let inactive = 0;
+      for (const record of registry.values()) if (inactivityReason(record, at)) inactive += 1;
+      return inactive;
+    },
+    jobsByStatus() {
+      return store.countByStatus?.() ?? null;
     },
   };
 
@@ -406,12 +427,15 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       };
     },
     counters() {
-      return { ...counters };
+      return copyCounters(counters);
     },
     health() {
       const reasons = healthReasons.list();
       const status = state !== 'running' ? 'shutting-down' : reasons.length > 0 ? 'degraded' : 'ok';
       return { status, reasons, connections: registry.size, uptimeMs: now() - createdAt };
+    },
+    addHealthCheck(check) {
+      return healthReasons.addCheck(check);
     },
     on(event, listener) {
       return events.on(event, listener);

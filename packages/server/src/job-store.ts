@@ -1,4 +1,7 @@
-import type { JobUpdate, JobUpdateInput } from '@org/ws-protocol';
+import type { JobStatus, JobUpdate, JobUpdateInput } from '@org/ws-protocol';
+
+/** How many jobs a store holds in each status. */
+export type JobStatusCounts = Record<JobStatus, number>;
 
 /** What a subscriber needs to catch up: the snapshot and the updates after its `lastSeq`. */
 export interface JobReplay {
@@ -50,6 +53,8 @@ export interface JobStore {
   findExpired(rule: ExpiryRule): Promise<ExpiredJob[]>;
   /** How many jobs this store holds, as far as this process knows (synchronous, for `stats()`). */
   size(): number;
+  /** Jobs per status, as far as this process knows (synchronous, for monitoring); optional. */
+  countByStatus?(): JobStatusCounts;
   /** Releases whatever the store holds; called by `close()` of a server that created the store. */
   close?(): Promise<void>;
 }

@@ -1,5 +1,5 @@
-import { ErrorCode, isTerminal, JobProtocolError, protocolError, type JobUpdate, type JobUpdateInput } from '@org/ws-protocol';
-import type { ExpiredJob, ExpiryRule, JobReplay, JobStore } from './job-store';
+import { ErrorCode, JOB_STATUSES, isTerminal, JobProtocolError, protocolError, type JobUpdate, type JobUpdateInput } from '@org/ws-protocol';
+import type { ExpiredJob, ExpiryRule, JobReplay, JobStatusCounts, JobStore } from './job-store';
 
 interface JobRecord {
   snapshot: JobUpdate;
@@ -76,6 +76,12 @@ export class MemoryJobStore implements JobStore {
 
   size(): number {
     return this.#jobs.size;
+  }
+
+  countByStatus(): JobStatusCounts {
+    const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as JobStatusCounts;
+    for (const { snapshot } of this.#jobs.values()) counts[snapshot.status] += 1;
+    return counts;
   }
 
   async close(): Promise<void> {

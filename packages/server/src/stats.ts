@@ -1,3 +1,5 @@
+import type { ErrorCode, NoticeReason } from '@org/ws-protocol';
+
 /** Size of every registry the server keeps; all zero after `close()`. */
 export interface JobServerStats {
   /** Live connections. */
@@ -20,6 +22,8 @@ export interface JobServerStats {
 export interface JobServerCounters {
   /** Connections refused in the handshake (any code). */
   refusedConnections: number;
+  /** Refused connections per error code; they add up to `refusedConnections`. */
+  refusedConnectionsByCode: Partial<Record<ErrorCode, number>>;
   /** Inbound payloads that failed their schema. */
   invalidPayloads: number;
   /** Inbound events with a name the protocol does not have. */
@@ -36,6 +40,8 @@ export interface JobServerCounters {
   invalidHeartbeatAnswers: number;
   /** `server-timeout-notice`s sent. */
   noticesSent: number;
+  /** `server-timeout-notice`s sent per reason; they add up to `noticesSent`. */
+  noticesSentByReason: Partial<Record<NoticeReason, number>>;
   /** Failures of hooks, listeners or the store that the server survived. */
   internalErrors: number;
 }
@@ -44,6 +50,7 @@ export interface JobServerCounters {
 export function emptyCounters(): JobServerCounters {
   return {
     refusedConnections: 0,
+    refusedConnectionsByCode: {},
     invalidPayloads: 0,
     unknownEvents: 0,
     malformedPackets: 0,
@@ -52,6 +59,17 @@ export function emptyCounters(): JobServerCounters {
     heartbeatTimeouts: 0,
     invalidHeartbeatAnswers: 0,
     noticesSent: 0,
+    noticesSentByReason: {},
     internalErrors: 0,
   };
+}
+
+/** Adds one to `key`'s entry of a per-reason counter. */
+export function countBy<K extends string>(counts: Partial<Record<K, number>>, key: K): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+/** A snapshot of the counters that later counting cannot change. */
+export function copyCounters(counters: JobServerCounters): JobServerCounters {
+  return { ...counters, refusedConnectionsByCode: { ...counters.refusedConnectionsByCode }, noticesSentByReason: { ...counters.noticesSentByReason } };
 }
