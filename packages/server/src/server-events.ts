@@ -1,4 +1,5 @@
 import type { TimeoutNotice } from '@org/ws-protocol';
+import { TypedEvents } from './typed-events';
 
 /** Why a subscription ended. */
 export type UnsubscribeReason = 'request' | 'job-expired';
@@ -25,38 +26,5 @@ export type JobServerEventName = keyof JobServerEventMap;
 /** Listener of one lifecycle event. */
 export type JobServerListener<E extends JobServerEventName> = (payload: JobServerEventMap[E]) => void;
 
-/** A tiny typed emitter; a listener that throws is reported to `onListenerError` and never breaks the server. */
-export class ServerEvents {
-  readonly #listeners = new Map<JobServerEventName, Set<(payload: never) => void>>();
-  readonly #onListenerError: (error: unknown, event: JobServerEventName) => void;
-
-  constructor(onListenerError: (error: unknown, event: JobServerEventName) => void) {
-    this.#onListenerError = onListenerError;
-  }
-
-  /** Adds a listener; returns the function that removes it. */
-  on<E extends JobServerEventName>(event: E, listener: JobServerListener<E>): () => void {
-    let set = this.#listeners.get(event);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(event, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-    };
-  }
-
-  /** Calls every listener of `event`. */
-  emit<E extends JobServerEventName>(event: E, payload: JobServerEventMap[E]): void {
-    const set = this.#listeners.get(event);
-    if (!set) return;
-    for (const listener of [...set]) {
-      try {
-        (listener as JobServerListener<E>)(payload);
-      } catch (error) {
-        this.#onListenerError(error, event);
-      }
-    }
-  }
-}
+/** The job server's lifecycle emitter. */
+export class ServerEvents extends TypedEvents<JobServerEventMap> {}
