@@ -1,4 +1,4 @@
-import { ErrorCode, EventName, protocolError, type ErrorAck, type ProtocolError } from '@org/ws-protocol';
+import { ErrorCode, protocolError, type ErrorAck, type ProtocolError } from '@org/ws-protocol';
 import type { ConnectionRecord } from './connection-registry';
 import type { TokenBucketLimiter } from './rate-limit';
 import type { JobServerCounters } from './stats';
@@ -17,8 +17,6 @@ export interface ClientEventDeps {
   onAbuse: (record: ConnectionRecord) => void;
   onError: (error: unknown, context: string) => void;
 }
-
-const KNOWN_REQUESTS: ReadonlySet<string> = new Set([EventName.SubscribeJob, EventName.UnsubscribeJob]);
 
 function reply(ack: ((response: unknown) => void) | undefined, response: unknown): void {
   // Acking a socket that is already gone is a no-op in Socket.IO; a throw here would only come from a patched socket.
@@ -48,7 +46,8 @@ export function attachClientEvents(record: ConnectionRecord, deps: ClientEventDe
       return;
     }
 
-    const handler = typeof event === 'string' && KNOWN_REQUESTS.has(event) ? deps.handlers[event] : undefined;
+    // Own keys only: an event named `constructor` or `__proto__` must not reach Object.prototype.
+    const handler = typeof event === 'string' && Object.hasOwn(deps.handlers, event) ? deps.handlers[event] : undefined;
     if (!handler) {
       deps.counters.unknownEvents += 1;
       // Left to any listener the application attached to a Socket.IO server it shares with us.

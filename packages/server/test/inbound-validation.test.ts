@@ -44,7 +44,9 @@ describe('inbound payload validation', () => {
     raw(client.socket).emit('unsubscribe-job');
     raw(client.socket).emit('heartbeat', { ts: 1 });
     raw(client.socket).emit('job-update', Buffer.alloc(64, 0xff), new Uint8Array([1, 2, 3]));
-    await vi.waitFor(() => expect(server.counters()).toMatchObject({ missingAcks: 2, unknownEvents: 3 }));
+    raw(client.socket).emit('constructor', {}, () => undefined);
+    raw(client.socket).emit('__proto__', {}, () => undefined);
+    await vi.waitFor(() => expect(server.counters()).toMatchObject({ missingAcks: 2, unknownEvents: 5 }));
     expect(server.stats().subscriptions).toBe(0);
     // The connection still works.
     expect(await subscribe(client, { jobId: 'after-junk' })).toMatchObject({ ok: true });
