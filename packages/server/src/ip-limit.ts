@@ -1,5 +1,7 @@
-/** Counts connections per client IP and refuses the one past the cap. */
-export class IpConnectionLimit {
+import type { ConnectionCounter } from './connection-counter';
+
+/** Counts connections per client IP in this process and refuses the one past the cap. */
+export class IpConnectionLimit implements ConnectionCounter {
   readonly #counts = new Map<string, number>();
   readonly #max: number;
 
@@ -31,6 +33,11 @@ export class IpConnectionLimit {
   /** Connections currently counted for `ip`. */
   count(ip: string): number {
     return this.#counts.get(ip) ?? 0;
+  }
+
+  /** Every IP with its count. */
+  entries(): IterableIterator<[string, number]> {
+    return this.#counts.entries();
   }
 
   /** Number of IPs with at least one connection. */
