@@ -23,3 +23,15 @@ export class ConnectionRefusedError extends Error {
     this.data = error;
   }
 }
+
+/** Thrown by `createMemoryMonitor` when an option is invalid; `option` names it (e.g. `alerts.maxConnections`). */
+export class MemoryMonitorOptionsError extends Error {
+  override name = 'MemoryMonitorOptionsError';
+  /** Dotted path of the offending option. */
+  readonly option: string;
+
+  constructor(option: string, message: string, options?: { cause?: unknown }) {
+    super(`Invalid memory monitor option "${option}": ${message}`, options);
+    this.option = option;
+  }
+}
