@@ -5,6 +5,7 @@ import type { Server as SocketIoServer, ServerOptions as SocketIoServerOptions }
 import { z } from 'zod';
 import { JobServerOptionsError } from './errors';
 import type { JobStore } from './job-store';
+import { firstOptionIssue } from './option-path';
 import { silentLogger, type JobServerLogger } from './logger';
 
 const SECOND = 1000;
@@ -221,10 +222,8 @@ export function resolveOptions(options: unknown, env: string | undefined = proce
   const maxConnectionsPerIp = env === 'development' ? DEVELOPMENT_MAX_CONNECTIONS_PER_IP : d.limits.maxConnectionsPerIp;
   const result = optionsSchema(maxConnectionsPerIp).safeParse(options ?? {});
   if (!result.success) {
-    const [issue] = result.error.issues;
-    const path = issue?.path.map(String).join('.') ?? '';
-    const option = issue?.code === 'unrecognized_keys' ? [path, ...issue.keys].filter(Boolean).join('.') : path || '(options)';
-    throw new JobServerOptionsError(option, issue?.message ?? 'invalid', { cause: result.error });
+    const { option, message } = firstOptionIssue(result.error);
+    throw new JobServerOptionsError(option, message, { cause: result.error });
   }
   const resolved: ResolvedJobServerOptions = {
     httpServer: undefined,
