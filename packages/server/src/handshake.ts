@@ -1,7 +1,8 @@
 import { ErrorCode, HandshakeAuthSchema, PROTOCOL_VERSION, parsePayload, protocolError, type ProtocolError } from '@org/ws-protocol';
 import { ConnectionRefusedError } from './errors';
 import type { JobSocket } from './connection-registry';
-import { clientIp, type IpConnectionLimit } from './ip-limit';
+import type { ConnectionCounter } from './connection-counter';
+import { clientIp } from './ip-limit';
 import type { AuthenticateHook } from './options';
 
 /** What a handshake that passed left for the `connection` handler. */
@@ -15,7 +16,7 @@ export interface Admission {
 /** What the handshake middleware needs from the server. */
 export interface HandshakeDeps {
   accepting: () => boolean;
-  ipLimit: IpConnectionLimit;
+  ipLimit: ConnectionCounter;
   trustProxy: boolean;
   authenticate: AuthenticateHook | undefined;
   admissions: WeakMap<JobSocket, Admission>;
@@ -55,7 +56,7 @@ async function admit(socket: JobSocket, ip: string, deps: HandshakeDeps): Promis
   }
   const auth = parsePayload(HandshakeAuthSchema, raw, 'auth');
   if (!auth.ok) return new ConnectionRefusedError(auth.error);
-  if (!deps.ipLimit.hasRoom(ip)) return refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address');
+  if (!(await deps.ipLimit.hasRoom(ip))) return refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address');
 
   let principal: unknown = null;
   if (deps.authenticate) {
@@ -66,7 +67,7 @@ async function admit(socket: JobSocket, ip: string, deps: HandshakeDeps): Promis
   }
   // Re-checked after the hook's await: the server may have begun closing, or other handshakes took the slots.
   if (!deps.accepting()) return refuse(ErrorCode.SHUTTING_DOWN, 'the server is shutting down');
-  if (!deps.ipLimit.acquire(ip)) return refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address');
+  if (!(await deps.ipLimit.acquire(ip))) return refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address');
 
   // Socket.IO drops a socket silently when its transport closes between `next()` and `connection`;
   // this listener gives the slot back in that case.

@@ -17,6 +17,7 @@ import {
 } from '@org/ws-protocol';
 import { Server } from 'socket.io';
 import { attachClientEvents } from './client-events';
+import type { ConnectionCounter } from './connection-counter';
 import { ConnectionRegistry, type ConnectionRecord, type JobSocket } from './connection-registry';
 import { createHandshakeMiddleware, type Admission } from './handshake';
 import { HealthReasons, type HealthCheck, type JobServerHealth } from './health';
@@ -30,6 +31,7 @@ import { MemoryJobStore } from './memory-job-store';
 import { NoticeTracker } from './notices';
 import { resolveOptions, type JobServerOptions } from './options';
 import { TokenBucketLimiter } from './rate-limit';
+import { RedisCluster } from './redis-cluster';
 import { ServerEvents, type JobServerEventName, type JobServerListener } from './server-events';
 import { spreadRetryAfterMs, withDeadline } from './shutdown';
 import { copyCounters, countBy, emptyCounters, type JobServerCounters, type JobServerStats } from './stats';
@@ -126,10 +128,24 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
   const ownsHttp = ownsIo && opts.httpServer === undefined;
   const httpServer: HttpServer | undefined = opts.io ? undefined : (opts.httpServer ?? createServer());
   const io: JobIoServer = opts.io ?? new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, opts.socketIoOptions);
-  const store: JobStore = opts.store ?? new MemoryJobStore({ bufferSize: opts.jobs.bufferSize });
+  const tickMs = Math.max(MIN_TICK_MS, Math.min(opts.heartbeat.intervalMs, opts.heartbeat.timeoutMs, opts.session.noticeGraceMs));
+  const cluster = opts.redis
+    ? new RedisCluster({
+        io,
+        redis: opts.redis,
+        maxConnectionsPerIp: opts.limits.maxConnectionsPerIp,
+        bufferSize: opts.jobs.bufferSize,
+        staleJobMs: opts.sweep.staleJobMs,
+        finishedJobRetentionMs: opts.sweep.finishedJobRetentionMs,
+        tickMs,
+        health: healthReasons,
+        logger,
+      })
+    : undefined;
+  const store: JobStore = opts.store ?? cluster?.store ?? new MemoryJobStore({ bufferSize: opts.jobs.bufferSize });
 
   const registry = new ConnectionRegistry();
-  const ipLimit = new IpConnectionLimit(opts.limits.maxConnectionsPerIp);
+  const ipLimit: ConnectionCounter = cluster?.connections ?? new IpConnectionLimit(opts.limits.maxConnectionsPerIp);
   const limiter = new TokenBucketLimiter(opts.limits.rateLimit);
   const notices = new NoticeTracker(now);
   const admissions = new WeakMap<JobSocket, Admission>();
@@ -155,10 +171,10 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       counters.invalidHeartbeatAnswers += 1;
     },
   });
-  const tickMs = Math.max(MIN_TICK_MS, Math.min(opts.heartbeat.intervalMs, opts.heartbeat.timeoutMs, opts.session.noticeGraceMs));
   const ticker = new IntervalTimer(tickMs, () => {
     heartbeat.tick();
     notices.tick();
+    cluster?.tick();
   });
 
   /** Sends a notice, waits for its ack or deadline, then disconnects (unless a newer notice took over). */
@@ -369,6 +385,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     } catch (error) {
       reportError(error, 'store.close');
     }
+    await cluster?.close();
     state = 'closed';
     logger.info({}, 'job server: closed');
   };
@@ -413,7 +430,11 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     },
     async getJob(jobId) {
       if (!JobIdSchema.safeParse(jobId).success) return null;
-      return store.get(jobId);
+      try {
+        return await store.get(jobId);
+      } catch (error) {
+        throw new JobProtocolError(protocolError(ErrorCode.UNAVAILABLE, 'job state is unavailable'), { cause: error });
+      }
     },
     stats() {
       return {

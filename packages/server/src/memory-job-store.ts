@@ -1,5 +1,6 @@
 import { ErrorCode, JOB_STATUSES, isTerminal, JobProtocolError, protocolError, type JobUpdate, type JobUpdateInput } from '@org/ws-protocol';
 import type { ExpiredJob, ExpiryRule, JobReplay, JobStatusCounts, JobStore } from './job-store';
+import { replayWindow } from './replay-window';
 
 interface JobRecord {
   snapshot: JobUpdate;
@@ -46,13 +47,7 @@ export class MemoryJobStore implements JobStore {
 
   async replay(jobId: string, lastSeq: number | undefined): Promise<JobReplay> {
     const record = this.#jobs.get(jobId);
-    if (!record) return { snapshot: null, updates: [], resync: lastSeq !== undefined && lastSeq > 0 };
-    const { snapshot, buffer } = record;
-    if (lastSeq === undefined || lastSeq === snapshot.seq) return { snapshot, updates: [], resync: false };
-    const oldest = buffer[0]?.seq ?? snapshot.seq;
-    // A lastSeq ahead of the snapshot means the client saw an earlier life of this job id.
-    if (lastSeq > snapshot.seq || lastSeq + 1 < oldest) return { snapshot, updates: [], resync: true };
-    return { snapshot, updates: buffer.filter((update) => update.seq > lastSeq), resync: false };
+    return replayWindow(record?.snapshot ?? null, record?.buffer ?? [], lastSeq);
   }
 
   async delete(jobId: string, expectedSeq?: number): Promise<boolean> {

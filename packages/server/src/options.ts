@@ -7,6 +7,7 @@ import { JobServerOptionsError } from './errors';
 import type { JobStore } from './job-store';
 import { firstOptionIssue } from './option-path';
 import { silentLogger, type JobServerLogger } from './logger';
+import { RedisOptionsSchema, type JobServerRedisOptions } from './redis-options';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -112,8 +113,10 @@ export interface JobServerOptions {
   authorizeSubscribe?: AuthorizeSubscribeHook;
   /** Structured logger with pino's call shape. @default silent */
   logger?: JobServerLogger;
-  /** Where job snapshots and recent updates live. @default an in-memory store */
+  /** Where job snapshots and recent updates live. @default an in-memory store (or Redis with `redis`) */
   store?: JobStore;
+  /** Share job state, fan-out and per-IP counts with other server processes through Redis (needs `ioredis` and `@socket.io/redis-adapter`). @default undefined (one process, in memory) */
+  redis?: JobServerRedisOptions;
   /** Clock in ms since the epoch. @default Date.now */
   now?: () => number;
 }
@@ -137,6 +140,7 @@ export interface ResolvedJobServerOptions {
   authorizeSubscribe: AuthorizeSubscribeHook | undefined;
   logger: JobServerLogger;
   store: JobStore | undefined;
+  redis: (JobServerRedisOptions & { keyPrefix: string; nodeTtlMs: number }) | undefined;
   now: () => number;
 }
 
@@ -210,6 +214,7 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
         { message: 'must implement the JobStore interface' },
       )
       .optional(),
+    redis: RedisOptionsSchema.optional(),
     now: fn<() => number>('() => milliseconds').default(() => Date.now),
   });
 }
@@ -231,6 +236,7 @@ export function resolveOptions(options: unknown, env: string | undefined = proce
     authenticate: undefined,
     authorizeSubscribe: undefined,
     store: undefined,
+    redis: undefined,
     ...result.data,
   };
   if (resolved.io && resolved.httpServer) throw new JobServerOptionsError('io', 'give either io or httpServer, not both');

@@ -1,0 +1,117 @@
+import { EventName } from '@org/ws-protocol';
+import type * as RedisAdapterModule from '@socket.io/redis-adapter';
+import type { HealthReasons } from './health';
+import type { JobIoServer } from './job-server';
+import { jobRoom } from './job-rooms';
+import type { JobServerLogger } from './logger';
+import { requireOptional } from './optional-dependency';
+import { RedisConnection } from './redis-connection';
+import { RedisConnectionCounter } from './redis-connection-counter';
+import { RedisJobStore } from './redis-job-store';
+import { redisKeys } from './redis-keys';
+import { REDIS_DEFAULTS, type JobServerRedisOptions } from './redis-options';
+
+/** The health reason while Redis is unreachable. */
+export const REDIS_UNAVAILABLE = 'redis-unavailable';
+
+/** What a server node's Redis membership needs from the server. */
+export interface RedisClusterDeps {
+  io: JobIoServer;
+  redis: JobServerRedisOptions;
+  maxConnectionsPerIp: number;
+  bufferSize: number;
+  staleJobMs: number;
+  finishedJobRetentionMs: number;
+  /** Period of the server's ticker, which refreshes this node's connection counts. */
+  tickMs: number;
+  health: HealthReasons;
+  logger: Required<JobServerLogger>;
+}
+
+/**
+ * One server node's part of a Redis-backed cluster (SPEC §4): the official Socket.IO Redis adapter for fan-out
+ * between nodes, the shared `RedisJobStore`, cluster-wide per-IP counts, and `degraded` health while Redis is away.
+ * When Redis returns, every job room of this node gets the job's snapshot again, so that subscribers who missed an
+ * update during the outage see the gap and recover with `lastSeq`.
+ */
+export class RedisCluster {
+  /** The shared job store. */
+  readonly store: RedisJobStore;
+  /** Cluster-wide per-IP counts. */
+  readonly connections: RedisConnectionCounter;
+  readonly #connection: RedisConnection;
+  readonly #deps: RedisClusterDeps;
+  #wasDown = false;
+
+  constructor(deps: RedisClusterDeps) {
+    this.#deps = deps;
+    const { redis, io } = deps;
+    const keyPrefix = redis.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
+    const { createAdapter } = requireOptional<typeof RedisAdapterModule>('@socket.io/redis-adapter', 'The redis option');
+    this.#connection = new RedisConnection(redis, (available, error) => this.#onAvailability(available, error));
+    const client = this.#connection.client;
+    this.store = new RedisJobStore({
+      client,
+      keyPrefix,
+      bufferSize: deps.bufferSize,
+      staleJobMs: deps.staleJobMs,
+      finishedJobRetentionMs: deps.finishedJobRetentionMs,
+    });
+    this.connections = new RedisConnectionCounter({
+      client,
+      keyPrefix,
+      maxPerIp: deps.maxConnectionsPerIp,
+      // At least three ticks, so that one slow refresh never lets a live node's counts lapse.
+      ttlMs: Math.max(redis.nodeTtlMs ?? REDIS_DEFAULTS.nodeTtlMs, 3 * deps.tickMs),
+      onResult: (ok, error) => {
+        if (!ok) this.#onAvailability(this.#connection.available, error);
+      },
+    });
+    const guarded = this.#connection.guarded.bind(this.#connection);
+    io.adapter(createAdapter(guarded(client), guarded(this.#connection.subscriber), { key: redisKeys(keyPrefix).adapterChannel }));
+    if (!this.#connection.available) this.#onAvailability(false);
+  }
+
+  /** Called on every tick of the server's ticker: keeps this node's connection counts alive in Redis. */
+  tick(): void {
+    void this.connections.refresh();
+  }
+
+  /** Leaves the cluster: removes this node's counts and closes the connections it created. */
+  async close(): Promise<void> {
+    await this.connections.close();
+    this.#connection.close();
+  }
+
+  #onAvailability(available: boolean, error?: unknown): void {
+    const { health, logger } = this.#deps;
+    if (available) {
+      health.recover(REDIS_UNAVAILABLE);
+      if (this.#wasDown) {
+        this.#wasDown = false;
+        logger.info({}, 'job server: Redis is reachable again');
+        void this.#resendSnapshots();
+      }
+      return;
+    }
+    health.fail(REDIS_UNAVAILABLE);
+    if (!this.#wasDown) logger.warn({ err: error }, 'job server: Redis is unreachable; serving local connections only');
+    this.#wasDown = true;
+  }
+
+  /** Sends each locally watched job's snapshot to its local room; clients drop what they have and recover gaps. */
+  async #resendSnapshots(): Promise<void> {
+    const { io, logger } = this.#deps;
+    const prefix = jobRoom('');
+    const rooms = [...io.of('/').adapter.rooms.keys()].filter((room) => room.startsWith(prefix));
+    for (const room of rooms) {
+      try {
+        const snapshot = await this.store.get(room.slice(prefix.length));
+        if (snapshot) io.local.to(room).emit(EventName.JobUpdate, snapshot);
+      } catch (error) {
+        logger.warn({ err: error, room }, 'job server: could not resend a snapshot after Redis returned');
+        return;
+      }
+    }
+  }
+}

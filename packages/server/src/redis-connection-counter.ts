@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { ConnectionCounter } from './connection-counter';
+import { IpConnectionLimit } from './ip-limit';
+import { redisKeys, type RedisKeys } from './redis-keys';
+import { RedisScript } from './redis-script';
+
+/** Options of `RedisConnectionCounter`. */
+export interface RedisConnectionCounterOptions {
+  /** Connected ioredis client for commands. */
+  client: Redis;
+  /** Prefix of every key. */
+  keyPrefix: string;
+  /** Cluster-wide connections allowed per IP. */
+  maxPerIp: number;
+  /** How long this node's counts outlive its last refresh (a node that died stops counting after this). */
+  ttlMs: number;
+  /** Told whether the last Redis call worked, for `health()`. */
+  onResult: (ok: boolean, error?: unknown) => void;
+  /** This node's id in Redis. @default a random UUID */
+  nodeId?: string;
+}
+
+// Redis' own clock, so that nodes with skewed clocks agree on which node counts have expired.
+const NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+// KEYS: nodes index, this node's hash. ARGV: node hash prefix, node id, ip, max, ttl, '1' to take a slot.
+// Sums the IP's count over every live node; dead nodes (past their TTL) drop out of the index.
+const COUNT_AND_TAKE = new RedisScript(`${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local total = tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or '0')
+for _, node in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if node ~= ARGV[2] then total = total + tonumber(redis.call('HGET', ARGV[1] .. node, ARGV[3]) or '0') end
+end
+if total >= tonumber(ARGV[4]) then return 0 end
+if ARGV[6] ~= '1' then return 1 end
+redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[5]), ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1
+`);
+
+// KEYS: this node's hash. ARGV: ip.
+const GIVE_BACK = new RedisScript(`
+if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 1
+`);
+
+// KEYS: nodes index, this node's hash. ARGV: node id, ttl, '1' to rewrite the hash, then ip, count pairs.
+// Returns whether the hash existed after the refresh (it does not after a Redis restart without persistence).
+const REFRESH = new RedisScript(`${NOW}
+if ARGV[3] == '1' then
+  redis.call('DEL', KEYS[2])
+  for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+end
+local exists = redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return exists
+`);
+
+// KEYS: nodes index, this node's hash. ARGV: node id.
+const LEAVE = new RedisScript(`
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+return 1
+`);
+
+/**
+ * Per-IP connection caps for the whole cluster. Each node keeps its counts in its own Redis hash with a TTL that it
+ * refreshes from the server's ticker (no timer of its own); a node that dies without cleaning up stops counting once
+ * its TTL runs out. When Redis is unreachable it falls back to this node's own count against the same cap, and
+ * rewrites its hash once Redis answers again.
+ */
+export class RedisConnectionCounter implements ConnectionCounter {
+  readonly #client: Redis;
+  readonly #keys: RedisKeys;
+  readonly #nodeId: string;
+  readonly #nodeKey: string;
+  readonly #max: number;
+  readonly #ttlMs: number;
+  readonly #onResult: (ok: boolean, error?: unknown) => void;
+  /** This node's own counts; the truth its Redis hash is rebuilt from. */
+  readonly #local: IpConnectionLimit;
+  /** The Redis hash may differ from `#local` (a write failed, or Redis lost it): rewrite it on the next refresh. */
+  #dirty = true;
+  #acquiring = 0;
+  #refreshing = false;
+  #closed = false;
+
+  constructor(options: RedisConnectionCounterOptions) {
+    this.#client = options.client;
+    this.#keys = redisKeys(options.keyPrefix);
+    this.#nodeId = options.nodeId ?? randomUUID();
+    this.#nodeKey = `${this.#keys.nodeConnectionsPrefix}${this.#nodeId}`;
+    this.#max = options.maxPerIp;
+    this.#ttlMs = options.ttlMs;
+    this.#onResult = options.onResult;
+    this.#local = new IpConnectionLimit(options.maxPerIp);
+  }
+
+  /** This node's id in Redis. */
+  get nodeId(): string {
+    return this.#nodeId;
+  }
+
+  async hasRoom(ip: string): Promise<boolean> {
+    try {
+      const room = await this.#countAndTake(ip, false);
+      this.#onResult(true);
+      return room;
+    } catch (error) {
+      this.#onResult(false, error);
+      return this.#local.hasRoom(ip);
+    }
+  }
+
+  async acquire(ip: string): Promise<boolean> {
+    this.#acquiring += 1;
+    try {
+      const taken = await this.#countAndTake(ip, true);
+      this.#onResult(true);
+      if (taken) this.#local.acquire(ip);
+      return taken;
+    } catch (error) {
+      this.#onResult(false, error);
+      // The Redis increment may or may not have happened: trust the local count and rewrite the hash later.
+      this.#dirty = true;
+      return this.#local.acquire(ip);
+    } finally {
+      this.#acquiring -= 1;
+    }
+  }
+
+  release(ip: string): void {
+    if (this.#local.count(ip) === 0) return;
+    this.#local.release(ip);
+    if (this.#dirty || this.#closed) return;
+    GIVE_BACK.run(this.#client, [this.#nodeKey], [ip]).then(
+      () => this.#onResult(true),
+      (error: unknown) => {
+        this.#dirty = true;
+        this.#onResult(false, error);
+      },
+    );
+  }
+
+  get size(): number {
+    return this.#local.size;
+  }
+
+  /** Extends this node's TTL (and rewrites its counts when they may be wrong); called on every server tick. */
+  async refresh(): Promise<void> {
+    if (this.#refreshing || this.#closed) return;
+    this.#refreshing = true;
+    const rewrite = this.#dirty;
+    const pairs: (string | number)[] = [];
+    if (rewrite) for (const [ip, count] of this.#local.entries()) pairs.push(ip, count);
+    try {
+      const existed = await REFRESH.run(this.#client, [this.#keys.nodes, this.#nodeKey], [this.#nodeId, this.#ttlMs, rewrite ? '1' : '0', ...pairs]);
+      // Acquires that ran during the rewrite may have been overwritten: keep the flag for one more round.
+      if (rewrite && this.#acquiring === 0) this.#dirty = false;
+      if (existed === 0 && this.#local.size > 0) this.#dirty = true;
+      this.#onResult(true);
+    } catch (error) {
+      this.#dirty = true;
+      this.#onResult(false, error);
+    } finally {
+      this.#refreshing = false;
+    }
+  }
+
+  /** Removes this node's counts from Redis (best effort: if Redis is down they expire by themselves). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    try {
+      await LEAVE.run(this.#client, [this.#keys.nodes, this.#nodeKey], [this.#nodeId]);
+    } catch {
+      // Nothing to do: the TTL removes them.
+    }
+  }
+
+  #countAndTake(ip: string, take: boolean): Promise<boolean> {
+    return COUNT_AND_TAKE.run(
+      this.#client,
+      [this.#keys.nodes, this.#nodeKey],
+      [this.#keys.nodeConnectionsPrefix, this.#nodeId, ip, this.#max, this.#ttlMs, take ? '1' : '0'],
+    ).then((result) => result === 1);
+  }
+}

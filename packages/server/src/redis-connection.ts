@@ -1,0 +1,111 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import { requireOptional } from './optional-dependency';
+import type { RedisConnectionOptions } from './redis-options';
+
+/** Settings of the clients this package creates from a URL: fail commands fast while Redis is away, reconnect forever. */
+const CLIENT_SETTINGS: RedisOptions = {
+  maxRetriesPerRequest: 1,
+  connectTimeout: 5000,
+  retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+};
+
+/** Loads ioredis (an optional peer dependency) and creates a client for `url`. */
+function createClient(url: string): Redis {
+  const { Redis: RedisClient } = requireOptional<typeof import('ioredis')>('ioredis', 'The redis option');
+  return new RedisClient(url, CLIENT_SETTINGS);
+}
+
+/**
+ * A client whose fire-and-forget commands cannot become unhandled rejections: code that ignores the promise of a
+ * command (the Socket.IO adapter and emitter publish and subscribe that way) would otherwise crash the process
+ * when Redis is away. Failures go to `onError`; callers that await still see them.
+ */
+function guardRejections(client: Redis, onError: (error: unknown) => void): Redis {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (result instanceof Promise) result.catch(onError);
+        return result;
+      };
+    },
+  });
+}
+
+/**
+ * The Redis connections of one server node or job publisher: a command client (created from the URL or yours), a
+ * subscriber duplicate when asked for, availability tracking from their events, and closing what it created.
+ */
+export class RedisConnection {
+  /** Client for commands and publishing. */
+  readonly client: Redis;
+  readonly #owned: Redis[] = [];
+  readonly #down = new Set<Redis>();
+  readonly #onChange: (available: boolean, error?: unknown) => void;
+  readonly #detach: (() => void)[] = [];
+  #subscriber: Redis | undefined;
+  #closed = false;
+
+  /** `onChange` hears when Redis becomes unreachable (with the error) and when every client is ready again. */
+  constructor(options: RedisConnectionOptions, onChange: (available: boolean, error?: unknown) => void) {
+    this.#onChange = onChange;
+    this.client = options.client ?? createClient(options.url);
+    if (!options.client) this.#owned.push(this.client);
+    this.#watch(this.client);
+  }
+
+  /** The client in subscriber mode (created on first use, closed by `close()`). */
+  get subscriber(): Redis {
+    if (!this.#subscriber) {
+      this.#subscriber = this.client.duplicate();
+      this.#owned.push(this.#subscriber);
+      this.#watch(this.#subscriber);
+    }
+    return this.#subscriber;
+  }
+
+  /** `client` or `subscriber` wrapped so that ignored command promises cannot crash the process. */
+  guarded(client: Redis): Redis {
+    return guardRejections(client, (error) => this.#markDown(client, error));
+  }
+
+  /** Whether every client is connected and ready. */
+  get available(): boolean {
+    return this.#down.size === 0;
+  }
+
+  /** Disconnects the clients this connection created and stops listening to yours. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const detach of this.#detach.splice(0)) detach();
+    for (const client of this.#owned.splice(0)) client.disconnect();
+  }
+
+  #watch(client: Redis): void {
+    if (client.status !== 'ready') this.#down.add(client);
+    const onReady = (): void => {
+      if (this.#closed || !this.#down.delete(client)) return;
+      if (this.#down.size === 0) this.#onChange(true);
+    };
+    const onError = (error: unknown): void => this.#markDown(client, error);
+    const onClose = (): void => this.#markDown(client, new Error('the Redis connection closed'));
+    client.on('ready', onReady);
+    client.on('error', onError);
+    client.on('close', onClose);
+    this.#detach.push(() => {
+      client.off('ready', onReady);
+      client.off('error', onError);
+      client.off('close', onClose);
+    });
+  }
+
+  #markDown(client: Redis, error: unknown): void {
+    if (this.#closed) return;
+    // A failed command on a connected client (a script error, a timeout) does not make the connection down.
+    if (client.status !== 'ready') this.#down.add(client);
+    this.#onChange(this.available, error);
+  }
+}

@@ -1,0 +1,15 @@
+import type { JobUpdate } from '@org/ws-protocol';
+import type { JobReplay } from './job-store';
+
+/**
+ * What a subscriber with `lastSeq` gets from a snapshot and the recent updates a store kept (oldest first):
+ * the updates after `lastSeq`, or `resync` when they are no longer all there. Shared by every `JobStore`.
+ */
+export function replayWindow(snapshot: JobUpdate | null, buffer: readonly JobUpdate[], lastSeq: number | undefined): JobReplay {
+  if (!snapshot) return { snapshot: null, updates: [], resync: lastSeq !== undefined && lastSeq > 0 };
+  if (lastSeq === undefined || lastSeq === snapshot.seq) return { snapshot, updates: [], resync: false };
+  const oldest = buffer[0]?.seq ?? snapshot.seq;
+  // A lastSeq ahead of the snapshot means the client saw an earlier life of this job id.
+  if (lastSeq > snapshot.seq || lastSeq + 1 < oldest) return { snapshot, updates: [], resync: true };
+  return { snapshot, updates: buffer.filter((update) => update.seq > lastSeq), resync: false };
+}
