@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import type { AlertThresholds } from './alert-rules';
+import { MemoryMonitorOptionsError } from './errors';
+import type { JobServer } from './job-server';
+import { silentLogger, type JobServerLogger } from './logger';
+import { firstOptionIssue } from './option-path';
+import type { RemediationAction } from './remediation';
+
+/** Every default of `createMemoryMonitor`, in one place (SPEC §2). */
+export const MEMORY_MONITOR_DEFAULTS = {
+  intervalMs: 30_000,
+  historySize: 120,
+  alerts: { maxConnections: 1000, heapGrowthRatio: 1.5, maxInactiveRatio: 0.4, maxProcessingJobs: 100 },
+  remediation: { purgeRateLimits: true, purgeStaleJobs: true, disconnectInactive: true, runGc: true },
+} as const;
+
+/** Heap and resident set size, as `process.memoryUsage()` reports them. */
+export interface MemoryReading {
+  /** V8 heap in use, in bytes. */
+  heapUsed: number;
+  /** Resident set size, in bytes. */
+  rss: number;
+}
+
+/** Options of `createMemoryMonitor`; all but `server` are optional. */
+export interface MemoryMonitorOptions {
+  /** The job server to watch and remediate. */
+  server: JobServer;
+  /** Time between samples (one timer). @default 30000 */
+  intervalMs?: number;
+  /** Samples kept in the history ring. @default 120 (one hour at 30 s) */
+  historySize?: number;
+  /** Alert thresholds; an alert holds while its value is strictly above the threshold. */
+  alerts?: {
+    /** Live connections. @default 1000 */
+    maxConnections?: number;
+    /** Heap in use as a multiple of the heap baseline. @default 1.5 */
+    heapGrowthRatio?: number;
+    /** Heap baseline in bytes. @default the heap in use at the first sample, i.e. after start-up */
+    heapBaselineBytes?: number;
+    /** Share of connections the server considers inactive (`maintenance.inactiveConnections()`), 0..1. @default 0.4 */
+    maxInactiveRatio?: number;
+    /** Jobs not in a terminal status. @default 100 */
+    maxProcessingJobs?: number;
+  };
+  /** Remediation while an alert holds: `false` turns it off, or switch actions one by one. @default every action on */
+  remediation?:
+    | boolean
+    | {
+        /** Drop rate-limit buckets that refilled completely. @default true */
+        purgeRateLimits?: boolean;
+        /** Drop stale jobs and finished jobs past retention. @default true */
+        purgeStaleJobs?: boolean;
+        /** Send `idle`/`session-expired` notices to inactive connections, then disconnect them. @default true */
+        disconnectInactive?: boolean;
+        /** Run a full garbage collection when the process was started with `--expose-gc`. @default true */
+        runGc?: boolean;
+      };
+  /** Structured logger with pino's call shape. @default silent */
+  logger?: JobServerLogger;
+  /** Clock in ms since the epoch. @default Date.now */
+  now?: () => number;
+  /** Memory reader. @default process.memoryUsage */
+  memoryUsage?: () => MemoryReading;
+  /** Garbage collection for `runGc`. @default globalThis.gc, present with `node --expose-gc` */
+  gc?: () => void;
+}
+
+/** Monitor options after defaults were applied. */
+export interface ResolvedMemoryMonitorOptions {
+  server: JobServer;
+  intervalMs: number;
+  historySize: number;
+  alerts: AlertThresholds & { heapBaselineBytes: number | undefined };
+  remediation: Record<RemediationAction, boolean>;
+  logger: JobServerLogger;
+  now: () => number;
+  memoryUsage: () => MemoryReading;
+  gc: (() => void) | undefined;
+}
+
+const MAX_DURATION_MS = 2 ** 31 - 1;
+const MAX_HISTORY_SIZE = 100_000;
+const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
+const isJobServer = (value: unknown): value is JobServer =>
+  typeof value === 'object' &&
+  value !== null &&
+  ['stats', 'health', 'addHealthCheck'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function') &&
+  typeof (value as JobServer).maintenance === 'object';
+
+const d = MEMORY_MONITOR_DEFAULTS;
+const remediationSwitches = z.strictObject({
+  purgeRateLimits: z.boolean().default(d.remediation.purgeRateLimits),
+  purgeStaleJobs: z.boolean().default(d.remediation.purgeStaleJobs),
+  disconnectInactive: z.boolean().default(d.remediation.disconnectInactive),
+  runGc: z.boolean().default(d.remediation.runGc),
+});
+
+const optionsSchema = z.strictObject({
+  server: z.custom<JobServer>(isJobServer, { message: 'must be a job server from createJobServer' }),
+  intervalMs: z.int().positive().max(MAX_DURATION_MS).default(d.intervalMs),
+  historySize: z.int().positive().max(MAX_HISTORY_SIZE).default(d.historySize),
+  alerts: z
+    .strictObject({
+      maxConnections: z.int().nonnegative().default(d.alerts.maxConnections),
+      heapGrowthRatio: z.number().positive().default(d.alerts.heapGrowthRatio),
+      heapBaselineBytes: z.number().positive().optional(),
+      maxInactiveRatio: z.number().min(0).max(1).default(d.alerts.maxInactiveRatio),
+      maxProcessingJobs: z.int().nonnegative().default(d.alerts.maxProcessingJobs),
+    })
+    .prefault({}),
+  remediation: z
+    .union([z.boolean().transform((on) => remediationSwitches.parse({ purgeRateLimits: on, purgeStaleJobs: on, disconnectInactive: on, runGc: on })), remediationSwitches])
+    .prefault({}),
+  logger: z
+    .custom<JobServerLogger>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        ['info', 'warn', 'error'].every((level) => typeof (value as Record<string, unknown>)[level] === 'function'),
+      { message: 'must have info, warn and error methods (pino call shape)' },
+    )
+    .default(silentLogger),
+  now: fn<() => number>('() => milliseconds').default(() => Date.now),
+  memoryUsage: fn<() => MemoryReading>('() => ({ heapUsed, rss })').default(() => () => process.memoryUsage()),
+  gc: fn<() => void>('() => void').optional(),
+});
+
+/**
+ * Validates monitor options and applies `MEMORY_MONITOR_DEFAULTS`.
+ * @throws MemoryMonitorOptionsError naming the first invalid option.
+ */
+export function resolveMemoryMonitorOptions(options: unknown): ResolvedMemoryMonitorOptions {
+  const result = optionsSchema.safeParse(options ?? {});
+  if (!result.success) {
+    const { option, message } = firstOptionIssue(result.error);
+    throw new MemoryMonitorOptionsError(option, message, { cause: result.error });
+  }
+  const { alerts, gc, ...rest } = result.data;
+  return { ...rest, alerts: { ...alerts, heapBaselineBytes: alerts.heapBaselineBytes }, gc };
+}

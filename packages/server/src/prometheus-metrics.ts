@@ -1,0 +1,200 @@
+import { ErrorCode, JOB_STATUSES, NOTICE_REASONS } from '@org/ws-protocol';
+import { ALERT_NAMES } from './alert-rules';
+import type { JobServer } from './job-server';
+import type { MemoryMonitor } from './memory-monitor';
+import type { MemoryReading } from './memory-monitor-options';
+import type { JobServerCounters, JobServerStats } from './stats';
+
+// prom-client is an optional peer: these structural types describe the part of it this file uses, so that
+// neither the code nor the published type declarations import it. The real module fits them.
+
+/** Label values of one series. */
+export type PromLabels = Record<string, string>;
+
+/** The part of a prom-client `Registry` this package uses. */
+export interface PromRegistryLike {
+  /** The registry's metrics in the text exposition format. */
+  metrics(): Promise<string>;
+  /** Content-Type of `metrics()`. */
+  readonly contentType: string;
+  /** Forgets one metric. */
+  removeSingleMetric(name: string): void;
+}
+
+/** Configuration of a prom-client metric, as far as this package sets it. */
+export interface PromMetricConfig {
+  /** Metric name. */
+  name: string;
+  /** Help text. */
+  help: string;
+  /** Label names. */
+  labelNames?: readonly string[];
+  /** Registries to register with. */
+  registers?: PromRegistryLike[];
+  /** Called at every scrape, before the values are read. */
+  collect?: () => void;
+}
+
+/** The part of a prom-client `Gauge` this package uses. */
+export interface PromGaugeLike {
+  /** Sets the value of a labelled series. */
+  set(labels: PromLabels, value: number): void;
+  /** Drops every series. */
+  reset(): void;
+}
+
+/** The part of a prom-client `Counter` this package uses. */
+export interface PromCounterLike {
+  /** Adds to a labelled series. */
+  inc(labels: PromLabels, value: number): void;
+  /** Drops every series. */
+  reset(): void;
+}
+
+/** The part of the prom-client module this package uses: pass `import * as client from 'prom-client'`. */
+export interface PromClientLike {
+  /** prom-client's `Gauge` class. */
+  Gauge: new (config: PromMetricConfig) => PromGaugeLike;
+  /** prom-client's `Counter` class. */
+  Counter: new (config: PromMetricConfig) => PromCounterLike;
+  /** prom-client's default registry. */
+  register: PromRegistryLike;
+}
+
+/** Options of `registerPrometheusMetrics`. */
+export interface PrometheusMetricsOptions {
+  /** The prom-client module (`import * as client from 'prom-client'`); this package never bundles it. */
+  client: PromClientLike;
+  /** The job server to report on. */
+  server: JobServer;
+  /** Adds the heap baseline and the alerts in force. */
+  monitor?: MemoryMonitor;
+  /** Registry to register with. @default client.register */
+  registry?: PromRegistryLike;
+  /** Prefix of every metric name. @default 'orgws_' */
+  prefix?: string;
+  /** Memory reader for the heap and RSS gauges. @default process.memoryUsage */
+  memoryUsage?: () => MemoryReading;
+}
+
+/** The metrics one `registerPrometheusMetrics` call registered. */
+export interface PrometheusMetrics {
+  /** Full names of the registered metrics. */
+  readonly names: readonly string[];
+  /** Removes them from the registry (e.g. before registering those of a new server). */
+  unregister(): void;
+}
+
+/** Default prefix of every metric name. */
+export const DEFAULT_METRIC_PREFIX = 'orgws_';
+
+/** Gauge name (after the prefix) and help of every registry size in `stats()`. */
+const REGISTRY_GAUGES: Readonly<Record<keyof JobServerStats, readonly [string, string]>> = {
+  connections: ['connections', 'Live Socket.IO connections.'],
+  connectionsByIp: ['connection_ips', 'Client IPs with at least one connection (entries of the per-IP counter).'],
+  jobs: ['jobs', 'Jobs the job store holds.'],
+  subscriptions: ['subscriptions', '(connection, job) subscriptions.'],
+  rateLimitRecords: ['rate_limit_records', 'Token buckets of the per-socket event rate limit.'],
+  pendingAcks: ['pending_acks', 'Heartbeats and notices awaiting an acknowledgement.'],
+  timers: ['timers', 'Timers the job server owns.'],
+};
+
+type ScalarCounter = Exclude<keyof JobServerCounters, 'refusedConnections' | 'refusedConnectionsByCode' | 'noticesSent' | 'noticesSentByReason'>;
+
+/** Counter name (after the prefix) and help of every plain total in `counters()`; the two per-reason totals have their own. */
+const SCALAR_COUNTERS: Readonly<Record<ScalarCounter, readonly [string, string]>> = {
+  invalidPayloads: ['invalid_payloads_total', 'Inbound payloads that failed their schema.'],
+  unknownEvents: ['unknown_events_total', 'Inbound events with a name the protocol does not have.'],
+  malformedPackets: ['malformed_packets_total', 'Connections dropped because a packet could not be decoded.'],
+  missingAcks: ['missing_acks_total', 'Requests sent without an ack callback.'],
+  rateLimited: ['rate_limited_events_total', 'Inbound events refused by the rate limit.'],
+  heartbeatTimeouts: ['heartbeats_missed_total', 'Connections dropped because a heartbeat went unanswered.'],
+  invalidHeartbeatAnswers: ['invalid_heartbeat_answers_total', 'Heartbeat answers that were not the probe\'s { ts }.'],
+  internalErrors: ['internal_errors_total', 'Failures of hooks, listeners or the store that the server survived.'],
+};
+
+/**
+ * Registers the job server's metrics with a prom-client registry: a gauge per registry size, jobs by
+ * status, heap and RSS, and counters mirroring `counters()`; with a monitor, its heap baseline and alerts.
+ * Values are read at scrape time. prom-client is an optional peer dependency: pass the module in.
+ * @example
+ * import * as client from 'prom-client';
+ * registerPrometheusMetrics({ client, server, monitor });
+ */
+export function registerPrometheusMetrics(options: PrometheusMetricsOptions): PrometheusMetrics {
+  const { client, server, monitor } = options;
+  const registry = options.registry ?? client.register;
+  const prefix = options.prefix ?? DEFAULT_METRIC_PREFIX;
+  const memoryUsage = options.memoryUsage ?? (() => process.memoryUsage());
+  const names: string[] = [];
+
+  const gauge = (name: string, help: string, labelNames: readonly string[], fill: (set: (labels: PromLabels, value: number) => void) => void): void => {
+    const metric: PromGaugeLike = new client.Gauge({
+      name: prefix + name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect: () => {
+        metric.reset();
+        fill((labels, value) => metric.set(labels, value));
+      },
+    });
+    names.push(prefix + name);
+  };
+
+  // A counter mirrors a monotonic total of the server: at each scrape it is set to that total again.
+  const counter = (name: string, help: string, labelNames: readonly string[], fill: (add: (labels: PromLabels, value: number) => void) => void): void => {
+    const metric: PromCounterLike = new client.Counter({
+      name: prefix + name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect: () => {
+        metric.reset();
+        fill((labels, value) => metric.inc(labels, value));
+      },
+    });
+    names.push(prefix + name);
+  };
+
+  for (const [key, [name, help]] of Object.entries(REGISTRY_GAUGES) as [keyof JobServerStats, readonly [string, string]][]) {
+    gauge(name, help, [], (set) => set({}, server.stats()[key]));
+  }
+  gauge('jobs_by_status', 'Jobs the job store holds, per status (absent when the store cannot count them).', ['status'], (set) => {
+    const counts = server.maintenance.jobsByStatus();
+    if (counts) for (const status of JOB_STATUSES) set({ status }, counts[status]);
+  });
+  gauge('inactive_connections', 'Connections the server would drop as idle or session-expired now.', [], (set) => set({}, server.maintenance.inactiveConnections()));
+  gauge('heap_used_bytes', 'V8 heap in use.', [], (set) => set({}, memoryUsage().heapUsed));
+  gauge('rss_bytes', 'Resident set size of the process.', [], (set) => set({}, memoryUsage().rss));
+
+  counter('connections_refused_total', 'Connections refused in the handshake, per error code.', ['reason'], (add) => {
+    const byCode = server.counters().refusedConnectionsByCode;
+    for (const code of Object.values(ErrorCode)) add({ reason: code }, byCode[code] ?? 0);
+  });
+  counter('notices_sent_total', 'server-timeout-notices sent, per reason.', ['reason'], (add) => {
+    const byReason = server.counters().noticesSentByReason;
+    for (const reason of NOTICE_REASONS) add({ reason }, byReason[reason] ?? 0);
+  });
+  for (const [key, [name, help]] of Object.entries(SCALAR_COUNTERS) as [ScalarCounter, readonly [string, string]][]) {
+    counter(name, help, [], (add) => add({}, server.counters()[key]));
+  }
+
+  if (monitor) {
+    gauge('heap_baseline_bytes', 'Heap baseline of the memory monitor (absent before its first sample).', [], (set) => {
+      const latest = monitor.history().at(-1);
+      if (latest) set({}, latest.heapBaselineBytes);
+    });
+    gauge('alert_active', 'Memory monitor alerts: 1 while in force, else 0.', ['alert'], (set) => {
+      const active = new Set(monitor.activeAlerts().map((alert) => alert.name));
+      for (const alert of ALERT_NAMES) set({ alert }, active.has(alert) ? 1 : 0);
+    });
+  }
+
+  return {
+    names,
+    unregister() {
+      for (const name of names) registry.removeSingleMetric(name);
+    },
+  };
+}
