@@ -1,0 +1,107 @@
+import { createServer, type RequestListener } from 'node:http';
+import { createJobServer, JOB_SERVER_DEFAULTS, type JobServer, type JobStore } from '@org/ws-server';
+import type { DemoSettings } from './api-schemas';
+import { jobServerOptionsOf, type DemoConfig } from './demo-config';
+import { createDemoRequestHandler } from './demo-routes';
+import type { JobSimulator } from './job-simulator';
+import { createStatsSampler } from './stats-sampler';
+import { authenticateTab, trackTabConnections } from './tab-connections';
+
+/** Options of {@link startDemoServer}. */
+export interface DemoServerOptions {
+  /** Port, host, lifecycle and monitor settings. */
+  config: DemoConfig;
+  /** Where jobs live; shared by every server of the demo so that jobs survive a restart. */
+  store: JobStore;
+  /** Simulated workers started by `POST /api/jobs`. */
+  simulator: JobSimulator;
+  /** Folder served as the page. */
+  publicDir: string;
+  /** Backs `POST /api/restart`. */
+  restart?: () => void;
+}
+
+/** One running demo node: HTTP page and API plus a job server on the same port. */
+export interface DemoServer {
+  /** The page's address, e.g. `http://localhost:3000`. */
+  readonly url: string;
+  /** The bound port. */
+  readonly port: number;
+  /** The job server (public `@org/ws-server` API). */
+  readonly jobServer: JobServer;
+  /** Graceful stop: `shutdown` notices, then the HTTP server closes and frees the port. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The settings in force, defaults included, as `GET /api/settings` reports them. */
+function settingsOf(config: DemoConfig): DemoSettings {
+  const d = JOB_SERVER_DEFAULTS;
+  const s = config.server;
+  return {
+    heartbeat: { ...d.heartbeat, ...s.heartbeat },
+    session: { ...d.session, ...s.session },
+    sweep: { intervalMs: s.sweep.intervalMs ?? d.sweep.intervalMs },
+    rateLimit: { ...d.limits.rateLimit, ...s.rateLimit },
+    shutdown: { ...d.shutdown, ...s.shutdown },
+    jobs: config.jobs,
+    monitor: { intervalMs: config.monitor.intervalMs, historySize: config.monitor.historySize },
+  };
+}
+
+/**
+ * Starts one demo node on `config.host:config.port`: the static page, the JSON API and a job server
+ * that uses the given store. A later multi-node mode starts several of these on one shared store.
+ */
+export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
+  const { config } = options;
+  // Socket.IO must see requests first (it passes others on), so the handler is bound before the job server attaches.
+  let handle: RequestListener = (_req, res) => res.writeHead(503).end();
+  const httpServer = createServer((req, res) => handle(req, res));
+  const jobServer = createJobServer({ ...jobServerOptionsOf(config), httpServer, store: options.store, authenticate: authenticateTab });
+  const tabs = trackTabConnections(jobServer);
+  const stats = createStatsSampler({
+    server: jobServer,
+    processingJobs: () => {
+      const counts = options.store.countByStatus?.();
+      return counts ? counts.queued + counts.running : 0;
+    },
+    ...config.monitor,
+  });
+  handle = createDemoRequestHandler({
+    jobServer,
+    stats,
+    simulator: options.simulator,
+    tabs,
+    settings: settingsOf(config),
+    publicDir: options.publicDir,
+    ...(options.restart ? { restart: options.restart } : {}),
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    stats.close();
+    await jobServer.close();
+    tabs.close();
+    // Keep-alive page requests would hold the port open; the job server already said goodbye.
+    httpServer.closeAllConnections();
+    await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+  };
+
+  let port: number;
+  try {
+    port = await jobServer.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const shownHost = config.host === '127.0.0.1' || config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    jobServer,
+    close() {
+      closing ??= close();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { createJobClient, type JobClient, type JobSubscription } from '@org/ws-client';
+import type { DemoSettings } from '../api-schemas';
+import { renderConnectionBadge } from './connection-badge';
+import { DemoApiError, demoApi } from './demo-api';
+import { EventLog } from './event-log';
+import { JobBoard, type BoardSummary } from './job-board';
+import { StatsChart } from './stats-chart';
+
+/** Longest the "freeze tab" button blocks the page. */
+const MAX_FREEZE_MS = 15_000;
+
+const byId = <T extends HTMLElement>(id: string): T => {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`#${id} is missing from index.html`);
+  return element as T;
+};
+
+/** A random id for this tab, sent as handshake token so the server can drop exactly this tab's transport. */
+function newTabId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return `tab-${[...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+}
+
+function renderSummary(element: HTMLElement, summary: BoardSummary): void {
+  const parts = Object.entries(summary).map(([status, count]) => `${count} ${status}`);
+  element.textContent = parts.length > 0 ? parts.join(' · ') : '';
+  byId('jobs-empty').hidden = parts.length > 0;
+}
+
+/** Buttons that demonstrate the lifecycle rules; each explains itself in the event log. */
+function wireLifecycleButtons(client: JobClient, settings: DemoSettings, tab: string, log: EventLog): void {
+  const report = (error: unknown): void => log.add('bad', error instanceof DemoApiError ? error.message : String(error));
+
+  byId('drop').addEventListener('click', () => {
+    demoApi.dropConnection(tab).then((dropped) => {
+      log.add('warn', dropped > 0 ? 'Transport killed by the server: watch the client reconnect and resubscribe' : 'Not connected right now');
+    }, report);
+  });
+
+  byId('restart').addEventListener('click', () => {
+    log.add('warn', 'Restarting the server: a shutdown notice comes first');
+    demoApi.restartServer().catch(report);
+  });
+
+  const freezeMs = settings.heartbeat.intervalMs + settings.heartbeat.timeoutMs + 500;
+  const freeze = byId<HTMLButtonElement>('freeze');
+  freeze.textContent = `Freeze tab ${Math.round(freezeMs / 1000)} s`;
+  if (freezeMs > MAX_FREEZE_MS) {
+    freeze.disabled = true;
+    byId('break-hint').textContent = 'Heartbeats, idle and shutdown notices take minutes with the default settings: run `pnpm demo --fast` to see each within seconds.';
+  }
+  freeze.addEventListener('click', () => {
+    log.add('warn', `Freezing this tab for ${freezeMs} ms: its heartbeat answer will be late`);
+    // Let the log line paint, then block the main thread the way a frozen or busy tab would.
+    setTimeout(() => {
+      const until = performance.now() + freezeMs;
+      while (performance.now() < until) {
+        // busy on purpose
+      }
+      log.add('info', 'Tab unfrozen');
+    }, 50);
+  });
+
+  byId('flood').addEventListener('click', () => {
+    const rounds = settings.rateLimit.events + settings.rateLimit.abuseStrikes + 10;
+    log.add('warn', `Sending ${rounds * 2} subscribe/unsubscribe events at once (limit ${settings.rateLimit.events} per ${settings.rateLimit.windowMs / 1000} s)`);
+    for (let i = 0; i < rounds; i += 1) client.subscribe(`flood-${tab}-${i}`).unsubscribe();
+  });
+}
+
+async function main(): Promise<void> {
+  const log = new EventLog(byId('log'));
+  const badge = byId('connection');
+  const board = new JobBoard(byId('jobs'), (summary) => renderSummary(byId('job-summary'), summary));
+  const settings = await demoApi.settings();
+  const tab = newTabId();
+
+  const client = createJobClient({
+    url: location.origin,
+    auth: tab,
+    heartbeat: { intervalMs: settings.heartbeat.intervalMs, graceMs: settings.heartbeat.timeoutMs + 1000 },
+    reconnect: { maxDelayMs: 5000 },
+  });
+  renderConnectionBadge(badge, client.state);
+  client.on('state', (state) => renderConnectionBadge(badge, state));
+  client.on('connected', () => log.add('good', 'Connected; open jobs resubscribed with their lastSeq'));
+  client.on('reconnecting', (state) => log.add('warn', `Connection lost (${state.reason}); retry in ${Math.round(state.delayMs)} ms`));
+  client.on('disconnected', (state) => log.add(state.reason === 'idle' ? 'info' : 'bad', `Disconnected: ${state.reason}`));
+  client.on('notice', (notice) =>
+    log.add('warn', `Server notice "${notice.reason}": disconnect in ${notice.graceMs} ms${notice.reconnect ? `, come back after ${notice.retryAfterMs ?? 0} ms` : ''}`),
+  );
+  client.on('error', (error) => log.add('bad', `${error.code}: ${error.message}`));
+
+  const subscriptions = new Map<string, JobSubscription>();
+  const watch = (jobId: string): void => {
+    board.add(jobId);
+    const subscription = client.subscribe(jobId, (update) => board.update(update));
+    subscription.on('end', (outcome) => board.end(jobId, outcome));
+    subscriptions.set(jobId, subscription);
+  };
+  const start = (count: number): void => {
+    demoApi.startJobs(count).then(
+      (ids) => {
+        for (const jobId of ids) watch(jobId);
+        log.add('info', `Started ${ids.length} job${ids.length === 1 ? '' : 's'}`);
+      },
+      (error: unknown) => log.add('bad', error instanceof Error ? error.message : String(error)),
+    );
+  };
+  byId('start-1').addEventListener('click', () => start(1));
+  byId('start-10').addEventListener('click', () => start(10));
+  byId('clear').addEventListener('click', () => {
+    for (const jobId of board.clearFinished()) {
+      subscriptions.get(jobId)?.unsubscribe();
+      subscriptions.delete(jobId);
+    }
+  });
+  wireLifecycleButtons(client, settings, tab, log);
+
+  const chart = new StatsChart(byId('stats'), settings.monitor.historySize);
+  byId('stats-caption').textContent = `last ${Math.round((settings.monitor.historySize * settings.monitor.intervalMs) / 1000)} s, a sample every ${settings.monitor.intervalMs / 1000} s; red = alert`;
+  const pollStats = (): void => {
+    demoApi.stats().then(
+      (reply) => chart.render(reply),
+      () => chart.unavailable(),
+    );
+  };
+  pollStats();
+  setInterval(pollStats, settings.monitor.intervalMs);
+  log.add('info', `Heartbeat every ${settings.heartbeat.intervalMs / 1000} s, idle after ${settings.session.idleTimeoutMs / 1000} s`);
+}
+
+main().catch((error: unknown) => {
+  document.body.dataset.failed = 'true';
+  const message = document.createElement('p');
+  message.className = 'fatal';
+  message.textContent = `The demo page could not start: ${error instanceof Error ? error.message : String(error)}`;
+  document.body.prepend(message);
+});

@@ -1,0 +1,142 @@
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sourceAliases } from '../../../vitest.shared';
+import { buildPage } from '../build.mjs';
+import type { DemoApp } from '../src/demo-app';
+import { launchChromium } from './support/chromium';
+import { startTestDemo } from './support/demo-resource';
+
+const OUTPUT_DIR = fileURLToPath(new URL('../test-output/', import.meta.url));
+const TERMINAL = ['completed', 'failed'];
+
+interface RowState {
+  jobId: string;
+  status: string;
+  seq: number;
+}
+
+let browser: Browser;
+let app: DemoApp | undefined;
+let page: Page | undefined;
+
+beforeAll(async () => {
+  // The page is bundled from the workspace sources, so the test needs no prior package build.
+  await Promise.all([buildPage({ alias: sourceAliases }), mkdir(OUTPUT_DIR, { recursive: true })]);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+afterEach(async () => {
+  await page?.close();
+  page = undefined;
+  const last = app?.server?.jobServer;
+  await app?.close();
+  app = undefined;
+  // Everything the server tracked is released once the demo is closed.
+  if (last) expect(last.stats()).toEqual({ connections: 0, connectionsByIp: 0, jobs: 0, subscriptions: 0, rateLimitRecords: 0, pendingAcks: 0, timers: 0 });
+});
+
+async function openDemo(jobs?: Parameters<typeof startTestDemo>[0]): Promise<Page> {
+  const started = await startTestDemo(jobs);
+  app = started.app;
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  await page.goto(started.url);
+  await page.waitForSelector('#connection[data-state="connected"]', { timeout: 10_000 });
+  return page;
+}
+
+const rows = (current: Page): Promise<RowState[]> =>
+  current.$$eval('.job', (elements) =>
+    elements.map((element) => ({
+      jobId: (element as HTMLElement).dataset.jobId ?? '',
+      status: (element as HTMLElement).dataset.status ?? '',
+      seq: Number((element as HTMLElement).dataset.seq ?? 0),
+    })),
+  );
+
+/** Waits until `count` rows show a terminal status. */
+const allTerminal = (current: Page, count: number): Promise<unknown> =>
+  current.waitForFunction(
+    ({ count, terminal }) => {
+      const statuses = [...document.querySelectorAll<HTMLElement>('.job')].map((row) => row.dataset.status ?? '');
+      return statuses.length === count && statuses.every((status) => terminal.includes(status));
+    },
+    { count, terminal: TERMINAL },
+    { timeout: 20_000 },
+  );
+
+/** Every row shows exactly the server's final snapshot: same terminal status, same `seq` (no update lost). */
+async function expectRowsMatchServer(current: Page, demo: DemoApp): Promise<RowState[]> {
+  const shown = await rows(current);
+  const server = demo.server?.jobServer;
+  if (!server) throw new Error('no demo server is running');
+  const snapshots = await Promise.all(shown.map((row) => server.getJob(row.jobId)));
+  expect(shown.map(({ jobId, status, seq }) => ({ jobId, status, seq }))).toEqual(
+    snapshots.map((snapshot, index) => ({ jobId: shown[index]?.jobId, status: snapshot?.status, seq: snapshot?.seq })),
+  );
+  return shown;
+}
+
+/** Waits until at least one row is running and none has finished yet. */
+const someRunning = (current: Page): Promise<unknown> =>
+  current.waitForFunction(
+    () => {
+      const statuses = [...document.querySelectorAll<HTMLElement>('.job')].map((row) => row.dataset.status);
+      return statuses.includes('running') && !statuses.some((status) => status === 'completed' || status === 'failed');
+    },
+    undefined,
+    { timeout: 10_000 },
+  );
+
+describe('demo page in Chromium', () => {
+  it('shows ten started jobs live until each reaches the terminal status the server holds', async () => {
+    const current = await openDemo();
+    await current.click('#start-10');
+    await current.waitForFunction(() => document.querySelectorAll('.job').length === 10, undefined, { timeout: 10_000 });
+    await allTerminal(current, 10);
+    const shown = await expectRowsMatchServer(current, app!);
+    const statuses = new Set(shown.map((row) => row.status));
+    expect(statuses).toEqual(new Set(['completed', 'failed']));
+    // The stats panel draws the monitor history.
+    await current.waitForFunction(() => document.querySelectorAll('.stat polyline').length === 4, undefined, { timeout: 5000 });
+
+    await current.screenshot({ path: `${OUTPUT_DIR}demo-1280.png`, fullPage: true });
+    await current.setViewportSize({ width: 390, height: 844 });
+    await current.screenshot({ path: `${OUTPUT_DIR}demo-390.png`, fullPage: true });
+  });
+
+  it('recovers from a dropped transport mid-job without losing an update', async () => {
+    const current = await openDemo({ stepMs: 200, steps: 8 });
+    await current.click('#start-10');
+    await someRunning(current);
+    await current.click('#drop');
+    await current.waitForSelector('#connection[data-state="reconnecting"]', { timeout: 5000 });
+    await current.waitForSelector('#connection[data-state="connected"]', { timeout: 10_000 });
+    await allTerminal(current, 10);
+    await expectRowsMatchServer(current, app!);
+    expect(await current.textContent('#log')).toContain('Connection lost (connection-lost)');
+  });
+
+  it('recovers when the demo server stops mid-job and starts again on the same port', async () => {
+    const current = await openDemo({ stepMs: 200, steps: 8 });
+    await current.click('#start-10');
+    await someRunning(current);
+    const port = app!.server!.port;
+    await app!.stop();
+    await current.waitForSelector('#connection[data-state="reconnecting"]', { timeout: 5000 });
+    const restarted = await app!.start();
+    expect(restarted.port).toBe(port);
+    await current.waitForSelector('#connection[data-state="connected"]', { timeout: 15_000 });
+    await allTerminal(current, 10);
+    await expectRowsMatchServer(current, app!);
+    expect(await current.textContent('#log')).toContain('Server notice "shutdown"');
+  });
+});
