@@ -37,3 +37,11 @@ export type {
 export { createHealthHandler, createMetricsHandler, toFastifyHandler } from './http-handlers';
 export type { FastifyReplyLike, FastifyRequestLike, HealthHandlerOptions, HttpHandler, HttpRequestLike, HttpResponseLike } from './http-handlers';
 export type { TypedListener } from './typed-events';
+export { createJobPublisher } from './job-publisher';
+export type { JobPublisher, JobPublisherHealth, JobPublisherOptions } from './job-publisher';
+export { RedisJobStore } from './redis-job-store';
+export type { RedisJobStoreOptions } from './redis-job-store';
+export { REDIS_DEFAULTS } from './redis-options';
+export type { JobServerRedisOptions, RedisConnectionOptions, RedisNamespaceOptions } from './redis-options';
+export { REDIS_UNAVAILABLE } from './redis-cluster';
+export { MissingDependencyError } from './optional-dependency';

@@ -5,8 +5,6 @@ import {
   EventName,
   JobIdSchema,
   JobProtocolError,
-  JobUpdateInputSchema,
-  invalidPayload,
   protocolError,
   type ClientToServerEvents,
   type JobUpdate,
@@ -36,6 +34,7 @@ import { ServerEvents, type JobServerEventName, type JobServerListener } from '.
 import { spreadRetryAfterMs, withDeadline } from './shutdown';
 import { copyCounters, countBy, emptyCounters, type JobServerCounters, type JobServerStats } from './stats';
 import { Subscriptions } from './subscriptions';
+import { parseUpdateRequest, storeFailure } from './update-request';
 import { Sweeper, type SweepResult } from './sweeper';
 
 /** The Socket.IO server type a job server works with. */
@@ -409,18 +408,14 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     async update(jobId, input) {
       // Still accepted while closing: with a shared store, other processes keep serving these jobs.
       if (state === 'closed') throw new JobProtocolError(protocolError(ErrorCode.SHUTTING_DOWN, 'the job server is closed'));
-      const id = JobIdSchema.safeParse(jobId);
-      if (!id.success) throw new JobProtocolError(invalidPayload(id.error, 'jobId'));
-      const parsed = JobUpdateInputSchema.safeParse(input);
-      if (!parsed.success) throw new JobProtocolError(invalidPayload(parsed.error, 'update'));
+      const request = parseUpdateRequest(jobId, input);
       let update: JobUpdate;
       try {
-        update = await store.append(id.data, parsed.data, now());
+        update = await store.append(request.jobId, request.input, now());
         onStoreResult(true);
       } catch (error) {
-        if (error instanceof JobProtocolError) throw error;
-        onStoreResult(false);
-        throw new JobProtocolError(protocolError(ErrorCode.UNAVAILABLE, 'job state is unavailable'), { cause: error });
+        if (!(error instanceof JobProtocolError)) onStoreResult(false);
+        throw storeFailure(error);
       }
       const at = now();
       // Receiving updates keeps a watcher "active", so it is not dropped as idle mid-job.
@@ -433,7 +428,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       try {
         return await store.get(jobId);
       } catch (error) {
-        throw new JobProtocolError(protocolError(ErrorCode.UNAVAILABLE, 'job state is unavailable'), { cause: error });
+        throw storeFailure(error);
       }
     },
     stats() {

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ExpiredJob, ExpiryRule, JobReplay, JobStore } from './job-store';
 import { JOB_SERVER_DEFAULTS } from './options';
 import { redisKeys, type RedisKeys } from './redis-keys';
+import { REDIS_DEFAULTS } from './redis-options';
 import { RedisScript } from './redis-script';
 import { replayWindow } from './replay-window';
 
@@ -19,9 +20,6 @@ export interface RedisJobStoreOptions {
   /** A terminal job expires this long after its terminal update. @default 300000 (5 min) */
   finishedJobRetentionMs?: number;
 }
-
-/** Default prefix of every Redis key and channel. */
-export const DEFAULT_REDIS_KEY_PREFIX = 'ws-jobs:';
 
 /** Most expired jobs one `findExpired` call reports per kind, so one sweep stays bounded. */
 const EXPIRED_BATCH = 500;
@@ -84,7 +82,7 @@ export class RedisJobStore implements JobStore {
 
   constructor(options: RedisJobStoreOptions) {
     this.#client = options.client;
-    this.#keys = redisKeys(options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX);
+    this.#keys = redisKeys(options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix);
     this.#bufferSize = options.bufferSize ?? JOB_SERVER_DEFAULTS.jobs.bufferSize;
     this.#staleJobMs = options.staleJobMs ?? JOB_SERVER_DEFAULTS.sweep.staleJobMs;
     this.#finishedJobRetentionMs = options.finishedJobRetentionMs ?? JOB_SERVER_DEFAULTS.sweep.finishedJobRetentionMs;

@@ -1,0 +1,118 @@
+import { ErrorCode, EventName, JobIdSchema, JobProtocolError, protocolError, type JobUpdate, type JobUpdateInput, type ServerToClientEvents } from '@org/ws-protocol';
+import type * as RedisEmitterModule from '@socket.io/redis-emitter';
+import { HealthReasons } from './health';
+import { jobRoom } from './job-rooms';
+import { requireOptional } from './optional-dependency';
+import { JOB_SERVER_DEFAULTS } from './options';
+import { REDIS_UNAVAILABLE } from './redis-cluster';
+import { RedisConnection } from './redis-connection';
+import { RedisJobStore } from './redis-job-store';
+import { redisKeys } from './redis-keys';
+import { REDIS_DEFAULTS, type RedisConnectionOptions, type RedisNamespaceOptions } from './redis-options';
+import { parseUpdateRequest, storeFailure } from './update-request';
+
+/** Options of `createJobPublisher`; job settings must match those of the servers. */
+export interface JobPublisherOptions {
+  /** The Redis the servers use (`{ url }` or `{ client }`), with the same `keyPrefix`. */
+  redis: RedisConnectionOptions & RedisNamespaceOptions;
+  /** Job history, as on the servers. */
+  jobs?: {
+    /** Recent updates kept per job for `lastSeq` recovery. @default 100 */
+    bufferSize?: number;
+  };
+  /** Retention, as on the servers. */
+  sweep?: {
+    /** A non-terminal job without an update for this long expires. @default 3600000 (1 h) */
+    staleJobMs?: number;
+    /** A terminal job expires this long after its terminal update. @default 300000 (5 min) */
+    finishedJobRetentionMs?: number;
+  };
+  /** Clock in ms since the epoch, stamped as `at`. @default Date.now */
+  now?: () => number;
+}
+
+/** What `health()` of a job publisher returns. */
+export interface JobPublisherHealth {
+  /** `ok`, or `degraded` while Redis is unreachable. */
+  status: 'ok' | 'degraded';
+  /** Why the status is not `ok` (`redis-unavailable`). */
+  reasons: string[];
+}
+
+/** Publishes job updates from a process that is not a socket server (a queue worker, a cron job). */
+export interface JobPublisher {
+  /**
+   * Appends an update to the shared Redis store (next `seq`, atomically) and broadcasts it to the job's subscribers on
+   * every server node. Rejects with `JobProtocolError`: `INVALID_PAYLOAD`, `UNAVAILABLE` (Redis away), `SHUTTING_DOWN`.
+   */
+  update(jobId: string, input: JobUpdateInput): Promise<JobUpdate>;
+  /** The job's latest update, or `null`. Rejects with `JobProtocolError` `UNAVAILABLE` when Redis is away. */
+  getJob(jobId: string): Promise<JobUpdate | null>;
+  /** Whether Redis is reachable. */
+  health(): JobPublisherHealth;
+  /** Stops publishing and closes the Redis connections it created; idempotent. */
+  close(): Promise<void>;
+  /** `await using publisher = createJobPublisher(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Creates a job publisher: the main multi-node pattern, where workers report progress and any number of server nodes
+ * (started with the same `redis` option) deliver it. Needs `ioredis` and `@socket.io/redis-emitter`.
+ * @example
+ * const publisher = createJobPublisher({ redis: { url: process.env.REDIS_URL } });
+ * await publisher.update('export-42', { status: 'running', progress: 10 });
+ */
+export function createJobPublisher(options: JobPublisherOptions): JobPublisher {
+  const { Emitter } = requireOptional<typeof RedisEmitterModule>('@socket.io/redis-emitter', 'createJobPublisher');
+  const keyPrefix = options.redis.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
+  const now = options.now ?? Date.now;
+  const health = new HealthReasons();
+  const connection = new RedisConnection(options.redis, (available) => (available ? health.recover(REDIS_UNAVAILABLE) : health.fail(REDIS_UNAVAILABLE)));
+  const store = new RedisJobStore({
+    client: connection.client,
+    keyPrefix,
+    bufferSize: options.jobs?.bufferSize ?? JOB_SERVER_DEFAULTS.jobs.bufferSize,
+    staleJobMs: options.sweep?.staleJobMs ?? JOB_SERVER_DEFAULTS.sweep.staleJobMs,
+    finishedJobRetentionMs: options.sweep?.finishedJobRetentionMs ?? JOB_SERVER_DEFAULTS.sweep.finishedJobRetentionMs,
+  });
+  // Same connection as the store's script, so Redis sees each broadcast after the append that produced it.
+  const emitter = new Emitter<ServerToClientEvents>(connection.guarded(connection.client), { key: redisKeys(keyPrefix).adapterChannel });
+  let closed = false;
+
+  const publisher: JobPublisher = {
+    async update(jobId, input) {
+      if (closed) throw new JobProtocolError(protocolError(ErrorCode.SHUTTING_DOWN, 'the job publisher is closed'));
+      const request = parseUpdateRequest(jobId, input);
+      let update: JobUpdate;
+      try {
+        update = await store.append(request.jobId, request.input, now());
+      } catch (error) {
+        throw storeFailure(error);
+      }
+      emitter.to(jobRoom(update.jobId)).emit(EventName.JobUpdate, update);
+      return update;
+    },
+    async getJob(jobId) {
+      if (!JobIdSchema.safeParse(jobId).success) return null;
+      try {
+        return await store.get(jobId);
+      } catch (error) {
+        throw storeFailure(error);
+      }
+    },
+    health() {
+      const reasons = health.list();
+      return { status: reasons.length > 0 ? 'degraded' : 'ok', reasons };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      connection.close();
+    },
+    [Symbol.asyncDispose]() {
+      return publisher.close();
+    },
+  };
+  return publisher;
+}

@@ -1,0 +1,24 @@
+import { ErrorCode, invalidPayload, JobIdSchema, JobProtocolError, JobUpdateInputSchema, protocolError, type JobUpdateInput } from '@org/ws-protocol';
+
+/** A validated `update(jobId, input)` call. */
+export interface UpdateRequest {
+  /** The job. */
+  jobId: string;
+  /** The update without `seq` and `at`. */
+  input: JobUpdateInput;
+}
+
+/** Validates the arguments of `update()` (server and job publisher alike); throws `JobProtocolError` `INVALID_PAYLOAD`. */
+export function parseUpdateRequest(jobId: unknown, input: unknown): UpdateRequest {
+  const id = JobIdSchema.safeParse(jobId);
+  if (!id.success) throw new JobProtocolError(invalidPayload(id.error, 'jobId'));
+  const parsed = JobUpdateInputSchema.safeParse(input);
+  if (!parsed.success) throw new JobProtocolError(invalidPayload(parsed.error, 'update'));
+  return { jobId: id.data, input: parsed.data };
+}
+
+/** The typed error for a store that could not answer (Redis away); protocol errors of the store pass through. */
+export function storeFailure(error: unknown): JobProtocolError {
+  if (error instanceof JobProtocolError) return error;
+  return new JobProtocolError(protocolError(ErrorCode.UNAVAILABLE, 'job state is unavailable; retry later'), { cause: error });
+}
