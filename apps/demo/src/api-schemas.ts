@@ -33,9 +33,10 @@ export const StatsSampleSchema = z.object({
 /** One sample drawn by the page. */
 export type StatsSample = z.infer<typeof StatsSampleSchema>;
 
-/** `GET /api/stats`: the monitor's history, oldest first, and the server counters of lifecycle events. */
+/** `GET /api/stats`: the monitor's history (oldest first), the alerts in force and the server's lifecycle counters. */
 export const StatsReplySchema = z.object({
   samples: z.array(StatsSampleSchema),
+  activeAlerts: z.array(z.object({ name: z.string(), value: z.number(), threshold: z.number() })),
   counters: z.object({ heartbeatTimeouts: z.number(), noticesSent: z.number(), rateLimited: z.number() }),
 });
 /** Reply of `GET /api/stats`. */

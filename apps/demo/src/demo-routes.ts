@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JobServer } from '@org/ws-server';
+import type { HttpHandler, JobServer, MemoryMonitor } from '@org/ws-server';
 import type { z } from 'zod';
-import { MAX_JOBS_PER_REQUEST, TAB_HEADER, type ApiError, type RestartingSchema, type DemoSettings, type StatsReply, type StatsSample } from './api-schemas';
+import { MAX_JOBS_PER_REQUEST, TAB_HEADER, type ApiError, type RestartingSchema, type DemoSettings, type StatsReply } from './api-schemas';
 import { SimulatorFullError, type JobSimulator } from './job-simulator';
 import { serveStaticFile } from './static-files';
 import type { TabConnections } from './tab-connections';
@@ -10,8 +10,10 @@ import type { TabConnections } from './tab-connections';
 export interface DemoRouteContext {
   /** The job server of this node. */
   jobServer: JobServer;
-  /** Source of the stats history. */
-  stats: { history(): readonly StatsSample[] };
+  /** The memory monitor whose history the stats chart draws. */
+  monitor: MemoryMonitor;
+  /** `GET /healthz`. */
+  health: HttpHandler;
   /** Simulated workers that `POST /api/jobs` starts. */
   simulator: JobSimulator;
   /** Connections per tab, for `POST /api/drop`. */
@@ -48,7 +50,7 @@ export function parseJobCount(raw: string | null): number | undefined {
  * - `POST /api/jobs?count=N` starts N simulated jobs (201 `{ jobIds }`)
  * - `GET /api/stats` the monitor history; `GET /api/settings` the settings in force
  * - `POST /api/drop` (header `x-demo-tab`) kills that tab's transport; `POST /api/restart` restarts the server
- * - `GET /healthz` the job server's health (503 while shutting down)
+ * - `GET /healthz` the job server's health with the monitor's alerts (503 while shutting down)
  */
 export function createDemoRequestHandler(context: DemoRouteContext): (req: IncomingMessage, res: ServerResponse) => void {
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse, url: URL) => void> = {
@@ -67,7 +69,18 @@ export function createDemoRequestHandler(context: DemoRouteContext): (req: Incom
     },
     'GET /api/stats': (_req, res) => {
       const { heartbeatTimeouts, noticesSent, rateLimited } = context.jobServer.counters();
-      const reply: StatsReply = { samples: [...context.stats.history()], counters: { heartbeatTimeouts, noticesSent, rateLimited } };
+      const reply: StatsReply = {
+        samples: context.monitor.history().map(({ at, connections, heapUsedBytes, processingJobs, subscriptions, alerts }) => ({
+          at,
+          connections,
+          heapUsedBytes,
+          processingJobs,
+          subscriptions,
+          alerts: [...alerts],
+        })),
+        activeAlerts: context.monitor.activeAlerts().map(({ name, value, threshold }) => ({ name, value, threshold })),
+        counters: { heartbeatTimeouts, noticesSent, rateLimited },
+      };
       sendJson(res, 200, reply);
     },
     'GET /api/settings': (_req, res) => sendJson(res, 200, context.settings),
@@ -89,10 +102,7 @@ export function createDemoRequestHandler(context: DemoRouteContext): (req: Incom
       sendJson(res, 202, reply);
       res.once('finish', restart);
     },
-    'GET /healthz': (_req, res) => {
-      const health = context.jobServer.health();
-      sendJson(res, health.status === 'shutting-down' ? 503 : 200, health);
-    },
+    'GET /healthz': (req, res) => context.health(req, res),
   };
 
   return (req, res) => {

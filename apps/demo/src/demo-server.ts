@@ -1,10 +1,9 @@
 import { createServer, type RequestListener } from 'node:http';
-import { createJobServer, JOB_SERVER_DEFAULTS, type JobServer, type JobStore } from '@org/ws-server';
+import { createHealthHandler, createJobServer, createMemoryMonitor, JOB_SERVER_DEFAULTS, type JobServer, type JobStore } from '@org/ws-server';
 import type { DemoSettings } from './api-schemas';
 import { jobServerOptionsOf, type DemoConfig } from './demo-config';
 import { createDemoRequestHandler } from './demo-routes';
 import type { JobSimulator } from './job-simulator';
-import { createStatsSampler } from './stats-sampler';
 import { authenticateTab, trackTabConnections } from './tab-connections';
 
 /** Options of {@link startDemoServer}. */
@@ -59,17 +58,12 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   const httpServer = createServer((req, res) => handle(req, res));
   const jobServer = createJobServer({ ...jobServerOptionsOf(config), httpServer, store: options.store, authenticate: authenticateTab });
   const tabs = trackTabConnections(jobServer);
-  const stats = createStatsSampler({
-    server: jobServer,
-    processingJobs: () => {
-      const counts = options.store.countByStatus?.();
-      return counts ? counts.queued + counts.running : 0;
-    },
-    ...config.monitor,
-  });
+  const { intervalMs, historySize, maxProcessingJobs } = config.monitor;
+  const monitor = createMemoryMonitor({ server: jobServer, intervalMs, historySize, alerts: { maxProcessingJobs } });
   handle = createDemoRequestHandler({
     jobServer,
-    stats,
+    monitor,
+    health: createHealthHandler(jobServer, { monitor }),
     simulator: options.simulator,
     tabs,
     settings: settingsOf(config),
@@ -79,7 +73,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    stats.close();
+    monitor.close();
     await jobServer.close();
     tabs.close();
     // Keep-alive page requests would hold the port open; the job server already said goodbye.

@@ -83,15 +83,16 @@ export class StatsChart {
 
   /** Redraws everything from a `GET /api/stats` reply. */
   render(reply: StatsReply): void {
-    const { samples, counters } = reply;
+    const { samples, counters, activeAlerts } = reply;
     const latest = samples.at(-1);
     for (const { metric, value, svg } of this.cards) {
       value.textContent = latest ? metric.format(metric.value(latest)) : '–';
       drawSparkline(svg, samples, metric, this.slots);
     }
-    const active = latest?.alerts ?? [];
-    this.alerts.dataset.active = String(active.length > 0);
-    this.alerts.textContent = active.length > 0 ? `Alert: ${active.join(', ')}` : 'No alerts';
+    const describe = ({ name, value, threshold }: StatsReply['activeAlerts'][number]): string =>
+      `${name} ${Number.isInteger(value) ? value : value.toFixed(2)} > ${threshold}`;
+    this.alerts.dataset.active = String(activeAlerts.length > 0);
+    this.alerts.textContent = activeAlerts.length > 0 ? `Alert: ${activeAlerts.map(describe).join(', ')}` : 'No alerts';
     this.counters.textContent = `heartbeat timeouts ${counters.heartbeatTimeouts} · notices sent ${counters.noticesSent} · rate-limited events ${counters.rateLimited}`;
   }
 
