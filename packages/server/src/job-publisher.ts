@@ -108,7 +108,7 @@ export function createJobPublisher(options: JobPublisherOptions): JobPublisher {
     async close() {
       if (closed) return;
       closed = true;
-      connection.close();
+      await connection.close();
     },
     [Symbol.asyncDispose]() {
       return publisher.close();

@@ -80,7 +80,7 @@ export class RedisCluster {
   /** Leaves the cluster: removes this node's counts and closes the connections it created. */
   async close(): Promise<void> {
     await this.connections.close();
-    this.#connection.close();
+    await this.#connection.close();
   }
 
   #onAvailability(available: boolean, error?: unknown): void {

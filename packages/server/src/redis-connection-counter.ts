@@ -85,7 +85,7 @@ export class RedisConnectionCounter implements ConnectionCounter {
   /** This node's own counts; the truth its Redis hash is rebuilt from. */
   readonly #local: IpConnectionLimit;
   /** The Redis hash may differ from `#local` (a write failed, or Redis lost it): rewrite it on the next refresh. */
-  #dirty = true;
+  #dirty = false;
   #acquiring = 0;
   #refreshing = false;
   #closed = false;

@@ -34,6 +34,16 @@ function guardRejections(client: Redis, onError: (error: unknown) => void): Redi
   });
 }
 
+/** Disconnects a client at once (no reconnect) and resolves when its socket is gone, so that no timer of it outlives `close()`. */
+function disconnect(client: Redis): Promise<void> {
+  if (client.status === 'end') return Promise.resolve();
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  // ioredis emits 'error' events while closing a connection that was still being established; they are expected here.
+  client.on('error', () => undefined);
+  client.disconnect();
+  return ended;
+}
+
 /**
  * The Redis connections of one server node or job publisher: a command client (created from the URL or yours), a
  * subscriber duplicate when asked for, availability tracking from their events, and closing what it created.
@@ -76,12 +86,12 @@ export class RedisConnection {
     return this.#down.size === 0;
   }
 
-  /** Disconnects the clients this connection created and stops listening to yours. */
-  close(): void {
+  /** Disconnects the clients this connection created (resolving once their sockets closed) and stops listening to yours. */
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const detach of this.#detach.splice(0)) detach();
-    for (const client of this.#owned.splice(0)) client.disconnect();
+    await Promise.all(this.#owned.splice(0).map(disconnect));
   }
 
   #watch(client: Redis): void {

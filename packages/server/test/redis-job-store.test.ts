@@ -2,7 +2,7 @@ import { JobProtocolError } from '@org/ws-protocol';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisJobStore } from '../src/index';
-import { REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
+import { closeRedisClient, REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
 
 const skip = await skipWithoutRedis('RedisJobStore');
 
@@ -22,7 +22,7 @@ describe.skipIf(skip)('RedisJobStore against a real Redis', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(clients.map((client) => client.quit()));
+    await Promise.all(clients.map(closeRedisClient));
     await removeKeys(prefix);
   });
 

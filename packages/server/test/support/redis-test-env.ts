@@ -13,8 +13,16 @@ async function redisAnswers(url: string): Promise<boolean> {
   } catch {
     return false;
   } finally {
-    client.disconnect();
+    await closeRedisClient(client);
   }
+}
+
+/** Closes a test's Redis client and resolves once its socket is gone (no timer of it left behind). */
+export async function closeRedisClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  client.disconnect();
+  await ended;
 }
 
 /**
@@ -49,7 +57,7 @@ export async function removeKeys(prefix: string, url: string = REDIS_URL): Promi
       if (cursor === '0') break;
     }
   } finally {
-    client.disconnect();
+    await closeRedisClient(client);
   }
 }
 
@@ -60,6 +68,6 @@ export async function listKeys(prefix: string, url: string = REDIS_URL): Promise
   try {
     return await client.keys(`${prefix}*`);
   } finally {
-    client.disconnect();
+    await closeRedisClient(client);
   }
 }

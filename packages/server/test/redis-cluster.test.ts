@@ -1,0 +1,120 @@
+import { ErrorCode, type JobUpdate } from '@org/ws-protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createJobPublisher, type JobPublisher, type JobServerOptions } from '../src/index';
+import { startJobServer, type JobServerResource } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import { listKeys, REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
+import { connectClient, connectRefused, subscribe, type TestClient } from './support/test-client';
+
+const skip = await skipWithoutRedis('Redis cluster');
+
+installLeakCheck();
+
+/** Collects the `job-update`s a client receives. */
+function received(client: TestClient): JobUpdate[] {
+  const updates: JobUpdate[] = [];
+  client.socket.on('job-update', (update) => updates.push(update));
+  return updates;
+}
+
+/**
+ * The seqs received, in seq order. Updates from different nodes can arrive out of order (each node emits its own
+ * updates locally at once, the others' through Redis); clients put them back in order by seq.
+ */
+const seqsOf = (updates: JobUpdate[]): number[] => updates.map((update) => update.seq).sort((a, b) => a - b);
+
+describe.skipIf(skip)('two server nodes sharing one Redis (in one process)', () => {
+  let prefix: string;
+  let nodes: JobServerResource[];
+  let publishers: JobPublisher[];
+
+  const startNode = async (options: JobServerOptions = {}): Promise<JobServerResource> => {
+    const node = await startJobServer({ ...options, redis: { url: REDIS_URL, keyPrefix: prefix, ...options.redis } as JobServerOptions['redis'] });
+    nodes.push(node);
+    return node;
+  };
+
+  beforeEach(() => {
+    prefix = uniqueKeyPrefix();
+    nodes = [];
+    publishers = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(publishers.map((publisher) => publisher.close()));
+    await Promise.all(nodes.map((node) => node.close()));
+    expect(await listKeys(`${prefix}node`)).toEqual([]);
+    await removeKeys(prefix);
+  });
+
+  it('delivers an update published on either node to subscribers on both', async () => {
+    const [a, b] = [await startNode(), await startNode()];
+    const [onA, onB] = [await connectClient(a.url), await connectClient(b.url)];
+    const [gotA, gotB] = [received(onA), received(onB)];
+    expect(await subscribe(onA, { jobId: 'job-1' })).toMatchObject({ ok: true, snapshot: null });
+    expect(await subscribe(onB, { jobId: 'job-1' })).toMatchObject({ ok: true, snapshot: null });
+
+    await a.server.update('job-1', { status: 'running', progress: 10 });
+    await b.server.update('job-1', { status: 'completed', progress: 100 });
+
+    await vi.waitFor(() => {
+      expect(seqsOf(gotA)).toEqual([1, 2]);
+      expect(seqsOf(gotB)).toEqual([1, 2]);
+    });
+    const completed = gotB.find((update) => update.seq === 2);
+    expect(completed).toMatchObject({ jobId: 'job-1', status: 'completed', progress: 100 });
+    expect(await a.server.getJob('job-1')).toEqual(completed);
+  });
+
+  it('delivers what a worker publishes to subscribers on every node, continuing the same seq', async () => {
+    const [a, b] = [await startNode(), await startNode()];
+    const publisher = createJobPublisher({ redis: { url: REDIS_URL, keyPrefix: prefix } });
+    publishers.push(publisher);
+    const [onA, onB] = [await connectClient(a.url), await connectClient(b.url)];
+    const [gotA, gotB] = [received(onA), received(onB)];
+    await subscribe(onA, { jobId: 'export-7' });
+    await subscribe(onB, { jobId: 'export-7' });
+
+    expect(await publisher.update('export-7', { status: 'queued' })).toMatchObject({ seq: 1 });
+    await a.server.update('export-7', { status: 'running', progress: 50 });
+    expect(await publisher.update('export-7', { status: 'completed', data: { rows: 12 } })).toMatchObject({ seq: 3 });
+
+    await vi.waitFor(() => {
+      expect(seqsOf(gotA)).toEqual([1, 2, 3]);
+      expect(seqsOf(gotB)).toEqual([1, 2, 3]);
+    });
+    expect(gotA.find((update) => update.seq === 3)).toMatchObject({ status: 'completed', data: { rows: 12 } });
+    await expect(publisher.update('export-7', { status: 'running' })).rejects.toMatchObject({ code: ErrorCode.INVALID_PAYLOAD });
+    await expect(publisher.update('bad id!', { status: 'running' })).rejects.toMatchObject({ code: ErrorCode.INVALID_PAYLOAD });
+    expect(publisher.health()).toEqual({ status: 'ok', reasons: [] });
+  });
+
+  it('recovers missed updates with lastSeq from the other node after moving there', async () => {
+    const [a, b] = [await startNode(), await startNode()];
+    const client = await connectClient(a.url);
+    await subscribe(client, { jobId: 'job-1' });
+    await a.server.update('job-1', { status: 'running', progress: 1 });
+    client.socket.disconnect();
+    await b.server.update('job-1', { status: 'running', progress: 2 });
+    await a.server.update('job-1', { status: 'running', progress: 3 });
+
+    const moved = await connectClient(b.url);
+    const ack = await subscribe(moved, { jobId: 'job-1', lastSeq: 1 });
+    expect(ack).toMatchObject({ ok: true, resync: false, snapshot: { seq: 3 } });
+    expect(ack.ok && ack.updates.map((update) => update.progress)).toEqual([2, 3]);
+  });
+
+  it('caps connections per IP across the cluster and frees the slot when one closes', async () => {
+    const [a, b] = [await startNode({ limits: { maxConnectionsPerIp: 3 } }), await startNode({ limits: { maxConnectionsPerIp: 3 } })];
+    const first = await connectClient(a.url);
+    await connectClient(a.url);
+    await connectClient(b.url);
+    expect(await connectRefused(b.url)).toMatchObject({ code: ErrorCode.TOO_MANY_CONNECTIONS });
+    expect(await connectRefused(a.url)).toMatchObject({ code: ErrorCode.TOO_MANY_CONNECTIONS });
+
+    first.socket.disconnect();
+    await vi.waitFor(() => expect(a.server.stats().connections).toBe(1));
+    await vi.waitFor(() => connectClient(b.url), { timeout: 3000, interval: 50 });
+    expect(b.server.stats()).toMatchObject({ connections: 2, connectionsByIp: 1 });
+  });
+});
