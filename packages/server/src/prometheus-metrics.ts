@@ -181,9 +181,8 @@ export function registerPrometheusMetrics(options: PrometheusMetricsOptions): Pr
   }
 
   if (monitor) {
-    gauge('heap_baseline_bytes', 'Heap baseline of the memory monitor (absent before its first sample).', [], (set) => {
-      const latest = monitor.history().at(-1);
-      if (latest) set({}, latest.heapBaselineBytes);
+    gauge('heap_baseline_bytes', 'Heap baseline of the memory monitor (0 before its first sample).', [], (set) => {
+      set({}, monitor.history().at(-1)?.heapBaselineBytes ?? 0);
     });
     gauge('alert_active', 'Memory monitor alerts: 1 while in force, else 0.', ['alert'], (set) => {
       const active = new Set(monitor.activeAlerts().map((alert) => alert.name));
