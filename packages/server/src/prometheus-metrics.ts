@@ -11,12 +11,20 @@ import type { JobServerCounters, JobServerStats } from './stats';
 /** Label values of one series. */
 export type PromLabels = Record<string, string>;
 
+/** What this package needs of any prom-client metric. */
+export interface PromMetricLike {
+  /** Drops every series. */
+  reset(): void;
+}
+
 /** The part of a prom-client `Registry` this package uses. */
 export interface PromRegistryLike {
   /** The registry's metrics in the text exposition format. */
   metrics(): Promise<string>;
   /** Content-Type of `metrics()`. */
   readonly contentType: string;
+  /** Adds a metric. */
+  registerMetric(metric: PromMetricLike): void;
   /** Forgets one metric. */
   removeSingleMetric(name: string): void;
 }
@@ -29,26 +37,22 @@ export interface PromMetricConfig {
   help: string;
   /** Label names. */
   labelNames?: readonly string[];
-  /** Registries to register with. */
-  registers?: PromRegistryLike[];
+  /** Always empty: this package registers each metric with the chosen registry itself (none means the global one). */
+  registers: [];
   /** Called at every scrape, before the values are read. */
   collect?: () => void;
 }
 
 /** The part of a prom-client `Gauge` this package uses. */
-export interface PromGaugeLike {
+export interface PromGaugeLike extends PromMetricLike {
   /** Sets the value of a labelled series. */
   set(labels: PromLabels, value: number): void;
-  /** Drops every series. */
-  reset(): void;
 }
 
 /** The part of a prom-client `Counter` this package uses. */
-export interface PromCounterLike {
+export interface PromCounterLike extends PromMetricLike {
   /** Adds to a labelled series. */
   inc(labels: PromLabels, value: number): void;
-  /** Drops every series. */
-  reset(): void;
 }
 
 /** The part of the prom-client module this package uses: pass `import * as client from 'prom-client'`. */
@@ -127,19 +131,23 @@ export function registerPrometheusMetrics(options: PrometheusMetricsOptions): Pr
   const prefix = options.prefix ?? DEFAULT_METRIC_PREFIX;
   const memoryUsage = options.memoryUsage ?? (() => process.memoryUsage());
   const names: string[] = [];
+  const add = (name: string, metric: PromMetricLike): void => {
+    registry.registerMetric(metric);
+    names.push(name);
+  };
 
   const gauge = (name: string, help: string, labelNames: readonly string[], fill: (set: (labels: PromLabels, value: number) => void) => void): void => {
     const metric: PromGaugeLike = new client.Gauge({
       name: prefix + name,
       help,
       labelNames,
-      registers: [registry],
+      registers: [],
       collect: () => {
         metric.reset();
         fill((labels, value) => metric.set(labels, value));
       },
     });
-    names.push(prefix + name);
+    add(prefix + name, metric);
   };
 
   // A counter mirrors a monotonic total of the server: at each scrape it is set to that total again.
@@ -148,13 +156,13 @@ export function registerPrometheusMetrics(options: PrometheusMetricsOptions): Pr
       name: prefix + name,
       help,
       labelNames,
-      registers: [registry],
+      registers: [],
       collect: () => {
         metric.reset();
         fill((labels, value) => metric.inc(labels, value));
       },
     });
-    names.push(prefix + name);
+    add(prefix + name, metric);
   };
 
   for (const [key, [name, help]] of Object.entries(REGISTRY_GAUGES) as [keyof JobServerStats, readonly [string, string]][]) {

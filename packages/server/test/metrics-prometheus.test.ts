@@ -103,8 +103,10 @@ describe('Prometheus metrics', () => {
     expect(await connectRefused(url, { auth: { protocolVersion: PROTOCOL_VERSION + 1 } })).toMatchObject({ code: ErrorCode.UNSUPPORTED_PROTOCOL });
     const speaker = await connectClient(url);
     expect(await subscribe(speaker, { jobId: '' })).toMatchObject({ ok: false, error: { code: ErrorCode.INVALID_PAYLOAD } });
-    speaker.socket.emit('not-a-protocol-event' as never);
-    speaker.socket.emit('subscribe-job', { jobId: 'no-ack' });
+    // Off-protocol on purpose: an unknown event, and a request without its ack callback.
+    const untyped = speaker.socket as unknown as { emit(event: string, ...args: unknown[]): void };
+    untyped.emit('not-a-protocol-event');
+    untyped.emit('subscribe-job', { jobId: 'no-ack' });
 
     const flooder = await connectClient(url);
     await Promise.all(Array.from({ length: 5 }, (_, i) => subscribe(flooder, { jobId: `flood-${i}` })));
