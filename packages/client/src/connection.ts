@@ -156,11 +156,10 @@ export class Connection {
     });
     socket.on('disconnect', () => {
       if (!live()) return;
+      const notice = this.pendingNotice;
       this.generation += 1;
       this.dropSocket();
       this.events.emit('lost');
-      const notice = this.pendingNotice;
-      this.pendingNotice = undefined;
       if (notice) this.retry(notice.trigger, notice.reason, undefined, notice.retryAfterMs);
       else this.retry('TRANSPORT_ERROR', 'connection-lost', undefined, undefined);
     });
@@ -273,6 +272,8 @@ export class Connection {
   private dropSocket(): void {
     this.watchdog.stop();
     this.open = false;
+    // A notice only describes the socket it came on.
+    this.pendingNotice = undefined;
     const socket = this.socket;
     this.socket = undefined;
     if (!socket) return;

@@ -10,12 +10,13 @@ import {
   type TimeoutNotice,
 } from '@org/ws-protocol';
 import { resolveJobClientOptions, type JobClientOptions, type ResolvedJobClientOptions } from './client-options';
-import { Connection, type JobSocket } from './connection';
+import { Connection } from './connection';
 import type { ConnectionState, ConnectionStateOf } from './connection-state';
 import { JobClientError } from './errors';
 import { EventEmitter } from './event-emitter';
 import { JobSubscriptionState, type JobSubscription, type JobUpdateListener } from './job-subscription';
 import { retryDelayMs, retryRuleFor, type RetryTrigger } from './retry-policy';
+import { RequestPacer } from './request-pacer';
 import { waitForJob, type WaitForOptions } from './wait-for-job';
 import { watchJob, type WatchOptions } from './watch-job';
 
@@ -60,6 +61,12 @@ export interface JobClient {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** A request that goes through the pacer. */
+type PacedRequest = { kind: 'subscribe'; job: JobSubscriptionState } | { kind: 'unsubscribe'; jobId: string };
+
+const subscribeKey = (jobId: string): string => `subscribe:${jobId}`;
+const unsubscribeKey = (jobId: string): string => `unsubscribe:${jobId}`;
+
 /** The client itself; {@link createJobClient} returns it behind the {@link JobClient} interface. */
 class JobClientImpl implements JobClient {
   private readonly events = new EventEmitter<JobClientEvents>();
@@ -67,13 +74,17 @@ class JobClientImpl implements JobClient {
   private readonly jobs = new Map<string, JobSubscriptionState>();
   /** Resubscribe timers after a retryable `subscribe-job` error, one per job at most. */
   private readonly jobRetries = new Map<string, { timer: ReturnType<typeof setTimeout> | undefined; attempt: number }>();
+  /** Paces `subscribe-job` / `unsubscribe-job` requests on the open socket. */
+  private readonly pacer = new RequestPacer<PacedRequest>((request) =>
+    request.kind === 'subscribe' ? this.emitSubscribe(request.job) : this.emitUnsubscribe(request.jobId),
+  );
   private closed = false;
 
   constructor(private readonly options: ResolvedJobClientOptions) {
     this.connection = new Connection(options);
     const { events } = this.connection;
     events.on('state', (state) => this.onState(state));
-    events.on('open', (socket) => this.onOpen(socket));
+    events.on('open', () => this.onOpen());
     events.on('lost', () => this.onLost());
     events.on('update', (update) => this.onUpdate(update));
     events.on('expired', (notice) => this.onExpired(notice));
@@ -128,6 +139,7 @@ class JobClientImpl implements JobClient {
     this.closed = true;
     for (const retry of this.jobRetries.values()) clearTimeout(retry.timer);
     this.jobRetries.clear();
+    this.pacer.reset();
     const jobs = [...this.jobs.values()];
     this.jobs.clear();
     this.connection.close();
@@ -159,13 +171,14 @@ class JobClientImpl implements JobClient {
     }
   }
 
-  private onOpen(socket: JobSocket): void {
+  private onOpen(): void {
     for (const job of this.jobs.values()) {
-      if (!job.outcome) this.sendSubscribe(job, socket);
+      if (!job.outcome) this.sendSubscribe(job);
     }
   }
 
   private onLost(): void {
+    this.pacer.reset();
     for (const retry of this.jobRetries.values()) clearTimeout(retry.timer);
     this.jobRetries.clear();
     for (const job of this.jobs.values()) job.beginSync();
@@ -182,27 +195,50 @@ class JobClientImpl implements JobClient {
     this.jobs.get(notice.jobId)?.expire(notice);
   }
 
-  /** Sends `subscribe-job` with `lastSeq` on the open socket; without one, the next `open` does it. */
-  private sendSubscribe(job: JobSubscriptionState, socket = this.connection.openSocket): void {
-    if (!socket) return;
+  /** Queues `subscribe-job` on the open socket; without one, the next `open` does it. */
+  private sendSubscribe(job: JobSubscriptionState): void {
+    if (!this.connection.openSocket) return;
     job.beginSync();
+    this.pacer.enqueue(subscribeKey(job.jobId), { kind: 'subscribe', job });
+  }
+
+  /** Sends `subscribe-job` with `lastSeq` (called by the pacer) and applies the reply. */
+  private emitSubscribe(job: JobSubscriptionState): void {
+    const socket = this.connection.openSocket;
+    if (!socket || this.jobs.get(job.jobId) !== job || job.outcome) {
+      queueMicrotask(() => this.pacer.settled());
+      return;
+    }
     const request: SubscribeJobRequest = job.lastSeq > 0 ? { jobId: job.jobId, lastSeq: job.lastSeq } : { jobId: job.jobId };
     socket.timeout(this.options.ackTimeoutMs).emit(EventName.SubscribeJob, request, (timeout: Error | null, reply: unknown) => {
-      if (this.jobs.get(job.jobId) !== job || this.connection.openSocket !== socket || job.outcome) return;
+      // A reply from a socket that is gone belongs to a pacer that was reset with it.
+      if (this.connection.openSocket !== socket) return;
+      const wanted = this.jobs.get(job.jobId) === job && !job.outcome;
       if (timeout) {
-        this.retryJob(job, 'TIMEOUT', new JobClientError('TIMEOUT', `no reply to subscribe-job for ${job.jobId}`, { jobId: job.jobId, cause: timeout }));
+        this.pacer.settled();
+        if (wanted) this.retryJob(job, 'TIMEOUT', new JobClientError('TIMEOUT', `no reply to subscribe-job for ${job.jobId}`, { jobId: job.jobId, cause: timeout }));
         return;
       }
       const parsed = parsePayload(SubscribeJobAckSchema, reply, 'subscribe-job reply');
       if (!parsed.ok) {
-        this.retryJob(job, 'INTERNAL', JobClientError.fromProtocol(parsed.error, job.jobId));
+        this.pacer.settled();
+        if (wanted) this.retryJob(job, 'INTERNAL', JobClientError.fromProtocol(parsed.error, job.jobId));
         return;
       }
       const ack = parsed.value;
       if (!ack.ok) {
-        this.retryJob(job, ack.error.code, JobClientError.fromProtocol(ack.error, job.jobId));
+        const error = JobClientError.fromProtocol(ack.error, job.jobId);
+        if (ack.error.code === 'RATE_LIMITED' && wanted) {
+          this.events.emit('error', error);
+          this.pacer.throttled(subscribeKey(job.jobId), { kind: 'subscribe', job }, error.retryAfterMs ?? this.options.reconnect.initialDelayMs);
+          return;
+        }
+        this.pacer.settled();
+        if (wanted) this.retryJob(job, ack.error.code, error);
         return;
       }
+      this.pacer.settled();
+      if (!wanted) return;
       if (ack.jobId !== job.jobId) {
         this.retryJob(job, 'INTERNAL', new JobClientError('INVALID_PAYLOAD', `subscribe-job reply names job ${ack.jobId}, not ${job.jobId}`, { jobId: job.jobId }));
         return;
@@ -249,6 +285,7 @@ class JobClientImpl implements JobClient {
   private onLastHandleGone(job: JobSubscriptionState): void {
     if (this.closed || this.jobs.get(job.jobId) !== job) return;
     this.jobs.delete(job.jobId);
+    this.pacer.remove(subscribeKey(job.jobId));
     this.clearJobRetry(job.jobId);
     if (!job.outcome) this.sendUnsubscribe(job.jobId);
   }
@@ -259,13 +296,29 @@ class JobClientImpl implements JobClient {
     this.jobRetries.delete(jobId);
   }
 
+  /** Queues `unsubscribe-job` on the open socket; without one there is no server subscription to release. */
   private sendUnsubscribe(jobId: string): void {
+    if (!this.connection.openSocket) return;
+    this.pacer.enqueue(unsubscribeKey(jobId), { kind: 'unsubscribe', jobId });
+  }
+
+  private emitUnsubscribe(jobId: string): void {
     const socket = this.connection.openSocket;
-    if (!socket) return;
+    if (!socket) {
+      queueMicrotask(() => this.pacer.settled());
+      return;
+    }
     socket.timeout(this.options.ackTimeoutMs).emit(EventName.UnsubscribeJob, { jobId }, (timeout: Error | null, reply: unknown) => {
-      if (timeout || this.closed) return;
-      const parsed = parsePayload(UnsubscribeJobAckSchema, reply, 'unsubscribe-job reply');
-      if (!parsed.ok) this.events.emit('error', JobClientError.fromProtocol(parsed.error, jobId));
+      if (this.connection.openSocket !== socket) return;
+      const parsed = timeout ? undefined : parsePayload(UnsubscribeJobAckSchema, reply, 'unsubscribe-job reply');
+      if (parsed && !parsed.ok) this.events.emit('error', JobClientError.fromProtocol(parsed.error, jobId));
+      const refused = parsed?.ok && !parsed.value.ok ? parsed.value.error : undefined;
+      if (refused?.code === 'RATE_LIMITED') {
+        this.pacer.throttled(unsubscribeKey(jobId), { kind: 'unsubscribe', jobId }, refused.retryAfterMs ?? this.options.reconnect.initialDelayMs);
+        return;
+      }
+      // Any other refusal means there was nothing left to release.
+      this.pacer.settled();
     });
   }
 }

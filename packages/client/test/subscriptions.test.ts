@@ -133,6 +133,24 @@ describe('subscriptions', () => {
     await vi.waitFor(() => expect(resource.server.stats().connections).toBe(0));
   });
 
+  it('paces resubscribing many jobs so the rate limit never turns into an abuse disconnect', async () => {
+    const resource = await startJobServer({ limits: { rateLimit: { events: 5, windowMs: 500, abuseStrikes: 5 } } });
+    const { client, states } = openClient({ url: resource.url });
+    const notices: string[] = [];
+    client.on('notice', (notice) => notices.push(notice.reason));
+    const jobs = Array.from({ length: 12 }, (_, i) => `batch-${i}`);
+    const watched = jobs.map((jobId) => record(client, jobId));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(12), { timeout: 4000 });
+
+    for (const socket of resource.server.io.sockets.sockets.values()) socket.conn.close();
+    await vi.waitFor(() => expect(states.filter((s) => s.status === 'connected')).toHaveLength(2));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(12), { timeout: 4000 });
+    await Promise.all(jobs.map((jobId) => resource.server.update(jobId, { status: 'completed' })));
+    await vi.waitFor(() => expect(watched.map((w) => w.ends)).toEqual(jobs.map(() => 1)));
+    expect(notices).toEqual([]);
+    expect(resource.server.counters().rateLimited).toBeGreaterThan(0);
+  }, 15_000);
+
   it('refuses a malformed job id with a typed error', async () => {
     const resource = await startJobServer();
     const { client } = openClient({ url: resource.url });

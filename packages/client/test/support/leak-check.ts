@@ -39,9 +39,10 @@ function activeTimers(): number {
   return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 }
 
-/** Polls on `setImmediate` (which adds no timer itself) until closing sockets dropped their timers; bounded. */
+/** Polls on `setImmediate` (which adds no timer itself) until closing sockets dropped their timers; bounded to 2 s. */
 async function settledTimers(baseline: number): Promise<number> {
-  for (let turn = 0; turn < 1000 && activeTimers() > baseline; turn += 1) {
+  const deadline = Date.now() + 2000;
+  while (activeTimers() > baseline && Date.now() < deadline) {
     await new Promise((resolve) => setImmediate(resolve));
   }
   return activeTimers();

@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MAX_REQUESTS_IN_FLIGHT, RequestPacer } from './request-pacer';
+
+function pacer(): { pacer: RequestPacer<number>; sent: number[]; enqueue: (...ns: number[]) => void } {
+  const sent: number[] = [];
+  const p = new RequestPacer<number>((n) => sent.push(n));
+  return { pacer: p, sent, enqueue: (...ns) => ns.forEach((n) => p.enqueue(String(n), n)) };
+}
+
+describe('RequestPacer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it(`keeps at most ${MAX_REQUESTS_IN_FLIGHT} requests in flight and sends the next as each settles`, () => {
+    const { pacer: p, sent, enqueue } = pacer();
+    enqueue(1, 2, 3, 4, 5, 6, 6);
+    expect(sent).toEqual([1, 2, 3, 4]);
+    p.settled();
+    expect(sent).toEqual([1, 2, 3, 4, 5]);
+    p.settled();
+    p.settled();
+    expect(sent).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(p.queued).toBe(0);
+  });
+
+  it('pauses for retryAfterMs after RATE_LIMITED and then sends one at a time', () => {
+    const { pacer: p, sent, enqueue } = pacer();
+    enqueue(1, 2, 3, 4, 5, 6);
+    p.throttled('1', 1, 200);
+    p.settled();
+    expect(sent).toEqual([1, 2, 3, 4]);
+    vi.advanceTimersByTime(199);
+    expect(sent).toEqual([1, 2, 3, 4]);
+    vi.advanceTimersByTime(1);
+    // Two are still in flight: the single-slot window waits for them.
+    expect(sent).toEqual([1, 2, 3, 4]);
+    p.settled();
+    p.settled();
+    expect(sent).toEqual([1, 2, 3, 4, 5]);
+    p.settled();
+    expect(sent).toEqual([1, 2, 3, 4, 5, 6]);
+    p.settled();
+    expect(sent).toEqual([1, 2, 3, 4, 5, 6, 1]);
+  });
+
+  it('remove() says whether a request was still waiting; reset() forgets all and leaves no timer', () => {
+    const { pacer: p, sent, enqueue } = pacer();
+    enqueue(1, 2, 3, 4, 5, 6);
+    expect(p.remove('6')).toBe(true);
+    expect(p.remove('1')).toBe(false);
+    p.throttled('1', 1, 1000);
+    p.reset();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(p.queued).toBe(0);
+    enqueue(7);
+    expect(sent).toEqual([1, 2, 3, 4, 7]);
+  });
+});
