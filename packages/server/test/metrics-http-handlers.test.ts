@@ -1,0 +1,167 @@
+import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import * as promClient from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createHealthHandler,
+  createJobServer,
+  createMetricsHandler,
+  registerPrometheusMetrics,
+  toFastifyHandler,
+  type HealthHandlerOptions,
+  type JobServer,
+  type PromRegistryLike,
+} from '../src/index';
+import { DORMANT_HEARTBEAT } from './support/fake-clock';
+import { httpRequest } from './support/http-request';
+import { installLeakCheck, trackServers } from './support/leak-check';
+import { installMonitorCleanup, manualMemory, startMonitor } from './support/monitor-resource';
+import { connectClient } from './support/test-client';
+
+// Registered first so that it runs last, after the leak check closed the clients and job servers.
+const httpServers: HttpServer[] = [];
+afterEach(async () => {
+  await Promise.all(httpServers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+installLeakCheck();
+installMonitorCleanup();
+
+/**
+ * An application HTTP server with `/healthz` and `/metrics` routes and a job server attached to it, the way
+ * an operator would wire them; `routes` receives the job server once it exists.
+ */
+async function appServer(routes: (server: JobServer) => Record<string, RequestListener>): Promise<{ server: JobServer; url: string }> {
+  let table: Record<string, RequestListener> = {};
+  const httpServer = createServer((req, res) => {
+    const route = table[req.url ?? ''];
+    if (route) {
+      route(req, res);
+      return;
+    }
+    res.statusCode = 404;
+    res.end();
+  });
+  httpServers.push(httpServer);
+  const server = createJobServer({ httpServer, heartbeat: DORMANT_HEARTBEAT });
+  trackServers(server);
+  table = routes(server);
+  const port = await server.listen({ port: 0, host: '127.0.0.1' });
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+const healthRoutes = (options?: HealthHandlerOptions) => (server: JobServer) => ({ '/healthz': createHealthHandler(server, options) });
+
+describe('/healthz handler over node:http', () => {
+  it('answers 200 with the health JSON while ok, never cached', async () => {
+    const { url } = await appServer(healthRoutes());
+    await connectClient(url);
+    const reply = await httpRequest(`${url}/healthz`);
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(reply.headers['cache-control']).toBe('no-store');
+    expect(JSON.parse(reply.body)).toEqual({ status: 'ok', reasons: [], connections: 1, uptimeMs: expect.any(Number) });
+  });
+
+  it('reports degraded with the monitor\'s alerts in force and their numbers; 200 unless told otherwise', async () => {
+    const memory = manualMemory(100);
+    let monitor: ReturnType<typeof startMonitor> | undefined;
+    const { url } = await appServer((server) => {
+      monitor = startMonitor({ server, memoryUsage: memory.read, remediation: false });
+      return {
+        '/healthz': createHealthHandler(server, { monitor }),
+        '/healthz-strict': createHealthHandler(server, { monitor, degradedStatusCode: 503 }),
+      };
+    });
+    monitor?.sample();
+    memory.set(151);
+    const sample = monitor?.sample();
+    expect(sample?.alerts).toEqual(['heap']);
+
+    const reply = await httpRequest(`${url}/healthz`);
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toEqual({
+      status: 'degraded',
+      reasons: ['alert:heap'],
+      connections: 0,
+      uptimeMs: expect.any(Number),
+      alerts: [{ name: 'heap', value: 151, threshold: 150, since: sample?.at }],
+    });
+    expect((await httpRequest(`${url}/healthz-strict`)).status).toBe(503);
+  });
+
+  it('answers 503 shutting-down from the moment close() begins', async () => {
+    const { server, url } = await appServer(healthRoutes());
+    await connectClient(url, { answerNotices: false });
+    const closing = server.close({ timeoutMs: 1000 });
+    const during = await httpRequest(`${url}/healthz`);
+    expect(during.status).toBe(503);
+    expect(JSON.parse(during.body)).toMatchObject({ status: 'shutting-down', connections: 1 });
+    await closing;
+    expect(JSON.parse((await httpRequest(`${url}/healthz`)).body)).toMatchObject({ status: 'shutting-down', connections: 0 });
+  });
+
+  it('answers HEAD without a body and refuses other methods with 405', async () => {
+    const { url } = await appServer(healthRoutes());
+    const head = await httpRequest(`${url}/healthz`, 'HEAD');
+    expect(head).toMatchObject({ status: 200, body: '' });
+    const post = await httpRequest(`${url}/healthz`, 'POST');
+    expect(post).toMatchObject({ status: 405, body: '' });
+    expect(post.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('plugs into a Fastify-shaped route through toFastifyHandler', async () => {
+    let hijacked = 0;
+    const { url } = await appServer((server) => {
+      const route = toFastifyHandler(createHealthHandler(server));
+      return {
+        '/healthz': (req, res) =>
+          route(
+            { raw: req },
+            {
+              raw: res,
+              hijack: () => {
+                hijacked += 1;
+              },
+            },
+          ),
+      };
+    });
+    const reply = await httpRequest(`${url}/healthz`);
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({ status: 'ok' });
+    expect(hijacked).toBe(1);
+  });
+});
+
+describe('/metrics handler over node:http', () => {
+  it('answers the registry\'s exposition text with its content type', async () => {
+    const registry = new promClient.Registry();
+    const { url } = await appServer((server) => {
+      registerPrometheusMetrics({ client: promClient, server, registry });
+      return { '/metrics': createMetricsHandler(registry) };
+    });
+    await connectClient(url);
+    const reply = await httpRequest(`${url}/metrics`);
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toBe(registry.contentType);
+    expect(reply.body).toContain('# TYPE orgws_connections gauge\norgws_connections 1\n');
+    expect(reply.body).toContain('# TYPE orgws_heartbeats_missed_total counter\norgws_heartbeats_missed_total 0\n');
+    expect(await httpRequest(`${url}/metrics`, 'HEAD')).toMatchObject({ status: 200, body: '' });
+    expect(await httpRequest(`${url}/metrics`, 'DELETE')).toMatchObject({ status: 405 });
+  });
+
+  it('answers 500 without details when collecting fails', async () => {
+    const registry = new promClient.Registry();
+    new promClient.Gauge({
+      name: 'broken_gauge',
+      help: 'A gauge whose collect throws.',
+      registers: [registry],
+      collect() {
+        throw new Error('secret internals');
+      },
+    });
+    const { url } = await appServer(() => ({ '/metrics': createMetricsHandler(registry satisfies PromRegistryLike) }));
+    const reply = await httpRequest(`${url}/metrics`);
+    expect(reply).toMatchObject({ status: 500, body: 'metrics could not be collected\n' });
+    expect(reply.body).not.toContain('secret');
+  });
+});
