@@ -6,7 +6,7 @@ import { sourceAliases } from '../../../vitest.shared';
 import { buildPage } from '../build.mjs';
 import type { DemoApp } from '../src/demo-app';
 import { launchChromium } from './support/chromium';
-import { startTestDemo } from './support/demo-resource';
+import { startTestDemo, type TestDemoOverrides } from './support/demo-resource';
 
 const OUTPUT_DIR = fileURLToPath(new URL('../test-output/', import.meta.url));
 const TERMINAL = ['completed', 'failed'];
@@ -41,8 +41,8 @@ afterEach(async () => {
   if (last) expect(last.stats()).toEqual({ connections: 0, connectionsByIp: 0, jobs: 0, subscriptions: 0, rateLimitRecords: 0, pendingAcks: 0, timers: 0 });
 });
 
-async function openDemo(jobs?: Parameters<typeof startTestDemo>[0]): Promise<Page> {
-  const started = await startTestDemo(jobs);
+async function openDemo(overrides?: TestDemoOverrides): Promise<Page> {
+  const started = await startTestDemo(overrides);
   app = started.app;
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (error) => {
@@ -85,12 +85,13 @@ async function expectRowsMatchServer(current: Page, demo: DemoApp): Promise<RowS
   return shown;
 }
 
-/** Waits until at least one row is running and none has finished yet. */
+/** Waits until the jobs are under way: one is running and at least half have not finished. */
 const someRunning = (current: Page): Promise<unknown> =>
   current.waitForFunction(
     () => {
-      const statuses = [...document.querySelectorAll<HTMLElement>('.job')].map((row) => row.dataset.status);
-      return statuses.includes('running') && !statuses.some((status) => status === 'completed' || status === 'failed');
+      const statuses = [...document.querySelectorAll<HTMLElement>('.job')].map((row) => row.dataset.status ?? '');
+      const open = statuses.filter((status) => !['completed', 'failed'].includes(status));
+      return statuses.includes('running') && open.length * 2 >= statuses.length;
     },
     undefined,
     { timeout: 10_000 },
@@ -114,7 +115,7 @@ describe('demo page in Chromium', () => {
   });
 
   it('recovers from a dropped transport mid-job without losing an update', async () => {
-    const current = await openDemo({ stepMs: 200, steps: 8 });
+    const current = await openDemo({ jobs: { stepMs: 200, steps: 8 } });
     await current.click('#start-10');
     await someRunning(current);
     await current.click('#drop');
@@ -126,7 +127,7 @@ describe('demo page in Chromium', () => {
   });
 
   it('recovers when the demo server stops mid-job and starts again on the same port', async () => {
-    const current = await openDemo({ stepMs: 200, steps: 8 });
+    const current = await openDemo({ jobs: { stepMs: 200, steps: 8 } });
     await current.click('#start-10');
     await someRunning(current);
     const port = app!.server!.port;
@@ -138,5 +139,42 @@ describe('demo page in Chromium', () => {
     await allTerminal(current, 10);
     await expectRowsMatchServer(current, app!);
     expect(await current.textContent('#log')).toContain('Server notice "shutdown"');
+  });
+
+  it('a frozen tab misses a heartbeat, is dropped by the server, and catches up on every job', async () => {
+    const current = await openDemo({ jobs: { stepMs: 200, steps: 8 }, server: { heartbeat: { intervalMs: 500, timeoutMs: 300 } } });
+    await current.click('#start-10');
+    await someRunning(current);
+    await current.click('#freeze');
+    await current.waitForFunction(() => document.querySelector('#log')?.textContent?.includes('Tab unfrozen'), undefined, { timeout: 10_000 });
+    await current.waitForSelector('#connection[data-state="connected"]', { timeout: 10_000 });
+    await allTerminal(current, 10);
+    await expectRowsMatchServer(current, app!);
+    expect(app!.server!.jobServer.counters().heartbeatTimeouts).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a flooding connection is rate-limited and dropped while the page keeps its own connection and jobs', async () => {
+    const current = await openDemo({ jobs: { stepMs: 200, steps: 8 } });
+    await current.click('#start-10');
+    await someRunning(current);
+    await current.click('#flood');
+    await current.waitForFunction(() => document.querySelector('#log')?.textContent?.includes('requests were refused with RATE_LIMITED'), undefined, {
+      timeout: 10_000,
+    });
+    expect(await current.textContent('#log')).toContain('Server notice "rate-limited" to the flooding connection');
+    expect(await current.getAttribute('#connection', 'data-state')).toBe('connected');
+    await allTerminal(current, 10);
+    await expectRowsMatchServer(current, app!);
+    expect(app!.server!.jobServer.counters().rateLimited).toBeGreaterThan(0);
+  });
+
+  it('an idle tab gets the idle notice, shows it, and reconnects for the next job', async () => {
+    const current = await openDemo({ server: { session: { idleTimeoutMs: 1000 }, sweep: { intervalMs: 200 } } });
+    await current.waitForSelector('#connection[data-state="disconnected"][data-reason="idle"]', { timeout: 10_000 });
+    expect(await current.textContent('#log')).toContain('Server notice "idle"');
+    await current.click('#start-1');
+    await current.waitForSelector('#connection[data-state="connected"]', { timeout: 10_000 });
+    await allTerminal(current, 1);
+    await expectRowsMatchServer(current, app!);
   });
 });

@@ -1,8 +1,9 @@
-import { createJobClient, type JobClient, type JobSubscription } from '@org/ws-client';
+import { createJobClient, type JobSubscription } from '@org/ws-client';
 import type { DemoSettings } from '../api-schemas';
 import { renderConnectionBadge } from './connection-badge';
 import { DemoApiError, demoApi } from './demo-api';
 import { EventLog } from './event-log';
+import { floodWithRawSocket } from './flooding-connection';
 import { JobBoard, type BoardSummary } from './job-board';
 import { StatsChart } from './stats-chart';
 
@@ -28,7 +29,7 @@ function renderSummary(element: HTMLElement, summary: BoardSummary): void {
 }
 
 /** Buttons that demonstrate the lifecycle rules; each explains itself in the event log. */
-function wireLifecycleButtons(client: JobClient, settings: DemoSettings, tab: string, log: EventLog): void {
+function wireLifecycleButtons(settings: DemoSettings, tab: string, log: EventLog): void {
   const report = (error: unknown): void => log.add('bad', error instanceof DemoApiError ? error.message : String(error));
 
   byId('drop').addEventListener('click', () => {
@@ -62,9 +63,9 @@ function wireLifecycleButtons(client: JobClient, settings: DemoSettings, tab: st
   });
 
   byId('flood').addEventListener('click', () => {
-    const rounds = settings.rateLimit.events + settings.rateLimit.abuseStrikes + 10;
-    log.add('warn', `Sending ${rounds * 2} subscribe/unsubscribe events at once (limit ${settings.rateLimit.events} per ${settings.rateLimit.windowMs / 1000} s)`);
-    for (let i = 0; i < rounds; i += 1) client.subscribe(`flood-${tab}-${i}`).unsubscribe();
+    const { events, windowMs, abuseStrikes } = settings.rateLimit;
+    log.add('info', `Rate limit: ${events} events per ${windowMs / 1000} s per connection, disconnect after ${abuseStrikes} refusals in a row`);
+    floodWithRawSocket({ url: location.origin, token: `${tab}-flood`, count: events + abuseStrikes + 20, log });
   });
 }
 
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
       subscriptions.delete(jobId);
     }
   });
-  wireLifecycleButtons(client, settings, tab, log);
+  wireLifecycleButtons(settings, tab, log);
 
   const chart = new StatsChart(byId('stats'), settings.monitor.historySize);
   byId('stats-caption').textContent = `last ${Math.round((settings.monitor.historySize * settings.monitor.intervalMs) / 1000)} s, a sample every ${settings.monitor.intervalMs / 1000} s; red = alert`;
