@@ -3,6 +3,7 @@ import { ALERT_NAMES } from './alert-rules';
 import type { JobServer } from './job-server';
 import type { MemoryMonitor } from './memory-monitor';
 import type { MemoryReading } from './memory-monitor-options';
+import { requireOptional } from './optional-dependency';
 import type { JobServerCounters, JobServerStats } from './stats';
 
 // prom-client is an optional peer: these structural types describe the part of it this file uses, so that
@@ -67,8 +68,8 @@ export interface PromClientLike {
 
 /** Options of `registerPrometheusMetrics`. */
 export interface PrometheusMetricsOptions {
-  /** The prom-client module (`import * as client from 'prom-client'`); this package never bundles it. */
-  client: PromClientLike;
+  /** The prom-client module (`import * as client from 'prom-client'`). @default the `prom-client` this package resolves, loaded on this call (throws `MissingDependencyError` when it is not installed) */
+  client?: PromClientLike;
   /** The job server to report on. */
   server: JobServer;
   /** Adds the heap baseline and the alerts in force. */
@@ -120,13 +121,15 @@ const SCALAR_COUNTERS: Readonly<Record<ScalarCounter, readonly [string, string]>
 /**
  * Registers the job server's metrics with a prom-client registry: a gauge per registry size, jobs by
  * status, heap and RSS, and counters mirroring `counters()`; with a monitor, its heap baseline and alerts.
- * Values are read at scrape time. prom-client is an optional peer dependency: pass the module in.
+ * Values are read at scrape time. prom-client is an optional peer dependency, loaded only by this call.
+ * @throws MissingDependencyError when no `client` is given and prom-client is not installed.
  * @example
- * import * as client from 'prom-client';
- * registerPrometheusMetrics({ client, server, monitor });
+ * const registry = new Registry(); // from prom-client
+ * registerPrometheusMetrics({ server, monitor, registry });
  */
 export function registerPrometheusMetrics(options: PrometheusMetricsOptions): PrometheusMetrics {
-  const { client, server, monitor } = options;
+  const { server, monitor } = options;
+  const client = options.client ?? requireOptional<PromClientLike>('prom-client', 'registerPrometheusMetrics');
   const registry = options.registry ?? client.register;
   const prefix = options.prefix ?? DEFAULT_METRIC_PREFIX;
   const memoryUsage = options.memoryUsage ?? (() => process.memoryUsage());

@@ -45,7 +45,7 @@ const MONITOR_METRICS = { orgws_heap_baseline_bytes: 'gauge', orgws_alert_active
 
 const MB = 1024 * 1024;
 
-function register(options: Omit<Parameters<typeof registerPrometheusMetrics>[0], 'client'>): PrometheusMetrics {
+function register(options: Parameters<typeof registerPrometheusMetrics>[0]): PrometheusMetrics {
   const metrics = registerPrometheusMetrics({ client: promClient, ...options });
   registered.push(metrics);
   return metrics;
@@ -197,5 +197,12 @@ describe('Prometheus metrics', () => {
     expect(parseScrape(await promClient.register.metrics()).types.has('orgws_connections')).toBe(false);
     register({ server });
     expect(parseScrape(await promClient.register.metrics()).values.get('orgws_connections')).toBe(0);
+  });
+
+  it('loads prom-client by itself when no client is given', async () => {
+    const { server } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT });
+    const registry = new promClient.Registry();
+    registered.push(registerPrometheusMetrics({ server, registry }));
+    expect(parseScrape(await registry.metrics()).types).toEqual(new Map(Object.entries(SERVER_METRICS)));
   });
 });
