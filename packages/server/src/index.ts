@@ -29,6 +29,7 @@ export type {
   PromCounterLike,
   PromGaugeLike,
   PromLabels,
+  PromMetricLike,
   PromMetricConfig,
   PromRegistryLike,
   PrometheusMetrics,
