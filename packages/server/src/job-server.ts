@@ -139,6 +139,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
         tickMs,
         health: healthReasons,
         logger,
+        onStoreRecovered: opts.store ? undefined : () => onStoreResult(true),
       })
     : undefined;
   const store: JobStore = opts.store ?? cluster?.store ?? new MemoryJobStore({ bufferSize: opts.jobs.bufferSize });

@@ -26,6 +26,8 @@ export interface RedisClusterDeps {
   tickMs: number;
   health: HealthReasons;
   logger: Required<JobServerLogger>;
+  /** Called when Redis is reachable again, to clear the server's own store-failure reason (when the store is this one). */
+  onStoreRecovered?: () => void;
 }
 
 /**
@@ -87,6 +89,7 @@ export class RedisCluster {
     const { health, logger } = this.#deps;
     if (available) {
       health.recover(REDIS_UNAVAILABLE);
+      this.#deps.onStoreRecovered?.();
       if (this.#wasDown) {
         this.#wasDown = false;
         logger.info({}, 'job server: Redis is reachable again');

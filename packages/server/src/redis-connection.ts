@@ -69,7 +69,8 @@ export class RedisConnection {
   /** The client in subscriber mode (created on first use, closed by `close()`). */
   get subscriber(): Redis {
     if (!this.#subscriber) {
-      this.#subscriber = this.client.duplicate();
+      // Its (p)subscribe commands wait for the connection however long Redis is away, so fan-out resumes by itself.
+      this.#subscriber = this.client.duplicate({ maxRetriesPerRequest: null });
       this.#owned.push(this.#subscriber);
       this.#watch(this.#subscriber);
     }

@@ -1,0 +1,83 @@
+import { ErrorCode, type JobUpdate } from '@org/ws-protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createJobPublisher, REDIS_UNAVAILABLE, type JobPublisher } from '../src/index';
+import { startJobServer, type JobServerResource } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import { startRedisServer, type RedisServerResource } from './support/redis-server-process';
+import { skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
+import { connectClient, subscribe, type TestClient } from './support/test-client';
+
+// Needs redis-server on PATH rather than the shared Redis: this suite stops and restarts its own.
+const skip = await skipWithoutRedis('Redis outage');
+
+installLeakCheck();
+
+function received(client: TestClient): JobUpdate[] {
+  const updates: JobUpdate[] = [];
+  client.socket.on('job-update', (update) => updates.push(update));
+  return updates;
+}
+
+describe.skipIf(skip)('Redis restarted while two nodes serve clients', () => {
+  let redis: RedisServerResource;
+  let nodes: JobServerResource[];
+  let publisher: JobPublisher | undefined;
+
+  beforeEach(async () => {
+    redis = await startRedisServer();
+    nodes = [];
+  });
+
+  afterEach(async () => {
+    await publisher?.close();
+    await Promise.all(nodes.map((node) => node.close()));
+    await redis.destroy();
+  });
+
+  it('keeps local connections, reports degraded health and typed errors, and recovers by itself', { timeout: 30_000 }, async () => {
+    const keyPrefix = uniqueKeyPrefix();
+    const options = { heartbeat: { intervalMs: 1000, timeoutMs: 200 }, redis: { url: redis.url, keyPrefix } };
+    nodes.push(await startJobServer(options), await startJobServer(options));
+    const [a, b] = nodes as [JobServerResource, JobServerResource];
+    publisher = createJobPublisher({ redis: { url: redis.url, keyPrefix } });
+    const [onA, onB] = [await connectClient(a.url), await connectClient(b.url)];
+    const [gotA, gotB] = [received(onA), received(onB)];
+    await subscribe(onA, { jobId: 'job-1' });
+    await subscribe(onB, { jobId: 'job-1' });
+    await a.server.update('job-1', { status: 'running', progress: 10 });
+    await vi.waitFor(() => expect([gotA.length, gotB.length]).toEqual([1, 1]));
+
+    await redis.stop();
+    await vi.waitFor(() => {
+      for (const { server } of nodes) expect(server.health()).toMatchObject({ status: 'degraded', reasons: expect.arrayContaining([REDIS_UNAVAILABLE]) });
+    });
+    expect(publisher.health()).toEqual({ status: 'degraded', reasons: [REDIS_UNAVAILABLE] });
+
+    // What needs Redis answers a typed UNAVAILABLE; nothing throws anything else, nothing crashes.
+    await expect(a.server.update('job-1', { status: 'running', progress: 20 })).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    await expect(b.server.getJob('job-1')).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    await expect(publisher.update('job-1', { status: 'running', progress: 20 })).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    // Connections stay, and new ones are admitted against this node's own count.
+    const late = await connectClient(b.url);
+    expect(await subscribe(late, { jobId: 'job-1' })).toMatchObject({ ok: false, error: { code: ErrorCode.UNAVAILABLE } });
+    expect([onA.socket.connected, onB.socket.connected]).toEqual([true, true]);
+    expect(a.server.stats().connections + b.server.stats().connections).toBe(3);
+
+    await redis.start();
+    await vi.waitFor(
+      () => {
+        for (const { server } of nodes) expect(server.health().reasons).toEqual([]);
+        expect(publisher!.health().status).toBe('ok');
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    // The job survived the restart (append-only file); fan-out between the nodes works again.
+    const lateGot = received(late);
+    expect(await subscribe(late, { jobId: 'job-1', lastSeq: 0 })).toMatchObject({ ok: true, snapshot: { seq: 1 } });
+    await vi.waitFor(async () => expect(await publisher!.update('job-1', { status: 'running', progress: 50 })).toMatchObject({ seq: 2 }));
+    await b.server.update('job-1', { status: 'completed' });
+    await vi.waitFor(() => {
+      for (const got of [gotA, gotB, lateGot]) expect(got.map((update) => update.seq).filter((seq) => seq > 1).sort()).toEqual([2, 3]);
+    });
+  });
+});
