@@ -122,7 +122,10 @@ export class Connection {
 
   private async resolveToken(): Promise<string | undefined> {
     const { auth } = this.options;
-    return typeof auth === 'function' ? await auth() : auth;
+    if (typeof auth !== 'function') return auth;
+    const token: unknown = await auth();
+    if (typeof token !== 'string') throw new TypeError(`the auth function must return a string, got ${typeof token}`);
+    return token;
   }
 
   private startSocket(url: string, token: string | undefined, generation: number): void {

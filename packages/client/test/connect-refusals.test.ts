@@ -62,7 +62,7 @@ describe('connect refusals', () => {
     expect(retry?.status === 'reconnecting' && retry.delayMs).toBeGreaterThanOrEqual(100);
   });
 
-  it('reports a failing auth function as UNAUTHORIZED and retries with backoff', async () => {
+  it('reports a failing (or non-string) auth function as UNAUTHORIZED and retries with backoff', async () => {
     const resource = await startJobServer();
     let calls = 0;
     const { errors, until } = openClient({
@@ -70,11 +70,16 @@ describe('connect refusals', () => {
       auth: async () => {
         calls += 1;
         if (calls === 1) throw new Error('token endpoint down');
+        if (calls === 2) return undefined as unknown as string;
         return 'token';
       },
     });
     await until(isConnected);
-    expect(errors[0]).toMatchObject({ code: 'UNAUTHORIZED', cause: { message: 'token endpoint down' } });
+    expect(errors).toMatchObject([
+      { code: 'UNAUTHORIZED', cause: { message: 'token endpoint down' } },
+      { code: 'UNAUTHORIZED', cause: { message: 'the auth function must return a string, got undefined' } },
+    ]);
+    expect(calls).toBe(3);
   });
 
   it('fails over to the next URL when one is unreachable', async () => {
