@@ -65,6 +65,19 @@ describe('JobSubscriptionState', () => {
     expect(state.lastSeq).toBe(9);
   });
 
+  it('starts counting again when a resync shows the server lost the job history', () => {
+    const { state, seen } = watched();
+    state.applyAck(ack(update(5)));
+    state.beginSync();
+    state.applyAck(ack(update(2), [], true));
+    expect(seen).toEqual([5, 2]);
+    expect(state.lastSeq).toBe(2);
+    state.beginSync();
+    state.applyAck(ack(null, [], true));
+    expect(state.applyUpdate(update(1))).toBe('applied');
+    expect(seen).toEqual([5, 2, 1]);
+  });
+
   it('reports a gap in live updates and fills it from the next reply', () => {
     const { state, seen } = watched();
     state.applyAck(ack(update(1)));

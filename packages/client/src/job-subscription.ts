@@ -64,10 +64,19 @@ class SubscriptionHandle implements JobSubscription {
     this.release(this);
   }
 
+  /** Highest `seq` this handle received in the job's current history. */
+  private seenSeq = 0;
+
   deliver(update: JobUpdate): void {
-    if (this.closed || this.outcome || (this.snapshot && update.seq <= this.snapshot.seq)) return;
+    if (this.closed || this.outcome || update.seq <= this.seenSeq) return;
+    this.seenSeq = update.seq;
     this.snapshot = update;
     this.events.emit('update', update);
+  }
+
+  /** The server's history of the job restarted (it lost its state): count `seq` from zero again. */
+  restartHistory(): void {
+    this.seenSeq = 0;
   }
 
   end(outcome: JobOutcome): void {
@@ -129,9 +138,13 @@ export class JobSubscriptionState {
     this.synced = false;
   }
 
-  /** Applies a `subscribe-job` reply: replayed updates, or on resync (or first subscribe) the snapshot. Returns whether a gap remains. */
+  /**
+   * Applies a `subscribe-job` reply: replayed updates, or on resync (or first subscribe) the snapshot.
+   * Returns whether a gap remains.
+   */
   applyAck(ack: SubscribeJobOk): 'synced' | 'gap' {
     if (this.outcome) return 'synced';
+    if (ack.resync && (ack.snapshot?.seq ?? 0) < this.lastSeq) this.restartHistory();
     if (!ack.resync && this.lastSeq > 0) {
       for (const update of [...ack.updates].sort((a, b) => a.seq - b.seq)) this.accept(update);
     }
@@ -165,6 +178,16 @@ export class JobSubscriptionState {
   /** Ends the job with an error. */
   fail(error: JobClientError): void {
     this.finish({ kind: 'error', error });
+  }
+
+  /**
+   * A resync whose snapshot is older than what we delivered (or absent) means the server lost the job's
+   * history, e.g. an in-memory server restarted, and the job id started a new life: count from zero again.
+   */
+  private restartHistory(): void {
+    this.lastSeq = 0;
+    this.pending = [];
+    for (const handle of this.handles) handle.restartHistory();
   }
 
   private accept(update: JobUpdate): void {

@@ -47,6 +47,23 @@ describe('recovery: every job outcome arrives exactly once', () => {
     await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
   });
 
+  it('follows a job into its new life when a restarted in-memory server lost its history', async () => {
+    const resource = await startJobServer({ shutdown: { retryWindowMs: 0 } });
+    const { client, states, until } = openClient({ url: resource.url });
+    const watched = record(client, JOB);
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await publish(resource, 3);
+    await vi.waitFor(() => expect(watched.seqs).toEqual([1, 2, 3]));
+
+    await resource.restart();
+    await until((state) => state.status === 'connected' && states.some((s) => s.status === 'reconnecting'));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await publish(resource, 1);
+    await resource.server.update(JOB, { status: 'completed' });
+    await vi.waitFor(() => expect(watched.ends).toBe(1));
+    expect(watched.seqs).toEqual([1, 2, 3, 1, 2]);
+  });
+
   it('survives the transport being killed from the server side several times during a job', async () => {
     const resource = await startJobServer();
     const { client, states, until } = openClient({ url: resource.url });
