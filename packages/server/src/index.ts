@@ -30,6 +30,7 @@ export type {
   PromGaugeLike,
   PromLabels,
   PromMetricLike,
+  PromMetricLike,
   PromMetricConfig,
   PromRegistryLike,
   PrometheusMetrics,
