@@ -48,6 +48,7 @@ export class DemoConfigError extends Error {
 interface Setting {
   flag: string;
   env: string;
+  help: string;
   schema: z.ZodType<number>;
 }
 
@@ -56,33 +57,33 @@ const count = z.coerce.number().int().positive();
 
 /** Every numeric setting, flag → env var; the README lists the same table. */
 const SETTINGS = {
-  port: { flag: 'port', env: 'PORT', schema: z.coerce.number().int().min(0).max(65_535) },
-  stepMs: { flag: 'step-ms', env: 'DEMO_STEP_MS', schema: ms },
-  steps: { flag: 'steps', env: 'DEMO_STEPS', schema: count.max(100) },
-  failureRate: { flag: 'failure-rate', env: 'DEMO_FAILURE_RATE', schema: z.coerce.number().min(0).max(1) },
-  heartbeatIntervalMs: { flag: 'heartbeat-interval', env: 'DEMO_HEARTBEAT_INTERVAL_MS', schema: ms },
-  heartbeatTimeoutMs: { flag: 'heartbeat-timeout', env: 'DEMO_HEARTBEAT_TIMEOUT_MS', schema: ms },
-  idleTimeoutMs: { flag: 'idle-timeout', env: 'DEMO_IDLE_TIMEOUT_MS', schema: ms },
-  sessionTimeoutMs: { flag: 'session-timeout', env: 'DEMO_SESSION_TIMEOUT_MS', schema: ms },
-  sweepIntervalMs: { flag: 'sweep-interval', env: 'DEMO_SWEEP_INTERVAL_MS', schema: ms },
-  rateLimitEvents: { flag: 'rate-limit', env: 'DEMO_RATE_LIMIT_EVENTS', schema: count },
-  rateLimitWindowMs: { flag: 'rate-limit-window', env: 'DEMO_RATE_LIMIT_WINDOW_MS', schema: ms },
-  shutdownTimeoutMs: { flag: 'shutdown-timeout', env: 'DEMO_SHUTDOWN_TIMEOUT_MS', schema: ms },
-  shutdownRetryWindowMs: { flag: 'shutdown-retry-window', env: 'DEMO_SHUTDOWN_RETRY_WINDOW_MS', schema: ms },
-  monitorIntervalMs: { flag: 'monitor-interval', env: 'DEMO_MONITOR_INTERVAL_MS', schema: ms },
-  maxProcessingJobs: { flag: 'alert-max-jobs', env: 'DEMO_ALERT_MAX_JOBS', schema: count },
+  port: { flag: 'port', env: 'PORT', help: 'port to listen on (default 3000)', schema: z.coerce.number().int().min(0).max(65_535) },
+  stepMs: { flag: 'step-ms', env: 'DEMO_STEP_MS', help: 'average ms between two updates of a job (default 600)', schema: ms },
+  steps: { flag: 'steps', env: 'DEMO_STEPS', help: 'progress steps of a job (default 10)', schema: count.max(100) },
+  failureRate: { flag: 'failure-rate', env: 'DEMO_FAILURE_RATE', help: 'share of jobs that fail, 0-1 (default 0.2)', schema: z.coerce.number().min(0).max(1) },
+  heartbeatIntervalMs: { flag: 'heartbeat-interval', env: 'DEMO_HEARTBEAT_INTERVAL_MS', help: 'ms between heartbeats (default 30000)', schema: ms },
+  heartbeatTimeoutMs: { flag: 'heartbeat-timeout', env: 'DEMO_HEARTBEAT_TIMEOUT_MS', help: 'ms a heartbeat answer may take (default 10000)', schema: ms },
+  idleTimeoutMs: { flag: 'idle-timeout', env: 'DEMO_IDLE_TIMEOUT_MS', help: 'ms without subscriptions before the idle notice (default 2 h)', schema: ms },
+  sessionTimeoutMs: { flag: 'session-timeout', env: 'DEMO_SESSION_TIMEOUT_MS', help: 'ms without activity before the session-expired notice (default 24 h)', schema: ms },
+  sweepIntervalMs: { flag: 'sweep-interval', env: 'DEMO_SWEEP_INTERVAL_MS', help: 'ms between sweeps that send idle/session notices (default 5 min)', schema: ms },
+  rateLimitEvents: { flag: 'rate-limit', env: 'DEMO_RATE_LIMIT_EVENTS', help: 'events per window per connection (default 50)', schema: count },
+  rateLimitWindowMs: { flag: 'rate-limit-window', env: 'DEMO_RATE_LIMIT_WINDOW_MS', help: 'rate-limit window in ms (default 10000)', schema: ms },
+  shutdownTimeoutMs: { flag: 'shutdown-timeout', env: 'DEMO_SHUTDOWN_TIMEOUT_MS', help: 'ms the shutdown waits for notice acks (default 30000)', schema: ms },
+  shutdownRetryWindowMs: { flag: 'shutdown-retry-window', env: 'DEMO_SHUTDOWN_RETRY_WINDOW_MS', help: 'ms over which clients are told to come back (default 10000)', schema: ms },
+  monitorIntervalMs: { flag: 'monitor-interval', env: 'DEMO_MONITOR_INTERVAL_MS', help: 'ms between memory-monitor samples (default 1000)', schema: ms },
+  maxProcessingJobs: { flag: 'alert-max-jobs', env: 'DEMO_ALERT_MAX_JOBS', help: 'unfinished jobs above which the monitor alerts (default 8)', schema: count },
 } satisfies Record<string, Setting>;
 
 type SettingName = keyof typeof SETTINGS;
 
 /** Flags and environment variables of the demo, for `--help`. */
 export function describeSettings(): string {
-  const rows = Object.values(SETTINGS).map(({ flag, env }) => `  --${flag.padEnd(22)} ${env}`);
+  const row = (flag: string, env: string, help: string): string => `  ${flag.padEnd(28)} ${env.padEnd(30)} ${help}`;
   return [
-    'Usage: pnpm demo [-- flags]',
-    '  --host <address>         HOST (default 127.0.0.1)',
-    '  --fast                   DEMO_FAST=1: heartbeats, idle/session notices, rate limit and shutdown within seconds',
-    ...rows,
+    'Usage: pnpm demo [flags]   (a flag wins over its environment variable)',
+    row('--fast', 'DEMO_FAST=1', 'heartbeats, idle notices and shutdown within seconds'),
+    row('--host <address>', 'HOST', 'interface to bind (default 127.0.0.1)'),
+    ...Object.values(SETTINGS).map(({ flag, env, help }) => row(`--${flag} <n>`, env, help)),
   ].join('\n');
 }
 
