@@ -30,7 +30,6 @@ export type {
   PromGaugeLike,
   PromLabels,
   PromMetricLike,
-  PromMetricLike,
   PromMetricConfig,
   PromRegistryLike,
   PrometheusMetrics,
