@@ -150,9 +150,10 @@ export function createMemoryMonitor(options: MemoryMonitorOptions): MemoryMonito
       ...inputs,
       rssBytes: memory.rss,
       inactiveConnections,
-      jobsByStatus: jobsByStatus && Object.freeze(jobsByStatus),
+      // Copies: a store or server may hand out objects it keeps updating.
+      jobsByStatus: jobsByStatus && Object.freeze({ ...jobsByStatus }),
       subscriptions: registries.subscriptions,
-      registries: Object.freeze(registries),
+      registries: Object.freeze({ ...registries }),
       alerts: Object.freeze(tracker.names()),
     });
     history.push(taken);
