@@ -9,6 +9,8 @@ export const DemoSettingsSchema = z.object({
   shutdown: z.object({ timeoutMs: z.number(), retryWindowMs: z.number() }),
   jobs: z.object({ stepMs: z.number(), steps: z.number(), failureRate: z.number() }),
   monitor: z.object({ intervalMs: z.number(), historySize: z.number() }),
+  /** Ports of every node in the multi-node mode (`--nodes`), this one included; absent with one node. */
+  nodePorts: z.array(z.number()).optional(),
 });
 /** Settings the demo server runs with. */
 export type DemoSettings = z.infer<typeof DemoSettingsSchema>;

@@ -106,3 +106,41 @@ export async function startClusterDemo(options: ClusterDemoOptions): Promise<Clu
     close,
   };
 }
+
+/** `--nodes N` (or `DEMO_NODES`) and `REDIS_URL`, taken out of the arguments; the rest is the one-node configuration. */
+export interface ClusterFlags {
+  /** Number of nodes; 1 is the ordinary in-memory demo. */
+  nodes: number;
+  /** Required when `nodes` > 1. */
+  redisUrl: string | undefined;
+  /** The other arguments, for `parseDemoConfig`. */
+  rest: string[];
+}
+
+/** Help line of the multi-node flag, for `--help`. */
+export const CLUSTER_HELP = `  ${'--nodes <n>'.padEnd(28)} ${'DEMO_NODES'.padEnd(30)} run n server nodes sharing REDIS_URL (default 1, no Redis)`;
+
+/**
+ * Takes `--nodes <n>` / `--nodes=<n>` out of `argv` (a flag wins over `DEMO_NODES`).
+ * @throws ClusterDemoConfigError when n is not an integer from 1 to 10, or n > 1 without `REDIS_URL`.
+ */
+export function takeClusterFlags(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ClusterFlags {
+  const rest: string[] = [];
+  let raw = env.DEMO_NODES;
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index]!;
+    if (arg === '--nodes') {
+      raw = argv[index + 1];
+      index += 1;
+    } else if (arg.startsWith('--nodes=')) {
+      raw = arg.slice('--nodes='.length);
+    } else {
+      rest.push(arg);
+    }
+  }
+  const nodes = raw === undefined || raw === '' ? 1 : Number(raw);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 10) throw new ClusterDemoConfigError(`--nodes=${raw}: must be an integer from 1 to 10`);
+  const redisUrl = env.REDIS_URL || undefined;
+  if (nodes > 1 && !redisUrl) throw new ClusterDemoConfigError('--nodes needs REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379 pnpm demo --nodes 2');
+  return { nodes, redisUrl, rest };
+}

@@ -1,5 +1,13 @@
 import { createServer, type RequestListener } from 'node:http';
-import { createHealthHandler, createJobServer, createMemoryMonitor, JOB_SERVER_DEFAULTS, type JobServer, type JobStore } from '@org/ws-server';
+import {
+  createHealthHandler,
+  createJobServer,
+  createMemoryMonitor,
+  JOB_SERVER_DEFAULTS,
+  type JobServer,
+  type JobServerRedisOptions,
+  type JobStore,
+} from '@org/ws-server';
 import type { DemoSettings } from './api-schemas';
 import { jobServerOptionsOf, type DemoConfig } from './demo-config';
 import { createDemoRequestHandler } from './demo-routes';
@@ -10,8 +18,12 @@ import { authenticateTab, trackTabConnections } from './tab-connections';
 export interface DemoServerOptions {
   /** Port, host, lifecycle and monitor settings. */
   config: DemoConfig;
-  /** Where jobs live; shared by every server of the demo so that jobs survive a restart. */
-  store: JobStore;
+  /** Where jobs live; shared by every server of the demo so that jobs survive a restart. Not with `redis`. */
+  store?: JobStore;
+  /** Multi-node mode: the Redis shared by every node (jobs, fan-out, per-IP counts). */
+  redis?: JobServerRedisOptions;
+  /** Multi-node mode: every node's port, so that the page can fail over to the others. */
+  nodePorts?: number[];
   /** Simulated workers started by `POST /api/jobs`. */
   simulator: JobSimulator;
   /** Folder served as the page. */
@@ -56,7 +68,13 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   // Socket.IO must see requests first (it passes others on), so the handler is bound before the job server attaches.
   let handle: RequestListener = (_req, res) => res.writeHead(503).end();
   const httpServer = createServer((req, res) => handle(req, res));
-  const jobServer = createJobServer({ ...jobServerOptionsOf(config), httpServer, store: options.store, authenticate: authenticateTab });
+  const jobServer = createJobServer({
+    ...jobServerOptionsOf(config),
+    httpServer,
+    authenticate: authenticateTab,
+    // Several nodes: the page of one node connects to the others when its node goes away, hence CORS.
+    ...(options.redis ? { redis: options.redis, socketIoOptions: { cors: { origin: true } } } : { store: options.store }),
+  });
   const tabs = trackTabConnections(jobServer);
   const { intervalMs, historySize, maxProcessingJobs } = config.monitor;
   const monitor = createMemoryMonitor({ server: jobServer, intervalMs, historySize, alerts: { maxProcessingJobs } });
@@ -66,7 +84,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     health: createHealthHandler(jobServer, { monitor }),
     simulator: options.simulator,
     tabs,
-    settings: settingsOf(config),
+    settings: options.nodePorts ? { ...settingsOf(config), nodePorts: options.nodePorts } : settingsOf(config),
     publicDir: options.publicDir,
     ...(options.restart ? { restart: options.restart } : {}),
   });

@@ -44,7 +44,8 @@ afterEach(async () => {
 async function openDemo(overrides?: TestDemoOverrides): Promise<Page> {
   const started = await startTestDemo(overrides);
   app = started.app;
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // Reduced motion: bars jump to their width, so screenshots show the real progress.
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
   page.on('pageerror', (error) => {
     throw error;
   });
@@ -99,9 +100,17 @@ const someRunning = (current: Page): Promise<unknown> =>
 
 describe('demo page in Chromium', () => {
   it('shows ten started jobs live until each reaches the terminal status the server holds', async () => {
-    const current = await openDemo();
+    const current = await openDemo({ jobs: { stepMs: 150 } });
     await current.click('#start-10');
-    await current.waitForFunction(() => document.querySelectorAll('.job').length === 10, undefined, { timeout: 10_000 });
+    await current.waitForFunction(
+      () => {
+        const statuses = [...document.querySelectorAll<HTMLElement>('.job')].map((row) => row.dataset.status);
+        return statuses.length === 10 && statuses.includes('running') && statuses.includes('completed');
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
+    await current.screenshot({ path: `${OUTPUT_DIR}demo-1280-running.png`, fullPage: true });
     await allTerminal(current, 10);
     const shown = await expectRowsMatchServer(current, app!);
     const statuses = new Set(shown.map((row) => row.status));

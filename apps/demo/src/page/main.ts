@@ -76,8 +76,10 @@ async function main(): Promise<void> {
   const settings = await demoApi.settings();
   const tab = newTabId();
 
+  // With several nodes (`--nodes`), this page's node comes first and the others are where it fails over to.
+  const others = (settings.nodePorts ?? []).filter((port) => String(port) !== location.port);
   const client = createJobClient({
-    url: location.origin,
+    urls: [location.origin, ...others.map((port) => `${location.protocol}//${location.hostname}:${port}`)],
     auth: tab,
     heartbeat: { intervalMs: settings.heartbeat.intervalMs, graceMs: settings.heartbeat.timeoutMs + 1000 },
     reconnect: { maxDelayMs: 5000 },
