@@ -23,8 +23,8 @@ export const BENCH_DEFAULTS = {
   updates: 200,
   /** Approximate size of one update on the wire, in bytes. */
   updateBytes: 200,
-  /** Fan-out runs per server; the median is reported. */
-  fanoutRepeats: 3,
+  /** Fan-out runs per server, alternating between the servers; the median is reported. */
+  fanoutRepeats: 7,
   /** Client processes the fan-out subscribers are spread over. */
   fanoutProcesses: 2,
   /** Longest wait for any single step (delivery, cleanup) before the run fails. */

@@ -27,6 +27,7 @@ export function buildRows({ bare, ours }, options) {
     const label = `${integer(o.subscribers)} subs × ${o.updates} updates of ${o.updateBytes} B`;
     add(`fan-out msgs/s (${label})`, b.messagesPerSecond, o.messagesPerSecond, integer, '≥ 0.90×', o.messagesPerSecond >= 0.9 * b.messagesPerSecond);
     add('fan-out ms until last client has last update', b.lastDeliveryMs, o.lastDeliveryMs, integer, '≤ 1.11×', o.lastDeliveryMs <= b.lastDeliveryMs / 0.9);
+    add('fan-out server CPU µs per delivered msg', b.serverCpuMicrosPerMessage, o.serverCpuMicrosPerMessage, (value) => value.toFixed(2), null, null);
   }
   if (bare.leak && ours.leak) {
     const [b, o] = [bare.leak, ours.leak];

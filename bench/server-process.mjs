@@ -1,6 +1,7 @@
 // Child process hosting one server under test (`ours` or `bare`), started with --expose-gc and
 // driven by run.mjs over IPC: measure memory and handles, publish updates, wait for cleanup.
 import { setTimeout as delay } from 'node:timers/promises';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { serveRequests } from './ipc-channel.mjs';
 
 const [targetName, optionsJson = '{}'] = process.argv.slice(2);
@@ -20,19 +21,31 @@ function activeResources() {
 }
 
 async function collectGarbage() {
-  // Several passes with a macrotask in between, so that weak callbacks and finalizers run.
+  // Several passes with a macrotask in between, so that weak callbacks and finalizers run; the last
+  // pass comes right before the caller reads the heap, with nothing allocated in between.
   for (let pass = 0; pass < 3; pass++) {
     globalThis.gc();
     await delay(20);
   }
+  // "last-resort" is V8's memory-reducing full GC (it compacts), so that fragmentation left by the
+  // previous round does not show up as live heap.
+  globalThis.gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
+
+process.on('SIGTERM', () => process.exit(0));
 
 serveRequests({
   port: () => target.port,
+  /** CPU time this process used so far (user + system), in microseconds. */
+  cpuMicros: () => {
+    const { user, system } = process.cpuUsage();
+    return user + system;
+  },
   async measure() {
     await collectGarbage();
     const { heapUsed, rss } = process.memoryUsage();
-    return { heapUsed, rss, resources: activeResources(), connections: target.connections(), registries: target.registries() };
+    const heapSpaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space.space_used_size]));
+    return { heapUsed, rss, heapSpaces, resources: activeResources(), connections: target.connections(), registries: target.registries() };
   },
   async publish({ jobId, count, bytes, finalStatus }) {
     const data = { blob: 'x'.repeat(bytes) };
@@ -45,7 +58,11 @@ serveRequests({
   },
   async waitIdle({ timeoutMs }) {
     const deadline = Date.now() + timeoutMs;
-    while (!target.idle() && Date.now() < deadline) await delay(20);
+    await target.settle();
+    while (!target.idle() && Date.now() < deadline) {
+      await delay(20);
+      await target.settle();
+    }
     return { idle: target.idle(), registries: target.registries() };
   },
   close: () => target.close(),

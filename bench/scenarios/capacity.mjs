@@ -3,7 +3,7 @@
 import { withScenarioSession } from '../scenario-session.mjs';
 
 /** Opens `options.connections` subscribed connections to `target` and measures the server. */
-export function runCapacity(target, options) {
+function measureCapacity(target, options) {
   const processes = Math.ceil(options.connections / options.perProcess);
   const targetOptions = { maxConnections: options.connections + 100 };
   return withScenarioSession({ target, targetOptions, processes }, async ({ server, clients }) => {
@@ -34,4 +34,9 @@ export function runCapacity(target, options) {
       drained: drained.idle,
     };
   });
+}
+
+/** Capacity of bare Socket.IO, then of ours. */
+export async function runCapacity(options) {
+  return { bare: await measureCapacity('bare', options), ours: await measureCapacity('ours', options) };
 }

@@ -1,36 +1,63 @@
 // Fan-out: many subscribers of one job, a burst of updates; delivered messages per second and the
-// time until the last subscriber has the last update. Median of several runs.
+// time until the last subscriber has the last update, plus the server's CPU time per delivered
+// message (less sensitive to other load on the machine than wall time). Both servers are up at the same time and their
+// runs alternate (bare, ours, bare, ours, …), so that a change in machine load hits both alike;
+// the median run of each is reported.
 import { withScenarioSession } from '../scenario-session.mjs';
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const JOB_ID = 'fanout-0';
 
-/** Measures fan-out of `options.updates` updates to `options.subscribers` subscribers of one job. */
-export function runFanout(target, options) {
+/** One burst of `options.updates` updates to every subscriber of `JOB_ID` on one server. */
+async function burst(target, { server, clients }, options, blobBytes) {
+  await clients.arm(options.updates);
+  const cpuBefore = await server.request('cpuMicros');
+  const published = await server.request('publish', { jobId: JOB_ID, count: options.updates, bytes: blobBytes });
+  const delivery = await clients.collect(options.stepTimeoutMs);
+  if (!delivery.complete) throw new Error(`${target}: only ${delivery.received} of ${options.subscribers * options.updates} updates arrived`);
+  const cpuMicros = (await server.request('cpuMicros')) - cpuBefore;
+  const elapsedMs = delivery.lastAt - published.startedAt;
+  return {
+    elapsedMs,
+    messagesPerSecond: delivery.received / (elapsedMs / 1000),
+    serverCpuMicrosPerMessage: cpuMicros / delivery.received,
+    publishMs: published.endedAt - published.startedAt,
+  };
+}
+
+/** Opens the subscribers of `target`, then hands the ready session to `next`. */
+function withSubscribers(target, options, next) {
   const processes = Math.max(options.fanoutProcesses, Math.ceil(options.subscribers / options.perProcess));
   const targetOptions = { maxConnections: options.subscribers + 100 };
-  const jobId = 'fanout-0';
-  // Pad `data` so that the whole update, as JSON, is about `updateBytes` long.
-  const envelope = JSON.stringify({ jobId, seq: options.updates, status: 'running', progress: 99.5, data: { blob: '' }, at: Date.now() });
-  const blobBytes = Math.max(0, options.updateBytes - envelope.length);
-  return withScenarioSession({ target, targetOptions, processes }, async ({ server, clients }) => {
-    const batch = await clients.open(options.subscribers, { url: server.url, concurrency: options.concurrency, jobPrefix: 'fanout-', jobModulo: 1 });
+  return withScenarioSession({ target, targetOptions, processes }, async (session) => {
+    const batch = await session.clients.open(options.subscribers, { url: session.server.url, concurrency: options.concurrency, jobPrefix: 'fanout-', jobModulo: 1 });
     if (batch.failed > 0) throw new Error(`${target}: ${batch.failed} subscribers failed: ${batch.firstError}`);
-    const runs = [];
-    for (let run = 0; run < options.fanoutRepeats; run++) {
-      await clients.arm(options.updates);
-      const published = await server.request('publish', { jobId, count: options.updates, bytes: blobBytes });
-      const delivery = await clients.collect(options.stepTimeoutMs);
-      if (!delivery.complete) throw new Error(`${target}: only ${delivery.received} of ${options.subscribers * options.updates} updates arrived`);
-      const elapsedMs = delivery.lastAt - published.startedAt;
-      runs.push({ elapsedMs, messagesPerSecond: delivery.received / (elapsedMs / 1000), publishMs: published.endedAt - published.startedAt });
-    }
-    return {
-      subscribers: batch.opened,
-      updates: options.updates,
-      updateBytes: envelope.length + blobBytes,
-      messagesPerSecond: median(runs.map((run) => run.messagesPerSecond)),
-      lastDeliveryMs: median(runs.map((run) => run.elapsedMs)),
-      runs,
-    };
+    return next(session);
   });
+}
+
+/** Measures fan-out of `options.updates` updates to `options.subscribers` subscribers on both servers. */
+export function runFanout(options) {
+  // Pad `data` so that the whole update, as JSON, is about `updateBytes` long.
+  const envelope = JSON.stringify({ jobId: JOB_ID, seq: options.updates, status: 'running', progress: 99.5, data: { blob: '' }, at: Date.now() });
+  const blobBytes = Math.max(0, options.updateBytes - envelope.length);
+  return withSubscribers('bare', options, (bare) =>
+    withSubscribers('ours', options, async (ours) => {
+      const sessions = { bare, ours };
+      const runs = { bare: [], ours: [] };
+      for (let run = 0; run < options.fanoutRepeats; run++) {
+        for (const target of ['bare', 'ours']) runs[target].push(await burst(target, sessions[target], options, blobBytes));
+      }
+      const summary = (target) => ({
+        subscribers: options.subscribers,
+        updates: options.updates,
+        updateBytes: envelope.length + blobBytes,
+        messagesPerSecond: median(runs[target].map((entry) => entry.messagesPerSecond)),
+        lastDeliveryMs: median(runs[target].map((entry) => entry.elapsedMs)),
+        serverCpuMicrosPerMessage: median(runs[target].map((entry) => entry.serverCpuMicrosPerMessage)),
+        runs: runs[target],
+      });
+      return { bare: summary('bare'), ours: summary('ours') };
+    }),
+  );
 }

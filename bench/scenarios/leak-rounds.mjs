@@ -19,10 +19,10 @@ function slope(values) {
  * Runs `options.warmupRounds` + `options.rounds` rounds of `options.roundSize` connections against
  * `target`; growth compares the last measured round with the first one after the warm-up.
  */
-export function runLeakRounds(target, options) {
+function runRounds(target, options) {
   const processes = Math.ceil(options.roundSize / options.perProcess);
-  // Finished jobs are kept for a short while only, so that the job registry can drain every round.
-  const targetOptions = { maxConnections: options.roundSize + 100, finishedJobRetentionMs: 100 };
+  // Finished jobs are not retained, so that the job registry can drain every round.
+  const targetOptions = { maxConnections: options.roundSize + 100, finishedJobRetentionMs: 0 };
   return withScenarioSession({ target, targetOptions, processes }, async ({ server, clients }) => {
     const rounds = [];
     for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
@@ -39,7 +39,7 @@ export function runLeakRounds(target, options) {
       const drained = await server.request('waitIdle', { timeoutMs: options.stepTimeoutMs });
       const measured = await server.request('measure');
       const warmup = round < options.warmupRounds;
-      rounds.push({ warmup, heapUsed: measured.heapUsed, rss: measured.rss, drained: drained.idle, registries: measured.registries });
+      rounds.push({ warmup, heapUsed: measured.heapUsed, heapSpaces: measured.heapSpaces, resources: measured.resources, rss: measured.rss, drained: drained.idle, registries: measured.registries });
     }
     const heaps = rounds.filter((round) => !round.warmup).map((round) => round.heapUsed);
     const [first, last] = [heaps[0], heaps.at(-1)];
@@ -51,4 +51,9 @@ export function runLeakRounds(target, options) {
       allDrained: rounds.every((round) => round.drained),
     };
   });
+}
+
+/** Leak rounds on bare Socket.IO, then on ours. */
+export async function runLeakRounds(options) {
+  return { bare: await runRounds('bare', options), ours: await runRounds('ours', options) };
 }

@@ -27,6 +27,7 @@ export async function startTarget() {
     },
     connections: () => io.engine.clientsCount,
     registries: () => ({ connections: io.engine.clientsCount, rooms: io.of('/').adapter.rooms.size }),
+    settle: async () => undefined,
     idle: () => io.engine.clientsCount === 0 && io.of('/').adapter.rooms.size === 0,
     close: () => new Promise((resolve) => io.close(() => resolve())),
   };

@@ -1,6 +1,7 @@
 // Our server, built (`@org/ws-server` resolves to packages/server/dist), with its defaults except the
-// per-IP cap (every bench client comes from 127.0.0.1) and, for the leak rounds, a short retention
-// of finished jobs so that "every registry back to zero" can be checked after each round.
+// per-IP cap (every bench client comes from 127.0.0.1) and, for the leak rounds, no retention of
+// finished jobs: there `settle()` runs the sweep's job purge on demand, as an operator could, so that
+// "every registry back to zero" can be checked after each round instead of 5 minutes later.
 import { createJobServer } from '@org/ws-server';
 
 /** Starts our job server on 127.0.0.1, port 0. */
@@ -18,6 +19,7 @@ export async function startTarget({ maxConnections, finishedJobRetentionMs }) {
     },
     connections: () => server.stats().connections,
     registries: () => server.stats(),
+    settle: () => server.maintenance.purgeStaleJobs(),
     idle: () => {
       const { timers: _timers, ...registries } = server.stats();
       return Object.values(registries).every((size) => size === 0);
