@@ -178,7 +178,12 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
   });
 
   /** Sends a notice, waits for its ack or deadline, then disconnects (unless a newer notice took over). */
+  // Connections already told to leave: a flood that goes on between the notice's ack and the disconnect
+  // must not earn them a second notice (weak, so it holds nothing once the record is gone).
+  const leaving = new WeakSet<ConnectionRecord>();
+
   const noticeAndDisconnect = async (record: ConnectionRecord, notice: TimeoutNotice, deadline?: number): Promise<void> => {
+    leaving.add(record);
     counters.noticesSent += 1;
     countBy(counters.noticesSentByReason, notice.reason);
     events.emit('notice', { socketId: record.id, notice });
@@ -228,7 +233,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       [EventName.UnsubscribeJob]: (r, payload) => subscriptions.unsubscribe(r, payload),
     },
     onAbuse: (r) => {
-      if (notices.has(r.id)) return;
+      if (leaving.has(r)) return;
       logger.warn({ socketId: r.id, ip: r.ip }, 'job server: persistent event flood, disconnecting');
       void notify(r, 'rate-limited', { reconnect: true, retryAfterMs: limiter.msUntilFull(r.id, now()) });
     },
