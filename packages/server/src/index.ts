@@ -43,6 +43,6 @@ export type { JobPublisher, JobPublisherHealth, JobPublisherOptions } from './jo
 export { RedisJobStore } from './redis-job-store';
 export type { RedisJobStoreOptions } from './redis-job-store';
 export { REDIS_DEFAULTS } from './redis-options';
-export type { JobServerRedisOptions, RedisConnectionOptions, RedisNamespaceOptions } from './redis-options';
+export type { JobServerRedisOptions, RedisClientLike, RedisConnectionOptions, RedisNamespaceOptions } from './redis-options';
 export { REDIS_UNAVAILABLE } from './redis-cluster';
 export { MissingDependencyError } from './optional-dependency';

@@ -1,6 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { requireOptional } from './optional-dependency';
-import type { RedisConnectionOptions } from './redis-options';
+import { asIoRedis, type RedisConnectionOptions } from './redis-options';
 
 /** Settings of the clients this package creates from a URL: fail commands fast while Redis is away, reconnect forever. */
 const CLIENT_SETTINGS: RedisOptions = {
@@ -61,7 +61,7 @@ export class RedisConnection {
   /** `onChange` hears when Redis becomes unreachable (with the error) and when every client is ready again. */
   constructor(options: RedisConnectionOptions, onChange: (available: boolean, error?: unknown) => void) {
     this.#onChange = onChange;
-    this.client = options.client ?? createClient(options.url);
+    this.client = options.client ? asIoRedis(options.client) : createClient(options.url);
     if (!options.client) this.#owned.push(this.client);
     this.#watch(this.client);
   }

@@ -3,14 +3,14 @@ import type { Redis } from 'ioredis';
 import type { ExpiredJob, ExpiryRule, JobReplay, JobStore } from './job-store';
 import { JOB_SERVER_DEFAULTS } from './options';
 import { redisKeys, type RedisKeys } from './redis-keys';
-import { REDIS_DEFAULTS } from './redis-options';
+import { asIoRedis, REDIS_DEFAULTS, type RedisClientLike } from './redis-options';
 import { RedisScript } from './redis-script';
 import { replayWindow } from './replay-window';
 
 /** Options of `RedisJobStore`. */
 export interface RedisJobStoreOptions {
   /** Connected ioredis client for commands (not one in subscriber mode). */
-  client: Redis;
+  client: RedisClientLike;
   /** Prefix of every key; all servers and publishers of one deployment share it. @default 'ws-jobs:' */
   keyPrefix?: string;
   /** Recent updates kept per job for `lastSeq` recovery. @default 100 */
@@ -81,7 +81,7 @@ export class RedisJobStore implements JobStore {
   #knownJobs = 0;
 
   constructor(options: RedisJobStoreOptions) {
-    this.#client = options.client;
+    this.#client = asIoRedis(options.client);
     this.#keys = redisKeys(options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix);
     this.#bufferSize = options.bufferSize ?? JOB_SERVER_DEFAULTS.jobs.bufferSize;
     this.#staleJobMs = options.staleJobMs ?? JOB_SERVER_DEFAULTS.sweep.staleJobMs;

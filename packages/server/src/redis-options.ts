@@ -1,6 +1,26 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
+/**
+ * An ioredis 5 client, described by shape so that these types compile without ioredis installed
+ * (it is an optional peer dependency); pass your `new Redis(...)`.
+ */
+export interface RedisClientLike {
+  /** Connection status (`ready`, `reconnecting`, ...). */
+  readonly status: string;
+  /** Creates a client with the same settings. */
+  duplicate(...args: never[]): unknown;
+  /** Runs a cached Lua script. */
+  evalsha(...args: never[]): unknown;
+  /** Publishes a message. */
+  publish(...args: never[]): unknown;
+}
+
+/** The client of the options as the ioredis client it is (`RedisOptionsSchema` checked its shape). */
+export function asIoRedis(client: RedisClientLike): Redis {
+  return client as unknown as Redis;
+}
+
 /** How to reach Redis: a URL (the package creates its clients and closes them) or your own ioredis client (you close it). */
 export type RedisConnectionOptions =
   | {
@@ -10,7 +30,7 @@ export type RedisConnectionOptions =
     }
   | {
       /** Your ioredis 5 client; the package duplicates it for the subscriber connection and leaves it open on close. */
-      client: Redis;
+      client: RedisClientLike;
       url?: undefined;
     };
 
@@ -33,14 +53,14 @@ export const REDIS_DEFAULTS = {
   nodeTtlMs: 30_000,
 } as const;
 
-const isRedisClient = (value: unknown): value is Redis =>
+const isRedisClient = (value: unknown): value is RedisClientLike =>
   typeof value === 'object' && value !== null && ['duplicate', 'evalsha', 'publish'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
 
 /** Schema of the `redis` option: exactly one of `url` and `client`. */
 export const RedisOptionsSchema = z
   .strictObject({
     url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-    client: z.custom<Redis>(isRedisClient, { message: 'must be an ioredis 5 client' }).optional(),
+    client: z.custom<RedisClientLike>(isRedisClient, { message: 'must be an ioredis 5 client' }).optional(),
     keyPrefix: z.string().min(1).max(100).default(REDIS_DEFAULTS.keyPrefix),
     nodeTtlMs: z.int().min(1000).max(2 ** 31 - 1).default(REDIS_DEFAULTS.nodeTtlMs),
   })
