@@ -140,6 +140,8 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
         health: healthReasons,
         logger,
         onStoreRecovered: opts.store ? undefined : () => onStoreResult(true),
+        // The node that expired the job already told the room (cluster-wide); here only the local records go.
+        onExpiredElsewhere: (jobId, lastSeq) => subscriptions.expire(jobId, lastSeq, () => undefined),
       })
     : undefined;
   const store: JobStore = opts.store ?? cluster?.store ?? new MemoryJobStore({ bufferSize: opts.jobs.bufferSize });
@@ -327,6 +329,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
           subscriptions.expire(job.jobId, job.lastSeq, (room, lastSeq) => {
             io.to(room).emit(EventName.JobExpired, { jobId: job.jobId, lastSeq, reason: 'stale' });
           });
+          cluster?.announceExpired(job.jobId, job.lastSeq);
         }
       }
       if (purged > 0) logger.info({ purged }, 'job server: purged expired jobs');

@@ -28,7 +28,12 @@ export interface RedisClusterDeps {
   logger: Required<JobServerLogger>;
   /** Called when Redis is reachable again, to clear the server's own store-failure reason (when the store is this one). */
   onStoreRecovered?: () => void;
+  /** Another node expired a stale job: drop this node's subscriptions of it. */
+  onExpiredElsewhere: (jobId: string, lastSeq: number) => void;
 }
+
+/** Server-side event (Socket.IO `serverSideEmit`, through the adapter) announcing a job another node expired. */
+const JOB_EXPIRED_ELSEWHERE = 'org-ws:job-expired';
 
 /**
  * One server node's part of a Redis-backed cluster (SPEC §4): the official Socket.IO Redis adapter for fan-out
@@ -43,6 +48,7 @@ export class RedisCluster {
   readonly connections: RedisConnectionCounter;
   readonly #connection: RedisConnection;
   readonly #deps: RedisClusterDeps;
+  readonly #onExpiredElsewhere: (jobId: unknown, lastSeq: unknown) => void;
   #wasDown = false;
 
   constructor(deps: RedisClusterDeps) {
@@ -71,6 +77,10 @@ export class RedisCluster {
     });
     const guarded = this.#connection.guarded.bind(this.#connection);
     io.adapter(createAdapter(guarded(client), guarded(this.#connection.subscriber), { key: redisKeys(keyPrefix).adapterChannel }));
+    this.#onExpiredElsewhere = (jobId, lastSeq) => {
+      if (typeof jobId === 'string' && typeof lastSeq === 'number') deps.onExpiredElsewhere(jobId, lastSeq);
+    };
+    io.on(JOB_EXPIRED_ELSEWHERE, this.#onExpiredElsewhere);
     if (!this.#connection.available) this.#onAvailability(false);
   }
 
@@ -79,8 +89,14 @@ export class RedisCluster {
     void this.connections.refresh();
   }
 
+  /** Tells the other nodes that this node expired a stale job (its watchers everywhere already got `job-expired`). */
+  announceExpired(jobId: string, lastSeq: number): void {
+    this.#deps.io.serverSideEmit(JOB_EXPIRED_ELSEWHERE, jobId, lastSeq);
+  }
+
   /** Leaves the cluster: removes this node's counts and closes the connections it created. */
   async close(): Promise<void> {
+    this.#deps.io.off(JOB_EXPIRED_ELSEWHERE, this.#onExpiredElsewhere);
     await this.connections.close();
     await this.#connection.close();
   }

@@ -117,4 +117,27 @@ describe.skipIf(skip)('two server nodes sharing one Redis (in one process)', () 
     await vi.waitFor(() => connectClient(b.url), { timeout: 3000, interval: 50 });
     expect(b.server.stats()).toMatchObject({ connections: 2, connectionsByIp: 1 });
   });
+
+  it('tells the watchers on every node that a stale job expired, and every node drops their subscriptions', async () => {
+    let clockOffsetMs = 0;
+    const [a, b] = [await startNode({ now: () => Date.now() + clockOffsetMs }), await startNode()];
+    const [onA, onB] = [await connectClient(a.url), await connectClient(b.url)];
+    const expired: unknown[] = [];
+    for (const client of [onA, onB]) client.socket.on('job-expired', (notice) => expired.push(notice));
+    await subscribe(onA, { jobId: 'stuck-job' });
+    await subscribe(onB, { jobId: 'stuck-job' });
+    await a.server.update('stuck-job', { status: 'running', progress: 5 });
+    expect(b.server.stats().subscriptions).toBe(1);
+
+    clockOffsetMs = 2 * 60 * 60 * 1000;
+    expect(await a.server.maintenance.purgeStaleJobs()).toBe(1);
+    await vi.waitFor(() => {
+      expect(expired).toEqual([
+        { jobId: 'stuck-job', lastSeq: 1, reason: 'stale' },
+        { jobId: 'stuck-job', lastSeq: 1, reason: 'stale' },
+      ]);
+      expect([a.server.stats().subscriptions, b.server.stats().subscriptions]).toEqual([0, 0]);
+    });
+    expect(await b.server.getJob('stuck-job')).toBeNull();
+  });
 });
