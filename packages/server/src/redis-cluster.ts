@@ -49,7 +49,8 @@ export class RedisCluster {
   readonly #connection: RedisConnection;
   readonly #deps: RedisClusterDeps;
   readonly #onExpiredElsewhere: (jobId: unknown, lastSeq: unknown) => void;
-  #wasDown = false;
+  /** `connecting` until Redis first answers; `down` after it was lost (or never came up). */
+  #state: 'connecting' | 'up' | 'down' = 'connecting';
 
   constructor(deps: RedisClusterDeps) {
     this.#deps = deps;
@@ -106,16 +107,19 @@ export class RedisCluster {
     if (available) {
       health.recover(REDIS_UNAVAILABLE);
       this.#deps.onStoreRecovered?.();
-      if (this.#wasDown) {
-        this.#wasDown = false;
+      const previous = this.#state;
+      this.#state = 'up';
+      if (previous === 'down') {
         logger.info({}, 'job server: Redis is reachable again');
         void this.#resendSnapshots();
       }
       return;
     }
     health.fail(REDIS_UNAVAILABLE);
-    if (!this.#wasDown) logger.warn({ err: error }, 'job server: Redis is unreachable; serving local connections only');
-    this.#wasDown = true;
+    // Still connecting for the first time is not worth a warning; a connection error or a lost connection is.
+    if (this.#state === 'down' || (this.#state === 'connecting' && error === undefined)) return;
+    logger.warn({ err: error }, 'job server: Redis is unreachable; serving local connections only');
+    this.#state = 'down';
   }
 
   /** Sends each locally watched job's snapshot to its local room; clients drop what they have and recover gaps. */

@@ -70,7 +70,7 @@ export class RedisConnection {
   get subscriber(): Redis {
     if (!this.#subscriber) {
       // Its (p)subscribe commands wait for the connection however long Redis is away, so fan-out resumes by itself.
-      this.#subscriber = this.client.duplicate({ maxRetriesPerRequest: null });
+      this.#subscriber = this.client.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
       this.#owned.push(this.#subscriber);
       this.#watch(this.#subscriber);
     }
