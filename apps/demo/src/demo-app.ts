@@ -47,6 +47,8 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
   let port = options.config.port;
   let closed = false;
   let restarting: Promise<DemoServer> | undefined;
+  /** The pause of a restart in progress, ended early by `close()`. */
+  let downtime: { timer: ReturnType<typeof setTimeout>; end: () => void } | undefined;
 
   const simulator = createJobSimulator({
     ...options.config.jobs,
@@ -72,7 +74,9 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
           restarting ??= app.restart().finally(() => {
             restarting = undefined;
           });
-          restarting.catch((error: unknown) => console.error('demo: restart failed', error));
+          restarting.catch((error: unknown) => {
+            if (!closed) console.error('demo: restart failed', error);
+          });
         },
       });
       port = started.port;
@@ -86,12 +90,21 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
     },
     async restart(downtimeMs = RESTART_DOWNTIME_MS) {
       await app.stop();
-      await new Promise((resolve) => setTimeout(resolve, downtimeMs));
+      await new Promise<void>((resolve) => {
+        const end = (): void => {
+          clearTimeout(timer);
+          downtime = undefined;
+          resolve();
+        };
+        const timer = setTimeout(end, downtimeMs);
+        downtime = { timer, end };
+      });
       return app.start();
     },
     async close() {
       if (closed) return;
       closed = true;
+      downtime?.end();
       simulator.close();
       await app.stop();
       await shared.close();

@@ -38,7 +38,7 @@ const sendError = (res: ServerResponse, status: number, code: string, message: s
 };
 
 /** Parses `count` of `POST /api/jobs`: 1 when absent, else an integer 1…MAX_JOBS_PER_REQUEST. */
-export function parseJobCount(raw: string | null): number | undefined {
+function parseJobCount(raw: string | null): number | undefined {
   if (raw === null) return 1;
   if (!/^\d{1,3}$/.test(raw)) return undefined;
   const count = Number(raw);

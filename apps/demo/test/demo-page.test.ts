@@ -20,6 +20,8 @@ interface RowState {
 let browser: Browser;
 let app: DemoApp | undefined;
 let page: Page | undefined;
+/** Uncaught errors of the page; every test ends with none. */
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
   // The page is bundled from the workspace sources, so the test needs no prior package build.
@@ -34,11 +36,14 @@ afterAll(async () => {
 afterEach(async () => {
   await page?.close();
   page = undefined;
+  const errors = pageErrors;
+  pageErrors = [];
   const last = app?.server?.jobServer;
   await app?.close();
   app = undefined;
   // Everything the server tracked is released once the demo is closed.
   if (last) expect(last.stats()).toEqual({ connections: 0, connectionsByIp: 0, jobs: 0, subscriptions: 0, rateLimitRecords: 0, pendingAcks: 0, timers: 0 });
+  expect(errors).toEqual([]);
 });
 
 async function openDemo(overrides?: TestDemoOverrides): Promise<Page> {
@@ -46,9 +51,7 @@ async function openDemo(overrides?: TestDemoOverrides): Promise<Page> {
   app = started.app;
   // Reduced motion: bars jump to their width, so screenshots show the real progress.
   page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
-  page.on('pageerror', (error) => {
-    throw error;
-  });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(started.url);
   await page.waitForSelector('#connection[data-state="connected"]', { timeout: 10_000 });
   return page;

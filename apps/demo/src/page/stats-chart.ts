@@ -10,7 +10,7 @@ interface Metric {
 
 const METRICS: readonly Metric[] = [
   { label: 'Connections', value: (s) => s.connections, format: String, fromZero: true },
-  { label: 'Jobs running', value: (s) => s.processingJobs, format: String, fromZero: true },
+  { label: 'Jobs in progress', value: (s) => s.processingJobs, format: String, fromZero: true },
   { label: 'Subscriptions', value: (s) => s.subscriptions, format: String, fromZero: true },
   { label: 'Heap used', value: (s) => s.heapUsedBytes / 1e6, format: (mb) => `${mb.toFixed(1)} MB`, fromZero: false },
 ];
