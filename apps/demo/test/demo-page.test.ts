@@ -135,7 +135,9 @@ describe('demo page in Chromium', () => {
     await current.waitForSelector('#connection[data-state="connected"]', { timeout: 10_000 });
     await allTerminal(current, 10);
     await expectRowsMatchServer(current, app!);
-    expect(await current.textContent('#log')).toContain('Connection lost (connection-lost)');
+    const log = await current.textContent('#log');
+    expect(log).toContain('Connection lost (connection-lost)');
+    expect(log).toContain('Reconnected; open jobs resubscribed with their lastSeq');
   });
 
   it('recovers when the demo server stops mid-job and starts again on the same port', async () => {

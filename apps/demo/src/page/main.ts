@@ -86,7 +86,11 @@ async function main(): Promise<void> {
   });
   renderConnectionBadge(badge, client.state);
   client.on('state', (state) => renderConnectionBadge(badge, state));
-  client.on('connected', () => log.add('good', 'Connected; open jobs resubscribed with their lastSeq'));
+  let connections = 0;
+  client.on('connected', () => {
+    connections += 1;
+    log.add('good', connections === 1 ? 'Connected' : 'Reconnected; open jobs resubscribed with their lastSeq');
+  });
   client.on('reconnecting', (state) => log.add('warn', `Connection lost (${state.reason}); retry in ${Math.round(state.delayMs)} ms`));
   client.on('disconnected', (state) => log.add(state.reason === 'idle' ? 'info' : 'bad', `Disconnected: ${state.reason}`));
   client.on('notice', (notice) =>
