@@ -32,11 +32,6 @@ export class EventEmitter<Events extends { [E in keyof Events]: (...args: never[
     }
   }
 
-  /** Number of listeners of `event`. */
-  count(event: keyof Events): number {
-    return this.listeners.get(event)?.size ?? 0;
-  }
-
   /** Removes every listener. */
   clear(): void {
     this.listeners.clear();

@@ -30,9 +30,4 @@ export class HeartbeatWatchdog {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
-
-  /** Whether a countdown is running. */
-  get armed(): boolean {
-    return this.timer !== undefined;
-  }
 }

@@ -53,11 +53,6 @@ export class RequestPacer<T> {
     this.timer = undefined;
   }
 
-  /** Requests queued and not yet sent. */
-  get queued(): number {
-    return this.waiting.size;
-  }
-
   private pump(): void {
     if (this.timer !== undefined) return;
     for (const [key, request] of this.waiting) {
