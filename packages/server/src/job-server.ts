@@ -399,10 +399,13 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     } else {
       io.off('connection', onConnection);
     }
-    try {
-      await store.close?.();
-    } catch (error) {
-      reportError(error, 'store.close');
+    // A store passed in options belongs to the application (it may outlive this server, e.g. across a restart).
+    if (opts.store === undefined) {
+      try {
+        await store.close?.();
+      } catch (error) {
+        reportError(error, 'store.close');
+      }
     }
     await cluster?.close();
     state = 'closed';

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
+import { MemoryJobStore } from '../src/index';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck, ZERO_STATS } from './support/leak-check';
 import { connectClient, connectRefused, subscribe, type TestClient } from './support/test-client';
@@ -78,5 +79,25 @@ describe('graceful shutdown', () => {
     const again = await connectClient(resource.url);
     // The in-memory store died with the old process, so seq restarted: the client is told to resync.
     expect(await subscribe(again, { jobId: 'survivor', lastSeq: 5 })).toMatchObject({ ok: true, resync: true, snapshot: { seq: 1, progress: 20 } });
+  });
+
+  it('leaves a store passed in options open, so a restarted server replays from it and seq goes on', async () => {
+    const store = new MemoryJobStore();
+    const resource = await startJobServer({ store });
+    await resource.server.update('kept', { status: 'running', progress: 10 });
+    await resource.restart();
+
+    await resource.server.update('kept', { status: 'running', progress: 20 });
+    const client = await connectClient(resource.url);
+    expect(await subscribe(client, { jobId: 'kept', lastSeq: 1 })).toMatchObject({
+      ok: true,
+      resync: false,
+      updates: [{ seq: 2, progress: 20 }],
+    });
+    await resource.close();
+    expect(store.size()).toBe(1);
+    // The application owns the store, so it is the one that releases it.
+    await store.close();
+    expect(store.size()).toBe(0);
   });
 });
