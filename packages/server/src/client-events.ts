@@ -50,8 +50,9 @@ export function attachClientEvents(record: ConnectionRecord, deps: ClientEventDe
     const handler = typeof event === 'string' && Object.hasOwn(deps.handlers, event) ? deps.handlers[event] : undefined;
     if (!handler) {
       deps.counters.unknownEvents += 1;
-      // Left to any listener the application attached to a Socket.IO server it shares with us.
-      next();
+      // Socket.IO reports undecodable packets as the socket's `error` event: a client must not be able to
+      // raise it. Anything else is left to any listener the application attached to a server it shares with us.
+      if (event !== 'error') next();
       return;
     }
     if (!ack) {
