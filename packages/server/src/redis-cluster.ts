@@ -98,7 +98,7 @@ export class RedisCluster {
   /** Leaves the cluster: removes this node's counts and closes the connections it created. */
   async close(): Promise<void> {
     this.#deps.io.off(JOB_EXPIRED_ELSEWHERE, this.#onExpiredElsewhere);
-    await this.connections.close();
+    await this.connections.close(this.#connection.available);
     await this.#connection.close();
   }
 

@@ -172,9 +172,10 @@ export class RedisConnectionCounter implements ConnectionCounter {
     }
   }
 
-  /** Removes this node's counts from Redis (best effort: if Redis is down they expire by themselves). */
-  async close(): Promise<void> {
+  /** Removes this node's counts from Redis; with `reachable` false it does not try (they expire by themselves). */
+  async close(reachable: boolean): Promise<void> {
     this.#closed = true;
+    if (!reachable) return;
     try {
       await LEAVE.run(this.#client, [this.#keys.nodes, this.#nodeKey], [this.#nodeId]);
     } catch {

@@ -2,12 +2,30 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { requireOptional } from './optional-dependency';
 import { asIoRedis, type RedisConnectionOptions } from './redis-options';
 
-/** Settings of the clients this package creates from a URL: fail commands fast while Redis is away, reconnect forever. */
+/**
+ * Settings of the clients this package creates from a URL: reconnect for ever, and never let a command wait long for
+ * a Redis that is away (see also `failFastOnceConnected`).
+ */
 const CLIENT_SETTINGS: RedisOptions = {
   maxRetriesPerRequest: 1,
+  commandTimeout: 2000,
   connectTimeout: 5000,
-  retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+  retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  // close() has nothing left to wait for; a longer grace would leave a timer behind when closing between reconnects.
+  disconnectTimeout: 0,
 };
+
+/**
+ * Commands wait for the first connection (a server starting up should not fail its first calls), but once the client
+ * was ready or failed, a command sent while it is disconnected fails at once: the caller answers `UNAVAILABLE`.
+ */
+function failFastOnceConnected(client: Redis): void {
+  const stopQueueing = (): void => {
+    client.options.enableOfflineQueue = false;
+  };
+  client.once('ready', stopQueueing);
+  client.once('error', stopQueueing);
+}
 
 /** Loads ioredis (an optional peer dependency) and creates a client for `url`. */
 function createClient(url: string): Redis {
@@ -37,9 +55,11 @@ function guardRejections(client: Redis, onError: (error: unknown) => void): Redi
 /** Disconnects a client at once (no reconnect) and resolves when its socket is gone, so that no timer of it outlives `close()`. */
 function disconnect(client: Redis): Promise<void> {
   if (client.status === 'end') return Promise.resolve();
-  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
   // ioredis emits 'error' events while closing a connection that was still being established; they are expected here.
   client.on('error', () => undefined);
+  // Between two reconnect attempts there is no socket to wait for: disconnect() only cancels the next attempt.
+  const hasSocket = client.status === 'connecting' || client.status === 'connect' || client.status === 'ready';
+  const ended = hasSocket ? new Promise<void>((resolve) => client.once('end', () => resolve())) : Promise.resolve();
   client.disconnect();
   return ended;
 }
@@ -62,7 +82,10 @@ export class RedisConnection {
   constructor(options: RedisConnectionOptions, onChange: (available: boolean, error?: unknown) => void) {
     this.#onChange = onChange;
     this.client = options.client ? asIoRedis(options.client) : createClient(options.url);
-    if (!options.client) this.#owned.push(this.client);
+    if (!options.client) {
+      this.#owned.push(this.client);
+      failFastOnceConnected(this.client);
+    }
     this.#watch(this.client);
   }
 
@@ -70,7 +93,7 @@ export class RedisConnection {
   get subscriber(): Redis {
     if (!this.#subscriber) {
       // Its (p)subscribe commands wait for the connection however long Redis is away, so fan-out resumes by itself.
-      this.#subscriber = this.client.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+      this.#subscriber = this.client.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined, disconnectTimeout: 0 });
       this.#owned.push(this.#subscriber);
       this.#watch(this.#subscriber);
     }

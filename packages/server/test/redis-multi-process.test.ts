@@ -65,7 +65,7 @@ describe.skipIf(skip)('server nodes in separate processes sharing one Redis', ()
     await removeKeys(prefix);
   });
 
-  it('delivers updates from either node and from a separate worker to watchers on both nodes', async () => {
+  it('delivers updates from either node and from a separate worker to watchers on both nodes', { timeout: 30_000 }, async () => {
     const [a, b] = await Promise.all([startNode(), startNode()]);
     const worker = publisher();
     await worker.update('job-1', { status: 'queued' });
@@ -84,7 +84,7 @@ describe.skipIf(skip)('server nodes in separate processes sharing one Redis', ()
     expect(await b.close()).toEqual(ZERO_STATS);
   });
 
-  it('keeps seq gap-free while two nodes and two workers publish to one job at the same time', async () => {
+  it('keeps seq gap-free while two nodes and two workers publish to one job at the same time', { timeout: 30_000 }, async () => {
     const [a, b] = await Promise.all([startNode(), startNode()]);
     const workers = [publisher(), publisher()];
     await workers[0]!.update('busy-job', { status: 'running', progress: 0 });
@@ -125,7 +125,7 @@ describe.skipIf(skip)('server nodes in separate processes sharing one Redis', ()
     expect(await b.close()).toEqual(ZERO_STATS);
   });
 
-  it('stops counting the connections of a killed node once its TTL ran out', async () => {
+  it('stops counting the connections of a killed node once its TTL ran out', { timeout: 30_000 }, async () => {
     const config = { maxConnectionsPerIp: 3, nodeTtlMs: 1000 };
     const [a, b] = await Promise.all([startNode(config), startNode(config)]);
     await Promise.all([connectClient(a.url), connectClient(a.url), connectClient(a.url)]);

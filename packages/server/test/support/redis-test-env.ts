@@ -19,8 +19,11 @@ async function redisAnswers(url: string): Promise<boolean> {
 
 /** Closes a test's Redis client and resolves once its socket is gone (no timer of it left behind). */
 export async function closeRedisClient(client: Redis): Promise<void> {
+  // Closed already: disconnect() would only arm ioredis' grace timer for a socket that is gone.
   if (client.status === 'end') return;
-  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  // Between two reconnect attempts there is no socket to wait for.
+  const hasSocket = client.status === 'connecting' || client.status === 'connect' || client.status === 'ready';
+  const ended = hasSocket ? new Promise<void>((resolve) => client.once('end', () => resolve())) : Promise.resolve();
   client.disconnect();
   await ended;
 }
