@@ -1,9 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import type { JobStore } from '@org/ws-server';
+import { MemoryJobStore, type JobStore } from '@org/ws-server';
 import type { DemoConfig } from './demo-config';
 import { startDemoServer, type DemoServer } from './demo-server';
 import { createJobSimulator, type JobSimulator } from './job-simulator';
-import { createSharedJobStore } from './shared-job-store';
 
 /** Options of {@link createDemoApp}. */
 export interface DemoAppOptions {
@@ -41,7 +40,8 @@ export interface DemoApp {
 
 /** Creates the demo; nothing listens before `start()`. */
 export function createDemoApp(options: DemoAppOptions): DemoApp {
-  const shared = createSharedJobStore();
+  // Given in options, the store belongs to the app: a closing job server leaves it open, so jobs survive a restart.
+  const store = new MemoryJobStore();
   const publicDir = options.publicDir ?? fileURLToPath(new URL('../public', import.meta.url));
   let server: DemoServer | undefined;
   let port = options.config.port;
@@ -60,14 +60,14 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
     get server() {
       return server;
     },
-    store: shared.store,
+    store,
     simulator,
     async start() {
       if (closed) throw new Error('the demo app is closed');
       if (server) return server;
       const started = await startDemoServer({
         config: { ...options.config, port },
-        store: shared.store,
+        store,
         simulator,
         publicDir,
         restart: () => {
@@ -107,7 +107,7 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
       downtime?.end();
       simulator.close();
       await app.stop();
-      await shared.close();
+      await store.close();
     },
   };
   return app;
