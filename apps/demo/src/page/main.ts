@@ -48,7 +48,9 @@ function wireLifecycleButtons(settings: DemoSettings, tab: string, log: EventLog
   freeze.textContent = `Freeze tab ${Math.round(freezeMs / 1000)} s`;
   if (freezeMs > MAX_FREEZE_MS) {
     freeze.disabled = true;
-    byId('break-hint').textContent = 'Heartbeats, idle and shutdown notices take minutes with the default settings: run `pnpm demo --fast` to see each within seconds.';
+    const command = document.createElement('code');
+    command.textContent = 'pnpm demo --fast';
+    byId('break-hint').append('Heartbeats, idle and shutdown notices take minutes with the default settings: run ', command, ' to see each within seconds.');
   }
   freeze.addEventListener('click', () => {
     log.add('warn', `Freezing this tab for ${freezeMs} ms: its heartbeat answer will be late`);
