@@ -54,10 +54,11 @@ describe('soak', () => {
         for (const jobId of jobs) expect(await subscribe(client, { jobId })).toMatchObject({ ok: true });
         if (plan.unsubscribe) expect(await client.socket.timeout(5000).emitWithAck('unsubscribe-job', { jobId: jobs[0]! })).toEqual({ ok: true });
         // Publish only to the slot's current job: a job that ended is purged, and a late update would start a new one.
-        const [slot] = plan.slots;
-        if (jobOf(slot!) === jobs[0]) {
-          if (plan.completes) generation[slot!] += 1;
-          await server.update(jobs[0], plan.completes ? { status: 'completed', progress: 100 } : { status: 'running', progress: next % 100 });
+        const [slot] = plan.slots as [number];
+        const [jobId] = jobs as [string];
+        if (jobOf(slot) === jobId) {
+          if (plan.completes) generation[slot] += 1;
+          await server.update(jobId, plan.completes ? { status: 'completed', progress: 100 } : { status: 'running', progress: next % 100 });
         }
         if (plan.ending === 'abrupt') dropTransport(client);
         else client.socket.disconnect();
