@@ -57,7 +57,7 @@ describe('soak', () => {
         const [slot] = plan.slots as [number];
         const [jobId] = jobs as [string];
         if (jobOf(slot) === jobId) {
-          if (plan.completes) generation[slot] += 1;
+          if (plan.completes) generation[slot] = (generation[slot] ?? 0) + 1;
           await server.update(jobId, plan.completes ? { status: 'completed', progress: 100 } : { status: 'running', progress: next % 100 });
         }
         if (plan.ending === 'abrupt') dropTransport(client);
