@@ -71,6 +71,10 @@ describe.skipIf(skip)('Redis restarted while two nodes serve clients', () => {
       },
       { timeout: 10_000, interval: 50 },
     );
+    // Each node sent its watchers the snapshot again, so that one who missed an update during the outage sees the gap.
+    await vi.waitFor(() => {
+      for (const got of [gotA, gotB]) expect(got.filter((update) => update.seq === 1)).toHaveLength(2);
+    });
     // The job survived the restart (append-only file); fan-out between the nodes works again.
     const lateGot = received(late);
     expect(await subscribe(late, { jobId: 'job-1', lastSeq: 0 })).toMatchObject({ ok: true, snapshot: { seq: 1 } });
