@@ -1,14 +1,22 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { afterAll } from 'vitest';
 import { sourceAliases } from '../../../../vitest.shared';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Inside the package's node_modules, so that the bundle's bare imports (ioredis, socket.io, ...) resolve as in tests.
 const outDir = join(here, '../../node_modules/.cache/ws-redis-tests');
 const bundles = new Map<string, Promise<string>>();
+
+// The bundles of this test file go when its tests are done.
+afterAll(async () => {
+  const files = await Promise.all([...bundles.values()].map((pending) => pending.catch(() => undefined)));
+  bundles.clear();
+  for (const file of files) if (file) rmSync(file, { force: true });
+});
 
 /** Bundles a TypeScript entry (with the workspace packages from source) into a script Node runs as a child process. */
 function bundle(entry: string): Promise<string> {
