@@ -83,6 +83,7 @@ describe('a scratch app that installs the packed tarballs with npm', () => {
       bundle: true,
       platform: 'browser',
       format: 'esm',
+      minify: true,
       write: false,
       metafile: true,
       logLevel: 'silent',
@@ -90,5 +91,10 @@ describe('a scratch app that installs the packed tarballs with npm', () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((input) => input.includes('@org/ws-client'))).toBe(true);
     expect(inputs.filter((input) => input.startsWith('node:') || /(^|\/)node_modules\/(ws|bufferutil|utf-8-validate)\//.test(input))).toEqual([]);
+    // `import * as z` keeps zod tree-shakeable: a `{ z }` import would drag every zod locale into the page.
+    const bundled = Object.values(result.metafile.outputs).flatMap((output) =>
+      Object.entries(output.inputs).filter(([, use]) => use.bytesInOutput > 0).map(([input]) => input),
+    );
+    expect(bundled.filter((input) => /zod\/.*\/locales\/(?!en\.)/.test(input))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `GET /api/settings`: the lifecycle settings in force, so the page can match its heartbeat watchdog and explain timings. */
 export const DemoSettingsSchema = z.object({

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { JobServerOptions } from '@org/ws-server';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Everything the demo can be told on the command line or through the environment. */
 export interface DemoConfig {

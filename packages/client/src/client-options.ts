@@ -1,6 +1,6 @@
 import { describeZodError } from '@org/ws-protocol';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BackoffOptions, RandomSource } from './backoff';
 import { JobClientError } from './errors';
 import type { HeartbeatOptions } from './heartbeat-watchdog';

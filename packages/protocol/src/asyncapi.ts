@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorAckSchema, OkAckSchema } from './acks';
 import { EventName } from './event-names';
 import { ConnectErrorDataSchema, HandshakeAuthSchema } from './handshake';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TimestampSchema } from './job-update';
 
 /** `heartbeat` payload: the server's clock when it was sent. */

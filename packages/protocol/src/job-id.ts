@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Longest job id accepted, in characters. */
 export const MAX_JOB_ID_LENGTH = 128;

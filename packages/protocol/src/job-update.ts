@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { JobDataSchema } from './job-data';
 import { JobIdSchema } from './job-id';
 import { JobStatusSchema } from './job-status';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HeartbeatAckSchema, HeartbeatSchema } from './heartbeat';
 import { HandshakeAuthSchema } from './handshake';
 import { ErrorCode, MAX_ERROR_MESSAGE_LENGTH, ProtocolErrorSchema } from './error-codes';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorAckSchema } from './acks';
 import { JobIdSchema } from './job-id';
 import { JobUpdateSchema, SeqSchema } from './job-update';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Why a server is about to end a connection. */
 export const NOTICE_REASONS = ['idle', 'session-expired', 'shutdown', 'rate-limited'] as const;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorAckSchema, OkAckSchema } from './acks';
 import { JobIdSchema } from './job-id';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlertThresholds } from './alert-rules';
 import { MemoryMonitorOptionsError } from './errors';
 import type { JobServer } from './job-server';

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import type { HandshakeAuth } from '@org/ws-protocol';
 import type { Server as SocketIoServer, ServerOptions as SocketIoServerOptions } from 'socket.io';
-import { z } from 'zod';
+import * as z from 'zod';
 import { JobServerOptionsError } from './errors';
 import type { JobStore } from './job-store';
 import { firstOptionIssue } from './option-path';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * An ioredis 5 client, described by shape so that these types compile without ioredis installed
