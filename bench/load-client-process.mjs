@@ -46,10 +46,11 @@ function openOne(url, jobId) {
 }
 
 serveRequests({
-  /** Opens `count` subscribed connections, at most `concurrency` handshakes in flight. */
+  /** Opens `count` more subscribed connections, at most `concurrency` handshakes in flight. */
   async open({ url, count, concurrency, jobPrefix, jobModulo }) {
     const startedAt = now();
     let next = 0;
+    let opened = 0;
     let failed = 0;
     let firstError;
     async function worker() {
@@ -57,6 +58,7 @@ serveRequests({
         const index = next++;
         try {
           sockets.push(await openOne(url, `${jobPrefix}${index % jobModulo}`));
+          opened += 1;
         } catch (error) {
           failed += 1;
           firstError ??= error instanceof Error ? error.message : String(error);
@@ -64,7 +66,7 @@ serveRequests({
       }
     }
     await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-    return { opened: sockets.length, failed, firstError, startedAt, elapsedMs: now() - startedAt };
+    return { opened, failed, firstError, startedAt, elapsedMs: now() - startedAt };
   },
   /** From now on, counts every socket's updates until each has `updates` of them. */
   arm({ updates }) {

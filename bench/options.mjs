@@ -7,6 +7,8 @@ export const BENCH_DEFAULTS = {
   connections: 5000,
   /** Handshakes in flight at once, across all client processes. */
   concurrency: 100,
+  /** Connections opened per batch; batches alternate between the two servers. */
+  connectBatch: 500,
   /** Most connections one client process holds (socket.io-client instances are heavy). */
   perProcess: 2500,
   /** Leak rounds of connect → subscribe → receive → disconnect. */

@@ -16,6 +16,7 @@ export function buildRows({ bare, ours }, options) {
     add(`heap bytes / idle subscribed conn (${n})`, b.heapPerConnection, o.heapPerConnection, integer, '≤ 1.10×', o.heapPerConnection <= 1.1 * b.heapPerConnection);
     add(`RSS bytes / idle subscribed conn (${n})`, b.rssPerConnection, o.rssPerConnection, integer, '≤ 1.10×', o.rssPerConnection <= 1.1 * b.rssPerConnection);
     add(`connections/s (concurrency ${options.concurrency})`, b.connectsPerSecond, o.connectsPerSecond, integer, '≥ 0.90×', o.connectsPerSecond >= 0.9 * b.connectsPerSecond);
+    add('server CPU µs per connect + subscribe', b.serverCpuMicrosPerConnect, o.serverCpuMicrosPerConnect, integer, null, null);
     add('Timeout handles at 0 conns', b.timersAtZero, o.timersAtZero, integer, null, null);
     add(`Timeout handles at ${n} conns`, b.timersAtN, o.timersAtN, integer, null, null);
     // Socket.IO keeps one ping timer per connection in both servers; ours must add none on top.

@@ -1,42 +1,61 @@
 // Capacity: heap and RSS per idle subscribed connection (after GC on the server), connections per
 // second while opening them with bounded concurrency, and handles held at 0 and at N connections.
+// Both servers are up at the same time and the connections are opened in batches that alternate
+// between them, so that a change in machine load hits both connect rates alike.
 import { withScenarioSession } from '../scenario-session.mjs';
 
-/** Opens `options.connections` subscribed connections to `target` and measures the server. */
-function measureCapacity(target, options) {
+/** A server with its own load clients, ready to be measured. */
+function withCapacitySession(target, options, next) {
   const processes = Math.ceil(options.connections / options.perProcess);
   const targetOptions = { maxConnections: options.connections + 100 };
-  return withScenarioSession({ target, targetOptions, processes }, async ({ server, clients }) => {
-    const empty = await server.request('measure');
-    const batch = await clients.open(options.connections, {
-      url: server.url,
-      concurrency: options.concurrency,
-      jobPrefix: 'capacity-',
-      distinctJobsPerProcess: true,
-    });
-    if (batch.failed > 0) throw new Error(`${target}: ${batch.failed} connections failed: ${batch.firstError}`);
-    const loaded = await server.request('measure');
-    if (loaded.connections !== batch.opened) throw new Error(`${target}: server sees ${loaded.connections} of ${batch.opened} connections`);
-    await clients.closeAll();
-    const drained = await server.request('waitIdle', { timeoutMs: options.stepTimeoutMs });
-    return {
-      connections: batch.opened,
-      heapPerConnection: (loaded.heapUsed - empty.heapUsed) / batch.opened,
-      rssPerConnection: (loaded.rss - empty.rss) / batch.opened,
-      connectsPerSecond: batch.opened / (batch.elapsedMs / 1000),
-      timersAtZero: empty.resources.Timeout ?? 0,
-      timersAtN: loaded.resources.Timeout ?? 0,
-      resourcesAtZero: empty.resources,
-      resourcesAtN: loaded.resources,
-      registriesAtZero: empty.registries,
-      registriesAtN: loaded.registries,
-      registriesAfterDisconnect: drained.registries,
-      drained: drained.idle,
-    };
-  });
+  return withScenarioSession({ target, targetOptions, processes }, next);
 }
 
-/** Capacity of bare Socket.IO, then of ours. */
-export async function runCapacity(options) {
-  return { bare: await measureCapacity('bare', options), ours: await measureCapacity('ours', options) };
+/** Opens `options.connections` subscribed connections to each server and measures both. */
+export function runCapacity(options) {
+  return withCapacitySession('bare', options, (bare) =>
+    withCapacitySession('ours', options, async (ours) => {
+      const sessions = { bare, ours };
+      const empty = { bare: await bare.server.request('measure'), ours: await ours.server.request('measure') };
+      const opening = { bare: { opened: 0, elapsedMs: 0, cpuMicros: 0 }, ours: { opened: 0, elapsedMs: 0, cpuMicros: 0 } };
+      const batches = Math.ceil(options.connections / options.connectBatch);
+      for (let batch = 0; batch < batches; batch++) {
+        const size = Math.min(options.connectBatch, options.connections - batch * options.connectBatch);
+        for (const target of batch % 2 === 0 ? ['bare', 'ours'] : ['ours', 'bare']) {
+          const { server, clients } = sessions[target];
+          const cpuBefore = await server.request('cpuMicros');
+          const result = await clients.open(size, { url: server.url, concurrency: options.concurrency, jobPrefix: `capacity-b${batch}-`, distinctJobsPerProcess: true });
+          if (result.failed > 0) throw new Error(`${target}: ${result.failed} connections failed: ${result.firstError}`);
+          opening[target].cpuMicros += (await server.request('cpuMicros')) - cpuBefore;
+          opening[target].opened += result.opened;
+          opening[target].elapsedMs += result.elapsedMs;
+        }
+      }
+      const summary = async (target) => {
+        const { server, clients } = sessions[target];
+        const { opened, elapsedMs, cpuMicros } = opening[target];
+        const loaded = await server.request('measure');
+        if (loaded.connections !== opened) throw new Error(`${target}: server sees ${loaded.connections} of ${opened} connections`);
+        await clients.closeAll();
+        const drained = await server.request('waitIdle', { timeoutMs: options.stepTimeoutMs });
+        const before = empty[target];
+        return {
+          connections: opened,
+          heapPerConnection: (loaded.heapUsed - before.heapUsed) / opened,
+          rssPerConnection: (loaded.rss - before.rss) / opened,
+          connectsPerSecond: opened / (elapsedMs / 1000),
+          serverCpuMicrosPerConnect: cpuMicros / opened,
+          timersAtZero: before.resources.Timeout ?? 0,
+          timersAtN: loaded.resources.Timeout ?? 0,
+          resourcesAtZero: before.resources,
+          resourcesAtN: loaded.resources,
+          registriesAtZero: before.registries,
+          registriesAtN: loaded.registries,
+          registriesAfterDisconnect: drained.registries,
+          drained: drained.idle,
+        };
+      };
+      return { bare: await summary('bare'), ours: await summary('ours') };
+    }),
+  );
 }
