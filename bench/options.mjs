@@ -14,7 +14,7 @@ export const BENCH_DEFAULTS = {
   /** Leak rounds of connect → subscribe → receive → disconnect. */
   rounds: 10,
   /** Leak rounds run first and left out of the growth figure (V8 warming up: compiled code, feedback, internal lists). */
-  warmupRounds: 3,
+  warmupRounds: 5,
   /** Connections per leak round. */
   roundSize: 1000,
   /** Jobs the connections of one leak round are spread over. */
