@@ -33,6 +33,9 @@ export const BENCH_DEFAULTS = {
   stepTimeoutMs: 60_000,
 };
 
+/** Scenario names that `--only` accepts, in the order they run. */
+export const BENCH_SCENARIOS = ['capacity', 'fanout', 'leak'];
+
 const integerFlags = Object.keys(BENCH_DEFAULTS);
 const kebab = (name) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 
@@ -48,7 +51,7 @@ export function parseBenchOptions(argv) {
   });
   if (values.help) {
     const lines = integerFlags.map((name) => `  --${kebab(name)} <n>  (default ${BENCH_DEFAULTS[name]})`);
-    console.log(['Usage: pnpm bench [-- flags]', ...lines, '  --only capacity,fanout,leak'].join('\n'));
+    console.log(['Usage: pnpm bench [-- flags]', ...lines, `  --only ${BENCH_SCENARIOS.join(',')}`].join('\n'));
     process.exit(0);
   }
   const options = { ...BENCH_DEFAULTS };
@@ -60,6 +63,8 @@ export function parseBenchOptions(argv) {
     if (!Number.isInteger(value) || value < least) throw new Error(`--${kebab(name)} must be an integer ≥ ${least}, got ${raw}`);
     options[name] = value;
   }
-  options.only = values.only ? values.only.split(',') : ['capacity', 'fanout', 'leak'];
+  options.only = values.only ? values.only.split(',') : [...BENCH_SCENARIOS];
+  const unknown = options.only.filter((name) => !BENCH_SCENARIOS.includes(name));
+  if (unknown.length > 0) throw new Error(`--only takes ${BENCH_SCENARIOS.join(', ')}; unknown: ${unknown.join(', ')}`);
   return options;
 }

@@ -19,6 +19,8 @@ export function buildRows({ bare, ours }, options) {
     add('server CPU µs per connect + subscribe', b.serverCpuMicrosPerConnect, o.serverCpuMicrosPerConnect, integer, null, null);
     add('Timeout handles at 0 conns', b.timersAtZero, o.timersAtZero, integer, null, null);
     add(`Timeout handles at ${n} conns`, b.timersAtN, o.timersAtN, integer, null, null);
+    add('active handles of every kind at 0 conns', countResources(b.resourcesAtZero), countResources(o.resourcesAtZero), integer, null, null);
+    add(`active handles of every kind at ${n} conns`, countResources(b.resourcesAtN), countResources(o.resourcesAtN), integer, null, null);
     // Socket.IO keeps one ping timer per connection in both servers; ours must add none on top.
     const extraGrowth = o.timersAtN - o.timersAtZero - (b.timersAtN - b.timersAtZero);
     add('timers added per conn beyond Socket.IO', 0, extraGrowth / o.connections, (value) => value.toFixed(4), 'constant (0)', extraGrowth <= 0, null);
@@ -32,13 +34,19 @@ export function buildRows({ bare, ours }, options) {
   }
   if (bare.leak && ours.leak) {
     const [b, o] = [bare.leak, ours.leak];
-    const label = `${options.rounds} rounds × ${integer(options.roundSize)}`;
+    const label = `${options.rounds} rounds × ${integer(options.roundSize)} after ${options.warmupRounds} warm-up`;
     add(`heap growth last/first round (${label})`, b.heapGrowth, o.heapGrowth, percent, '≤ 1 %', o.heapGrowth <= 0.01, null);
+    add('heap growth last/first round, warm-up included', b.heapGrowthWithWarmup, o.heapGrowthWithWarmup, percent, null, null, null);
     add('heap trend, bytes per round (least squares)', b.heapSlopeBytesPerRound, o.heapSlopeBytesPerRound, integer, null, null, null);
     const largest = (result) => Math.max(...result.rounds.map((round) => sumRegistries(round.registries)));
     add('largest registry total after a round', largest(b), largest(o), integer, '= 0', largest(o) === 0 && o.allDrained, null);
   }
   return rows;
+}
+
+/** Number of active handles and requests of every kind in a `getActiveResourcesInfo()` tally. */
+function countResources(resources) {
+  return Object.values(resources).reduce((sum, count) => sum + count, 0);
 }
 
 /** Sum of every registry size except `timers` (a constant, not a registry of connections or jobs). */

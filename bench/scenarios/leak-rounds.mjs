@@ -43,9 +43,11 @@ function runRounds(target, options) {
     }
     const heaps = rounds.filter((round) => !round.warmup).map((round) => round.heapUsed);
     const [first, last] = [heaps[0], heaps.at(-1)];
+    const veryFirst = rounds[0].heapUsed;
     return {
       rounds,
       heapGrowth: (last - first) / first,
+      heapGrowthWithWarmup: (last - veryFirst) / veryFirst,
       heapGrowthBytes: last - first,
       heapSlopeBytesPerRound: slope(heaps),
       allDrained: rounds.every((round) => round.drained),
