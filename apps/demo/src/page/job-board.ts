@@ -1,4 +1,4 @@
-import type { JobOutcome, JobUpdate } from '@org/ws-client';
+import { JobClientErrorCode, type JobOutcome, type JobUpdate } from '@org/ws-client';
 
 /** What a row shows: a job status, or how the watch ended without one (`expired`, `error`). */
 export type RowStatus = JobUpdate['status'] | 'waiting' | 'expired' | 'error';
@@ -38,7 +38,8 @@ function detailOf(update: JobUpdate): string {
 
 /**
  * The list of watched jobs: one row per job with status pill, `seq` and a progress bar.
- * Rows carry `data-job-id`, `data-status` and `data-seq` for styling and for the browser test.
+ * Rows carry `data-job-id`, `data-status`, `data-seq` and `data-seqs` (every `seq` delivered, in order)
+ * for styling and for the browser test.
  */
 export class JobBoard {
   private readonly rows = new Map<string, Row>();
@@ -86,6 +87,7 @@ export class JobBoard {
     if (!row) return;
     this.setStatus(row, update.status);
     row.element.dataset.seq = String(update.seq);
+    row.element.dataset.seqs = row.element.dataset.seqs ? `${row.element.dataset.seqs} ${update.seq}` : String(update.seq);
     row.seq.textContent = `seq ${update.seq}`;
     const progress = update.progress ?? 0;
     row.fill.style.width = `${progress}%`;
@@ -94,12 +96,20 @@ export class JobBoard {
     this.changed();
   }
 
-  /** Marks how the watch ended when it ended without a terminal update. */
+  /**
+   * Marks how the watch ended when it ended without a terminal update: `expired` when the server dropped
+   * the job or no longer knows it (`JOB_EXPIRED`, e.g. an in-memory server restarted), else `error`.
+   */
   end(jobId: string, outcome: JobOutcome): void {
     const row = this.rows.get(jobId);
     if (!row || outcome.kind === 'terminal') return;
-    this.setStatus(row, outcome.kind === 'expired' ? 'expired' : 'error');
-    row.detail.textContent = outcome.kind === 'expired' ? 'the server dropped this job' : outcome.error.message;
+    if (outcome.kind === 'expired') {
+      this.setStatus(row, 'expired');
+      row.detail.textContent = `the server dropped this job after seq ${outcome.notice.lastSeq} (${outcome.notice.reason})`;
+    } else {
+      this.setStatus(row, outcome.error.code === JobClientErrorCode.JOB_EXPIRED ? 'expired' : 'error');
+      row.detail.textContent = outcome.error.message;
+    }
     this.changed();
   }
 
