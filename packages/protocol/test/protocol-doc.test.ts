@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import {
+  ErrorAckSchema,
   ErrorCode,
   EventName,
   HandshakeAuthSchema,
+  HeartbeatAckSchema,
   HeartbeatSchema,
   JOB_STATUSES,
   JobExpiredReasonSchema,
@@ -18,9 +20,12 @@ import {
   MAX_TOKEN_LENGTH,
   NOTICE_REASONS,
   PROTOCOL_VERSION,
+  ProtocolErrorSchema,
   SubscribeJobOkSchema,
   SubscribeJobRequestSchema,
+  TimeoutNoticeAckSchema,
   TimeoutNoticeSchema,
+  UnsubscribeJobAckSchema,
   UnsubscribeJobRequestSchema,
 } from '../src/index';
 
@@ -37,6 +42,41 @@ function sectionOf(event: string): string {
 
 /** A table row whose first cell is the value in backticks. */
 const rowFor = (value: string) => new RegExp(`^\\| \`${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\` \\|`, 'm');
+
+/**
+ * Where the page defines a shape: the paragraph that opens with `**Name**:` or `**Name** \`{…}\``, plus the
+ * table that follows when that paragraph ends with a colon.
+ */
+function definitionOf(name: string): string {
+  const start = doc.search(new RegExp(`\\*\\*${name}\\*\\*(:| \`)`));
+  if (start === -1) return '';
+  const paragraphEnd = doc.indexOf('\n\n', start);
+  const paragraph = doc.slice(start, paragraphEnd);
+  if (!paragraph.endsWith(':')) return paragraph;
+  const tableEnd = doc.indexOf('\n\n', paragraphEnd + 2);
+  return doc.slice(start, tableEnd);
+}
+
+/** The field names a definition documents: first cells of its table rows and keys of its JSON literals. */
+function documentedFields(definition: string): string[] {
+  const fromTable = [...definition.matchAll(/^\| `(\w+)` \|/gm)].map((match) => match[1] ?? '');
+  const fromJson = [...definition.matchAll(/"(\w+)":/g)].map((match) => match[1] ?? '');
+  return [...new Set([...fromTable, ...fromJson])].sort();
+}
+
+/** Every key an object schema, or any option of a discriminated union of them, can carry. */
+function schemaFields(schema: z.ZodObject | z.ZodDiscriminatedUnion<z.ZodObject[]>): string[] {
+  const objects = 'options' in schema ? schema.options : [schema];
+  return [...new Set(objects.flatMap((object) => Object.keys(object.shape)))].sort();
+}
+
+const DEFINITIONS = {
+  HeartbeatAck: HeartbeatAckSchema,
+  TimeoutNoticeAck: TimeoutNoticeAckSchema,
+  UnsubscribeJobAck: UnsubscribeJobAckSchema,
+  ErrorAck: ErrorAckSchema,
+  ProtocolError: ProtocolErrorSchema,
+} satisfies Record<string, Parameters<typeof schemaFields>[0]>;
 
 const PAYLOADS: Record<EventName, z.ZodObject[]> = {
   'subscribe-job': [SubscribeJobRequestSchema, SubscribeJobOkSchema],
@@ -58,6 +98,12 @@ describe('PROTOCOL.md', () => {
     for (const schema of PAYLOADS[event]) {
       for (const field of Object.keys(schema.shape)) expect(section, `${event}.${field}`).toContain(`\`${field}\``);
     }
+  });
+
+  it.each(Object.entries(DEFINITIONS))('documents exactly the fields of %s that its schema has', (name, schema) => {
+    const definition = definitionOf(name);
+    expect(definition, name).not.toBe('');
+    expect(documentedFields(definition)).toEqual(schemaFields(schema));
   });
 
   it('documents every handshake auth field', () => {

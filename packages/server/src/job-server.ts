@@ -305,7 +305,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       for (const record of registry.values()) {
         if (notices.has(record.id)) continue;
         const reason = inactivityReason(record, at);
-        if (reason) pending.push(notify(record, reason, { reconnect: false }));
+        if (reason) pending.push(notify(record, reason, { reconnect: reason === 'session-expired' }));
       }
       await Promise.all(pending);
       return pending.length;

@@ -34,7 +34,7 @@ describe('inactivity', () => {
     expect(server.stats().subscriptions).toBe(1);
     await vi.advanceTimersByTimeAsync(5 * MINUTE);
     await vi.waitFor(() => expect(watcher.socket.connected).toBe(false));
-    expect(watcher.notices).toEqual([{ reason: 'session-expired', graceMs: 5000, reconnect: false }]);
+    expect(watcher.notices).toEqual([{ reason: 'session-expired', graceMs: 5000, reconnect: true }]);
     expect(server.stats()).toMatchObject({ connections: 0, subscriptions: 0 });
   });
 
