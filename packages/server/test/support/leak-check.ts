@@ -40,8 +40,10 @@ export function trackServers(...servers: JobServer[]): void {
 }
 
 /**
- * After every test: close all clients and tracked servers, restore real timers, then assert that every
- * registry is back to zero and no timer is left beyond what was active before the test.
+ * After every test: close all clients and tracked servers and assert that every registry is back to zero; while a
+ * fake clock is installed, assert that no faked timer is left (the server's own intervals are faked there, so the
+ * process-wide check below cannot see them), then restore real timers and assert that no timer is left beyond what
+ * was active before the test.
  */
 export function installLeakCheck(): void {
   let baseline = 0;
@@ -49,11 +51,15 @@ export function installLeakCheck(): void {
     baseline = activeTimers();
   });
   afterEach(async () => {
-    closeAllClients();
-    vi.useRealTimers();
-    const servers = tracked.splice(0);
-    await Promise.all(servers.map((server) => server.close({ timeoutMs: 500 })));
-    for (const server of servers) expect(server.stats()).toEqual(ZERO_STATS);
+    try {
+      closeAllClients();
+      const servers = tracked.splice(0);
+      await Promise.all(servers.map((server) => server.close({ timeoutMs: 500 })));
+      for (const server of servers) expect(server.stats()).toEqual(ZERO_STATS);
+      if (vi.isFakeTimers()) expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(await settledTimerCount(baseline)).toBeLessThanOrEqual(baseline);
   });
 }
