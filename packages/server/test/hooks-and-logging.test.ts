@@ -1,10 +1,17 @@
-import { describe, expect, it, vi } from 'vitest';
+import { ErrorCode, PROTOCOL_VERSION } from '@org/ws-protocol';
+import { describe, expect, it, vi, type MockInstance } from 'vitest';
 import { closeOnSignals, type JobServerLogger } from '../src/index';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck, ZERO_STATS } from './support/leak-check';
-import { connectClient, subscribe } from './support/test-client';
+import { connectClient, connectRefused, subscribe } from './support/test-client';
 
 installLeakCheck();
+
+/** Spies on every way a library could print: the console methods and the process' own streams. */
+function spyOnOutput(): MockInstance[] {
+  const consoleMethods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
+  return [...consoleMethods.map((method) => vi.spyOn(console, method)), vi.spyOn(process.stdout, 'write'), vi.spyOn(process.stderr, 'write')];
+}
 
 describe('logging and lifecycle events', () => {
   it('logs with pino call shape (object first, then message)', async () => {
@@ -20,6 +27,26 @@ describe('logging and lifecycle events', () => {
       expect(typeof message).toBe('string');
     }
     expect(lines.map(([, message]) => message)).toContain('job server: closed');
+  });
+
+  it('writes nothing anywhere without a logger option: connection, subscribe, update, refusal, failure and close', async () => {
+    const { server, url } = await startJobServer();
+    const spies = spyOnOutput();
+    try {
+      server.on('subscribe', () => {
+        throw new Error('listener broke');
+      });
+      const client = await connectClient(url);
+      expect(await subscribe(client, { jobId: 'quiet' })).toMatchObject({ ok: true });
+      await server.update('quiet', { status: 'running', progress: 50 });
+      expect(await connectRefused(url, { auth: { protocolVersion: PROTOCOL_VERSION + 1 } })).toMatchObject({ code: ErrorCode.UNSUPPORTED_PROTOCOL });
+      await server.close({ timeoutMs: 500 });
+      // Every path that logs when a logger is given was taken: accepted, refused, failed, notice sent, closed.
+      expect(server.counters()).toMatchObject({ refusedConnections: 1, internalErrors: 1, noticesSent: 1 });
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 
   it('keeps working when the logger and event listeners throw', async () => {
@@ -57,16 +84,19 @@ describe('logging and lifecycle events', () => {
     expect(seen).toEqual(['connection', 'subscribe:ev', 'unsubscribe:ev:request', 'notice:shutdown', 'notice:shutdown', 'disconnect:shutdown', 'disconnect:shutdown']);
   });
 
-  it('closes gracefully on SIGTERM through closeOnSignals', async () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('closes gracefully on %s through closeOnSignals with its default signals', async (signal) => {
     const { server, url } = await startJobServer();
     const client = await connectClient(url);
+    const listenersBefore = { SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') };
     const closed = new Promise<NodeJS.Signals>((resolve) => {
       closeOnSignals(server, { timeoutMs: 500, onClosed: resolve });
     });
-    process.emit('SIGTERM', 'SIGTERM');
-    expect(await closed).toBe('SIGTERM');
+    expect(process.listenerCount(signal)).toBe(listenersBefore[signal] + 1);
+    process.emit(signal, signal);
+    expect(await closed).toBe(signal);
     expect(client.notices.map((notice) => notice.reason)).toEqual(['shutdown']);
     expect(server.stats()).toEqual(ZERO_STATS);
-    expect(process.listenerCount('SIGTERM')).toBe(0);
+    // Both handlers are gone, not only the one that fired.
+    expect({ SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') }).toEqual(listenersBefore);
   });
 });

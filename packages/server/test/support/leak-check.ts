@@ -9,6 +9,9 @@ export const ZERO_STATS = {
   jobs: 0,
   subscriptions: 0,
   rateLimitRecords: 0,
+  watchedJobs: 0,
+  pendingHeartbeats: 0,
+  pendingNotices: 0,
   pendingAcks: 0,
   timers: 0,
 } as const;
