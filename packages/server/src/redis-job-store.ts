@@ -1,6 +1,6 @@
-import { ErrorCode, isTerminal, JobProtocolError, protocolError, type JobStatus, type JobUpdate, type JobUpdateInput } from '@org/ws-protocol';
-import type { Redis } from 'ioredis';
-import type { ExpiredJob, ExpiryRule, JobReplay, JobStore } from './job-store';
+import { ErrorCode, isTerminal, JOB_STATUSES, JobProtocolError, protocolError, type JobStatus, type JobUpdate, type JobUpdateInput } from '@org/ws-protocol';
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { ExpiredJob, ExpiryRule, JobReplay, JobStatusCounts, JobStore } from './job-store';
 import { JOB_SERVER_DEFAULTS } from './options';
 import { redisKeys, type RedisKeys } from './redis-keys';
 import { asIoRedis, REDIS_DEFAULTS, type RedisClientLike } from './redis-options';
@@ -17,15 +17,24 @@ export interface RedisJobStoreOptions {
   bufferSize?: number;
   /** A non-terminal job without an update for this long expires. @default 3600000 (1 h) */
   staleJobMs?: number;
-  /** A terminal job expires this long after its terminal update. @default 300000 (5 min) */
+  /**
+   * A terminal job expires this long after its terminal update, but Redis keeps it at least 1 s (the sweep may drop it
+   * sooner), so that an update racing the terminal one is refused, as by `MemoryJobStore`, instead of starting the job
+   * again at seq 1.
+   * @default 300000 (5 min)
+   */
   finishedJobRetentionMs?: number;
 }
+
+/** Shortest time Redis keeps a terminal job, whatever `finishedJobRetentionMs` says (the sweep may still drop it sooner). */
+const MIN_FINISHED_JOB_TTL_MS = 1000;
 
 /** Most expired jobs one `findExpired` call reports per kind, so one sweep stays bounded. */
 const EXPIRED_BATCH = 500;
 
-// KEYS: job hash, updates list, active index, finished index.
-// ARGV: jobId, status, update JSON without seq, terminal flag, at, bufferSize, retention of this update, index retention.
+// KEYS: job hash, updates list, active index, finished index, then one index per status in JOB_STATUSES order.
+// ARGV: jobId, status, update JSON without seq, terminal flag, at, bufferSize, retention of this update, index retention,
+// position of the status in JOB_STATUSES (1-based).
 // Assigns the next seq atomically, so that no two nodes or publishers ever hand out the same one.
 const APPEND = new RedisScript(`
 local prev = redis.call('HMGET', KEYS[1], 'seq', 'status', 'terminal')
@@ -42,12 +51,15 @@ redis.call('LTRIM', KEYS[2], -tonumber(ARGV[6]), -1)
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 redis.call('PEXPIRE', KEYS[2], ARGV[7])
 redis.call('ZADD', ARGV[4] == '1' and KEYS[4] or KEYS[3], ARGV[5], seq .. '|' .. ARGV[1])
-redis.call('PEXPIRE', KEYS[3], ARGV[8])
-redis.call('PEXPIRE', KEYS[4], ARGV[8])
+local own = 4 + tonumber(ARGV[9])
+for i = 5, #KEYS do
+  if i == own then redis.call('ZADD', KEYS[i], ARGV[5], ARGV[1]) else redis.call('ZREM', KEYS[i], ARGV[1]) end
+end
+for i = 3, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[8]) end
 return {seq, ARGV[2]}
 `);
 
-// KEYS: job hash, updates list, active index, finished index. ARGV: jobId, expected seq or ''.
+// KEYS: job hash, updates list, active index, finished index, then the per-status indexes. ARGV: jobId, expected seq or ''.
 // Returns 1 when this call removed the job (or its index entry after Redis expired the job), 0 otherwise.
 const DELETE = new RedisScript(`
 local cur = redis.call('HGET', KEYS[1], 'seq')
@@ -59,6 +71,7 @@ if cur and ARGV[2] ~= '' and cur ~= ARGV[2] then
   return 0
 end
 local removed = redis.call('ZREM', KEYS[3], member) + redis.call('ZREM', KEYS[4], member)
+for i = 5, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
 if cur then
   redis.call('DEL', KEYS[1], KEYS[2])
   removed = removed + 1
@@ -70,22 +83,25 @@ return 0
 /**
  * A `JobStore` in Redis, shared by every server node and job publisher: atomic `seq` (Lua), snapshot, capped list of
  * recent updates for `lastSeq` recovery, and retention by Redis expiry (terminal jobs after `finishedJobRetentionMs`,
- * jobs without updates after `staleJobMs`). Works with a standalone Redis or Sentinel, not Redis Cluster.
+ * jobs without updates after `staleJobMs`). `size()` and `countByStatus()` answer from counts of the whole cluster that
+ * `refreshCounts()` and each sweep read. Works with a standalone Redis or Sentinel, not Redis Cluster.
  */
 export class RedisJobStore implements JobStore {
   readonly #client: Redis;
   readonly #keys: RedisKeys;
   readonly #bufferSize: number;
   readonly #staleJobMs: number;
-  readonly #finishedJobRetentionMs: number;
-  #knownJobs = 0;
+  readonly #finishedJobTtlMs: number;
+  #counts: JobStatusCounts = zeroCounts();
+  #refreshing: Promise<JobStatusCounts> | undefined;
+  #closed = false;
 
   constructor(options: RedisJobStoreOptions) {
     this.#client = asIoRedis(options.client);
     this.#keys = redisKeys(options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix);
     this.#bufferSize = options.bufferSize ?? JOB_SERVER_DEFAULTS.jobs.bufferSize;
     this.#staleJobMs = options.staleJobMs ?? JOB_SERVER_DEFAULTS.sweep.staleJobMs;
-    this.#finishedJobRetentionMs = options.finishedJobRetentionMs ?? JOB_SERVER_DEFAULTS.sweep.finishedJobRetentionMs;
+    this.#finishedJobTtlMs = Math.max(options.finishedJobRetentionMs ?? JOB_SERVER_DEFAULTS.sweep.finishedJobRetentionMs, MIN_FINISHED_JOB_TTL_MS);
   }
 
   async append(jobId: string, input: JobUpdateInput, at: number): Promise<JobUpdate> {
@@ -101,8 +117,9 @@ export class RedisJobStore implements JobStore {
       terminal ? '1' : '0',
       at,
       this.#bufferSize,
-      terminal ? this.#finishedJobRetentionMs : this.#staleJobMs,
-      Math.max(this.#staleJobMs, this.#finishedJobRetentionMs),
+      terminal ? this.#finishedJobTtlMs : this.#staleJobMs,
+      Math.max(this.#staleJobMs, this.#finishedJobTtlMs),
+      JOB_STATUSES.indexOf(input.status) + 1,
     ])) as [number, JobStatus];
     if (seq === 0) {
       throw new JobProtocolError(protocolError(ErrorCode.INVALID_PAYLOAD, `job ${jobId} already ended with status ${status}`));
@@ -121,10 +138,10 @@ export class RedisJobStore implements JobStore {
   async replay(jobId: string, lastSeq: number | undefined): Promise<JobReplay> {
     if (lastSeq === undefined) return replayWindow(await this.get(jobId), [], undefined);
     // One transaction, so that the snapshot and the buffer belong to the same moment.
-    const results = await this.#client.multi().hget(this.#keys.job(jobId), 'snapshot').lrange(this.#keys.updates(jobId), 0, -1).exec();
-    if (!results) throw new Error('the Redis transaction was aborted');
-    const [[snapshotError, snapshot], [bufferError, buffer]] = results as [[Error | null, string | null], [Error | null, string[]]];
-    if (snapshotError ?? bufferError) throw snapshotError ?? bufferError;
+    const [snapshot, buffer] = (await execAll(this.#client.multi().hget(this.#keys.job(jobId), 'snapshot').lrange(this.#keys.updates(jobId), 0, -1))) as [
+      string | null,
+      string[],
+    ];
     return replayWindow(snapshot === null ? null : (JSON.parse(snapshot) as JobUpdate), buffer.map((json) => JSON.parse(json) as JobUpdate), lastSeq);
   }
 
@@ -134,37 +151,86 @@ export class RedisJobStore implements JobStore {
   }
 
   async findExpired({ now, staleJobMs, finishedJobRetentionMs }: ExpiryRule): Promise<ExpiredJob[]> {
-    const results = await this.#client
+    const transaction = this.#client
       .multi()
       .zrangebyscore(this.#keys.activeJobs, '-inf', now - staleJobMs, 'LIMIT', 0, EXPIRED_BATCH)
-      .zrangebyscore(this.#keys.finishedJobs, '-inf', now - finishedJobRetentionMs, 'LIMIT', 0, EXPIRED_BATCH)
-      .zcard(this.#keys.activeJobs)
-      .zcard(this.#keys.finishedJobs)
-      .exec();
-    if (!results) throw new Error('the Redis transaction was aborted');
-    const failed = results.find(([error]) => error);
-    if (failed) throw failed[0];
-    const [[, stale], [, finished], [, active], [, ended]] = results as [[null, string[]], [null, string[]], [null, number], [null, number]];
-    this.#knownJobs = active + ended;
+      .zrangebyscore(this.#keys.finishedJobs, '-inf', now - finishedJobRetentionMs, 'LIMIT', 0, EXPIRED_BATCH);
+    const [stale, finished, ...counts] = (await execAll(this.#countCommands(transaction))) as [string[], string[], ...number[]];
+    this.#keepCounts(counts);
     return [...stale.map((member) => expiredJob(member, 'stale')), ...finished.map((member) => expiredJob(member, 'finished'))];
   }
 
-  /** Jobs in the shared store (all nodes) as of this node's last sweep; 0 after `close()`. */
-  size(): number {
-    return this.#knownJobs;
+  /**
+   * Reads how many jobs of the whole cluster are in each status (one round trip) and keeps the result for `size()`
+   * and `countByStatus()`; a server with the `redis` option calls it on every tick. Concurrent calls share one read.
+   */
+  refreshCounts(): Promise<JobStatusCounts> {
+    this.#refreshing ??= execAll(this.#countCommands(this.#client.multi()))
+      .then((counts) => {
+        this.#keepCounts(counts as number[]);
+        return this.countByStatus();
+      })
+      .finally(() => {
+        this.#refreshing = undefined;
+      });
+    return this.#refreshing;
   }
 
-  /** Forgets the cached size; the jobs stay in Redis for the other nodes, and the client stays open for its owner. */
+  /** Jobs in the shared store (all nodes) as of the last `refreshCounts()` or sweep; 0 after `close()`. */
+  size(): number {
+    return JOB_STATUSES.reduce((sum, status) => sum + this.#counts[status], 0);
+  }
+
+  /**
+   * Jobs per status in the shared store (all nodes) as of the last `refreshCounts()` or sweep; zeros after `close()`.
+   * Like `MemoryJobStore`, it counts a job until the sweep drops it.
+   */
+  countByStatus(): JobStatusCounts {
+    return { ...this.#counts };
+  }
+
+  /** Forgets the cached counts; the jobs stay in Redis for the other nodes, and the client stays open for its owner. */
   async close(): Promise<void> {
-    this.#knownJobs = 0;
+    this.#closed = true;
+    this.#counts = zeroCounts();
+  }
+
+  #countCommands(transaction: ChainableCommander): ChainableCommander {
+    for (const status of JOB_STATUSES) transaction.zcard(this.#keys.jobsWithStatus(status));
+    return transaction;
+  }
+
+  #keepCounts(counts: readonly number[]): void {
+    // A read that was in flight when the store closed must not bring counts back.
+    if (this.#closed) return;
+    this.#counts = Object.fromEntries(JOB_STATUSES.map((status, index) => [status, counts[index] ?? 0])) as JobStatusCounts;
   }
 
   #jobKeys(jobId: string): string[] {
-    return [this.#keys.job(jobId), this.#keys.updates(jobId), this.#keys.activeJobs, this.#keys.finishedJobs];
+    return [
+      this.#keys.job(jobId),
+      this.#keys.updates(jobId),
+      this.#keys.activeJobs,
+      this.#keys.finishedJobs,
+      ...JOB_STATUSES.map((status) => this.#keys.jobsWithStatus(status)),
+    ];
   }
 }
 
 function expiredJob(member: string, kind: ExpiredJob['kind']): ExpiredJob {
   const separator = member.indexOf('|');
   return { jobId: member.slice(separator + 1), lastSeq: Number(member.slice(0, separator)), kind };
+}
+
+function zeroCounts(): JobStatusCounts {
+  return Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as JobStatusCounts;
+}
+
+/** Runs a transaction and resolves its results in order; rejects with the first command error. */
+async function execAll(transaction: ChainableCommander): Promise<unknown[]> {
+  const results = await transaction.exec();
+  if (!results) throw new Error('the Redis transaction was aborted');
+  const failed = results.find(([error]) => error);
+  if (failed) throw failed[0];
+  return results.map(([, value]) => value);
 }

@@ -1,3 +1,5 @@
+import type { JobStatus } from '@org/ws-protocol';
+
 /** Every Redis key and channel prefix the package uses under one `keyPrefix`. */
 export interface RedisKeys {
   /** Hash with a job's `seq`, `status`, `terminal` flag and `snapshot` JSON. */
@@ -8,6 +10,8 @@ export interface RedisKeys {
   readonly activeJobs: string;
   /** Sorted set of terminal jobs (`seq|jobId`) scored by their terminal update time. */
   readonly finishedJobs: string;
+  /** Sorted set of the jobs (ids) whose latest update has this status, scored by that update's time; for counting. */
+  jobsWithStatus(status: JobStatus): string;
   /** Sorted set of live server nodes scored by the time their connection counts expire. */
   readonly nodes: string;
   /** Prefix of the per-node hashes of connection counts per IP. */
@@ -23,6 +27,7 @@ export function redisKeys(prefix: string): RedisKeys {
     updates: (jobId) => `${prefix}updates:${jobId}`,
     activeJobs: `${prefix}jobs:active`,
     finishedJobs: `${prefix}jobs:finished`,
+    jobsWithStatus: (status) => `${prefix}jobs:status:${status}`,
     nodes: `${prefix}nodes`,
     nodeConnectionsPrefix: `${prefix}node-connections:`,
     adapterChannel: `${prefix}socket.io`,

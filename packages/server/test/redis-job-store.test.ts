@@ -111,4 +111,45 @@ describe.skipIf(skip)('RedisJobStore against a real Redis', () => {
     expect(await store.delete('job-1', 1)).toBe(true);
     expect(await store.findExpired({ now: 5_000, staleJobMs: 1_000, finishedJobRetentionMs: 1_000 })).toEqual([]);
   });
+
+  it('counts the jobs of every node per status, and stops counting a job once the sweep deleted it', async () => {
+    const [a, b] = [newStore(), newStore()];
+    await a.append('queued-job', { status: 'queued' }, 1);
+    await b.append('running-job', { status: 'queued' }, 1);
+    await a.append('running-job', { status: 'running', progress: 40 }, 2);
+    await b.append('done-job', { status: 'running' }, 1);
+    await a.append('done-job', { status: 'completed' }, 2);
+    await b.append('failed-job', { status: 'failed' }, 1);
+    expect(a.countByStatus()).toEqual({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 });
+
+    const counts = { queued: 1, running: 1, completed: 1, failed: 1, cancelled: 0 };
+    expect(await a.refreshCounts()).toEqual(counts);
+    expect(a.countByStatus()).toEqual(counts);
+    expect(a.size()).toBe(4);
+    // A refused update changes nothing; a delete that lost the race to a newer update neither.
+    await expect(b.append('done-job', { status: 'cancelled' }, 3)).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
+    expect(await b.delete('running-job', 1)).toBe(false);
+    expect(await b.refreshCounts()).toEqual(counts);
+
+    // The sweep reads the counts too, and each job it deletes leaves them.
+    const expired = await b.findExpired({ now: 10_000, staleJobMs: 5_000, finishedJobRetentionMs: 5_000 });
+    expect(b.countByStatus()).toEqual(counts);
+    for (const job of expired) expect(await b.delete(job.jobId, job.lastSeq)).toBe(true);
+    expect(await a.refreshCounts()).toEqual({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 });
+    await b.close();
+    expect(b.countByStatus()).toEqual({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 });
+    expect(b.size()).toBe(0);
+  });
+
+  it('still refuses a late update with finishedJobRetentionMs 0, as the memory store does, until the sweep drops the job', async () => {
+    const store = newStore({ finishedJobRetentionMs: 0 });
+    await store.append('job-1', { status: 'running' }, 1);
+    await store.append('job-1', { status: 'completed' }, 2);
+    await expect(store.append('job-1', { status: 'running' }, 3)).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
+    expect((await store.get('job-1'))?.seq).toBe(2);
+    const ttl = await clients[0]!.pttl(`${prefix}job:job-1`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(1_000);
+    expect(await store.findExpired({ now: 2, staleJobMs: 60_000, finishedJobRetentionMs: 0 })).toEqual([{ jobId: 'job-1', lastSeq: 2, kind: 'finished' }]);
+  });
 });
