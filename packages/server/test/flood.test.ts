@@ -61,5 +61,9 @@ describe('event flood', () => {
       expect(watcher.notices).toEqual([]);
     }
     expect(server.stats()).toMatchObject({ connections: 3, connectionsByIp: 1, subscriptions: 3, pendingAcks: 0 });
+
+    // The flooder's records went with it; once the watchers leave too, nothing is left (checked before close()).
+    for (const watcher of watchers) watcher.socket.disconnect();
+    await vi.waitFor(() => expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0, subscriptions: 0, watchedJobs: 0, rateLimitRecords: 0, pendingAcks: 0 }));
   });
 });

@@ -20,7 +20,7 @@ describe('inactivity', () => {
     await vi.waitFor(() => expect(idle.disconnectReasons).toEqual(['io server disconnect']));
     expect(idle.notices).toEqual([{ reason: 'idle', graceMs: 5000, reconnect: false }]);
     expect(reasons).toEqual(['idle']);
-    expect(server.stats()).toMatchObject({ connections: 0, pendingAcks: 0 });
+    expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0, rateLimitRecords: 0, pendingAcks: 0 });
   });
 
   it('does not call a connection that watches a job idle, but ends its session after 24 h without activity', async () => {
@@ -35,7 +35,7 @@ describe('inactivity', () => {
     await vi.advanceTimersByTimeAsync(5 * MINUTE);
     await vi.waitFor(() => expect(watcher.socket.connected).toBe(false));
     expect(watcher.notices).toEqual([{ reason: 'session-expired', graceMs: 5000, reconnect: true }]);
-    expect(server.stats()).toMatchObject({ connections: 0, subscriptions: 0 });
+    expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0, subscriptions: 0, watchedJobs: 0, rateLimitRecords: 0, pendingAcks: 0 });
   });
 
   it('counts job updates delivered to a watcher as activity', async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { JobIoServer } from '../src/index';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
-import { connectClient, createTestClient } from './support/test-client';
+import { connectClient, createTestClient, subscribe } from './support/test-client';
 
 installLeakCheck();
 
@@ -41,6 +41,26 @@ describe('pending acknowledgements', () => {
     await vi.waitFor(() => expect(mute.socket.connected).toBe(false));
     expect(server.stats()).toMatchObject({ connections: 0, pendingAcks: 0 });
     expect(server.counters().heartbeatTimeouts).toBe(1);
+    expect(await collected(ref)).toBe(true);
+  });
+
+  it('lets a client that never acknowledges a notice leave nothing behind, not even in Socket.IO ack maps', async () => {
+    const { server, url } = await startJobServer({
+      session: { noticeGraceMs: 100 },
+      limits: { rateLimit: { events: 1, windowMs: 60_000, abuseStrikes: 1 } },
+    });
+    const deaf = await connectClient(url, { answerNotices: false });
+    const ref = weakServerSocket(server.io, deaf.socket.id!);
+    expect(await subscribe(deaf, { jobId: 'allowed' })).toMatchObject({ ok: true });
+    // The one refused event is the strike that earns the rate-limited notice, which the client never acknowledges.
+    expect(await subscribe(deaf, { jobId: 'refused' })).toMatchObject({ ok: false });
+    await vi.waitFor(() => expect(deaf.notices.map((notice) => notice.reason)).toEqual(['rate-limited']));
+    expect(server.stats()).toMatchObject({ pendingNotices: 1, pendingHeartbeats: 0 });
+    // The unanswered notice sits in Socket.IO's own per-socket ack map too.
+    expect(pendingSocketIoAcks(ref)).toBeGreaterThan(0);
+    await vi.waitFor(() => expect(deaf.socket.connected).toBe(false));
+    expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0, rateLimitRecords: 0, pendingNotices: 0, pendingAcks: 0 });
+    expect(server.counters().noticesSent).toBe(1);
     expect(await collected(ref)).toBe(true);
   });
 

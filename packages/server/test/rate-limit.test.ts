@@ -20,7 +20,7 @@ describe('event rate limit', () => {
     expect(client.notices).toEqual([{ reason: 'rate-limited', graceMs: 5000, reconnect: true, retryAfterMs: expect.any(Number) }]);
     expect(client.notices[0]!.retryAfterMs).toBeGreaterThan(0);
     expect(server.counters()).toMatchObject({ rateLimited: 3, noticesSent: 1 });
-    expect(server.stats()).toMatchObject({ connections: 0, subscriptions: 0, rateLimitRecords: 0, pendingAcks: 0 });
+    expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0, subscriptions: 0, rateLimitRecords: 0, pendingAcks: 0 });
   });
 
   it('limits each socket on its own', async () => {
