@@ -3,12 +3,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJobPublisher, type JobPublisher, type JobServerOptions } from '../src/index';
 import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
+import { installMonitorCleanup, startMonitor } from './support/monitor-resource';
 import { listKeys, REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
 import { connectClient, connectRefused, subscribe, type TestClient } from './support/test-client';
 
 const skip = await skipWithoutRedis('Redis cluster');
 
 installLeakCheck();
+installMonitorCleanup();
 
 /** Collects the `job-update`s a client receives. */
 function received(client: TestClient): JobUpdate[] {
@@ -139,5 +141,23 @@ describe.skipIf(skip)('two server nodes sharing one Redis (in one process)', () 
       expect([a.server.stats().subscriptions, b.server.stats().subscriptions]).toEqual([0, 0]);
     });
     expect(await b.server.getJob('stuck-job')).toBeNull();
+  });
+
+  it('counts the jobs of the whole cluster by status, so the monitor does not take finished jobs for processing ones', async () => {
+    // A short tick: each tick reads the counts from Redis.
+    const options = { heartbeat: { intervalMs: 200, timeoutMs: 100 } };
+    const [a, b] = [await startNode(options), await startNode(options)];
+    const monitor = startMonitor({ server: b.server, alerts: { maxProcessingJobs: 1 } });
+    await a.server.update('running-job', { status: 'running', progress: 10 });
+    for (const jobId of ['done-1', 'done-2', 'done-3']) {
+      await a.server.update(jobId, { status: 'running' });
+      await a.server.update(jobId, { status: 'completed' });
+    }
+
+    await vi.waitFor(() => expect(b.server.maintenance.jobsByStatus()).toEqual({ queued: 0, running: 1, completed: 3, failed: 0, cancelled: 0 }));
+    expect(b.server.stats().jobs).toBe(4);
+    expect(monitor.sample()).toMatchObject({ processingJobs: 1, alerts: [] });
+    await a.server.update('queued-job', { status: 'queued' });
+    await vi.waitFor(() => expect(monitor.sample()).toMatchObject({ processingJobs: 2, alerts: ['processing-jobs'] }));
   });
 });
