@@ -48,6 +48,14 @@ describe('retry policy', () => {
     expect(retryDelayMs('retry-after', { attempt: 2, retryAfterMs: undefined, backoff, random: () => 0.5 })).toBe(1000);
   });
 
+  it('floors a zero retryAfterMs at minDelayMs and lets repeated refusals wait longer', () => {
+    const delays = [1, 2, 3, 4, 5].map((attempt) => retryDelayMs('retry-after', { attempt, retryAfterMs: 0, backoff, random: () => 0 }));
+    expect(delays).toEqual([100, 100, 100, 100, 100]);
+    const jittered = [1, 2, 3, 4, 5].map((attempt) => retryDelayMs('retry-after', { attempt, retryAfterMs: 0, backoff, random: () => 0.5 }));
+    expect(jittered).toEqual([500, 1000, 2000, 4000, 4000]);
+    expect(retryDelayMs('retry-after', { attempt: 3, retryAfterMs: 300, backoff, random: () => 0.5 })).toBe(2300);
+  });
+
   it('retries immediately only when told to, and not at all when giving up or staying idle', () => {
     const input = { attempt: 1, retryAfterMs: undefined, backoff, random: () => 0.5 };
     expect(retryDelayMs('immediately', input)).toBe(0);

@@ -8,7 +8,7 @@ export type RetryTrigger = ErrorCode | 'TRANSPORT_ERROR' | 'TIMEOUT' | `notice:$
 export type RetryAction =
   /** Retry after an exponential backoff with full jitter, never sooner than the server's `retryAfterMs`. */
   | 'backoff'
-  /** Retry after the server's `retryAfterMs` plus jitter (backoff when it gave none). */
+  /** Retry after the server's `retryAfterMs` plus a backoff delay (at least `minDelayMs`, growing with each repeat). */
   | 'retry-after'
   /** Retry at once. */
   | 'immediately'
@@ -70,10 +70,8 @@ export function retryDelayMs(action: RetryAction, input: RetryDelayInput): numbe
     case 'immediately':
       return 0;
     case 'retry-after':
-      if (input.retryAfterMs !== undefined) {
-        return input.retryAfterMs + Math.round(input.random() * input.backoff.initialDelayMs);
-      }
-      return backoffDelayMs(input.attempt, input.backoff, input.random);
+      // The backoff on top spreads a herd of returning clients and keeps a `retryAfterMs: 0` from becoming a hot loop.
+      return (input.retryAfterMs ?? 0) + backoffDelayMs(input.attempt, input.backoff, input.random);
     case 'backoff':
       return Math.max(input.retryAfterMs ?? 0, backoffDelayMs(input.attempt, input.backoff, input.random));
     case 'stay-disconnected':
