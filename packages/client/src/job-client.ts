@@ -44,16 +44,17 @@ export interface JobClient {
   readonly state: ConnectionState;
   /**
    * Watches a job. The listener gets the snapshot first, then each update in `seq` order, never twice,
-   * across reconnects. Throws `INVALID_PAYLOAD` for a malformed job id and `CLOSED` after `close()`.
+   * across reconnects. Throws `INVALID_PAYLOAD` for a malformed job id, `CLOSED` after `close()`, and the
+   * give-up error (e.g. `UNSUPPORTED_PROTOCOL`) while the client has given up, until `connect()`.
    */
   subscribe(jobId: string, listener?: JobUpdateListener): JobSubscription;
-  /** Async iterator of the job's snapshot and updates that ends after the terminal update. */
+  /** Async iterator of the job's snapshot and updates that ends after the terminal update. Throws what {@link subscribe} throws. */
   watch(jobId: string, options?: WatchOptions): AsyncIterableIterator<JobUpdate>;
-  /** Resolves with the `completed` update; rejects with a typed {@link JobClientError} otherwise. */
+  /** Resolves with the `completed` update; rejects with a typed {@link JobClientError} otherwise (at once for what {@link subscribe} throws). */
   waitFor(jobId: string, options?: WaitForOptions): Promise<JobUpdate>;
   /** Adds a listener; returns the function that removes it. */
   on<E extends keyof JobClientEvents>(event: E, listener: JobClientEvents[E]): () => void;
-  /** Connects if disconnected (not started, idle, or given up); a no-op while connecting or reconnecting. */
+  /** Connects if disconnected (not started, idle, or given up, which lifts the give-up); a no-op while connecting or reconnecting. */
   connect(): void;
   /** Closes the connection, ends every subscription with `CLOSED`, and leaves no timer behind. Idempotent. */
   close(): Promise<void>;
@@ -79,6 +80,10 @@ class JobClientImpl implements JobClient {
     request.kind === 'subscribe' ? this.emitSubscribe(request.job) : this.emitUnsubscribe(request.jobId),
   );
   private closed = false;
+  /** The error the connection gave up with; `subscribe()` fails with it until `connect()`. */
+  private gaveUp: JobClientError | undefined;
+  /** `subscribe-job` requests awaiting their reply on the open socket, per job id. */
+  private readonly subscribesInFlight = new Map<string, number>();
 
   constructor(private readonly options: ResolvedJobClientOptions) {
     this.connection = new Connection(options);
@@ -99,6 +104,7 @@ class JobClientImpl implements JobClient {
 
   subscribe(jobId: string, listener?: JobUpdateListener): JobSubscription {
     if (this.closed) throw new JobClientError('CLOSED', 'the job client is closed', { jobId });
+    if (this.gaveUp) throw this.gaveUpError(jobId);
     const valid = parsePayload(JobIdSchema, jobId, 'jobId');
     if (!valid.ok) throw JobClientError.fromProtocol(valid.error, typeof jobId === 'string' ? jobId : undefined);
     let job = this.jobs.get(jobId);
@@ -131,14 +137,14 @@ class JobClientImpl implements JobClient {
 
   connect(): void {
     if (this.closed) throw new JobClientError('CLOSED', 'the job client is closed');
+    this.gaveUp = undefined;
     this.connection.connect();
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    for (const retry of this.jobRetries.values()) clearTimeout(retry.timer);
-    this.jobRetries.clear();
+    this.clearAllJobRetries();
     this.pacer.reset();
     const jobs = [...this.jobs.values()];
     this.jobs.clear();
@@ -166,9 +172,26 @@ class JobClientImpl implements JobClient {
         this.events.emit('reconnecting', state);
         break;
       case 'disconnected':
+        if (state.reason === 'gave-up') this.giveUp(state.error);
         this.events.emit('disconnected', state);
         break;
     }
+  }
+
+  /** The connection will not come back by itself: end every job with the give-up error and refuse new ones until `connect()`. */
+  private giveUp(cause: JobClientError | undefined): void {
+    this.gaveUp = cause ?? new JobClientError('INTERNAL', 'the job client gave up connecting');
+    this.clearAllJobRetries();
+    this.pacer.reset();
+    const jobs = [...this.jobs.values()];
+    this.jobs.clear();
+    for (const job of jobs) job.fail(this.gaveUpError(job.jobId));
+  }
+
+  /** The give-up error, about one job. */
+  private gaveUpError(jobId: string): JobClientError {
+    const cause = this.gaveUp!;
+    return new JobClientError(cause.code, `the job client gave up connecting: ${cause.message}`, { jobId, cause, retryAfterMs: cause.retryAfterMs });
   }
 
   private onOpen(): void {
@@ -179,8 +202,8 @@ class JobClientImpl implements JobClient {
 
   private onLost(): void {
     this.pacer.reset();
-    for (const retry of this.jobRetries.values()) clearTimeout(retry.timer);
-    this.jobRetries.clear();
+    this.subscribesInFlight.clear();
+    this.clearAllJobRetries();
     for (const job of this.jobs.values()) job.beginSync();
   }
 
@@ -210,18 +233,22 @@ class JobClientImpl implements JobClient {
       return;
     }
     const request: SubscribeJobRequest = job.lastSeq > 0 ? { jobId: job.jobId, lastSeq: job.lastSeq } : { jobId: job.jobId };
+    this.subscribesInFlight.set(job.jobId, (this.subscribesInFlight.get(job.jobId) ?? 0) + 1);
     socket.timeout(this.options.ackTimeoutMs).emit(EventName.SubscribeJob, request, (timeout: Error | null, reply: unknown) => {
       // A reply from a socket that is gone belongs to a pacer that was reset with it.
       if (this.connection.openSocket !== socket) return;
+      this.settleSubscribeInFlight(job.jobId);
       const wanted = this.jobs.get(job.jobId) === job && !job.outcome;
       if (timeout) {
         this.pacer.settled();
+        if (!wanted) this.releaseIfUnwanted(job.jobId);
         if (wanted) this.retryJob(job, 'TIMEOUT', new JobClientError('TIMEOUT', `no reply to subscribe-job for ${job.jobId}`, { jobId: job.jobId, cause: timeout }));
         return;
       }
       const parsed = parsePayload(SubscribeJobAckSchema, reply, 'subscribe-job reply');
       if (!parsed.ok) {
         this.pacer.settled();
+        if (!wanted) this.releaseIfUnwanted(job.jobId);
         if (wanted) this.retryJob(job, 'INTERNAL', JobClientError.fromProtocol(parsed.error, job.jobId));
         return;
       }
@@ -238,13 +265,21 @@ class JobClientImpl implements JobClient {
         return;
       }
       this.pacer.settled();
-      if (!wanted) return;
+      if (!wanted) {
+        this.releaseIfUnwanted(job.jobId);
+        return;
+      }
       if (ack.jobId !== job.jobId) {
         this.retryJob(job, 'INTERNAL', new JobClientError('INVALID_PAYLOAD', `subscribe-job reply names job ${ack.jobId}, not ${job.jobId}`, { jobId: job.jobId }));
         return;
       }
       this.jobRetries.delete(job.jobId);
-      if (job.applyAck(ack) === 'gap') this.retryJob(job, 'INTERNAL', undefined);
+      const result = job.applyAck(ack);
+      if (result === 'gap') this.retryJob(job, 'INTERNAL', undefined);
+      if (result === 'lost' && job.outcome?.kind === 'error') {
+        this.events.emit('error', job.outcome.error);
+        this.sendUnsubscribe(job.jobId);
+      }
       this.releaseIfEnded(job);
     });
   }
@@ -287,7 +322,29 @@ class JobClientImpl implements JobClient {
     this.jobs.delete(job.jobId);
     this.pacer.remove(subscribeKey(job.jobId));
     this.clearJobRetry(job.jobId);
-    if (!job.outcome) this.sendUnsubscribe(job.jobId);
+    // While its subscribe-job is unanswered, an unsubscribe could overtake it on the server (which awaits
+    // authorizeSubscribe first) and release nothing; the reply handler sends it instead.
+    if (!job.outcome && !this.subscribesInFlight.has(job.jobId)) this.sendUnsubscribe(job.jobId);
+  }
+
+  /**
+   * A `subscribe-job` answered (or timed out) after nothing wanted the job any more: the server may hold a
+   * subscription whose unsubscribe was held back (see {@link onLastHandleGone}) or overtaken; release it.
+   */
+  private releaseIfUnwanted(jobId: string): void {
+    const current = this.jobs.get(jobId);
+    if (!current || current.outcome) this.sendUnsubscribe(jobId);
+  }
+
+  private settleSubscribeInFlight(jobId: string): void {
+    const count = (this.subscribesInFlight.get(jobId) ?? 0) - 1;
+    if (count > 0) this.subscribesInFlight.set(jobId, count);
+    else this.subscribesInFlight.delete(jobId);
+  }
+
+  private clearAllJobRetries(): void {
+    for (const retry of this.jobRetries.values()) clearTimeout(retry.timer);
+    this.jobRetries.clear();
   }
 
   private clearJobRetry(jobId: string): void {

@@ -2,12 +2,45 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, protocolError, type ProtocolError } from '@org/ws-protocol';
 import { Server } from 'socket.io';
-import { describe, expect, it, vi } from 'vitest';
-import { isConnected, openClient } from './support/job-client-resource';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { JobClientError } from '../src/index';
+import { isConnected, openClient, record } from './support/job-client-resource';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck, trackClosable } from './support/leak-check';
 
 installLeakCheck();
+
+/** When set, the client's handshakes claim this protocol version instead of its own (see the mock below). */
+const handshake = vi.hoisted(() => ({ protocolVersion: undefined as number | undefined }));
+
+// Only the client uses socket.io-client here, so this changes what the client sends and nothing on the server side.
+vi.mock('socket.io-client', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('socket.io-client')>();
+  const io = ((url: string, options: Parameters<typeof actual.io>[1]) => {
+    const auth = options?.auth;
+    if (handshake.protocolVersion === undefined || typeof auth !== 'object') return actual.io(url, options);
+    return actual.io(url, { ...options, auth: { ...auth, protocolVersion: handshake.protocolVersion } });
+  }) as typeof actual.io;
+  return { ...actual, io };
+});
+afterEach(() => {
+  handshake.protocolVersion = undefined;
+});
+
+async function rejection(promise: Promise<unknown>): Promise<JobClientError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof JobClientError)) throw new Error(`expected a JobClientError, got ${String(error)}`);
+  return error;
+}
+
+/** Resolves once `ms` of wall time passed, polled by `vi.waitFor`: the window in which a retry would have happened. */
+async function observe(ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  await vi.waitFor(() => expect(Date.now()).toBeGreaterThanOrEqual(until), { timeout: ms + 2000, interval: 10 });
+}
 
 /** A plain Socket.IO server (not the job server), for refusals the job server cannot be made to send. */
 async function startRawServer(): Promise<{ io: Server; url: string }> {
@@ -32,7 +65,7 @@ function refuseWith(error: ProtocolError): Error {
 }
 
 describe('connect refusals', () => {
-  it('stops retrying on UNSUPPORTED_PROTOCOL and says so', async () => {
+  it('stops retrying on UNSUPPORTED_PROTOCOL, ends open subscriptions with it and refuses new ones', async () => {
     const { io, url } = await startRawServer();
     let handshakes = 0;
     io.use((_socket, next) => {
@@ -40,13 +73,52 @@ describe('connect refusals', () => {
       next(refuseWith(protocolError(ErrorCode.UNSUPPORTED_PROTOCOL, 'this server speaks protocol version 2')));
     });
     const { client, errors, until } = openClient({ url });
+    const watched = record(client, 'job-1');
+    const waited = rejection(client.waitFor('job-2'));
+    const watching = client.watch('job-3');
     const gaveUp = await until((state) => state.status === 'disconnected' && state.reason === 'gave-up');
     expect(gaveUp).toMatchObject({ error: { name: 'JobClientError', code: 'UNSUPPORTED_PROTOCOL', message: 'this server speaks protocol version 2' } });
     expect(errors.map((e) => e.code)).toEqual(['UNSUPPORTED_PROTOCOL']);
     expect(handshakes).toBe(1);
-    // A subscription made afterwards does not restart the loop on its own.
-    client.subscribe('job-1');
+
+    // Every open job ends with the typed error: handle outcome, waitFor rejection, watch() iterator.
+    expect(watched.handle.outcome).toMatchObject({ kind: 'error', error: { code: 'UNSUPPORTED_PROTOCOL', jobId: 'job-1' } });
+    expect(watched.ends).toBe(1);
+    expect(await waited).toMatchObject({ code: 'UNSUPPORTED_PROTOCOL', jobId: 'job-2' });
+    await expect(watching.next()).rejects.toMatchObject({ code: 'UNSUPPORTED_PROTOCOL', jobId: 'job-3' });
+
+    // Later calls fail fast with the same error and do not restart the loop on their own.
+    expect(() => client.subscribe('job-4')).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_PROTOCOL', jobId: 'job-4' }));
+    expect(() => client.watch('job-4')).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_PROTOCOL' }));
+    expect(await rejection(client.waitFor('job-4'))).toMatchObject({ code: 'UNSUPPORTED_PROTOCOL', jobId: 'job-4' });
     expect(client.state).toBe(gaveUp);
+    expect(handshakes).toBe(1);
+  });
+
+  it('gives up on a real job server that speaks another protocol version, and retries nothing', async () => {
+    handshake.protocolVersion = 2;
+    const resource = await startJobServer();
+    const reconnect = { initialDelayMs: 10, maxDelayMs: 40, minDelayMs: 5 };
+    const { client, errors, states, until } = openClient({ url: resource.url, reconnect });
+    const waited = rejection(client.waitFor('job-1'));
+    const gaveUp = await until((state) => state.status === 'disconnected' && state.reason === 'gave-up');
+    expect(gaveUp).toMatchObject({ error: { code: 'UNSUPPORTED_PROTOCOL', message: 'this server speaks protocol version 1, the client sent 2' } });
+    expect(await waited).toMatchObject({ code: 'UNSUPPORTED_PROTOCOL', jobId: 'job-1' });
+
+    // Well past the longest backoff delay, nothing else was tried.
+    await observe(reconnect.maxDelayMs * 5);
+    expect(resource.server.counters().refusedConnectionsByCode).toEqual({ UNSUPPORTED_PROTOCOL: 1 });
+    expect(states.map((s) => s.status)).toEqual(['connecting', 'disconnected']);
+    expect(errors.map((e) => e.code)).toEqual(['UNSUPPORTED_PROTOCOL']);
+
+    // connect() lifts the give-up: with a matching version the client gets in and subscribes again.
+    handshake.protocolVersion = undefined;
+    client.connect();
+    await until(isConnected);
+    const watched = record(client, 'job-1');
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await resource.server.update('job-1', { status: 'completed' });
+    await vi.waitFor(() => expect(watched.seqs).toEqual([1]));
   });
 
   it('backs off on UNAUTHORIZED and sends a fresh token on the next attempt', async () => {
