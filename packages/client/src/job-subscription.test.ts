@@ -72,10 +72,24 @@ describe('JobSubscriptionState', () => {
     state.applyAck(ack(update(2), [], true));
     expect(seen).toEqual([5, 2]);
     expect(state.lastSeq).toBe(2);
+    expect(state.applyUpdate(update(3))).toBe('applied');
+    expect(seen).toEqual([5, 2, 3]);
+  });
+
+  it('ends with JOB_EXPIRED when the server no longer has a job it had sent updates of', () => {
+    const { state, seen } = watched();
+    state.applyAck(ack(update(3)));
     state.beginSync();
-    state.applyAck(ack(null, [], true));
-    expect(state.applyUpdate(update(1))).toBe('applied');
-    expect(seen).toEqual([5, 2, 1]);
+    expect(state.applyAck(ack(null, [], true))).toBe('lost');
+    expect(state.outcome).toMatchObject({ kind: 'error', error: { name: 'JobClientError', code: 'JOB_EXPIRED', jobId: 'job-1' } });
+    expect(state.applyUpdate(update(1))).toBe('dropped');
+    expect(seen).toEqual([3]);
+  });
+
+  it('waits for a job the server has not heard of yet when it had seen none of its updates', () => {
+    const { state } = watched();
+    expect(state.applyAck(ack(null))).toBe('synced');
+    expect(state.outcome).toBeUndefined();
   });
 
   it('reports a gap in live updates and fills it from the next reply', () => {

@@ -6,7 +6,7 @@ import {
   type JobUpdate,
   type SubscribeJobOk,
 } from '@org/ws-protocol';
-import type { JobClientError } from './errors';
+import { JobClientError } from './errors';
 import { EventEmitter } from './event-emitter';
 import type { JobOutcome } from './job-outcome';
 
@@ -86,6 +86,9 @@ class SubscriptionHandle implements JobSubscription {
   }
 }
 
+/** What {@link JobSubscriptionState.applyAck} made of a `subscribe-job` reply. */
+export type AckResult = 'synced' | 'gap' | 'lost';
+
 /** What {@link JobSubscriptionState.applyUpdate} did with a live update. */
 export type LiveUpdateResult = 'applied' | 'buffered' | 'dropped' | 'gap';
 
@@ -140,11 +143,20 @@ export class JobSubscriptionState {
 
   /**
    * Applies a `subscribe-job` reply: replayed updates, or on resync (or first subscribe) the snapshot.
-   * Returns whether a gap remains.
+   * Returns whether a gap remains, or `lost` when the server no longer has a job we had seen updates of:
+   * the subscription then ends with `JOB_EXPIRED`.
    */
-  applyAck(ack: SubscribeJobOk): 'synced' | 'gap' {
+  applyAck(ack: SubscribeJobOk): AckResult {
     if (this.outcome) return 'synced';
-    if (ack.resync && (ack.snapshot?.seq ?? 0) < this.lastSeq) this.restartHistory();
+    if (ack.snapshot === null && this.lastSeq > 0) {
+      this.fail(
+        new JobClientError('JOB_EXPIRED', `job ${this.jobId} is gone from the server after seq ${this.lastSeq} (dropped while this client was away)`, {
+          jobId: this.jobId,
+        }),
+      );
+      return 'lost';
+    }
+    if (ack.resync && ack.snapshot !== null && ack.snapshot.seq < this.lastSeq) this.restartHistory();
     if (!ack.resync && this.lastSeq > 0) {
       for (const update of [...ack.updates].sort((a, b) => a.seq - b.seq)) this.accept(update);
     }
@@ -181,8 +193,8 @@ export class JobSubscriptionState {
   }
 
   /**
-   * A resync whose snapshot is older than what we delivered (or absent) means the server lost the job's
-   * history, e.g. an in-memory server restarted, and the job id started a new life: count from zero again.
+   * A resync whose snapshot is older than what we delivered means the server lost the job's history (e.g. an
+   * in-memory server restarted) and the job id started a new life: count from zero again.
    */
   private restartHistory(): void {
     this.lastSeq = 0;
