@@ -2,7 +2,7 @@ import { ErrorCode, PROTOCOL_VERSION } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import type { JobServer, JobServerLogger } from '../src/index';
 import { startJobServer } from './support/job-server-resource';
-import { installLeakCheck } from './support/leak-check';
+import { installLeakCheck, ZERO_STATS } from './support/leak-check';
 import { connectClient, connectRefused, subscribe } from './support/test-client';
 
 installLeakCheck();
@@ -148,6 +148,8 @@ describe('exceptions in user hooks', () => {
 
     const silent = await connectClient(url, { answerHeartbeats: false });
     await vi.waitFor(() => expect(silent.disconnectReasons).toEqual(['io server disconnect']));
+    // Before close() (which empties everything anyway): nothing of the flooder and the silent client was left behind.
+    expect(server.stats()).toEqual({ ...ZERO_STATS, timers: 2 });
 
     const watcher = await connectClient(url);
     expect(await subscribe(watcher, { jobId: 'kept' })).toMatchObject({ ok: true });
