@@ -21,6 +21,21 @@ describe('per-IP connection cap', () => {
     expect(server.stats().connections).toBe(3);
   });
 
+  it('caps at 100 connections per IP by default: the 100th from 127.0.0.1 is accepted, the 101st refused with TOO_MANY_CONNECTIONS', async () => {
+    // The default is 1000 only under NODE_ENV=development (a resolveOptions unit test covers that one).
+    expect(process.env.NODE_ENV).not.toBe('development');
+    const { server, url } = await startJobServer();
+    const ips = new Set<string>();
+    server.on('connection', ({ ip }) => ips.add(ip));
+    for (let batch = 0; batch < 10; batch += 1) await Promise.all(Array.from({ length: 10 }, () => connectClient(url)));
+    expect(server.stats()).toMatchObject({ connections: 100, connectionsByIp: 1 });
+    expect([...ips]).toEqual(['127.0.0.1']);
+
+    expect(await connectRefused(url)).toEqual({ code: ErrorCode.TOO_MANY_CONNECTIONS, message: 'too many connections from this address' });
+    expect(server.stats().connections).toBe(100);
+    expect(server.counters().refusedConnectionsByCode).toEqual({ [ErrorCode.TOO_MANY_CONNECTIONS]: 1 });
+  });
+
   it('gives the slot back when the server drops a connection', async () => {
     const { server, url } = await startJobServer({ limits: { maxConnectionsPerIp: 1 } });
     const client = await connectClient(url);
