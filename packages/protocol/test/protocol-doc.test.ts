@@ -30,6 +30,7 @@ import {
 } from '../src/index';
 
 const doc = readFileSync(new URL('../PROTOCOL.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { files: string[] };
 
 /** The text of the `### \`event\`` section, up to the next heading. */
@@ -142,5 +143,25 @@ describe('PROTOCOL.md', () => {
 
   it('ships in the npm package', () => {
     expect(packageJson.files).toContain('PROTOCOL.md');
+  });
+});
+
+describe('README.md', () => {
+  const LIMITS = {
+    PROTOCOL_VERSION,
+    MAX_JOB_ID_LENGTH,
+    MAX_TOKEN_LENGTH,
+    MAX_JOB_DATA_BYTES,
+    MAX_JOB_DATA_DEPTH,
+    MAX_REPLAY_UPDATES,
+    MAX_ERROR_MESSAGE_LENGTH,
+  };
+
+  it.each(Object.entries(LIMITS))('states the value of %s in the limits table', (name, value) => {
+    expect(readme).toMatch(new RegExp(`^\\| \`${name}\` \\| \`${value}\``, 'm'));
+  });
+
+  it('links PROTOCOL.md', () => {
+    expect(readme).toContain('](./PROTOCOL.md)');
   });
 });
