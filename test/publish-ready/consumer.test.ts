@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -24,16 +24,25 @@ function run(command: string, args: string[], cwd = app): string {
   return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
 }
 
-function typecheck(options: Record<string, string>): void {
+/**
+ * Type-checks `files` of the scratch app with `options` and returns the `@org/ws-*` files tsc read; throws
+ * with tsc's own diagnostics (it prints them on stdout) when the check fails.
+ */
+function typecheck(options: Record<string, string>, files: string[]): string[] {
   writeFileSync(
     join(app, 'tsconfig.json'),
     JSON.stringify({
       compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', types: ['node'], ...options },
-      files: ['typed-consumer.ts'],
+      files,
     }),
   );
-  run(process.execPath, [tsc, '-p', 'tsconfig.json']);
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--listFiles'], { cwd: app, encoding: 'utf8', timeout: 240_000 });
+  if (result.status !== 0) throw new Error(`tsc failed (${JSON.stringify(options)}):\n${result.stdout}${result.stderr}`);
+  return result.stdout.split('\n').filter((file) => file.includes('/node_modules/@org/'));
 }
+
+/** The entry declaration files of every `@org/ws-*` package with the given extension. */
+const entryDeclarations = (extension: 'd.ts' | 'd.cts') => packages.map((name) => `/node_modules/@org/ws-${name}/dist/index.${extension}`);
 
 beforeAll(() => {
   const scratch = mkdtempSync(join(tmpdir(), 'org-ws-consumer-'));
@@ -68,12 +77,18 @@ describe('a scratch app that installs the packed tarballs with npm', () => {
     expect(run(process.execPath, ['cjs.cjs'])).toContain('cjs received running,completed');
   });
 
-  it('type-checks a strict consumer with node16 resolution', () => {
-    expect(() => typecheck({ module: 'node16', moduleResolution: 'node16' })).not.toThrow();
+  it('type-checks a strict consumer with node16 resolution, as CommonJS (.d.cts) and as ESM (.d.ts)', () => {
+    // Without "type": "module" a .ts file is CommonJS under node16; the same consumer as .mts is ESM.
+    cpSync(join(app, 'typed-consumer.ts'), join(app, 'typed-consumer.mts'));
+    const read = typecheck({ module: 'node16', moduleResolution: 'node16' }, ['typed-consumer.ts', 'typed-consumer.mts']);
+    for (const declaration of [...entryDeclarations('d.cts'), ...entryDeclarations('d.ts')]) {
+      expect(read.some((file) => file.endsWith(declaration)), declaration).toBe(true);
+    }
   });
 
   it('type-checks a strict consumer with bundler resolution', () => {
-    expect(() => typecheck({ module: 'esnext', moduleResolution: 'bundler' })).not.toThrow();
+    const read = typecheck({ module: 'esnext', moduleResolution: 'bundler' }, ['typed-consumer.ts']);
+    for (const declaration of entryDeclarations('d.ts')) expect(read.some((file) => file.endsWith(declaration)), declaration).toBe(true);
   });
 
   it('bundles the client for the browser without Node built-ins', async () => {
