@@ -4,11 +4,12 @@ import { createJobPublisher, REDIS_UNAVAILABLE, type JobPublisher } from '../src
 import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { startRedisServer, type RedisServerResource } from './support/redis-server-process';
-import { skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
-import { connectClient, subscribe, type TestClient } from './support/test-client';
+import { Redis } from 'ioredis';
+import { closeRedisClient, skipWithoutRedisServerBinary, uniqueKeyPrefix } from './support/redis-test-env';
+import { connectClient, connectRefused, subscribe, type TestClient } from './support/test-client';
 
 // Needs redis-server on PATH rather than the shared Redis: this suite stops and restarts its own.
-const skip = await skipWithoutRedis('Redis outage');
+const skip = skipWithoutRedisServerBinary('Redis outage');
 
 installLeakCheck();
 
@@ -83,5 +84,44 @@ describe.skipIf(skip)('Redis restarted while two nodes serve clients', () => {
     await vi.waitFor(() => {
       for (const got of [gotA, gotB, lateGot]) expect(got.map((update) => update.seq).filter((seq) => seq > 1).sort()).toEqual([2, 3]);
     });
+  });
+
+  it('rewrites its per-IP counts once Redis is back, so the cluster-wide cap counts the connections of the outage right', { timeout: 30_000 }, async () => {
+    const keyPrefix = uniqueKeyPrefix();
+    const options = { heartbeat: { intervalMs: 1000, timeoutMs: 200 }, limits: { maxConnectionsPerIp: 4 }, redis: { url: redis.url, keyPrefix } };
+    nodes.push(await startJobServer(options), await startJobServer(options));
+    const [a, b] = nodes as [JobServerResource, JobServerResource];
+    const leaving = await connectClient(a.url);
+    await connectClient(b.url);
+
+    await redis.stop();
+    await vi.waitFor(() => {
+      for (const { server } of nodes) expect(server.health().reasons).toContain(REDIS_UNAVAILABLE);
+    });
+    // One connection goes and two come while Redis cannot hear of it: Redis still says a: 1, b: 1.
+    leaving.socket.disconnect();
+    await vi.waitFor(() => expect(a.server.stats().connections).toBe(0));
+    await connectClient(b.url);
+    await connectClient(b.url);
+
+    await redis.start();
+    const probe = new Redis(redis.url);
+    try {
+      await vi.waitFor(
+        async () => {
+          let total = 0;
+          for (const key of await probe.keys(`${keyPrefix}node-connections:*`)) for (const count of await probe.hvals(key)) total += Number(count);
+          expect(total).toBe(3);
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+    } finally {
+      await closeRedisClient(probe);
+    }
+    for (const { server } of nodes) expect(server.health().reasons).toEqual([]);
+    await connectClient(a.url);
+    expect(await connectRefused(a.url)).toMatchObject({ code: ErrorCode.TOO_MANY_CONNECTIONS });
+    expect(await connectRefused(b.url)).toMatchObject({ code: ErrorCode.TOO_MANY_CONNECTIONS });
+    expect([a.server.stats().connections, b.server.stats().connections]).toEqual([1, 3]);
   });
 });

@@ -53,8 +53,14 @@ export async function startRedisServer(): Promise<RedisServerResource> {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--logfile', ''], {
       stdio: 'ignore',
     });
+    let spawnError: Error | undefined;
+    // Without the binary (ENOENT): fail the test with that error, not with an unhandled one.
+    child.once('error', (error) => {
+      spawnError = error;
+    });
     await vi.waitFor(
       async () => {
+        if (spawnError) throw spawnError;
         if (!(await answers(url))) throw new Error(`redis-server does not answer on port ${port} yet`);
       },
       { timeout: 5000, interval: 50 },

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 
@@ -28,18 +29,32 @@ export async function closeRedisClient(client: Redis): Promise<void> {
   await ended;
 }
 
+/** Skips (true) when CI is not set, or runs them to fail with CI set; prints which, and why. */
+function skipUnlessCi(suite: string, missing: string, remedy: string): boolean {
+  if (process.env.CI) {
+    console.warn(`${suite}: ${missing}; CI is set, so these tests run and fail`);
+    return false;
+  }
+  console.warn(`${suite}: skipped, ${missing} (${remedy}, or CI=true to fail instead)`);
+  return true;
+}
+
 /**
  * Whether to skip the Redis suites: only when Redis does not answer and CI is not set (with CI they run and fail).
  * Prints the reason, so a skipped run says why.
  */
 export async function skipWithoutRedis(suite: string): Promise<boolean> {
   if (await redisAnswers(REDIS_URL)) return false;
-  if (process.env.CI) {
-    console.warn(`${suite}: no Redis answers at ${REDIS_URL}; CI is set, so these tests run and fail`);
-    return false;
-  }
-  console.warn(`${suite}: skipped, no Redis answers at ${REDIS_URL} (set REDIS_URL, or CI=true to fail instead)`);
-  return true;
+  return skipUnlessCi(suite, `no Redis answers at ${REDIS_URL}`, 'set REDIS_URL');
+}
+
+/**
+ * Whether to skip the suites that start their own `redis-server` (to stop and restart it): only when the binary is not
+ * on PATH and CI is not set. Prints the reason, so a skipped run says why.
+ */
+export function skipWithoutRedisServerBinary(suite: string): boolean {
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error === undefined) return false;
+  return skipUnlessCi(suite, 'no redis-server binary on PATH', 'install redis-server');
 }
 
 /** A key prefix no other test uses. */
