@@ -6,7 +6,8 @@ import { sourceAliases } from '../../../vitest.shared';
 import { buildPage } from '../build.mjs';
 import type { DemoApp } from '../src/demo-app';
 import { launchChromium } from './support/chromium';
-import { startTestDemo, type TestDemoOverrides } from './support/demo-resource';
+import { buildDemoEntry, spawnDemo, type DemoProcess } from './support/demo-process';
+import { startTestDemo, testDemoConfig, type TestDemoOverrides } from './support/demo-resource';
 
 const OUTPUT_DIR = fileURLToPath(new URL('../test-output/', import.meta.url));
 const TERMINAL = ['completed', 'failed'];
@@ -15,17 +16,21 @@ interface RowState {
   jobId: string;
   status: string;
   seq: number;
+  /** Every `seq` the row received, in order (`data-seqs`). */
+  seqs: number[];
 }
 
 let browser: Browser;
 let app: DemoApp | undefined;
 let page: Page | undefined;
+/** Demo processes a test spawned; killed after it. */
+let processes: DemoProcess[] = [];
 /** Uncaught errors of the page; every test ends with none. */
 let pageErrors: string[] = [];
 
 beforeAll(async () => {
   // The page is bundled from the workspace sources, so the test needs no prior package build.
-  await Promise.all([buildPage({ alias: sourceAliases }), mkdir(OUTPUT_DIR, { recursive: true })]);
+  await Promise.all([buildPage({ alias: sourceAliases }), buildDemoEntry(), mkdir(OUTPUT_DIR, { recursive: true })]);
   browser = await launchChromium();
 });
 
@@ -36,13 +41,19 @@ afterAll(async () => {
 afterEach(async () => {
   await page?.close();
   page = undefined;
+  await Promise.all(processes.map((demo) => demo.stop('SIGKILL')));
+  processes = [];
   const errors = pageErrors;
   pageErrors = [];
   const last = app?.server?.jobServer;
   await app?.close();
   app = undefined;
-  // Everything the server tracked is released once the demo is closed.
-  if (last) expect(last.stats()).toEqual({ connections: 0, connectionsByIp: 0, jobs: 0, subscriptions: 0, rateLimitRecords: 0, pendingAcks: 0, timers: 0 });
+  // Everything the server tracked (every registry `stats()` lists) is released once the demo is closed.
+  if (last) {
+    const stats = last.stats();
+    expect(stats).toMatchObject({ connections: 0, jobs: 0, subscriptions: 0, timers: 0 });
+    expect(stats).toEqual(Object.fromEntries(Object.keys(stats).map((key) => [key, 0])));
+  }
   expect(errors).toEqual([]);
 });
 
@@ -63,8 +74,22 @@ const rows = (current: Page): Promise<RowState[]> =>
       jobId: (element as HTMLElement).dataset.jobId ?? '',
       status: (element as HTMLElement).dataset.status ?? '',
       seq: Number((element as HTMLElement).dataset.seq ?? 0),
+      seqs: ((element as HTMLElement).dataset.seqs ?? '').split(' ').filter(Boolean).map(Number),
     })),
   );
+
+/** 1, 2, …, `last`. */
+const oneTo = (last: number): number[] => Array.from({ length: last }, (_, index) => index + 1);
+
+/**
+ * Every row received each `seq` from 1 to its last one, once and in order: no update was lost in between,
+ * which comparing only the final status and `seq` with the server would not notice.
+ */
+async function expectEverySeqDelivered(current: Page, jobIds?: readonly string[]): Promise<void> {
+  const shown = (await rows(current)).filter((row) => !jobIds || jobIds.includes(row.jobId));
+  expect(shown.length).toBeGreaterThan(0);
+  expect(shown.map(({ jobId, seqs }) => ({ jobId, seqs }))).toEqual(shown.map(({ jobId, seq }) => ({ jobId, seqs: oneTo(seq) })));
+}
 
 /** Waits until `count` rows show a terminal status. */
 const allTerminal = (current: Page, count: number): Promise<unknown> =>
@@ -104,7 +129,21 @@ const someRunning = (current: Page): Promise<unknown> =>
 describe('demo page in Chromium', () => {
   it('shows ten started jobs live until each reaches the terminal status the server holds', async () => {
     const current = await openDemo({ jobs: { stepMs: 150 } });
+    const { maxProcessingJobs } = testDemoConfig().monitor;
+    expect(maxProcessingJobs).toBeLessThan(10);
+    await current.waitForSelector('.alerts[data-active="false"]', { state: 'attached', timeout: 5000 });
     await current.click('#start-10');
+    // Ten unfinished jobs exceed the demo's processing-jobs threshold: the panel lists the alert and shades the samples.
+    const alertLine = await current.waitForFunction(
+      () => {
+        const alerts = document.querySelector<HTMLElement>('.alerts');
+        return alerts?.dataset.active === 'true' && alerts.textContent;
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
+    expect(await alertLine.jsonValue()).toMatch(new RegExp(`^Alert: .*processing-jobs \\d+ > ${maxProcessingJobs}`));
+    await current.waitForSelector('.stat svg .alert-band', { state: 'attached', timeout: 5000 });
     await current.waitForFunction(
       () => {
         const statuses = [...document.querySelectorAll<HTMLElement>('.job')].map((row) => row.dataset.status);
@@ -116,6 +155,7 @@ describe('demo page in Chromium', () => {
     await current.screenshot({ path: `${OUTPUT_DIR}demo-1280-running.png`, fullPage: true });
     await allTerminal(current, 10);
     const shown = await expectRowsMatchServer(current, app!);
+    await expectEverySeqDelivered(current);
     const statuses = new Set(shown.map((row) => row.status));
     expect(statuses).toEqual(new Set(['completed', 'failed']));
     // The stats panel draws the monitor history.
@@ -123,6 +163,8 @@ describe('demo page in Chromium', () => {
 
     await current.screenshot({ path: `${OUTPUT_DIR}demo-1280.png`, fullPage: true });
     await current.setViewportSize({ width: 390, height: 844 });
+    // Phone width: everything wraps, nothing scrolls sideways.
+    expect(await current.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await current.screenshot({ path: `${OUTPUT_DIR}demo-390.png`, fullPage: true });
   });
 
@@ -135,6 +177,7 @@ describe('demo page in Chromium', () => {
     await current.waitForSelector('#connection[data-state="connected"]', { timeout: 10_000 });
     await allTerminal(current, 10);
     await expectRowsMatchServer(current, app!);
+    await expectEverySeqDelivered(current);
     const log = await current.textContent('#log');
     expect(log).toContain('Connection lost (connection-lost)');
     expect(log).toContain('Reconnected; open jobs resubscribed with their lastSeq');
@@ -152,7 +195,59 @@ describe('demo page in Chromium', () => {
     await current.waitForSelector('#connection[data-state="connected"]', { timeout: 15_000 });
     await allTerminal(current, 10);
     await expectRowsMatchServer(current, app!);
+    await expectEverySeqDelivered(current);
     expect(await current.textContent('#log')).toContain('Server notice "shutdown"');
+  });
+
+  it('after the demo process is killed and a new one starts on the port, the page reconnects, runs new jobs and shows the lost ones as expired', async () => {
+    const jobArgs = ['--step-ms', '300', '--steps', '8', '--failure-rate', '0.3', '--shutdown-timeout', '1000'];
+    const first = await spawnDemo(['--port', '0', ...jobArgs]);
+    processes.push(first);
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const current = page;
+    await current.goto(`http://127.0.0.1:${first.port}`);
+    await current.waitForSelector('#connection[data-state="connected"]', { timeout: 10_000 });
+    await current.click('#start-10');
+    await someRunning(current);
+
+    // No shutdown notice, no graceful close: the in-memory store and its jobs are gone with the process.
+    expect(await first.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+    const before = await rows(current);
+    const inFlight = before.filter((row) => !TERMINAL.includes(row.status)).map((row) => row.jobId);
+    expect(inFlight.length).toBeGreaterThan(0);
+    await current.waitForSelector('#connection[data-state="reconnecting"]', { timeout: 5000 });
+
+    const second = await spawnDemo(['--port', String(first.port), ...jobArgs]);
+    processes.push(second);
+    await current.waitForSelector('#connection[data-state="connected"]', { timeout: 15_000 });
+    // The new server does not know the old jobs: their watch ends with JOB_EXPIRED instead of waiting forever.
+    await current.waitForFunction(
+      (ids) => ids.every((id) => document.querySelector<HTMLElement>(`.job[data-job-id="${id}"]`)?.dataset.status === 'expired'),
+      inFlight,
+      { timeout: 10_000 },
+    );
+    const expiredDetail = await current.textContent(`.job[data-job-id="${inFlight[0]}"] .job-detail`);
+    // The row says why (the client's message) instead of the progress it had reached.
+    expect(expiredDetail).toMatch(/\S/);
+    expect(expiredDetail).not.toMatch(/^\d+ %/);
+
+    await current.click('#start-10');
+    await current.waitForFunction((count) => document.querySelectorAll('.job').length === count, before.length + 10, { timeout: 10_000 });
+    const fresh = (await rows(current)).map((row) => row.jobId).filter((jobId) => !before.some((row) => row.jobId === jobId));
+    expect(fresh).toHaveLength(10);
+    await current.waitForFunction(
+      ({ ids, terminal }) => ids.every((id) => terminal.includes(document.querySelector<HTMLElement>(`.job[data-job-id="${id}"]`)?.dataset.status ?? '')),
+      { ids: fresh, terminal: TERMINAL },
+      { timeout: 20_000 },
+    );
+    await expectEverySeqDelivered(current, fresh);
+    // Rows that had finished before the kill keep their final status.
+    for (const row of before.filter((row) => TERMINAL.includes(row.status))) {
+      expect(await current.getAttribute(`.job[data-job-id="${row.jobId}"]`, 'data-status')).toBe(row.status);
+    }
+    await current.screenshot({ path: `${OUTPUT_DIR}demo-1280-after-process-restart.png`, fullPage: true });
+    expect(await second.stop('SIGINT')).toEqual({ code: 0, signal: null });
   });
 
   it('a frozen tab misses a heartbeat, is dropped by the server, and catches up on every job', async () => {
