@@ -43,6 +43,35 @@ describe('subscriptions', () => {
     expect(requests).toEqual(['subscribe', 'unsubscribe']);
   });
 
+  it('releases a subscription dropped while its subscribe-job was still being authorized', async () => {
+    let release!: () => void;
+    const authorized = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const resource = await startJobServer({
+      authorizeSubscribe: async ({ jobId }) => {
+        if (jobId === 'slow-job') await authorized;
+        return true;
+      },
+    });
+    const requests: string[] = [];
+    resource.server.on('subscribe', ({ jobId }) => requests.push(`subscribe ${jobId}`));
+    resource.server.on('unsubscribe', ({ jobId }) => requests.push(`unsubscribe ${jobId}`));
+    const { client, until } = openClient({ url: resource.url });
+    await until(isConnected);
+    const slow = client.subscribe('slow-job');
+    slow.unsubscribe();
+    // The server handles a socket's events in order: once this later subscribe is registered, an unsubscribe sent
+    // right away would already have been handled (and found nothing to release, the slow one not being registered yet).
+    const fence = client.subscribe('fence-job');
+    await vi.waitFor(() => expect(requests).toEqual(['subscribe fence-job']));
+    release();
+    await vi.waitFor(() => expect(requests).toEqual(['subscribe fence-job', 'subscribe slow-job', 'unsubscribe slow-job']));
+    expect(resource.server.stats().subscriptions).toBe(1);
+    fence.unsubscribe();
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
+  });
+
   it('ends a subscription the server forbids with FORBIDDEN, without retrying', async () => {
     let asked = 0;
     const resource = await startJobServer({
