@@ -1,9 +1,13 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo, Socket as TcpSocket } from 'node:net';
 import { PROTOCOL_VERSION } from '@org/ws-protocol';
+import { createJobServer, type JobServer, type JobStore } from '@org/ws-server';
 import { io } from 'socket.io-client';
 import { describe, expect, it, vi } from 'vitest';
+import { JobClientError } from '../src/index';
 import { isConnected, openClient, record } from './support/job-client-resource';
 import { createSharedJobStore, startJobServer, type JobServerResource } from './support/job-server-resource';
-import { installLeakCheck, trackClosable } from './support/leak-check';
+import { installLeakCheck, trackClosable, trackServer, trackTeardown } from './support/leak-check';
 
 installLeakCheck();
 
@@ -21,6 +25,51 @@ function killTransports(resource: JobServerResource, how: 'transport' | 'server-
 }
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+async function rejection(promise: Promise<unknown>): Promise<JobClientError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof JobClientError)) throw new Error(`expected a JobClientError, got ${String(error)}`);
+  return error;
+}
+
+/** A job server on an HTTP server of the test's own, whose TCP connections the test can cut like a crash would. */
+interface CrashableJobServer {
+  readonly server: JobServer;
+  readonly port: number;
+  /** Stops accepting, destroys every TCP connection (no shutdown notice), then closes the emptied job server. */
+  crash(): Promise<void>;
+}
+
+async function startCrashableJobServer(store: JobStore, port = 0): Promise<CrashableJobServer> {
+  const http: HttpServer = createServer();
+  const connections = new Set<TcpSocket>();
+  http.on('connection', (connection) => {
+    connections.add(connection);
+    connection.once('close', () => connections.delete(connection));
+  });
+  const closed = new Promise<void>((resolve) => http.once('close', () => resolve()));
+  trackTeardown(() => {
+    if (http.listening) http.close();
+    return closed;
+  });
+  const server = createJobServer({ httpServer: http, store });
+  trackServer(server);
+  await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
+  return {
+    server,
+    port: (http.address() as AddressInfo).port,
+    async crash() {
+      http.close();
+      for (const connection of connections) connection.destroy();
+      await vi.waitFor(() => expect(server.stats().connections).toBe(0));
+      await server.close({ timeoutMs: 500 });
+      await closed;
+    },
+  };
+}
 
 describe('recovery: every job outcome arrives exactly once', () => {
   it('delivers every update after a server restart on the same port, and the terminal once', async () => {
@@ -47,21 +96,71 @@ describe('recovery: every job outcome arrives exactly once', () => {
     await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
   });
 
-  it('follows a job into its new life when a restarted in-memory server lost its history', async () => {
-    const resource = await startJobServer({ shutdown: { retryWindowMs: 0 } });
+  it('follows a job into its new life when a restarted in-memory server started it over before the client came back', async () => {
+    // Handshakes wait on this gate, so the new life begins while the client is still outside.
+    let gate: Promise<void> = Promise.resolve();
+    const resource = await startJobServer({
+      shutdown: { retryWindowMs: 0 },
+      authenticate: async () => {
+        await gate;
+        return { user: 'u1' };
+      },
+    });
     const { client, states, until } = openClient({ url: resource.url });
     const watched = record(client, JOB);
     await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
     await publish(resource, 3);
     await vi.waitFor(() => expect(watched.seqs).toEqual([1, 2, 3]));
 
+    let open!: () => void;
+    gate = new Promise((resolve) => {
+      open = resolve;
+    });
     await resource.restart();
-    await until((state) => state.status === 'connected' && states.some((s) => s.status === 'reconnecting'));
-    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
     await publish(resource, 1);
+    open();
+    await until((state) => state.status === 'connected' && states.some((s) => s.status === 'reconnecting'));
+    await vi.waitFor(() => expect(watched.seqs).toEqual([1, 2, 3, 1]));
     await resource.server.update(JOB, { status: 'completed' });
     await vi.waitFor(() => expect(watched.ends).toBe(1));
     expect(watched.seqs).toEqual([1, 2, 3, 1, 2]);
+  });
+
+  it('ends the job with JOB_EXPIRED when a restarted in-memory server no longer has it', async () => {
+    const resource = await startJobServer({ shutdown: { retryWindowMs: 0 } });
+    const { client, errors } = openClient({ url: resource.url });
+    const watched = record(client, JOB);
+    const waited = rejection(client.waitFor(JOB));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await publish(resource, 2);
+    await vi.waitFor(() => expect(watched.seqs).toEqual([1, 2]));
+
+    await resource.restart();
+    expect(await waited).toMatchObject({ code: 'JOB_EXPIRED', jobId: JOB });
+    expect(watched.handle.outcome).toMatchObject({ kind: 'error', error: { code: 'JOB_EXPIRED', jobId: JOB } });
+    expect(errors).toContainEqual(expect.objectContaining({ code: 'JOB_EXPIRED', jobId: JOB }));
+    // The client lets go of the server subscription; a later life of the id is not mixed into the ended one.
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
+    await publish(resource, 1);
+    expect(watched.seqs).toEqual([1, 2]);
+    expect(watched.ends).toBe(1);
+  });
+
+  it('rejects waitFor with JOB_EXPIRED when the finished job was purged during an outage', async () => {
+    const shared = createSharedJobStore();
+    const resource = await startJobServer({ store: shared.store, shutdown: { retryWindowMs: 0 } });
+    const { client, until } = openClient({ url: resource.url });
+    const waited = rejection(client.waitFor(JOB));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await publish(resource, 2);
+
+    await resource.stop();
+    await until((state) => state.status === 'reconnecting');
+    // While no server runs, a worker finishes the job and retention purges it: the client never sees either.
+    await shared.store.append(JOB, { status: 'completed' }, Date.now());
+    await expect(shared.store.delete(JOB)).resolves.toBe(true);
+    await resource.start();
+    expect(await waited).toMatchObject({ code: 'JOB_EXPIRED', jobId: JOB });
   });
 
   it('survives the transport being killed from the server side several times during a job', async () => {
@@ -125,5 +224,64 @@ describe('recovery: every job outcome arrives exactly once', () => {
     expect(retries).toContainEqual(expect.objectContaining({ reason: 'connect-failed', error: expect.objectContaining({ code: 'TOO_MANY_CONNECTIONS' }) }));
     // Refusals back off: never a retry sooner than the configured floor.
     for (const retry of retries) expect(retry.delayMs).toBeGreaterThanOrEqual(300);
+  });
+
+  it('delivers a terminal status reached while locked out beyond the buffer exactly once, from the resync snapshot', async () => {
+    const resource = await startJobServer({ jobs: { bufferSize: 5 }, limits: { maxConnectionsPerIp: 1 } });
+    const { client, states, errors, until } = openClient({ url: resource.url, reconnect: { initialDelayMs: 100, maxDelayMs: 100, minDelayMs: 100 } });
+    const watched = record(client, JOB);
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await publish(resource, 2);
+    await vi.waitFor(() => expect(watched.seqs).toEqual([1, 2]));
+
+    killTransports(resource, 'server-disconnect');
+    const blocker = io(resource.url, { forceNew: true, reconnection: false, transports: ['websocket'], auth: { protocolVersion: PROTOCOL_VERSION } });
+    trackClosable(() => blocker.close());
+    await new Promise<void>((resolve) => blocker.once('connect', () => resolve()));
+    await vi.waitFor(() => expect(errors.map((e) => e.code)).toContain('TOO_MANY_CONNECTIONS'));
+    await publish(resource, 10);
+    await resource.server.update(JOB, { status: 'completed', progress: 100 });
+
+    blocker.close();
+    await vi.waitFor(() => expect(watched.ends).toBe(1));
+    expect(watched.seqs).toEqual([1, 2, 13]);
+    expect(watched.handle.outcome).toMatchObject({ kind: 'terminal', update: { seq: 13, status: 'completed' } });
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
+
+    // Another drop: the ended job is not resubscribed and nothing arrives again.
+    const connectedBefore = states.filter(isConnected).length;
+    killTransports(resource, 'server-disconnect');
+    await until((state) => state.status === 'connected' && states.filter(isConnected).length > connectedBefore);
+    expect(resource.server.stats().subscriptions).toBe(0);
+    expect(watched.seqs).toEqual([1, 2, 13]);
+    expect(watched.ends).toBe(1);
+  });
+
+  it('continues a job after the server died without a notice and restarted on the same port with the same store', async () => {
+    const shared = createSharedJobStore();
+    const first = await startCrashableJobServer(shared.store);
+    const { client, states, until } = openClient({ url: `http://127.0.0.1:${first.port}`, random: () => 0.5 });
+    const notices: string[] = [];
+    client.on('notice', (notice) => notices.push(notice.reason));
+    const watched = record(client, JOB);
+    await vi.waitFor(() => expect(first.server.stats().subscriptions).toBe(1));
+    for (let i = 0; i < 2; i += 1) await first.server.update(JOB, { status: 'running', progress: 20 });
+    await vi.waitFor(() => expect(watched.seqs).toEqual([1, 2]));
+
+    await first.crash();
+    await until((state) => state.status === 'reconnecting');
+    const second = await startCrashableJobServer(shared.store, first.port);
+    await second.server.update(JOB, { status: 'running', progress: 40 });
+    await until(isConnected);
+    await vi.waitFor(() => expect(second.server.stats().subscriptions).toBe(1));
+    await second.server.update(JOB, { status: 'running', progress: 60 });
+    await second.server.update(JOB, { status: 'completed', progress: 100 });
+
+    await vi.waitFor(() => expect(watched.ends).toBe(1));
+    expect(watched.seqs).toEqual(range(1, 5));
+    expect(watched.handle.outcome).toMatchObject({ kind: 'terminal', update: { seq: 5, status: 'completed' } });
+    expect(notices).toEqual([]);
+    expect(states.find((s) => s.status === 'reconnecting')).toMatchObject({ reason: 'connection-lost' });
+    await vi.waitFor(() => expect(second.server.stats().subscriptions).toBe(0));
   });
 });
