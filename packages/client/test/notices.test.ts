@@ -1,7 +1,7 @@
-import type { TimeoutNotice } from '@org/ws-protocol';
+import { EventName, type TimeoutNotice } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { isConnected, openClient, record } from './support/job-client-resource';
-import { createSharedJobStore, startJobServer } from './support/job-server-resource';
+import { createSharedJobStore, startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 
 installLeakCheck();
@@ -15,6 +15,28 @@ function manualClock(): { now: () => number; advance: (ms: number) => void } {
       time += ms;
     },
   };
+}
+
+/**
+ * Records, on the server side, every reply a client gives to a `server-timeout-notice`, by wrapping the
+ * ack callback of each connection's notice emits. Call before the client connects.
+ */
+function recordNoticeAcks(resource: JobServerResource): unknown[] {
+  const acks: unknown[] = [];
+  resource.server.io.on('connection', (socket) => {
+    const emit = socket.emit.bind(socket) as (event: string, ...args: unknown[]) => boolean;
+    (socket as unknown as { emit: typeof emit }).emit = (event, ...args) => {
+      const ack = args.at(-1);
+      if (event === EventName.ServerTimeoutNotice && typeof ack === 'function') {
+        args[args.length - 1] = (reply: unknown) => {
+          acks.push(reply);
+          (ack as (reply: unknown) => void)(reply);
+        };
+      }
+      return emit(event, ...args);
+    };
+  });
+  return acks;
 }
 
 describe('server-timeout-notice handling', () => {
@@ -63,6 +85,7 @@ describe('server-timeout-notice handling', () => {
         return { user: auth.token };
       },
     });
+    const acks = recordNoticeAcks(resource);
     let issued = 0;
     const { client, states, until } = openClient({ url: resource.url, auth: async () => `token-${++issued}` });
     const notices: TimeoutNotice[] = [];
@@ -75,6 +98,7 @@ describe('server-timeout-notice handling', () => {
     await until((state) => state.status === 'connected' && states.some((s) => s.status === 'reconnecting'));
 
     expect(notices.map((n) => n.reason)).toEqual(['session-expired']);
+    expect(acks).toEqual([{ reason: 'session-expired' }]);
     expect(states.find((s) => s.status === 'reconnecting')).toEqual({ status: 'reconnecting', attempt: 1, delayMs: 0, reason: 'session-expired' });
     expect(tokens).toEqual(['token-1', 'token-2']);
     await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
@@ -86,6 +110,7 @@ describe('server-timeout-notice handling', () => {
     const clock = manualClock();
     const resource = await startJobServer({ now: clock.now, session: { idleTimeoutMs: 1000 } });
     await resource.server.update('later-job', { status: 'running', progress: 5 });
+    const acks = recordNoticeAcks(resource);
     const { client, states, until } = openClient({ url: resource.url });
     await until(isConnected);
 
@@ -93,6 +118,7 @@ describe('server-timeout-notice handling', () => {
     await resource.server.maintenance.disconnectInactive();
     const idle = await until((state) => state.status === 'disconnected');
     expect(idle).toEqual({ status: 'disconnected', reason: 'idle' });
+    await vi.waitFor(() => expect(acks).toEqual([{ reason: 'idle' }]));
     await vi.waitFor(() => expect(resource.server.stats().connections).toBe(0));
     // The server keeps working meanwhile; the client does not come back on its own.
     await resource.server.update('later-job', { status: 'running', progress: 6 });
@@ -104,6 +130,26 @@ describe('server-timeout-notice handling', () => {
     await until(isConnected);
     await vi.waitFor(() => expect(watched.seqs).toEqual([2]));
     expect(states.filter((s) => s.status === 'connecting')).toHaveLength(2);
+  });
+
+  it('on idle stays disconnected until the application calls connect()', async () => {
+    const clock = manualClock();
+    const resource = await startJobServer({ now: clock.now, session: { idleTimeoutMs: 1000 } });
+    const acks = recordNoticeAcks(resource);
+    const { client, states, until } = openClient({ url: resource.url });
+    await until(isConnected);
+
+    clock.advance(5000);
+    await resource.server.maintenance.disconnectInactive();
+    await until((state) => state.status === 'disconnected');
+    await vi.waitFor(() => expect(resource.server.stats().connections).toBe(0));
+    expect(acks).toEqual([{ reason: 'idle' }]);
+    expect(client.state).toEqual({ status: 'disconnected', reason: 'idle' });
+
+    client.connect();
+    await until(isConnected);
+    expect(resource.server.stats().connections).toBe(1);
+    expect(states.map((s) => s.status)).toEqual(['connecting', 'connected', 'disconnected', 'connecting', 'connected']);
   });
 
   it('on rate-limited backs off at least retryAfterMs, then resubscribes what is still active', async () => {
