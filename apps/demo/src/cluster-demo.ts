@@ -18,6 +18,8 @@ export interface ClusterDemoOptions {
   publicDir?: string;
   /** Random source of the simulated jobs. @default Math.random */
   random?: () => number;
+  /** Prefix of every Redis key of this run (a test passes its own, to remove the keys afterwards). @default `ws-demo:<random id>:` */
+  keyPrefix?: string;
 }
 
 /** The multi-node demo: several job servers sharing one Redis, and workers publishing through it. */
@@ -47,7 +49,7 @@ export async function startClusterDemo(options: ClusterDemoOptions): Promise<Clu
     throw new ClusterDemoConfigError('--nodes needs a fixed --port, with room for one port per node above it');
   }
   // One prefix per run, so that jobs left in Redis by an earlier run (they expire by themselves) never collide.
-  const redis = { url: redisUrl, keyPrefix: `ws-demo:${randomUUID().slice(0, 8)}:` };
+  const redis = { url: redisUrl, keyPrefix: options.keyPrefix ?? `ws-demo:${randomUUID().slice(0, 8)}:` };
   const publisher: JobPublisher = createJobPublisher({ redis });
   const simulator = createJobSimulator({
     ...config.jobs,

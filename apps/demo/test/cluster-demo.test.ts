@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
 import { createJobClient, type JobClient } from '@org/ws-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DemoSettingsSchema, StartedJobsSchema } from '../src/api-schemas';
 import { ClusterDemoConfigError, startClusterDemo, takeClusterFlags, type ClusterDemo } from '../src/cluster-demo';
 // The Redis probe of the server's Redis suites: same REDIS_URL, same skip-or-fail rule.
-import { REDIS_URL, skipWithoutRedis } from '../../../packages/server/test/support/redis-test-env';
+import { listKeys, REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from '../../../packages/server/test/support/redis-test-env';
 import { testDemoConfig } from './support/demo-resource';
 import { seededRandom } from './support/seeded-random';
 
@@ -47,6 +47,11 @@ describe('--nodes flags', () => {
 describe.skipIf(skip)('demo with two nodes on Redis', () => {
   let demo: ClusterDemo | undefined;
   let client: JobClient | undefined;
+  let keyPrefix: string;
+
+  beforeEach(() => {
+    keyPrefix = uniqueKeyPrefix();
+  });
 
   afterEach(async () => {
     await client?.close();
@@ -57,11 +62,12 @@ describe.skipIf(skip)('demo with two nodes on Redis', () => {
     for (const node of nodes) {
       expect(node?.jobServer.stats()).toEqual({ connections: 0, connectionsByIp: 0, jobs: 0, subscriptions: 0, rateLimitRecords: 0, pendingAcks: 0, timers: 0 });
     }
+    await removeKeys(keyPrefix);
   });
 
   it('runs jobs started on one node to the end on a page of the other, and tells the page every node', async () => {
     const port = await twoFreePorts();
-    demo = await startClusterDemo({ config: { ...testDemoConfig(), port }, nodes: 2, redisUrl: REDIS_URL, random: seededRandom(3) });
+    demo = await startClusterDemo({ config: { ...testDemoConfig(), port }, nodes: 2, redisUrl: REDIS_URL, random: seededRandom(3), keyPrefix });
     const [first, second] = [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port + 1}`];
     const settings = DemoSettingsSchema.parse(await (await fetch(`${second}/api/settings`)).json());
     expect(settings.nodePorts).toEqual([port, port + 1]);
@@ -75,5 +81,7 @@ describe.skipIf(skip)('demo with two nodes on Redis', () => {
     };
     const outcomes = await Promise.all(jobIds.map(lastStatus));
     expect(outcomes.every((status) => status === 'completed' || status === 'failed')).toBe(true);
+    // The run's jobs live under the prefix given, which afterEach removes.
+    expect(await listKeys(`${keyPrefix}job:`)).toHaveLength(3);
   });
 });
