@@ -17,7 +17,8 @@ export interface Admission {
 export interface HandshakeDeps {
   accepting: () => boolean;
   ipLimit: ConnectionCounter;
-  trustProxy: boolean;
+  /** Trusted proxy hops in front of the server (0: the socket address is the client). */
+  trustProxy: number;
   authenticate: AuthenticateHook | undefined;
   admissions: WeakMap<JobSocket, Admission>;
   onRefused: (error: ProtocolError, ip: string) => void;

@@ -1,7 +1,7 @@
 export { createJobServer } from './job-server';
 export type { JobIoServer, JobServer, JobServerMaintenance, ListenOptions } from './job-server';
 export { DEVELOPMENT_MAX_CONNECTIONS_PER_IP, JOB_SERVER_DEFAULTS } from './options';
-export type { AuthenticateHook, AuthorizeSubscribeHook, HandshakeInfo, JobServerOptions } from './options';
+export type { AuthenticateHook, AuthorizeSubscribeHook, CloseOptions, HandshakeInfo, JobServerOptions } from './options';
 export { ConnectionRefusedError, JobServerOptionsError, MemoryMonitorOptionsError } from './errors';
 export type { JobStore, JobReplay, JobStatusCounts, ExpiredJob, ExpiryRule } from './job-store';
 export { MemoryJobStore } from './memory-job-store';
@@ -10,7 +10,7 @@ export { jobRoom } from './job-rooms';
 export type { JobServerLogger, LogMethod } from './logger';
 export type { JobServerStats, JobServerCounters } from './stats';
 export type { HealthCheck, HealthStatus, JobServerHealth } from './health';
-export type { JobServerEventMap, JobServerEventName, JobServerListener, UnsubscribeReason } from './server-events';
+export type { DisconnectEvent, JobServerEventMap, JobServerEventName, JobServerListener, UnsubscribeReason } from './server-events';
 export type { SweepResult } from './sweeper';
 export { closeOnSignals } from './shutdown';
 export type { CloseOnSignalsOptions } from './shutdown';

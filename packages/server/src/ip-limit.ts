@@ -46,12 +46,15 @@ export class IpConnectionLimit implements ConnectionCounter {
   }
 }
 
-/** The client IP of a handshake: the socket address, or the first `X-Forwarded-For` entry when the proxy is trusted. */
-export function clientIp(handshake: { address: string; headers: Record<string, string | string[] | undefined> }, trustProxy: boolean): string {
-  if (trustProxy) {
-    const header = handshake.headers['x-forwarded-for'];
-    const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return handshake.address;
+/**
+ * The client IP of a handshake. With `trustedHops` proxies in front (0: none), it is the `X-Forwarded-For`
+ * entry the outermost trusted proxy appended, `trustedHops` from the right; entries further left are
+ * whatever the client sent and are never used. Falls back to the socket address when the list is shorter.
+ */
+export function clientIp(handshake: { address: string; headers: Record<string, string | string[] | undefined> }, trustedHops: number): string {
+  if (trustedHops === 0) return handshake.address;
+  const header = handshake.headers['x-forwarded-for'];
+  const entries = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',');
+  const appended = entries.length >= trustedHops ? entries[entries.length - trustedHops]?.trim() : undefined;
+  return appended || handshake.address;
 }

@@ -20,6 +20,7 @@ import { ConnectionRegistry, type ConnectionRecord, type JobSocket } from './con
 import { createHandshakeMiddleware, type Admission } from './handshake';
 import { HealthReasons, type HealthCheck, type JobServerHealth } from './health';
 import { HeartbeatMonitor } from './heartbeat';
+import { attachReversibly } from './http-attachment';
 import { IntervalTimer } from './interval-timer';
 import { IpConnectionLimit } from './ip-limit';
 import { jobRoom } from './job-rooms';
@@ -27,7 +28,7 @@ import type { JobStatusCounts, JobStore } from './job-store';
 import { safeLogger } from './logger';
 import { MemoryJobStore } from './memory-job-store';
 import { NoticeTracker } from './notices';
-import { resolveOptions, type JobServerOptions } from './options';
+import { resolveCloseTimeoutMs, resolveOptions, type CloseOptions, type JobServerOptions } from './options';
 import { TokenBucketLimiter } from './rate-limit';
 import { RedisCluster } from './redis-cluster';
 import { ServerEvents, type JobServerEventName, type JobServerListener } from './server-events';
@@ -84,8 +85,12 @@ export interface JobServer {
   addHealthCheck(check: HealthCheck): () => void;
   /** Observes a lifecycle event; returns the function that stops observing. */
   on<E extends JobServerEventName>(event: E, listener: JobServerListener<E>): () => void;
-  /** Graceful, idempotent shutdown: `shutdown` notices, wait for acks or the deadline, disconnect all, clear every timer. */
-  close(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Graceful, idempotent shutdown: `shutdown` notices, wait for acks or the deadline, disconnect all, let a
+   * running sweep finish, clear every timer. Rejects with `JobServerOptionsError` (and starts nothing) when
+   * `timeoutMs` is not a whole number of ms from 1 to 2^31 - 1.
+   */
+  close(options?: CloseOptions): Promise<void>;
   /** Sweep operations, callable on demand. */
   readonly maintenance: JobServerMaintenance;
   /** `await using server = createJobServer()` closes it at the end of the scope. */
@@ -126,7 +131,10 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
   const ownsIo = opts.io === undefined;
   const ownsHttp = ownsIo && opts.httpServer === undefined;
   const httpServer: HttpServer | undefined = opts.io ? undefined : (opts.httpServer ?? createServer());
-  const io: JobIoServer = opts.io ?? new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, opts.socketIoOptions);
+  const createIo = (): JobIoServer => new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, opts.socketIoOptions);
+  // On the application's HTTP server, Socket.IO's listeners must come off again at close (see `close`).
+  const attachment = !opts.io && opts.httpServer ? attachReversibly(opts.httpServer, createIo) : undefined;
+  const io: JobIoServer = opts.io ?? attachment?.attached ?? createIo();
   const tickMs = Math.max(MIN_TICK_MS, Math.min(opts.heartbeat.intervalMs, opts.heartbeat.timeoutMs, opts.session.noticeGraceMs));
   const cluster = opts.redis
     ? new RedisCluster({
@@ -206,7 +214,8 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     ipLimit.release(record.ip);
     const reason = closeReasons.get(record) ?? socketReason;
     logger.debug({ socketId: record.id, ip: record.ip, reason }, 'job server: connection closed');
-    events.emit('disconnect', { socketId: record.id, ip: record.ip, reason });
+    const { connectedAt, lastActivityAt, lastAliveAt } = record;
+    events.emit('disconnect', { socketId: record.id, ip: record.ip, reason, connectedAt, lastActivityAt, lastAliveAt });
   };
 
   const handshake = createHandshakeMiddleware({
@@ -374,7 +383,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
   const close = async (timeoutMs: number): Promise<void> => {
     state = 'closing';
     ticker.stop();
-    sweeper.stop();
+    const sweepSettled = sweeper.stop();
     const records = [...registry.values()];
     const deadline = now() + timeoutMs;
     const noticed = records.map((record, index) =>
@@ -396,9 +405,13 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       // Leave the application's HTTP server running: close only what Socket.IO added to it.
       io.engine.close();
       await io.of('/').adapter.close();
+      // Otherwise engine.io would keep answering /socket.io/ on it, and a new job server could not attach.
+      attachment?.detach();
     } else {
       io.off('connection', onConnection);
     }
+    // The sweep uses the store and the cluster: it must not fail (and report it) after they are closed.
+    await sweepSettled;
     // A store passed in options belongs to the application (it may outlive this server, e.g. across a restart).
     if (opts.store === undefined) {
       try {
@@ -461,6 +474,9 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
         jobs: store.size(),
         subscriptions: registry.subscriptionCount,
         rateLimitRecords: limiter.size,
+        watchedJobs: registry.watchedJobCount,
+        pendingHeartbeats: heartbeat.pendingCount,
+        pendingNotices: notices.size,
         pendingAcks: heartbeat.pendingCount + notices.size,
         timers: Number(ticker.running) + Number(sweeper.running) + Number(deadlineArmed),
       };
@@ -479,8 +495,14 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     on(event, listener) {
       return events.on(event, listener);
     },
-    close(closeOptions = {}) {
-      closing ??= close(closeOptions.timeoutMs ?? opts.shutdown.timeoutMs);
+    close(closeOptions) {
+      let timeoutMs: number;
+      try {
+        timeoutMs = resolveCloseTimeoutMs(closeOptions, opts.shutdown.timeoutMs);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      closing ??= close(timeoutMs);
       return closing;
     },
     maintenance,

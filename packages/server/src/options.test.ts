@@ -18,7 +18,7 @@ describe('resolveOptions', () => {
     expect(resolved.heartbeat).toEqual({ intervalMs: 30_000, timeoutMs: 10_000 });
     expect(resolved.session).toEqual({ idleTimeoutMs: 2 * 3_600_000, maxInactivityMs: 24 * 3_600_000, noticeGraceMs: 5_000 });
     expect(resolved.sweep).toEqual({ intervalMs: 300_000, staleJobMs: 3_600_000, finishedJobRetentionMs: 300_000 });
-    expect(resolved.limits).toEqual(JOB_SERVER_DEFAULTS.limits);
+    expect(resolved.limits).toEqual({ ...JOB_SERVER_DEFAULTS.limits, trustProxy: 0 });
     expect(resolved.shutdown.timeoutMs).toBe(30_000);
   });
 
@@ -32,12 +32,20 @@ describe('resolveOptions', () => {
     expect(resolved.heartbeat).toEqual({ intervalMs: 1000, timeoutMs: 10_000 });
   });
 
+  it('counts trustProxy as proxy hops: true is one, a number is that many', () => {
+    expect(resolveOptions({ limits: { trustProxy: true } }, 'test').limits.trustProxy).toBe(1);
+    expect(resolveOptions({ limits: { trustProxy: 2 } }, 'test').limits.trustProxy).toBe(2);
+    expect(resolveOptions({ limits: { trustProxy: false } }, 'test').limits.trustProxy).toBe(0);
+  });
+
   it.each([
     [{ heartbeat: { intervalMs: 0 } }, 'heartbeat.intervalMs'],
     [{ heartbeat: { intervalMs: '30s' } }, 'heartbeat.intervalMs'],
     [{ session: { idleTimeoutMs: -1 } }, 'session.idleTimeoutMs'],
     [{ limits: { rateLimit: { events: 1.5 } } }, 'limits.rateLimit.events'],
     [{ limits: { trustProxy: 'yes' } }, 'limits.trustProxy'],
+    [{ limits: { trustProxy: -1 } }, 'limits.trustProxy'],
+    [{ limits: { trustProxy: 1.5 } }, 'limits.trustProxy'],
     [{ heartbeat: { interval: 5 } }, 'heartbeat.interval'],
     [{ authenticate: 'token' }, 'authenticate'],
     [{ logger: { info: () => undefined } }, 'logger'],

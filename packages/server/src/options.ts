@@ -50,9 +50,9 @@ export type AuthorizeSubscribeHook = (request: { principal: unknown; jobId: stri
 export interface JobServerOptions {
   /** Attach to this HTTP(S) server instead of creating one. */
   httpServer?: HttpServer;
-  /** Attach to this Socket.IO server instead of creating one (takes precedence over `httpServer`). */
+  /** Attach to this Socket.IO server instead of creating one (not with `httpServer`; one built with `connectionStateRecovery` is refused). */
   io?: SocketIoServer;
-  /** Options for the Socket.IO server this package creates (ignored with `io`). */
+  /** Options for the Socket.IO server this package creates (ignored with `io`; `connectionStateRecovery` is refused). */
   socketIoOptions?: Partial<SocketIoServerOptions>;
   /** Liveness probing. */
   heartbeat?: {
@@ -83,8 +83,12 @@ export interface JobServerOptions {
   limits?: {
     /** Connections allowed per client IP. @default 100 (1000 when NODE_ENV=development) */
     maxConnectionsPerIp?: number;
-    /** Take the client IP from the first `X-Forwarded-For` entry (only behind a proxy you control). @default false */
-    trustProxy?: boolean;
+    /**
+     * Proxies you control in front of this server: `true` is one, a number is that many (`false` or 0: none). The client IP is then
+     * the `X-Forwarded-For` entry that many from the right (the one your outermost proxy appended), not the
+     * client-controlled leftmost one; with a shorter list it is the socket address. @default false (socket address)
+     */
+    trustProxy?: boolean | number;
     /** Per-socket token bucket for inbound events. */
     rateLimit?: {
       /** Bucket size: events allowed per window. @default 50 */
@@ -131,7 +135,8 @@ export interface ResolvedJobServerOptions {
   sweep: { intervalMs: number; staleJobMs: number; finishedJobRetentionMs: number };
   limits: {
     maxConnectionsPerIp: number;
-    trustProxy: boolean;
+    /** Trusted proxy hops: 0 for none (`false`), 1 for `true`. */
+    trustProxy: number;
     rateLimit: { events: number; windowMs: number; abuseStrikes: number };
   };
   jobs: { bufferSize: number };
@@ -147,18 +152,36 @@ export interface ResolvedJobServerOptions {
 /** Longest duration accepted anywhere (24 days, the most a Node timer can wait). */
 const MAX_DURATION_MS = 2 ** 31 - 1;
 
+/** Most proxy hops `limits.trustProxy` accepts; a longer chain of proxies you control is not plausible. */
+const MAX_PROXY_HOPS = 100;
+
 const durationMs = (fallback: number) => z.int().positive().max(MAX_DURATION_MS).default(fallback);
 const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
 const isSocketIoServer = (value: unknown): value is SocketIoServer =>
   typeof value === 'object' && value !== null && typeof (value as SocketIoServer).use === 'function' && typeof (value as SocketIoServer).of === 'function';
+
+// Socket.IO's recovery restores a socket's rooms without running the middlewares (by default), so a
+// recovered socket would watch `job:*` rooms with no registry entry, past the auth and per-IP checks.
+const NO_STATE_RECOVERY =
+  "Socket.IO's connectionStateRecovery is not supported: a recovered socket skips the job server's handshake and rejoins job rooms it has no record of; clients recover per job by seq (subscribe-job with lastSeq)";
+
+/** Whether a Socket.IO server was built with `connectionStateRecovery` (kept in its options, which are private in the types). */
+const recoversConnectionState = (io: SocketIoServer): boolean =>
+  Boolean((io as unknown as { opts?: Partial<SocketIoServerOptions> }).opts?.connectionStateRecovery);
 
 const d = JOB_SERVER_DEFAULTS;
 
 function optionsSchema(defaultMaxConnectionsPerIp: number) {
   return z.strictObject({
     httpServer: z.custom<HttpServer>((value) => value instanceof NetServer, { message: 'must be an http.Server or https.Server' }).optional(),
-    io: z.custom<SocketIoServer>(isSocketIoServer, { message: 'must be a socket.io Server' }).optional(),
-    socketIoOptions: z.custom<Partial<SocketIoServerOptions>>((value) => typeof value === 'object' && value !== null, { message: 'must be an object' }).default({}),
+    io: z
+      .custom<SocketIoServer>(isSocketIoServer, { message: 'must be a socket.io Server' })
+      .refine((io) => !recoversConnectionState(io), { message: `has connectionStateRecovery enabled: ${NO_STATE_RECOVERY}` })
+      .optional(),
+    socketIoOptions: z
+      .custom<Partial<SocketIoServerOptions>>((value) => typeof value === 'object' && value !== null, { message: 'must be an object' })
+      .refine((socketIo) => !socketIo.connectionStateRecovery, { message: NO_STATE_RECOVERY, path: ['connectionStateRecovery'] })
+      .default({}),
     heartbeat: z.strictObject({ intervalMs: durationMs(d.heartbeat.intervalMs), timeoutMs: durationMs(d.heartbeat.timeoutMs) }).prefault({}),
     session: z
       .strictObject({
@@ -177,7 +200,10 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
     limits: z
       .strictObject({
         maxConnectionsPerIp: z.int().positive().default(defaultMaxConnectionsPerIp),
-        trustProxy: z.boolean().default(d.limits.trustProxy),
+        trustProxy: z
+          .union([z.boolean(), z.int().nonnegative().max(MAX_PROXY_HOPS)], { error: `must be true, false or a number of proxy hops (0 to ${MAX_PROXY_HOPS})` })
+          .default(d.limits.trustProxy)
+          .transform((trust) => (trust === true ? 1 : trust === false ? 0 : trust)),
         rateLimit: z
           .strictObject({
             events: z.int().positive().default(d.limits.rateLimit.events),
@@ -241,4 +267,24 @@ export function resolveOptions(options: unknown, env: string | undefined = proce
   };
   if (resolved.io && resolved.httpServer) throw new JobServerOptionsError('io', 'give either io or httpServer, not both');
   return resolved;
+}
+
+/** Options of `JobServer.close()`. */
+export interface CloseOptions {
+  /** How long clients get to acknowledge the `shutdown` notice before everyone is disconnected. @default `shutdown.timeoutMs` */
+  timeoutMs?: number;
+}
+
+/**
+ * The deadline of a `close()` call, checked with the same rule as the duration options (a whole number of
+ * ms, 1 up to 2^31 - 1).
+ * @throws JobServerOptionsError naming `timeoutMs` (or the unknown key).
+ */
+export function resolveCloseTimeoutMs(options: unknown, fallback: number): number {
+  const result = z.strictObject({ timeoutMs: durationMs(fallback) }).optional().safeParse(options);
+  if (!result.success) {
+    const { option, message } = firstOptionIssue(result.error);
+    throw new JobServerOptionsError(option, message, { cause: result.error });
+  }
+  return result.data?.timeoutMs ?? fallback;
 }

@@ -100,6 +100,9 @@ const REGISTRY_GAUGES: Readonly<Record<keyof JobServerStats, readonly [string, s
   jobs: ['jobs', 'Jobs the job store holds.'],
   subscriptions: ['subscriptions', '(connection, job) subscriptions.'],
   rateLimitRecords: ['rate_limit_records', 'Token buckets of the per-socket event rate limit.'],
+  watchedJobs: ['watched_jobs', 'Jobs with at least one local subscriber.'],
+  pendingHeartbeats: ['pending_heartbeats', 'Heartbeat probes awaiting an answer.'],
+  pendingNotices: ['pending_notices', 'Timeout notices awaiting an acknowledgement.'],
   pendingAcks: ['pending_acks', 'Heartbeats and notices awaiting an acknowledgement.'],
   timers: ['timers', 'Timers the job server owns.'],
 };

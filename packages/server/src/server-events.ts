@@ -4,12 +4,28 @@ import { TypedEvents } from './typed-events';
 /** Why a subscription ended. */
 export type UnsubscribeReason = 'request' | 'job-expired';
 
+/** Payload of the `disconnect` event: who left, why, and the connection's last timestamps (ms since the epoch, from the server's clock). */
+export interface DisconnectEvent {
+  /** Socket id. */
+  socketId: string;
+  /** Client IP the connection counted against. */
+  ip: string;
+  /** Why it ended: one of the server's own reasons (`heartbeat-timeout`, `idle`, `shutdown`, ...) or Socket.IO's. */
+  reason: string;
+  /** When the connection was accepted. */
+  connectedAt: number;
+  /** Its last application event or update delivered to one of its subscriptions ("active"). */
+  lastActivityAt: number;
+  /** Its last heartbeat answer, or `connectedAt` when it never answered one ("alive"). */
+  lastAliveAt: number;
+}
+
 /** Lifecycle events of a job server and their payloads. */
 export interface JobServerEventMap {
   /** A connection was accepted. */
   connection: { socketId: string; ip: string; principal: unknown };
   /** A connection ended and everything tracked for it was removed. */
-  disconnect: { socketId: string; ip: string; reason: string };
+  disconnect: DisconnectEvent;
   /** A connection started watching a job. */
   subscribe: { socketId: string; jobId: string };
   /** A connection stopped watching a job. */

@@ -12,7 +12,13 @@ export interface JobServerStats {
   subscriptions: number;
   /** Token buckets of the event rate limit. */
   rateLimitRecords: number;
-  /** Heartbeats and notices awaiting an acknowledgement. */
+  /** Jobs with at least one local subscriber (entries of the job-watchers index). */
+  watchedJobs: number;
+  /** Heartbeat probes awaiting an answer (at most one per connection). */
+  pendingHeartbeats: number;
+  /** `server-timeout-notice`s awaiting an acknowledgement (at most one per connection). */
+  pendingNotices: number;
+  /** All acknowledgements awaited: `pendingHeartbeats + pendingNotices`. */
   pendingAcks: number;
   /** Timers the server owns (its ticker, its sweeper, a shutdown deadline). */
   timers: number;

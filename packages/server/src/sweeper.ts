@@ -41,9 +41,10 @@ export class Sweeper {
     this.#timer.start();
   }
 
-  /** Stops the periodic timer. */
-  stop(): void {
+  /** Stops the periodic timer; resolves (never rejects) once the sweep in flight, if any, has settled. */
+  async stop(): Promise<void> {
     this.#timer.stop();
+    await this.#inFlight?.catch(() => undefined);
   }
 
   /** Whether the timer is armed. */

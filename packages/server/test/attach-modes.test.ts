@@ -51,6 +51,46 @@ describe('attach modes', () => {
     await io.close();
   });
 
+  it('takes its listeners off the application http.Server at close, so /socket.io/ is the app route again and a new job server can attach', async () => {
+    const { httpServer, url } = await listeningHttpServer();
+    const appListeners = httpServer.listeners('request');
+    const first = createJobServer({ httpServer });
+    trackServers(first);
+    const polling = `${url}/socket.io/?EIO=4&transport=polling`;
+    expect(await (await fetch(polling)).text()).toMatch(/^0\{"sid"/);
+
+    await first.close({ timeoutMs: 500 });
+    expect(await (await fetch(polling)).text()).toBe('app route');
+    expect(httpServer.listeners('request')).toEqual(appListeners);
+    expect(httpServer.listenerCount('upgrade')).toBe(0);
+
+    const second = createJobServer({ httpServer });
+    trackServers(second);
+    const client = await connectClient(url);
+    expect(await subscribe(client, { jobId: 'reattached' })).toMatchObject({ ok: true });
+    expect(second.stats()).toMatchObject({ connections: 1, subscriptions: 1 });
+    await second.close({ timeoutMs: 500 });
+    expect(await (await fetch(polling)).text()).toBe('app route');
+  });
+
+  it("refuses Socket.IO's connectionStateRecovery in socketIoOptions, saying why", () => {
+    expect(() => createJobServer({ socketIoOptions: { connectionStateRecovery: {} } })).toThrow(
+      expect.objectContaining({
+        name: 'JobServerOptionsError',
+        option: 'socketIoOptions.connectionStateRecovery',
+        message: expect.stringMatching(/skips the job server's handshake.*lastSeq/),
+      }),
+    );
+  });
+
+  it('refuses a Socket.IO server built with connectionStateRecovery, saying why', async () => {
+    const io = new Server({ connectionStateRecovery: { skipMiddlewares: false } });
+    expect(() => createJobServer({ io })).toThrow(
+      expect.objectContaining({ name: 'JobServerOptionsError', option: 'io', message: expect.stringMatching(/connectionStateRecovery.*lastSeq/) }),
+    );
+    await io.of('/').adapter.close();
+  });
+
   it('refuses both io and httpServer, naming the option', () => {
     const httpServer = createServer();
     // Never attached, so it holds no resources to release.

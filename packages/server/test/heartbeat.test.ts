@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { DisconnectEvent } from '../src/index';
 import { useFakeClock } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
@@ -59,5 +60,37 @@ describe('heartbeat', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     await vi.waitFor(() => expect(liar.socket.connected).toBe(false));
     expect(server.stats()).toMatchObject({ connections: 0, pendingAcks: 0 });
+  });
+
+  it('reports when a connection was last alive and last active on disconnect: a heartbeat answer moves lastAliveAt, not lastActivityAt', async () => {
+    const { now } = useFakeClock();
+    const { server, url } = await startJobServer({ now });
+    const connectedAt = now();
+    const disconnects: DisconnectEvent[] = [];
+    server.on('disconnect', (event) => disconnects.push(event));
+    const client = await connectClient(url);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(server.stats()).toMatchObject({ pendingHeartbeats: 1, pendingNotices: 0 });
+    await vi.waitFor(() => expect(server.stats().pendingHeartbeats).toBe(0));
+
+    client.socket.disconnect();
+    await vi.waitFor(() => expect(disconnects).toHaveLength(1));
+    const [event] = disconnects;
+    expect(event).toMatchObject({ socketId: expect.any(String), ip: '127.0.0.1', reason: 'client namespace disconnect', connectedAt, lastActivityAt: connectedAt });
+    // Answered after the probe went out at +30 s (vi.waitFor moves the fake clock while it polls).
+    expect(event?.lastAliveAt).toBeGreaterThanOrEqual(connectedAt + 30_000);
+  });
+
+  it('counts pending heartbeats and pending notices apart', async () => {
+    const { now } = useFakeClock();
+    const { server, url } = await startJobServer({ now });
+    await connectClient(url, { answerHeartbeats: false, answerNotices: false });
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(server.stats()).toMatchObject({ pendingHeartbeats: 1, pendingNotices: 0, pendingAcks: 1 });
+
+    const closing = server.close({ timeoutMs: 300 });
+    await vi.waitFor(() => expect(server.stats()).toMatchObject({ pendingHeartbeats: 1, pendingNotices: 1, pendingAcks: 2 }));
+    await closing;
+    expect(server.stats()).toMatchObject({ pendingHeartbeats: 0, pendingNotices: 0, pendingAcks: 0 });
   });
 });

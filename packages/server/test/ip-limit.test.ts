@@ -1,5 +1,6 @@
 import { ErrorCode } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
+import { createJobServer } from '../src/index';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { connectClient, connectRefused } from './support/test-client';
@@ -51,6 +52,9 @@ describe('per-IP connection cap', () => {
       code: ErrorCode.TOO_MANY_CONNECTIONS,
     });
 
+  });
+
+  it('takes the client IP from the last X-Forwarded-For entry with trustProxy: true, ignoring what the client put in front', async () => {
     const trusting = await startJobServer({ limits: { maxConnectionsPerIp: 1, trustProxy: true } });
     const ips: string[] = [];
     trusting.server.on('connection', ({ ip }) => ips.push(ip));
@@ -59,7 +63,34 @@ describe('per-IP connection cap', () => {
     expect(await connectRefused(trusting.url, { extraHeaders: { 'x-forwarded-for': '203.0.113.2' } })).toMatchObject({
       code: ErrorCode.TOO_MANY_CONNECTIONS,
     });
-    expect(ips).toEqual(['203.0.113.1', '203.0.113.2']);
+    expect(ips).toEqual(['10.0.0.1', '203.0.113.2']);
     expect(trusting.server.stats()).toMatchObject({ connections: 2, connectionsByIp: 2 });
+  });
+
+  it('counts connections with different spoofed leftmost entries and the same real last hop against one IP', async () => {
+    const { server, url } = await startJobServer({ limits: { maxConnectionsPerIp: 1, trustProxy: true } });
+    await connectClient(url, { extraHeaders: { 'x-forwarded-for': '198.51.100.1, 203.0.113.7' } });
+    expect(await connectRefused(url, { extraHeaders: { 'x-forwarded-for': '198.51.100.2, 203.0.113.7' } })).toMatchObject({
+      code: ErrorCode.TOO_MANY_CONNECTIONS,
+    });
+    expect(server.stats()).toMatchObject({ connections: 1, connectionsByIp: 1 });
+  });
+
+  it('takes the entry that many hops from the right with trustProxy: <hops>, and the socket address when the list is shorter', async () => {
+    const { server, url } = await startJobServer({ limits: { trustProxy: 2 } });
+    const ips: string[] = [];
+    server.on('connection', ({ ip }) => ips.push(ip));
+    await connectClient(url, { extraHeaders: { 'x-forwarded-for': '198.51.100.9, 203.0.113.5, 10.0.0.2' } });
+    await connectClient(url, { extraHeaders: { 'x-forwarded-for': '10.0.0.2' } });
+    await connectClient(url, { extraHeaders: { 'x-forwarded-for': ' , 10.0.0.2' } });
+    expect(ips).toEqual(['203.0.113.5', '127.0.0.1', '127.0.0.1']);
+  });
+
+  it('refuses a trustProxy that is not a boolean or a hop count, naming the option', () => {
+    for (const trustProxy of [-1, 1.5, 'yes']) {
+      expect(() => createJobServer({ limits: { trustProxy: trustProxy as number } })).toThrow(
+        expect.objectContaining({ name: 'JobServerOptionsError', option: 'limits.trustProxy' }),
+      );
+    }
   });
 });

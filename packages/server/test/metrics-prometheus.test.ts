@@ -25,6 +25,9 @@ const SERVER_METRICS = {
   orgws_jobs_by_status: 'gauge',
   orgws_subscriptions: 'gauge',
   orgws_rate_limit_records: 'gauge',
+  orgws_watched_jobs: 'gauge',
+  orgws_pending_heartbeats: 'gauge',
+  orgws_pending_notices: 'gauge',
   orgws_pending_acks: 'gauge',
   orgws_timers: 'gauge',
   orgws_inactive_connections: 'gauge',
@@ -72,6 +75,9 @@ describe('Prometheus metrics', () => {
     expect(scrape.values.get('orgws_jobs')).toBe(3);
     expect(scrape.values.get('orgws_subscriptions')).toBe(2);
     expect(scrape.values.get('orgws_rate_limit_records')).toBe(stats.rateLimitRecords);
+    expect(scrape.values.get('orgws_watched_jobs')).toBe(1);
+    expect(scrape.values.get('orgws_pending_heartbeats')).toBe(0);
+    expect(scrape.values.get('orgws_pending_notices')).toBe(0);
     expect(scrape.values.get('orgws_pending_acks')).toBe(0);
     expect(scrape.values.get('orgws_timers')).toBe(2);
     expect(scrape.values.get('orgws_inactive_connections')).toBe(0);

@@ -80,4 +80,17 @@ describe('job subscriptions over real sockets', () => {
     expect(ack).toMatchObject({ ok: true, snapshot: { seq: 2 } });
     expect(seen).toEqual([1]);
   });
+
+  it('counts watched jobs apart from subscriptions, and drops a job from the index when its last watcher leaves', async () => {
+    const { server, url } = await startJobServer();
+    const first = await connectClient(url);
+    const second = await connectClient(url);
+    await subscribe(first, { jobId: 'shared' });
+    await subscribe(second, { jobId: 'shared' });
+    await subscribe(second, { jobId: 'own' });
+    expect(server.stats()).toMatchObject({ subscriptions: 3, watchedJobs: 2 });
+
+    second.socket.disconnect();
+    await vi.waitFor(() => expect(server.stats()).toMatchObject({ connections: 1, subscriptions: 1, watchedJobs: 1 }));
+  });
 });

@@ -93,4 +93,28 @@ describe('sweep', () => {
     await vi.advanceTimersByTimeAsync(5 * MINUTE);
     await vi.waitFor(() => expect(server.health()).toMatchObject({ status: 'ok', reasons: [] }));
   });
+
+  it('lets a sweep in flight settle before close() resolves, so its failure is reported before the close and nothing after', async () => {
+    const { now } = useFakeClock();
+    const store = new MemoryJobStore();
+    let failSweep: (error: Error) => void = () => undefined;
+    store.findExpired = () => new Promise((_resolve, reject) => (failSweep = reject));
+    const findExpired = vi.spyOn(store, 'findExpired');
+    const { server } = await startJobServer({ now, heartbeat: DORMANT_HEARTBEAT, store });
+    const log: string[] = [];
+    server.on('error', ({ context }) => log.push(`error: ${context}`));
+    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    await vi.waitFor(() => expect(findExpired).toHaveBeenCalledOnce());
+
+    const httpClosed = new Promise((resolve) => server.io.httpServer.once('close', resolve));
+    const closing = server.close({ timeoutMs: 500 }).then(() => log.push('closed'));
+    await httpClosed;
+    // One turn of the event loop: without the wait for the sweep, close() would have resolved by now.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log).toEqual([]);
+    failSweep(new Error('store down'));
+    await closing;
+    expect(log).toEqual(['error: sweep', 'closed']);
+    expect(server.stats().timers).toBe(0);
+  });
 });
