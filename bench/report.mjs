@@ -49,9 +49,12 @@ function countResources(resources) {
   return Object.values(resources).reduce((sum, count) => sum + count, 0);
 }
 
-/** Sum of every registry size except `timers` (a constant, not a registry of connections or jobs). */
+// `timers` is a constant, not a registry of connections or jobs; `pendingAcks` is the sum of two other entries.
+const NOT_SUMMED = new Set(['timers', 'pendingAcks']);
+
+/** Sum of every registry size, each counted once (`timers` and the derived `pendingAcks` left out). */
 export function sumRegistries(registries) {
-  return Object.entries(registries).reduce((sum, [name, size]) => (name === 'timers' ? sum : sum + size), 0);
+  return Object.entries(registries).reduce((sum, [name, size]) => (NOT_SUMMED.has(name) ? sum : sum + size), 0);
 }
 
 /** Renders the rows as a Markdown table. */
