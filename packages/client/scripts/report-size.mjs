@@ -23,5 +23,11 @@ const gzipped = gzipSync(code, { level: 9 }).length;
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 console.log(`@org/ws-client browser bundle (excluding socket.io-client and zod): ${kib(code.length)} minified, ${kib(gzipped)} min+gzip (${gzipped} bytes)`);
 
+// The README states both figures; a stale statement fails the build rather than going out with the package.
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-if (!readme.includes(kib(gzipped))) console.warn(`README.md does not state the current size (${kib(gzipped)} min+gzip); update it.`);
+const expected = `**${kib(gzipped)} minified + gzipped** (${kib(code.length)} minified)`;
+if (!readme.includes(expected)) {
+  const stated = /\*\*[\d.]+ KiB minified \+ gzipped\*\* \([\d.]+ KiB minified\)/.exec(readme)?.[0] ?? 'no size statement';
+  console.error(`packages/client/README.md states ${stated}; the build measured ${expected}. Update the README.`);
+  process.exitCode = 1;
+}

@@ -21,7 +21,7 @@ export type DisconnectReason =
   | 'not-started'
   /** The server dropped an idle connection; the next `subscribe()` or `connect()` reconnects. */
   | 'idle'
-  /** A refusal the retry policy gives up on (e.g. `UNSUPPORTED_PROTOCOL`); see `error`. */
+  /** A refusal the retry policy gives up on (e.g. `UNSUPPORTED_PROTOCOL`); see `error`. Open subscriptions end with it, new ones fail with it until `connect()`. */
   | 'gave-up'
   /** `close()` was called. */
   | 'closed';

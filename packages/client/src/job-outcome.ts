@@ -7,7 +7,7 @@ export type JobOutcome =
   | { readonly kind: 'terminal'; readonly update: JobUpdate }
   /** The server dropped the job before it finished. */
   | { readonly kind: 'expired'; readonly notice: JobExpired }
-  /** The subscription cannot continue (`FORBIDDEN`, `CLOSED`, ...). */
+  /** The subscription cannot continue (`FORBIDDEN`, `CLOSED`, the client gave up, `JOB_EXPIRED` for a job the server lost, ...). */
   | { readonly kind: 'error'; readonly error: JobClientError };
 
 /** The error an outcome means for code awaiting success, or `undefined` when the job completed. */
