@@ -68,6 +68,11 @@ type PacedRequest = { kind: 'subscribe'; job: JobSubscriptionState } | { kind: '
 const subscribeKey = (jobId: string): string => `subscribe:${jobId}`;
 const unsubscribeKey = (jobId: string): string => `unsubscribe:${jobId}`;
 
+/** The error a job gets once the client gave up: the connection's error (same code), about that job. */
+function gaveUpError(cause: JobClientError, jobId: string): JobClientError {
+  return new JobClientError(cause.code, `the job client gave up connecting: ${cause.message}`, { jobId, cause, retryAfterMs: cause.retryAfterMs });
+}
+
 /** The client itself; {@link createJobClient} returns it behind the {@link JobClient} interface. */
 class JobClientImpl implements JobClient {
   private readonly events = new EventEmitter<JobClientEvents>();
@@ -104,7 +109,7 @@ class JobClientImpl implements JobClient {
 
   subscribe(jobId: string, listener?: JobUpdateListener): JobSubscription {
     if (this.closed) throw new JobClientError('CLOSED', 'the job client is closed', { jobId });
-    if (this.gaveUp) throw this.gaveUpError(jobId);
+    if (this.gaveUp) throw gaveUpError(this.gaveUp, jobId);
     const valid = parsePayload(JobIdSchema, jobId, 'jobId');
     if (!valid.ok) throw JobClientError.fromProtocol(valid.error, typeof jobId === 'string' ? jobId : undefined);
     let job = this.jobs.get(jobId);
@@ -180,18 +185,13 @@ class JobClientImpl implements JobClient {
 
   /** The connection will not come back by itself: end every job with the give-up error and refuse new ones until `connect()`. */
   private giveUp(cause: JobClientError | undefined): void {
-    this.gaveUp = cause ?? new JobClientError('INTERNAL', 'the job client gave up connecting');
+    const reason = cause ?? new JobClientError('INTERNAL', 'the job client gave up connecting');
+    this.gaveUp = reason;
     this.clearAllJobRetries();
     this.pacer.reset();
     const jobs = [...this.jobs.values()];
     this.jobs.clear();
-    for (const job of jobs) job.fail(this.gaveUpError(job.jobId));
-  }
-
-  /** The give-up error, about one job. */
-  private gaveUpError(jobId: string): JobClientError {
-    const cause = this.gaveUp!;
-    return new JobClientError(cause.code, `the job client gave up connecting: ${cause.message}`, { jobId, cause, retryAfterMs: cause.retryAfterMs });
+    for (const job of jobs) job.fail(gaveUpError(reason, job.jobId));
   }
 
   private onOpen(): void {
@@ -242,14 +242,14 @@ class JobClientImpl implements JobClient {
       if (timeout) {
         this.pacer.settled();
         if (!wanted) this.releaseIfUnwanted(job.jobId);
-        if (wanted) this.retryJob(job, 'TIMEOUT', new JobClientError('TIMEOUT', `no reply to subscribe-job for ${job.jobId}`, { jobId: job.jobId, cause: timeout }));
+        else this.retryJob(job, 'TIMEOUT', new JobClientError('TIMEOUT', `no reply to subscribe-job for ${job.jobId}`, { jobId: job.jobId, cause: timeout }));
         return;
       }
       const parsed = parsePayload(SubscribeJobAckSchema, reply, 'subscribe-job reply');
       if (!parsed.ok) {
         this.pacer.settled();
         if (!wanted) this.releaseIfUnwanted(job.jobId);
-        if (wanted) this.retryJob(job, 'INTERNAL', JobClientError.fromProtocol(parsed.error, job.jobId));
+        else this.retryJob(job, 'INTERNAL', JobClientError.fromProtocol(parsed.error, job.jobId));
         return;
       }
       const ack = parsed.value;
