@@ -410,8 +410,12 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     } else {
       io.off('connection', onConnection);
     }
-    // The sweep uses the store and the cluster: it must not fail (and report it) after they are closed.
-    await sweepSettled;
+    // The sweep uses the store and the cluster: it must not fail (and report it) after they are closed,
+    // but a store call that never returns must not hold the shutdown past its deadline either.
+    const sweepOutcome = await withDeadline(sweepSettled, Math.max(1, deadline - now()), (armed) => {
+      deadlineArmed = armed;
+    });
+    if (sweepOutcome === 'deadline') logger.warn({ timeoutMs }, 'job server: closing while a sweep is still running past the shutdown deadline');
     // A store passed in options belongs to the application (it may outlive this server, e.g. across a restart).
     if (opts.store === undefined) {
       try {

@@ -117,4 +117,20 @@ describe('sweep', () => {
     expect(log).toEqual(['error: sweep', 'closed']);
     expect(server.stats().timers).toBe(0);
   });
+  it('does not let a sweep that never settles hold close() past its deadline', async () => {
+    const { now } = useFakeClock();
+    const store = new MemoryJobStore();
+    store.findExpired = () => new Promise(() => undefined);
+    const findExpired = vi.spyOn(store, 'findExpired');
+    const warnings: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: (_obj: object, msg: string) => void warnings.push(msg), error: () => undefined };
+    const { server } = await startJobServer({ now, heartbeat: DORMANT_HEARTBEAT, store, logger });
+    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    await vi.waitFor(() => expect(findExpired).toHaveBeenCalledOnce());
+
+    // The shutdown deadline is a real timer (only intervals are faked): close() resolves through it.
+    await server.close({ timeoutMs: 300 });
+    expect(warnings).toContain('job server: closing while a sweep is still running past the shutdown deadline');
+    expect(server.stats().timers).toBe(0);
+  });
 });
