@@ -7,6 +7,7 @@ import { JobClientError } from '../src/index';
 import { isConnected, openClient, record } from './support/job-client-resource';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck, trackClosable } from './support/leak-check';
+import { rejection } from './support/rejection';
 
 installLeakCheck();
 
@@ -26,15 +27,6 @@ vi.mock('socket.io-client', async (importOriginal) => {
 afterEach(() => {
   handshake.protocolVersion = undefined;
 });
-
-async function rejection(promise: Promise<unknown>): Promise<JobClientError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof JobClientError)) throw new Error(`expected a JobClientError, got ${String(error)}`);
-  return error;
-}
 
 /** Resolves once `ms` of wall time passed, polled by `vi.waitFor`: the window in which a retry would have happened. */
 async function observe(ms: number): Promise<void> {

@@ -2,12 +2,13 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket as TcpSocket } from 'node:net';
 import { PROTOCOL_VERSION } from '@org/ws-protocol';
 import { createJobServer, type JobServer, type JobStore } from '@org/ws-server';
-import { io } from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
 import { describe, expect, it, vi } from 'vitest';
-import { JobClientError } from '../src/index';
+import type { JobClientError } from '../src/index';
 import { isConnected, openClient, record } from './support/job-client-resource';
 import { createSharedJobStore, startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck, trackClosable, trackServer, trackTeardown } from './support/leak-check';
+import { rejection } from './support/rejection';
 
 installLeakCheck();
 
@@ -25,15 +26,6 @@ function killTransports(resource: JobServerResource, how: 'transport' | 'server-
 }
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-async function rejection(promise: Promise<unknown>): Promise<JobClientError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof JobClientError)) throw new Error(`expected a JobClientError, got ${String(error)}`);
-  return error;
-}
 
 /** A job server on an HTTP server of the test's own, whose TCP connections the test can cut like a crash would. */
 interface CrashableJobServer {
@@ -69,6 +61,19 @@ async function startCrashableJobServer(store: JobStore, port = 0): Promise<Crash
       await closed;
     },
   };
+}
+
+/**
+ * Drops the client and takes the server's only connection slot (`maxConnectionsPerIp: 1`), so that the
+ * client's reconnects are refused while the test moves the job on; close the returned socket to let it back.
+ */
+async function lockOut(resource: JobServerResource, errors: readonly JobClientError[]): Promise<Socket> {
+  killTransports(resource, 'server-disconnect');
+  const blocker = io(resource.url, { forceNew: true, reconnection: false, transports: ['websocket'], auth: { protocolVersion: PROTOCOL_VERSION } });
+  trackClosable(() => blocker.close());
+  await new Promise<void>((resolve) => blocker.once('connect', () => resolve()));
+  await vi.waitFor(() => expect(errors.map((e) => e.code)).toContain('TOO_MANY_CONNECTIONS'));
+  return blocker;
 }
 
 describe('recovery: every job outcome arrives exactly once', () => {
@@ -206,11 +211,7 @@ describe('recovery: every job outcome arrives exactly once', () => {
     await vi.waitFor(() => expect(watched.seqs).toEqual([1, 2]));
 
     // Drop the client and take its connection slot, so it is refused while the job moves on.
-    killTransports(resource, 'server-disconnect');
-    const blocker = io(resource.url, { forceNew: true, reconnection: false, transports: ['websocket'], auth: { protocolVersion: PROTOCOL_VERSION } });
-    trackClosable(() => blocker.close());
-    await new Promise<void>((resolve) => blocker.once('connect', () => resolve()));
-    await vi.waitFor(() => expect(errors.map((e) => e.code)).toContain('TOO_MANY_CONNECTIONS'));
+    const blocker = await lockOut(resource, errors);
     await publish(resource, 10);
 
     blocker.close();
@@ -234,11 +235,7 @@ describe('recovery: every job outcome arrives exactly once', () => {
     await publish(resource, 2);
     await vi.waitFor(() => expect(watched.seqs).toEqual([1, 2]));
 
-    killTransports(resource, 'server-disconnect');
-    const blocker = io(resource.url, { forceNew: true, reconnection: false, transports: ['websocket'], auth: { protocolVersion: PROTOCOL_VERSION } });
-    trackClosable(() => blocker.close());
-    await new Promise<void>((resolve) => blocker.once('connect', () => resolve()));
-    await vi.waitFor(() => expect(errors.map((e) => e.code)).toContain('TOO_MANY_CONNECTIONS'));
+    const blocker = await lockOut(resource, errors);
     await publish(resource, 10);
     await resource.server.update(JOB, { status: 'completed', progress: 100 });
 

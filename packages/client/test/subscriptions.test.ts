@@ -3,17 +3,9 @@ import { JobClientError, type JobUpdate } from '../src/index';
 import { isConnected, openClient, record } from './support/job-client-resource';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
+import { rejection } from './support/rejection';
 
 installLeakCheck();
-
-async function rejection(promise: Promise<unknown>): Promise<JobClientError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof JobClientError)) throw new Error(`expected a JobClientError, got ${String(error)}`);
-  return error;
-}
 
 describe('subscriptions', () => {
   it('shares one server subscription between handles and unsubscribes with the last one', async () => {
