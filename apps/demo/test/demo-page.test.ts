@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sourceAliases } from '../../../vitest.shared';
 import { buildPage } from '../build.mjs';
 import type { DemoApp } from '../src/demo-app';
-import { launchChromium } from './support/chromium';
+import { launchChromium } from '../../../test/support/chromium';
 import { buildDemoEntry, spawnDemo, type DemoProcess } from './support/demo-process';
 import { startTestDemo, testDemoConfig, type TestDemoOverrides } from './support/demo-resource';
 

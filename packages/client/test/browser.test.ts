@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLE_GLOBAL, bundleClientForBrowser } from './support/browser-bundle';
-import { launchChromium } from './support/chromium';
+import { launchChromium } from '../../../test/support/chromium';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck, trackClosable, trackTeardown } from './support/leak-check';
 
