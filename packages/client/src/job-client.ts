@@ -149,13 +149,9 @@ class JobClientImpl implements JobClient {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    this.clearAllJobRetries();
-    this.pacer.reset();
-    const jobs = [...this.jobs.values()];
-    this.jobs.clear();
-    this.connection.close();
     const error = new JobClientError('CLOSED', 'the job client was closed');
-    for (const job of jobs) job.fail(error);
+    this.connection.close();
+    this.failAllJobs(() => error);
     this.events.clear();
     return Promise.resolve();
   }
@@ -165,6 +161,8 @@ class JobClientImpl implements JobClient {
   }
 
   private onState(state: ConnectionState): void {
+    // Before any listener runs: one that calls connect() from `state` must find the give-up already applied, not undone after it.
+    if (state.status === 'disconnected' && state.reason === 'gave-up') this.giveUp(state.error);
     this.events.emit('state', state);
     switch (state.status) {
       case 'connecting':
@@ -177,7 +175,6 @@ class JobClientImpl implements JobClient {
         this.events.emit('reconnecting', state);
         break;
       case 'disconnected':
-        if (state.reason === 'gave-up') this.giveUp(state.error);
         this.events.emit('disconnected', state);
         break;
     }
@@ -187,11 +184,16 @@ class JobClientImpl implements JobClient {
   private giveUp(cause: JobClientError | undefined): void {
     const reason = cause ?? new JobClientError('INTERNAL', 'the job client gave up connecting');
     this.gaveUp = reason;
+    this.failAllJobs((jobId) => gaveUpError(reason, jobId));
+  }
+
+  /** Drops every job, its retry timer and queued request, and ends each with the error made for it. */
+  private failAllJobs(errorFor: (jobId: string) => JobClientError): void {
     this.clearAllJobRetries();
     this.pacer.reset();
     const jobs = [...this.jobs.values()];
     this.jobs.clear();
-    for (const job of jobs) job.fail(gaveUpError(reason, job.jobId));
+    for (const job of jobs) job.fail(errorFor(job.jobId));
   }
 
   private onOpen(): void {

@@ -113,6 +113,28 @@ describe('connect refusals', () => {
     await vi.waitFor(() => expect(watched.seqs).toEqual([1]));
   });
 
+  it('a state listener that calls connect() on gave-up gets a working client: the give-up is applied before listeners run', async () => {
+    handshake.protocolVersion = 2;
+    const resource = await startJobServer();
+    const { client, until } = openClient({ url: resource.url });
+    const waited = rejection(client.waitFor('job-1'));
+    const offState = client.on('state', (state) => {
+      if (state.status !== 'disconnected' || state.reason !== 'gave-up') return;
+      offState();
+      handshake.protocolVersion = undefined;
+      client.connect();
+    });
+    expect(await waited).toMatchObject({ code: 'UNSUPPORTED_PROTOCOL', jobId: 'job-1' });
+    await until(isConnected);
+
+    // The restarted connection is not given up: subscribing works and updates arrive.
+    const watched = record(client, 'job-2');
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await resource.server.update('job-2', { status: 'completed' });
+    await vi.waitFor(() => expect(watched.seqs).toEqual([1]));
+    expect(watched.handle.outcome).toMatchObject({ kind: 'terminal' });
+  });
+
   it('backs off on UNAUTHORIZED and sends a fresh token on the next attempt', async () => {
     const resource = await startJobServer({ authenticate: ({ auth }) => (auth.token === 'good' ? { user: 'u1' } : null) });
     const tokens = ['expired', 'good'];
