@@ -1,13 +1,13 @@
 import { ErrorCode, PROTOCOL_VERSION } from '@org/ws-protocol';
 import * as promClient from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerPrometheusMetrics, type PrometheusMetrics } from '../src/index';
-import { DORMANT_HEARTBEAT } from './support/fake-clock';
+import { ALERT_NAMES, registerPrometheusMetrics, type PrometheusMetrics } from '../src/index';
+import { DORMANT_HEARTBEAT, HOUR, useFakeClock } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { installMonitorCleanup, manualMemory, startMonitor } from './support/monitor-resource';
 import { parseScrape } from './support/prometheus-text';
-import { connectClient, connectRefused, subscribe } from './support/test-client';
+import { connectClient, connectRefused, createTestClient, subscribe } from './support/test-client';
 
 installLeakCheck();
 installMonitorCleanup();
@@ -65,16 +65,17 @@ describe('Prometheus metrics', () => {
     await server.update('render', { status: 'running', progress: 50 });
     await server.update('import', { status: 'queued' });
     await server.update('export', { status: 'cancelled' });
+    await server.update('archive', { status: 'completed' });
+    await server.update('resize', { status: 'failed' });
 
     const scrape = parseScrape(await registry.metrics());
-    const stats = server.stats();
     expect(Object.fromEntries(scrape.types)).toEqual(SERVER_METRICS);
     for (const name of Object.keys(SERVER_METRICS)) expect(scrape.help.get(name)).toMatch(/\S/);
     expect(scrape.values.get('orgws_connections')).toBe(2);
-    expect(scrape.values.get('orgws_connection_ips')).toBe(stats.connectionsByIp);
-    expect(scrape.values.get('orgws_jobs')).toBe(3);
+    expect(scrape.values.get('orgws_connection_ips')).toBe(1);
+    expect(scrape.values.get('orgws_jobs')).toBe(5);
     expect(scrape.values.get('orgws_subscriptions')).toBe(2);
-    expect(scrape.values.get('orgws_rate_limit_records')).toBe(stats.rateLimitRecords);
+    expect(scrape.values.get('orgws_rate_limit_records')).toBe(2);
     expect(scrape.values.get('orgws_watched_jobs')).toBe(1);
     expect(scrape.values.get('orgws_pending_heartbeats')).toBe(0);
     expect(scrape.values.get('orgws_pending_notices')).toBe(0);
@@ -85,8 +86,8 @@ describe('Prometheus metrics', () => {
     expect(scrape.values.get('orgws_rss_bytes')).toBe(128 * MB);
     expect(scrape.values.get('orgws_jobs_by_status{status="queued"}')).toBe(1);
     expect(scrape.values.get('orgws_jobs_by_status{status="running"}')).toBe(1);
-    expect(scrape.values.get('orgws_jobs_by_status{status="completed"}')).toBe(0);
-    expect(scrape.values.get('orgws_jobs_by_status{status="failed"}')).toBe(0);
+    expect(scrape.values.get('orgws_jobs_by_status{status="completed"}')).toBe(1);
+    expect(scrape.values.get('orgws_jobs_by_status{status="failed"}')).toBe(1);
     expect(scrape.values.get('orgws_jobs_by_status{status="cancelled"}')).toBe(1);
 
     watchers[0]?.socket.disconnect();
@@ -98,15 +99,21 @@ describe('Prometheus metrics', () => {
     expect(later.values.get('orgws_heap_used_bytes')).toBe(65 * MB);
   });
 
-  it('mirrors the server totals in counters: refusals and notices by reason, invalid payloads, rate limiting, missed heartbeats', async () => {
+  it('mirrors every server total in a counter, each made non-zero on the server first, and counts nothing twice', async () => {
     const { server, url } = await startJobServer({
       heartbeat: { intervalMs: 50, timeoutMs: 50 },
       limits: { maxConnectionsPerIp: 3, rateLimit: { events: 3, windowMs: 60_000, abuseStrikes: 2 } },
+      authenticate: ({ auth }) => auth.token !== 'forged',
+      authorizeSubscribe: ({ jobId }) => {
+        if (jobId === 'crash') throw new Error('authorization backend down');
+        return true;
+      },
     });
     const registry = new promClient.Registry();
     register({ server, registry });
 
     expect(await connectRefused(url, { auth: { protocolVersion: PROTOCOL_VERSION + 1 } })).toMatchObject({ code: ErrorCode.UNSUPPORTED_PROTOCOL });
+    expect(await connectRefused(url, { auth: { protocolVersion: PROTOCOL_VERSION, token: 'forged' } })).toMatchObject({ code: ErrorCode.UNAUTHORIZED });
     const speaker = await connectClient(url);
     expect(await subscribe(speaker, { jobId: '' })).toMatchObject({ ok: false, error: { code: ErrorCode.INVALID_PAYLOAD } });
     // Off-protocol on purpose: an unknown event, and a request without its ack callback.
@@ -120,64 +127,133 @@ describe('Prometheus metrics', () => {
 
     const deaf = await connectClient(url, { answerHeartbeats: false });
     await vi.waitFor(() => expect(deaf.socket.connected).toBe(false));
+
+    const crasher = await connectClient(url);
+    expect(await subscribe(crasher, { jobId: 'crash' })).toMatchObject({ ok: false, error: { code: ErrorCode.INTERNAL } });
+    crasher.socket.disconnect();
+
+    const garbler = await connectClient(url);
+    // Straight to the Engine.IO transport, under Socket.IO's encoder: a frame no Socket.IO packet decodes from.
+    (garbler.socket.io.engine as unknown as { write(data: unknown): void }).write('garbage that is no Socket.IO packet');
+    await vi.waitFor(() => expect(garbler.socket.connected).toBe(false));
+
+    // Answers its first probe with a ts the server never sent, then nothing: one invalid answer, then a missed heartbeat.
+    // Listening before connecting: the first probe may come in the same read as the connect packet.
+    const liar = createTestClient(url, { answerHeartbeats: false });
+    liar.socket.once('heartbeat', (probe, ack) => ack({ ts: probe.ts - 1 }));
+    liar.socket.connect();
+    await vi.waitFor(() => expect(liar.disconnectReasons).toHaveLength(1));
+
+    await vi.waitFor(() => expect(server.stats().connections).toBe(1));
     await connectClient(url);
     await connectClient(url);
     expect(await connectRefused(url)).toMatchObject({ code: ErrorCode.TOO_MANY_CONNECTIONS });
     await vi.waitFor(() => expect(server.counters()).toMatchObject({ unknownEvents: 1, missingAcks: 1 }));
 
-    const counters = server.counters();
-    const scrape = parseScrape(await registry.metrics());
-    expect(scrape.values.get('orgws_connections_refused_total{reason="UNSUPPORTED_PROTOCOL"}')).toBe(1);
-    expect(scrape.values.get('orgws_connections_refused_total{reason="TOO_MANY_CONNECTIONS"}')).toBe(1);
-    expect(scrape.values.get('orgws_connections_refused_total{reason="UNAUTHORIZED"}')).toBe(0);
-    expect(scrape.values.get('orgws_notices_sent_total{reason="rate-limited"}')).toBe(1);
-    expect(scrape.values.get('orgws_notices_sent_total{reason="idle"}')).toBe(0);
-    expect(scrape.values.get('orgws_notices_sent_total{reason="shutdown"}')).toBe(0);
-    expect(scrape.values.get('orgws_invalid_payloads_total')).toBe(1);
-    expect(scrape.values.get('orgws_rate_limited_events_total')).toBe(2);
-    expect(scrape.values.get('orgws_heartbeats_missed_total')).toBe(1);
-    expect(scrape.values.get('orgws_unknown_events_total')).toBe(1);
-    expect(scrape.values.get('orgws_missing_acks_total')).toBe(1);
-    expect(counters).toMatchObject({
-      refusedConnections: 2,
-      refusedConnectionsByCode: { UNSUPPORTED_PROTOCOL: 1, TOO_MANY_CONNECTIONS: 1 },
+    const expected = {
+      'orgws_connections_refused_total{reason="UNSUPPORTED_PROTOCOL"}': 1,
+      'orgws_connections_refused_total{reason="UNAUTHORIZED"}': 1,
+      'orgws_connections_refused_total{reason="TOO_MANY_CONNECTIONS"}': 1,
+      'orgws_connections_refused_total{reason="FORBIDDEN"}': 0,
+      'orgws_notices_sent_total{reason="rate-limited"}': 1,
+      'orgws_invalid_payloads_total': 1,
+      'orgws_unknown_events_total': 1,
+      'orgws_missing_acks_total': 1,
+      'orgws_rate_limited_events_total': 2,
+      'orgws_heartbeats_missed_total': 2,
+      'orgws_malformed_packets_total': 1,
+      'orgws_invalid_heartbeat_answers_total': 1,
+      'orgws_internal_errors_total': 1,
+    };
+    expect(Object.fromEntries(parseScrape(await registry.metrics()).values)).toMatchObject(expected);
+    expect(server.counters()).toMatchObject({
+      refusedConnections: 3,
+      refusedConnectionsByCode: { UNSUPPORTED_PROTOCOL: 1, UNAUTHORIZED: 1, TOO_MANY_CONNECTIONS: 1 },
       noticesSent: 1,
       noticesSentByReason: { 'rate-limited': 1 },
       invalidPayloads: 1,
+      unknownEvents: 1,
+      missingAcks: 1,
       rateLimited: 2,
-      heartbeatTimeouts: 1,
+      heartbeatTimeouts: 2,
+      malformedPackets: 1,
+      invalidHeartbeatAnswers: 1,
+      internalErrors: 1,
     });
-    for (const [name, key] of [
-      ['orgws_malformed_packets_total', 'malformedPackets'],
-      ['orgws_invalid_heartbeat_answers_total', 'invalidHeartbeatAnswers'],
-      ['orgws_internal_errors_total', 'internalErrors'],
-    ] as const) {
-      expect(scrape.values.get(name)).toBe(counters[key]);
-    }
     // Scraping again does not count anything twice.
-    expect(parseScrape(await registry.metrics()).values.get('orgws_rate_limited_events_total')).toBe(2);
+    expect(Object.fromEntries(parseScrape(await registry.metrics()).values)).toMatchObject(expected);
   });
 
-  it('adds the monitor\'s heap baseline and alerts in force', async () => {
-    const { server } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT });
+  it('reads probes and notices in flight, inactive connections, and idle and shutdown notices at scrape time', async () => {
+    const { now } = useFakeClock();
+    const { server, url } = await startJobServer({
+      now,
+      heartbeat: { intervalMs: 1000, timeoutMs: HOUR },
+      session: { idleTimeoutMs: 5000, noticeGraceMs: HOUR },
+      sweep: { intervalMs: HOUR },
+    });
+    const registry = new promClient.Registry();
+    register({ server, registry });
+    const scrape = async (): Promise<Record<string, number>> => Object.fromEntries(parseScrape(await registry.metrics()).values);
+    const mute = await connectClient(url, { answerHeartbeats: false, answerNotices: false });
+    // It leaves when told the server shuts down, so that close() does not wait for its deadline.
+    mute.socket.on('server-timeout-notice', (notice, ack) => {
+      if (notice.reason === 'shutdown') ack({ reason: notice.reason });
+    });
+
+    await vi.advanceTimersByTimeAsync(1000);
+    await vi.waitFor(() => expect(server.stats().pendingHeartbeats).toBe(1));
+    expect(await scrape()).toMatchObject({ orgws_pending_heartbeats: 1, orgws_pending_notices: 0, orgws_pending_acks: 1, orgws_inactive_connections: 0 });
+
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(await scrape()).toMatchObject({ orgws_inactive_connections: 1 });
+
+    const idleDisconnect = server.maintenance.disconnectInactive();
+    await vi.waitFor(() => expect(mute.notices.map((notice) => notice.reason)).toEqual(['idle']));
+    expect(await scrape()).toMatchObject({
+      orgws_pending_heartbeats: 1,
+      orgws_pending_notices: 1,
+      orgws_pending_acks: 2,
+      'orgws_notices_sent_total{reason="idle"}': 1,
+      'orgws_notices_sent_total{reason="shutdown"}': 0,
+    });
+
+    await server.close({ timeoutMs: 5000 });
+    expect(await idleDisconnect).toBe(1);
+    expect(mute.notices.map((notice) => notice.reason)).toEqual(['idle', 'shutdown']);
+    expect(await scrape()).toMatchObject({
+      orgws_connections: 0,
+      orgws_pending_acks: 0,
+      'orgws_notices_sent_total{reason="idle"}': 1,
+      'orgws_notices_sent_total{reason="shutdown"}': 1,
+    });
+  });
+
+  it('adds the monitor\'s heap baseline and every alert in force', async () => {
+    // The server's clock, moved by hand: only it decides when the connection counts as inactive.
+    let clock = Date.now();
+    const { server, url } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, now: () => clock, session: { idleTimeoutMs: 1000 } });
     const registry = new promClient.Registry();
     const memory = manualMemory(100 * MB);
-    const monitor = startMonitor({ server, memoryUsage: memory.read, remediation: false });
+    const monitor = startMonitor({ server, memoryUsage: memory.read, remediation: false, alerts: { maxConnections: 0, maxProcessingJobs: 0 } });
     register({ server, monitor, registry, memoryUsage: memory.read });
+    const alerts = (values: Map<string, number>): Record<string, number | undefined> =>
+      Object.fromEntries(ALERT_NAMES.map((alert) => [alert, values.get(`orgws_alert_active{alert="${alert}"}`)]));
 
     const before = parseScrape(await registry.metrics());
     expect(Object.fromEntries(before.types)).toEqual({ ...SERVER_METRICS, ...MONITOR_METRICS });
     expect(before.values.get('orgws_heap_baseline_bytes')).toBe(0);
+    expect(alerts(before.values)).toEqual({ connections: 0, heap: 0, 'inactive-ratio': 0, 'processing-jobs': 0 });
 
     monitor.sample();
+    await connectClient(url);
+    await server.update('render', { status: 'running', progress: 10 });
     memory.set(200 * MB);
-    monitor.sample();
+    clock += 1000;
+    expect(monitor.sample().alerts).toEqual([...ALERT_NAMES]);
     const after = parseScrape(await registry.metrics());
     expect(after.values.get('orgws_heap_baseline_bytes')).toBe(100 * MB);
-    expect(after.values.get('orgws_alert_active{alert="heap"}')).toBe(1);
-    expect(after.values.get('orgws_alert_active{alert="connections"}')).toBe(0);
-    expect(after.values.get('orgws_alert_active{alert="inactive-ratio"}')).toBe(0);
-    expect(after.values.get('orgws_alert_active{alert="processing-jobs"}')).toBe(0);
+    expect(alerts(after.values)).toEqual({ connections: 1, heap: 1, 'inactive-ratio': 1, 'processing-jobs': 1 });
   });
 
   it('follows Prometheus naming: one prefix, counters end in _total, byte gauges in _bytes', async () => {
