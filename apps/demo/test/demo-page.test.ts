@@ -169,6 +169,29 @@ describe('demo page in Chromium', () => {
     await current.screenshot({ path: `${OUTPUT_DIR}demo-390.png`, fullPage: true });
   });
 
+  it('a job id the client refuses to watch fails its own row, and the other started jobs are still watched', async () => {
+    const current = await openDemo({ jobs: { stepMs: 100, steps: 4 } });
+    // The server's reply gains an id subscribe() throws for, first in the list, so every id after it depends on the throw being handled.
+    await current.route('**/api/jobs?count=*', async (route) => {
+      const response = await route.fetch();
+      const { jobIds } = (await response.json()) as { jobIds: string[] };
+      await route.fulfill({ response, json: { jobIds: ['not a job id', ...jobIds] } });
+    });
+    await current.click('#start-10');
+    await current.waitForSelector('.job[data-job-id="not a job id"][data-status="error"]', { timeout: 10_000 });
+    expect(await current.textContent('.job[data-job-id="not a job id"] .job-detail')).toMatch(/^INVALID_PAYLOAD: /);
+    expect(await current.textContent('#log')).toContain('Cannot watch not a job id: INVALID_PAYLOAD');
+    await current.waitForFunction(
+      ({ terminal }) => {
+        const statuses = [...document.querySelectorAll<HTMLElement>('.job:not([data-status="error"])')].map((row) => row.dataset.status ?? '');
+        return statuses.length === 10 && statuses.every((status) => terminal.includes(status));
+      },
+      { terminal: TERMINAL },
+      { timeout: 20_000 },
+    );
+    expect(await current.textContent('#log')).toContain('Started 11 jobs');
+  });
+
   it('recovers from a dropped transport mid-job without losing an update', async () => {
     const current = await openDemo({ jobs: { stepMs: 200, steps: 8 } });
     await current.click('#start-10');

@@ -7,7 +7,7 @@ export const JobClientErrorCode = {
   JOB_FAILED: 'JOB_FAILED',
   /** The job reached `cancelled`. */
   JOB_CANCELLED: 'JOB_CANCELLED',
-  /** The server dropped the job before it reached a terminal status. */
+  /** The server no longer has the job, and no terminal update reached the client (outcome `expired`). */
   JOB_EXPIRED: 'JOB_EXPIRED',
   /** A deadline passed (`timeoutMs`, an unanswered request). */
   TIMEOUT: 'TIMEOUT',

@@ -56,6 +56,7 @@ describe('JobClient types', () => {
 
   it('outcomes and error codes are closed unions', () => {
     expectTypeOf<JobOutcome['kind']>().toEqualTypeOf<'terminal' | 'expired' | 'error'>();
+    expectTypeOf<Extract<JobOutcome, { kind: 'expired' }>['reason']>().toEqualTypeOf<'stale' | 'gone'>();
     expectTypeOf<'JOB_FAILED' | 'TOO_MANY_CONNECTIONS' | 'CLOSED'>().toExtend<JobClientErrorCode>();
     expectTypeOf<JobClient>().toHaveProperty(Symbol.asyncDispose);
   });

@@ -32,7 +32,10 @@ export interface JobClientEvents {
   reconnecting: (state: ConnectionStateOf<'reconnecting'>) => void;
   /** Not connected and not retrying (`not-started`, `idle`, `gave-up`, `closed`). */
   disconnected: (state: ConnectionStateOf<'disconnected'>) => void;
-  /** A typed problem: refused handshake, invalid inbound message, failed request. Never thrown. */
+  /**
+   * A typed problem with the connection or a request: refused handshake, invalid inbound message, failed
+   * request. Never thrown. How a job ended (expired, forbidden, ...) is its subscription's outcome, not an `error`.
+   */
   error: (error: JobClientError) => void;
   /** The server announced it will end the connection (already acknowledged). */
   notice: (notice: TimeoutNotice) => void;
@@ -278,10 +281,8 @@ class JobClientImpl implements JobClient {
       this.jobRetries.delete(job.jobId);
       const result = job.applyAck(ack);
       if (result === 'gap') this.retryJob(job, 'INTERNAL', undefined);
-      if (result === 'lost' && job.outcome?.kind === 'error') {
-        this.events.emit('error', job.outcome.error);
-        this.sendUnsubscribe(job.jobId);
-      }
+      // The reply subscribed the connection to a job the server no longer has: release that subscription.
+      if (result === 'gone') this.sendUnsubscribe(job.jobId);
       this.releaseIfEnded(job);
     });
   }

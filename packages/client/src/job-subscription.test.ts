@@ -76,12 +76,12 @@ describe('JobSubscriptionState', () => {
     expect(seen).toEqual([5, 2, 3]);
   });
 
-  it('ends with JOB_EXPIRED when the server no longer has a job it had sent updates of', () => {
+  it('ends expired with reason gone when the server no longer has a job it had sent updates of', () => {
     const { state, seen } = watched();
     state.applyAck(ack(update(3)));
     state.beginSync();
-    expect(state.applyAck(ack(null, [], true))).toBe('lost');
-    expect(state.outcome).toMatchObject({ kind: 'error', error: { name: 'JobClientError', code: 'JOB_EXPIRED', jobId: 'job-1' } });
+    expect(state.applyAck(ack(null, [], true))).toBe('gone');
+    expect(state.outcome).toEqual({ kind: 'expired', reason: 'gone', lastSeq: 3 });
     expect(state.applyUpdate(update(1))).toBe('dropped');
     expect(seen).toEqual([3]);
   });
@@ -133,7 +133,7 @@ describe('JobSubscriptionState', () => {
     const expired = watched();
     expired.state.expire({ jobId: 'job-1', lastSeq: 0, reason: 'stale' });
     expired.state.fail(new JobClientError('CLOSED', 'closed'));
-    expect(expired.outcomes.map((o) => o.kind)).toEqual(['expired']);
+    expect(expired.outcomes).toEqual([{ kind: 'expired', reason: 'stale', lastSeq: 0 }]);
     const failed = watched();
     failed.state.fail(new JobClientError('FORBIDDEN', 'no'));
     expect(failed.outcomes).toHaveLength(1);

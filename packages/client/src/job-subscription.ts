@@ -6,7 +6,7 @@ import {
   type JobUpdate,
   type SubscribeJobOk,
 } from '@org/ws-protocol';
-import { JobClientError } from './errors';
+import type { JobClientError } from './errors';
 import { EventEmitter } from './event-emitter';
 import type { JobOutcome } from './job-outcome';
 
@@ -87,7 +87,7 @@ class SubscriptionHandle implements JobSubscription {
 }
 
 /** What {@link JobSubscriptionState.applyAck} made of a `subscribe-job` reply. */
-export type AckResult = 'synced' | 'gap' | 'lost';
+export type AckResult = 'synced' | 'gap' | 'gone';
 
 /** What {@link JobSubscriptionState.applyUpdate} did with a live update. */
 export type LiveUpdateResult = 'applied' | 'buffered' | 'dropped' | 'gap';
@@ -143,18 +143,14 @@ export class JobSubscriptionState {
 
   /**
    * Applies a `subscribe-job` reply: replayed updates, or on resync (or first subscribe) the snapshot.
-   * Returns whether a gap remains, or `lost` when the server no longer has a job we had seen updates of:
-   * the subscription then ends with `JOB_EXPIRED`.
+   * Returns whether a gap remains, or `gone` when the server no longer has a job we had seen updates of:
+   * the subscription then ends `expired` with reason `gone`.
    */
   applyAck(ack: SubscribeJobOk): AckResult {
     if (this.outcome) return 'synced';
     if (ack.snapshot === null && this.lastSeq > 0) {
-      this.fail(
-        new JobClientError('JOB_EXPIRED', `job ${this.jobId} is gone from the server after seq ${this.lastSeq} (dropped while this client was away)`, {
-          jobId: this.jobId,
-        }),
-      );
-      return 'lost';
+      this.finish({ kind: 'expired', reason: 'gone', lastSeq: this.lastSeq });
+      return 'gone';
     }
     if (ack.resync && ack.snapshot !== null && ack.snapshot.seq < this.lastSeq) this.restartHistory();
     if (!ack.resync && this.lastSeq > 0) {
@@ -182,9 +178,9 @@ export class JobSubscriptionState {
     return 'applied';
   }
 
-  /** Ends the job as dropped by the server. */
+  /** Ends the job as dropped by the server (its `job-expired` notice). */
   expire(notice: JobExpired): void {
-    this.finish({ kind: 'expired', notice });
+    this.finish({ kind: 'expired', reason: notice.reason, lastSeq: notice.lastSeq });
   }
 
   /** Ends the job with an error. */

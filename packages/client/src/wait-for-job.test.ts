@@ -52,7 +52,16 @@ describe('waitForJob', () => {
     const { state, subscribe } = job();
     const done = waitForJob(subscribe, 'job-1');
     state.expire({ jobId: 'job-1', lastSeq: 3, reason: 'stale' });
-    expect((await rejection(done)).code).toBe('JOB_EXPIRED');
+    expect(await rejection(done)).toMatchObject({ code: 'JOB_EXPIRED', jobId: 'job-1', message: 'job job-1 was dropped by the server after seq 3 (stale)' });
+  });
+
+  it('rejects with JOB_EXPIRED when a resubscribe finds the job gone from the server', async () => {
+    const { state, subscribe } = job();
+    const done = waitForJob(subscribe, 'job-1');
+    state.applyAck({ ok: true, jobId: 'job-1', snapshot: update(2, 'running'), updates: [], resync: false });
+    state.beginSync();
+    state.applyAck({ ok: true, jobId: 'job-1', snapshot: null, updates: [], resync: true });
+    expect(await rejection(done)).toMatchObject({ code: 'JOB_EXPIRED', jobId: 'job-1', message: expect.stringContaining('gone from the server after seq 2') });
   });
 
   it('rejects with TIMEOUT after timeoutMs and leaves no timer', async () => {

@@ -112,16 +112,19 @@ describe('subscriptions', () => {
     ]);
   });
 
-  it('rejects with JOB_EXPIRED when the server drops a stale job', async () => {
+  it('ends a stale job the server drops as expired (reason stale), and waitFor rejects with JOB_EXPIRED', async () => {
     let time = Date.now();
     const resource = await startJobServer({ now: () => time, sweep: { staleJobMs: 1000 } });
     await resource.server.update('stale-job', { status: 'running' });
-    const { client } = openClient({ url: resource.url });
+    const { client, errors } = openClient({ url: resource.url });
     const expired = rejection(client.waitFor('stale-job'));
+    const handle = client.subscribe('stale-job');
     await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
     time += 5000;
     await expect(resource.server.maintenance.purgeStaleJobs()).resolves.toBe(1);
     expect(await expired).toMatchObject({ code: 'JOB_EXPIRED', jobId: 'stale-job' });
+    expect(handle.outcome).toEqual({ kind: 'expired', reason: 'stale', lastSeq: 1 });
+    expect(errors).toEqual([]);
   });
 
   it('close() ends every subscription with CLOSED and refuses new ones', async () => {

@@ -1,4 +1,4 @@
-import { JobClientErrorCode, type JobOutcome, type JobUpdate } from '@org/ws-client';
+import type { JobOutcome, JobUpdate } from '@org/ws-client';
 
 /** What a row shows: a job status, or how the watch ended without one (`expired`, `error`). */
 export type RowStatus = JobUpdate['status'] | 'waiting' | 'expired' | 'error';
@@ -97,19 +97,30 @@ export class JobBoard {
   }
 
   /**
-   * Marks how the watch ended when it ended without a terminal update: `expired` when the server dropped
-   * the job or no longer knows it (`JOB_EXPIRED`, e.g. an in-memory server restarted), else `error`.
+   * Marks how the watch ended when it ended without a terminal update: `expired` when the server no longer
+   * has the job (it dropped it as stale, or it is gone, e.g. an in-memory server restarted), else `error`.
    */
   end(jobId: string, outcome: JobOutcome): void {
     const row = this.rows.get(jobId);
     if (!row || outcome.kind === 'terminal') return;
-    if (outcome.kind === 'expired') {
-      this.setStatus(row, 'expired');
-      row.detail.textContent = `the server dropped this job after seq ${outcome.notice.lastSeq} (${outcome.notice.reason})`;
-    } else {
-      this.setStatus(row, outcome.error.code === JobClientErrorCode.JOB_EXPIRED ? 'expired' : 'error');
-      row.detail.textContent = outcome.error.message;
+    if (outcome.kind === 'error') {
+      this.fail(jobId, outcome.error.message);
+      return;
     }
+    this.setStatus(row, 'expired');
+    row.detail.textContent =
+      outcome.reason === 'gone'
+        ? `job ${jobId} is gone from the server after seq ${outcome.lastSeq}`
+        : `the server dropped this job after seq ${outcome.lastSeq} (${outcome.reason})`;
+    this.changed();
+  }
+
+  /** Marks a row as `error` with the reason, e.g. when the job could not be watched at all. */
+  fail(jobId: string, message: string): void {
+    const row = this.rows.get(jobId);
+    if (!row) return;
+    this.setStatus(row, 'error');
+    row.detail.textContent = message;
     this.changed();
   }
 

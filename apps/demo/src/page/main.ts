@@ -1,4 +1,4 @@
-import { createJobClient, type JobSubscription } from '@org/ws-client';
+import { createJobClient, JobClientError, type JobSubscription } from '@org/ws-client';
 import type { DemoSettings } from '../api-schemas';
 import { renderConnectionBadge } from './connection-badge';
 import { DemoApiError, demoApi } from './demo-api';
@@ -103,8 +103,20 @@ async function main(): Promise<void> {
   const subscriptions = new Map<string, JobSubscription>();
   const watch = (jobId: string): void => {
     board.add(jobId);
-    const subscription = client.subscribe(jobId, (update) => board.update(update));
-    subscription.on('end', (outcome) => board.end(jobId, outcome));
+    let subscription: JobSubscription;
+    try {
+      subscription = client.subscribe(jobId, (update) => board.update(update));
+    } catch (error) {
+      // E.g. the client gave up (until it connects again) or the id is malformed: this row fails, the others go on.
+      const message = error instanceof JobClientError ? `${error.code}: ${error.message}` : String(error);
+      board.fail(jobId, message);
+      log.add('bad', `Cannot watch ${jobId}: ${message}`);
+      return;
+    }
+    subscription.on('end', (outcome) => {
+      board.end(jobId, outcome);
+      if (outcome.kind === 'expired') log.add('warn', `Job ${jobId} expired (${outcome.reason}) after seq ${outcome.lastSeq}`);
+    });
     subscriptions.set(jobId, subscription);
   };
   const start = (count: number): void => {
