@@ -16,6 +16,8 @@ export const ErrorCode = {
   UNSUPPORTED_PROTOCOL: 'UNSUPPORTED_PROTOCOL',
   /** The server is shutting down; reconnect later. */
   SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /** An `unsubscribe-job` for the same job, sent after this `subscribe-job`, arrived while it was pending: not subscribed. */
+  UNSUBSCRIBED: 'UNSUBSCRIBED',
   /** A backing service (e.g. Redis) is unreachable; retry later. */
   UNAVAILABLE: 'UNAVAILABLE',
   /** Anything else; details stay in the server log. */

@@ -29,20 +29,64 @@ export interface SubscriptionDeps {
 // One message for "no such job" and "not yours", so that a client cannot probe which jobs exist.
 const FORBIDDEN = protocolError(ErrorCode.FORBIDDEN, 'you may not watch this job');
 
+const UNSUBSCRIBED = protocolError(ErrorCode.UNSUBSCRIBED, 'an unsubscribe-job for this job arrived while this subscribe-job was pending; not subscribed');
+
+/** Subscribe requests of one connection for one job that have not been answered yet. */
+interface PendingSubscribes {
+  /** How many are pending; the entry goes when the last is answered. */
+  requests: number;
+  /** Bumped by every `unsubscribe-job` for the job: a pending subscribe that sees it change gives up. */
+  generation: number;
+  /** A pending subscribe registered the subscription and no reply confirmed it yet (no `subscribe` event so far). */
+  provisional: boolean;
+}
+
 /** `subscribe-job`, `unsubscribe-job`, and ending every subscription of a job the sweep dropped. */
 export class Subscriptions {
   readonly #deps: SubscriptionDeps;
+  // Weak, and each entry is deleted when its last request is answered: it cannot outlive the requests
+  // (nor the connection), and there is at most one per (connection, job) with a subscribe pending.
+  readonly #pending = new WeakMap<ConnectionRecord, Map<string, PendingSubscribes>>();
 
   constructor(deps: SubscriptionDeps) {
     this.#deps = deps;
   }
 
-  /** Handles `subscribe-job`: authorize, join the job's room, then reply with its snapshot and missed updates. */
+  /**
+   * Handles `subscribe-job`: authorize, join the job's room, then reply with its snapshot and missed updates.
+   * An `unsubscribe-job` for the job that arrives meanwhile wins: this one then answers `UNSUBSCRIBED`.
+   */
   async subscribe(record: ConnectionRecord, payload: unknown): Promise<SubscribeJobAck> {
     const request = parsePayload(SubscribeJobRequestSchema, payload, EventName.SubscribeJob);
     if (!request.ok) return { ok: false, error: request.error };
     const { jobId, lastSeq } = request.value;
+    const pending = this.#startPending(record, jobId);
+    try {
+      return await this.#subscribe(record, jobId, lastSeq, pending);
+    } finally {
+      this.#endPending(record, jobId, pending);
+    }
+  }
+
+  /** Handles `unsubscribe-job`; unsubscribing from a job one does not watch is fine. */
+  async unsubscribe(record: ConnectionRecord, payload: unknown): Promise<UnsubscribeJobAck> {
+    const request = parsePayload(UnsubscribeJobRequestSchema, payload, EventName.UnsubscribeJob);
+    if (!request.ok) return { ok: false, error: request.error };
+    const { jobId } = request.value;
+    const pending = this.#pending.get(record)?.get(jobId);
+    const announced = !pending?.provisional;
+    if (pending) {
+      pending.generation += 1;
+      pending.provisional = false;
+    }
+    // A provisional subscription was never announced, so its end is not either.
+    if (this.#drop(record, jobId) && announced) this.#deps.events.emit('unsubscribe', { socketId: record.id, jobId, reason: 'request' });
+    return { ok: true };
+  }
+
+  async #subscribe(record: ConnectionRecord, jobId: string, lastSeq: number | undefined, pending: PendingSubscribes): Promise<SubscribeJobAck> {
     const { registry, store } = this.#deps;
+    const generation = pending.generation;
 
     if (this.#deps.authorize) {
       let allowed: unknown;
@@ -57,31 +101,58 @@ export class Subscriptions {
     if (registry.get(record.id) !== record) {
       return { ok: false, error: protocolError(ErrorCode.SHUTTING_DOWN, 'this connection is closing') };
     }
+    if (pending.generation !== generation) return { ok: false, error: UNSUBSCRIBED };
 
     // Join before reading the store: an update racing with this request then arrives twice (deduplicated by seq), never zero times.
-    const added = registry.subscribe(record, jobId);
+    if (registry.subscribe(record, jobId)) pending.provisional = true;
     await record.socket.join(jobRoom(jobId));
     try {
       const replay = await store.replay(jobId, lastSeq);
       this.#deps.onStoreResult(true);
-      if (added) this.#deps.events.emit('subscribe', { socketId: record.id, jobId });
+      if (pending.generation !== generation) {
+        // The unsubscribe already dropped the subscription; a join that completed after its leave must not stay.
+        if (!record.subscriptions.has(jobId)) void record.socket.leave(jobRoom(jobId));
+        return { ok: false, error: UNSUBSCRIBED };
+      }
+      if (pending.provisional) {
+        pending.provisional = false;
+        this.#deps.events.emit('subscribe', { socketId: record.id, jobId });
+      }
       return { ok: true, jobId, snapshot: replay.snapshot, updates: replay.updates, resync: replay.resync };
     } catch (error) {
       this.#deps.onStoreResult(false);
-      if (added) this.#drop(record, jobId);
+      // Only a subscription nothing confirmed goes, and only when no other subscribe for it is still pending.
+      if (pending.provisional && pending.requests === 1 && pending.generation === generation) {
+        pending.provisional = false;
+        this.#drop(record, jobId);
+      }
       this.#deps.onError(error, 'store.replay');
       const wire = error instanceof JobProtocolError ? error.toJSON() : protocolError(ErrorCode.UNAVAILABLE, 'job state is unavailable; retry later');
       return { ok: false, error: wire };
     }
   }
 
-  /** Handles `unsubscribe-job`; unsubscribing from a job one does not watch is fine. */
-  async unsubscribe(record: ConnectionRecord, payload: unknown): Promise<UnsubscribeJobAck> {
-    const request = parsePayload(UnsubscribeJobRequestSchema, payload, EventName.UnsubscribeJob);
-    if (!request.ok) return { ok: false, error: request.error };
-    const { jobId } = request.value;
-    if (this.#drop(record, jobId)) this.#deps.events.emit('unsubscribe', { socketId: record.id, jobId, reason: 'request' });
-    return { ok: true };
+  #startPending(record: ConnectionRecord, jobId: string): PendingSubscribes {
+    let perJob = this.#pending.get(record);
+    if (!perJob) {
+      perJob = new Map();
+      this.#pending.set(record, perJob);
+    }
+    let pending = perJob.get(jobId);
+    if (!pending) {
+      pending = { requests: 0, generation: 0, provisional: false };
+      perJob.set(jobId, pending);
+    }
+    pending.requests += 1;
+    return pending;
+  }
+
+  #endPending(record: ConnectionRecord, jobId: string, pending: PendingSubscribes): void {
+    pending.requests -= 1;
+    if (pending.requests > 0) return;
+    const perJob = this.#pending.get(record);
+    perJob?.delete(jobId);
+    if (perJob?.size === 0) this.#pending.delete(record);
   }
 
   /** Ends every local subscription of a job the sweep dropped, after telling its room `job-expired`. */

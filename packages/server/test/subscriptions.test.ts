@@ -1,5 +1,6 @@
-import type { JobUpdate } from '@org/ws-protocol';
+import type { JobUpdate, SubscribeJobAck } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
+import { jobRoom } from '../src/job-rooms';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { connectClient, subscribe } from './support/test-client';
@@ -92,5 +93,58 @@ describe('job subscriptions over real sockets', () => {
 
     second.socket.disconnect();
     await vi.waitFor(() => expect(server.stats()).toMatchObject({ connections: 1, subscriptions: 1, watchedJobs: 1 }));
+  });
+});
+
+describe('an unsubscribe-job that overtakes a pending subscribe-job', () => {
+  /** A server whose authorizeSubscribe waits until the test releases each call, in order. */
+  async function startHeldAuthorization() {
+    const held: Array<(allowed: boolean) => void> = [];
+    const resource = await startJobServer({
+      authorizeSubscribe: () => new Promise<boolean>((resolve) => held.push(resolve)),
+    });
+    const events: string[] = [];
+    resource.server.on('subscribe', ({ jobId }) => events.push(`subscribe:${jobId}`));
+    resource.server.on('unsubscribe', ({ jobId }) => events.push(`unsubscribe:${jobId}`));
+    return { ...resource, held, events };
+  }
+
+  it('leaves no subscription and no room membership, and answers the subscribe UNSUBSCRIBED', async () => {
+    const { server, url, held, events } = await startHeldAuthorization();
+    const client = await connectClient(url);
+    const seen: number[] = [];
+    client.socket.on('job-update', (update) => seen.push(update.seq));
+
+    const subscribed = subscribe(client, { jobId: 'late-1' });
+    await vi.waitFor(() => expect(held).toHaveLength(1));
+    expect(await client.socket.emitWithAck('unsubscribe-job', { jobId: 'late-1' })).toEqual({ ok: true });
+    held[0]!(true);
+
+    expect(await subscribed).toEqual({ ok: false, error: { code: 'UNSUBSCRIBED', message: expect.any(String) } });
+    expect(server.stats()).toMatchObject({ connections: 1, subscriptions: 0, watchedJobs: 0 });
+    expect(server.io.of('/').adapter.rooms.has(jobRoom('late-1'))).toBe(false);
+    expect(server.io.of('/').sockets.get(client.socket.id!)?.rooms.has(jobRoom('late-1'))).toBe(false);
+    await server.update('late-1', { status: 'running' });
+    expect(events).toEqual([]);
+    expect(seen).toEqual([]);
+  });
+
+  it('does not cancel a subscribe-job sent after the unsubscribe-job', async () => {
+    const { server, url, held, events } = await startHeldAuthorization();
+    const client = await connectClient(url);
+
+    const first = subscribe(client, { jobId: 'late-2' });
+    await vi.waitFor(() => expect(held).toHaveLength(1));
+    await client.socket.emitWithAck('unsubscribe-job', { jobId: 'late-2' });
+    const second = subscribe(client, { jobId: 'late-2' });
+    await vi.waitFor(() => expect(held).toHaveLength(2));
+    held[1]!(true);
+    expect(await second).toMatchObject({ ok: true, jobId: 'late-2' });
+    held[0]!(true);
+
+    expect(((await first) as SubscribeJobAck & { ok: false }).error.code).toBe('UNSUBSCRIBED');
+    expect(server.stats()).toMatchObject({ subscriptions: 1, watchedJobs: 1 });
+    expect(server.io.of('/').sockets.get(client.socket.id!)?.rooms.has(jobRoom('late-2'))).toBe(true);
+    expect(events).toEqual(['subscribe:late-2']);
   });
 });
