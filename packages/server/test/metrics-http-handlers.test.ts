@@ -1,4 +1,7 @@
-import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import fastify from 'fastify';
 import * as promClient from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -8,6 +11,7 @@ import {
   registerPrometheusMetrics,
   toFastifyHandler,
   type HealthHandlerOptions,
+  type HttpHandler,
   type JobServer,
   type PromRegistryLike,
 } from '../src/index';
@@ -17,10 +21,11 @@ import { installLeakCheck, trackServers } from './support/leak-check';
 import { installMonitorCleanup, manualMemory, startMonitor } from './support/monitor-resource';
 import { connectClient } from './support/test-client';
 
-// Registered first so that it runs last, after the leak check closed the clients and job servers.
-const httpServers: HttpServer[] = [];
+// Registered first so that it runs last, after the leak check closed the clients and job servers: closes the
+// application servers (node:http, Express, Fastify) the test started.
+const appClosers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
-  await Promise.all(httpServers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(appClosers.splice(0).map((close) => close()));
 });
 installLeakCheck();
 installMonitorCleanup();
@@ -40,7 +45,7 @@ async function appServer(routes: (server: JobServer) => Record<string, RequestLi
     res.statusCode = 404;
     res.end();
   });
-  httpServers.push(httpServer);
+  appClosers.push(() => new Promise((resolve) => httpServer.close(resolve)));
   const server = createJobServer({ httpServer, heartbeat: DORMANT_HEARTBEAT });
   trackServers(server);
   table = routes(server);
@@ -107,29 +112,6 @@ describe('/healthz handler over node:http', () => {
     expect(post).toMatchObject({ status: 405, body: '' });
     expect(post.headers.allow).toBe('GET, HEAD');
   });
-
-  it('plugs into a Fastify-shaped route through toFastifyHandler', async () => {
-    let hijacked = 0;
-    const { url } = await appServer((server) => {
-      const route = toFastifyHandler(createHealthHandler(server));
-      return {
-        '/healthz': (req, res) =>
-          route(
-            { raw: req },
-            {
-              raw: res,
-              hijack: () => {
-                hijacked += 1;
-              },
-            },
-          ),
-      };
-    });
-    const reply = await httpRequest(`${url}/healthz`);
-    expect(reply.status).toBe(200);
-    expect(JSON.parse(reply.body)).toMatchObject({ status: 'ok' });
-    expect(hijacked).toBe(1);
-  });
 });
 
 describe('/metrics handler over node:http', () => {
@@ -163,5 +145,95 @@ describe('/metrics handler over node:http', () => {
     const reply = await httpRequest(`${url}/metrics`);
     expect(reply).toMatchObject({ status: 500, body: 'metrics could not be collected\n' });
     expect(reply.body).not.toContain('secret');
+  });
+});
+
+/** Handlers per path, made once the job server exists. */
+type HandlerRoutes = (server: JobServer) => Record<string, HttpHandler>;
+
+/** An Express application on its own HTTP server with the job server attached, as its README shows. */
+async function expressApp(routes: HandlerRoutes): Promise<{ server: JobServer; url: string }> {
+  const app = express();
+  const httpServer = createServer(app);
+  appClosers.push(() => new Promise((resolve) => httpServer.close(resolve)));
+  const server = createJobServer({ httpServer, heartbeat: DORMANT_HEARTBEAT });
+  trackServers(server);
+  // `all` rather than `get`: the handlers answer the methods they do not serve with 405 themselves.
+  for (const [path, handler] of Object.entries(routes(server))) app.all(path, handler);
+  const port = await server.listen({ port: 0, host: '127.0.0.1' });
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+/** A Fastify application listening by itself, with the job server attached to Fastify's HTTP server. */
+async function fastifyApp(routes: HandlerRoutes): Promise<{ server: JobServer; url: string }> {
+  const app = fastify();
+  appClosers.push(() => app.close());
+  const server = createJobServer({ httpServer: app.server, heartbeat: DORMANT_HEARTBEAT });
+  trackServers(server);
+  for (const [path, handler] of Object.entries(routes(server))) app.all(path, toFastifyHandler(handler));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { server, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+}
+
+describe.each([
+  ['Express', expressApp],
+  ['Fastify (through toFastifyHandler)', fastifyApp],
+])('/healthz and /metrics on a real %s app', (_, startApp) => {
+  it('answers the health JSON and the exposition text with their content types, HEAD without a body and other methods with 405', async () => {
+    const registry = new promClient.Registry();
+    const { url } = await startApp((server) => {
+      registerPrometheusMetrics({ client: promClient, server, registry });
+      return { '/healthz': createHealthHandler(server), '/metrics': createMetricsHandler(registry) };
+    });
+    await connectClient(url);
+
+    const health = await httpRequest(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(health.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(health.headers['cache-control']).toBe('no-store');
+    expect(JSON.parse(health.body)).toEqual({ status: 'ok', reasons: [], connections: 1, uptimeMs: expect.any(Number) });
+
+    const metrics = await httpRequest(`${url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers['content-type']).toBe(registry.contentType);
+    expect(metrics.headers['cache-control']).toBe('no-store');
+    expect(metrics.body).toContain('# TYPE orgws_connections gauge\norgws_connections 1\n');
+
+    for (const path of ['/healthz', '/metrics']) {
+      expect(await httpRequest(`${url}${path}`, 'HEAD')).toMatchObject({ status: 200, body: '' });
+      for (const method of ['POST', 'DELETE']) {
+        const refused = await httpRequest(`${url}${path}`, method);
+        expect(refused).toMatchObject({ status: 405, body: '' });
+        expect(refused.headers.allow).toBe('GET, HEAD');
+      }
+    }
+  });
+
+  it('answers 503 shutting-down from the moment close() begins, and a 500 without details when collecting fails', async () => {
+    const registry = new promClient.Registry();
+    new promClient.Gauge({
+      name: 'broken_gauge',
+      help: 'A gauge whose collect throws.',
+      registers: [registry],
+      collect() {
+        throw new Error('secret internals');
+      },
+    });
+    const { server, url } = await startApp((jobServer) => ({ '/healthz': createHealthHandler(jobServer), '/metrics': createMetricsHandler(registry) }));
+    await connectClient(url, { answerNotices: false });
+
+    const failed = await httpRequest(`${url}/metrics`);
+    expect(failed).toMatchObject({ status: 500, body: 'metrics could not be collected\n' });
+    expect(failed.headers['content-type']).toBe('text/plain; charset=utf-8');
+
+    const closing = server.close({ timeoutMs: 1000 });
+    const during = await httpRequest(`${url}/healthz`);
+    expect(during.status).toBe(503);
+    expect(during.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(during.body)).toMatchObject({ status: 'shutting-down', connections: 1 });
+    await closing;
+    const after = await httpRequest(`${url}/healthz`);
+    expect(after.status).toBe(503);
+    expect(JSON.parse(after.body)).toMatchObject({ status: 'shutting-down', connections: 0 });
   });
 });
