@@ -87,8 +87,8 @@ export interface JobServer {
   on<E extends JobServerEventName>(event: E, listener: JobServerListener<E>): () => void;
   /**
    * Graceful, idempotent shutdown: `shutdown` notices, wait for acks or the deadline, disconnect all, let a
-   * running sweep finish, clear every timer. Rejects with `JobServerOptionsError` (and starts nothing) when
-   * `timeoutMs` is not a whole number of ms from 1 to 2^31 - 1.
+   * running sweep finish, clear every timer. `timeoutMs: 0` sends the notices and waits for no ack. Rejects with
+   * `JobServerOptionsError` (and starts nothing) when `timeoutMs` is not a whole number of ms from 0 to 2^31 - 1.
    */
   close(options?: CloseOptions): Promise<void>;
   /** Sweep operations, callable on demand. */
@@ -393,7 +393,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
         deadline,
       ),
     );
-    if (noticed.length > 0) {
+    if (noticed.length > 0 && timeoutMs > 0) {
       await withDeadline(Promise.all(noticed), timeoutMs, (armed) => {
         deadlineArmed = armed;
       });

@@ -271,17 +271,16 @@ export function resolveOptions(options: unknown, env: string | undefined = proce
 
 /** Options of `JobServer.close()`. */
 export interface CloseOptions {
-  /** How long clients get to acknowledge the `shutdown` notice before everyone is disconnected. @default `shutdown.timeoutMs` */
+  /** How long clients get to acknowledge the `shutdown` notice before everyone is disconnected; 0 sends the notices and waits for no ack. @default `shutdown.timeoutMs` */
   timeoutMs?: number;
 }
 
 /**
- * The deadline of a `close()` call, checked with the same rule as the duration options (a whole number of
- * ms, 1 up to 2^31 - 1).
+ * The deadline of a `close()` call: a whole number of ms from 0 (send the notices, wait for no ack) up to 2^31 - 1.
  * @throws JobServerOptionsError naming `timeoutMs` (or the unknown key).
  */
 export function resolveCloseTimeoutMs(options: unknown, fallback: number): number {
-  const result = z.strictObject({ timeoutMs: durationMs(fallback) }).optional().safeParse(options);
+  const result = z.strictObject({ timeoutMs: z.int().nonnegative().max(MAX_DURATION_MS).default(fallback) }).optional().safeParse(options);
   if (!result.success) {
     const { option, message } = firstOptionIssue(result.error);
     throw new JobServerOptionsError(option, message, { cause: result.error });

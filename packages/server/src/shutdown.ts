@@ -1,3 +1,5 @@
+import { resolveCloseTimeoutMs } from './options';
+
 /** Reconnect delay of the `index`-th of `count` clients, spread evenly over `windowMs` so they do not all come back at once. */
 export function spreadRetryAfterMs(index: number, count: number, windowMs: number): number {
   if (count <= 1 || windowMs === 0) return 0;
@@ -23,14 +25,17 @@ export async function withDeadline(work: Promise<unknown>, timeoutMs: number, on
 export interface CloseOnSignalsOptions {
   /** Signals that start a graceful close. @default ['SIGTERM', 'SIGINT'] */
   signals?: NodeJS.Signals[];
-  /** Deadline passed to `close()`; the server's `shutdown.timeoutMs` when omitted. */
+  /** Deadline passed to `close()` (checked when `closeOnSignals` is called); the server's `shutdown.timeoutMs` when omitted. */
   timeoutMs?: number;
-  /** Called once the server closed. @default re-raises the signal so the process ends as it would have */
+  /** Called once the server closed, or failed to. @default re-raises the signal so the process ends as it would have */
   onClosed?: (signal: NodeJS.Signals) => void;
+  /** Called when `close()` rejects, before `onClosed`. @default logs the error with `console.error` */
+  onCloseError?: (error: unknown, signal: NodeJS.Signals) => void;
 }
 
 /**
  * Closes the server gracefully on SIGTERM/SIGINT. Returns a function that removes the signal handlers.
+ * @throws JobServerOptionsError (`option: 'timeoutMs'`) when `timeoutMs` is not a valid `close()` deadline.
  * @example
  * const stop = closeOnSignals(server);
  */
@@ -38,11 +43,17 @@ export function closeOnSignals(
   server: { close(options?: { timeoutMs?: number }): Promise<void> },
   options: CloseOnSignalsOptions = {},
 ): () => void {
+  // Checked now: at SIGTERM a refused deadline would leave the process with nothing but a rejection.
+  const closeOptions = options.timeoutMs === undefined ? {} : { timeoutMs: resolveCloseTimeoutMs({ timeoutMs: options.timeoutMs }, 0) };
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  const onClosed = options.onClosed ?? ((received: NodeJS.Signals) => process.kill(process.pid, received));
+  const onCloseError = options.onCloseError ?? ((error: unknown) => console.error('job server: close on signal failed', error));
   const handler = (signal: NodeJS.Signals): void => {
     remove();
-    const onClosed = options.onClosed ?? ((received: NodeJS.Signals) => process.kill(process.pid, received));
-    void server.close(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }).finally(() => onClosed(signal));
+    void server
+      .close(closeOptions)
+      .catch((error: unknown) => onCloseError(error, signal))
+      .finally(() => onClosed(signal));
   };
   const remove = (): void => {
     for (const signal of signals) process.off(signal, handler);
