@@ -136,22 +136,37 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
   const attachment = !opts.io && opts.httpServer ? attachReversibly(opts.httpServer, createIo) : undefined;
   const io: JobIoServer = opts.io ?? attachment?.attached ?? createIo();
   const tickMs = Math.max(MIN_TICK_MS, Math.min(opts.heartbeat.intervalMs, opts.heartbeat.timeoutMs, opts.session.noticeGraceMs));
-  const cluster = opts.redis
-    ? new RedisCluster({
-        io,
-        redis: opts.redis,
-        maxConnectionsPerIp: opts.limits.maxConnectionsPerIp,
-        bufferSize: opts.jobs.bufferSize,
-        staleJobMs: opts.sweep.staleJobMs,
-        finishedJobRetentionMs: opts.sweep.finishedJobRetentionMs,
-        tickMs,
-        health: healthReasons,
-        logger,
-        onStoreRecovered: opts.store ? undefined : () => onStoreResult(true),
-        // The node that expired the job already told the room (cluster-wide); here only the local records go.
-        onExpiredElsewhere: (jobId, lastSeq) => subscriptions.expire(jobId, lastSeq, () => undefined),
-      })
-    : undefined;
+  /** Leaves Socket.IO off the application's HTTP server again when constructing the rest throws. */
+  const abandonAttach = (): void => {
+    if (!ownsIo) return;
+    io.engine.close();
+    attachment?.detach();
+  };
+  function createCluster(redis: NonNullable<typeof opts.redis>): RedisCluster {
+    return new RedisCluster({
+      io,
+      redis,
+      maxConnectionsPerIp: opts.limits.maxConnectionsPerIp,
+      bufferSize: opts.jobs.bufferSize,
+      staleJobMs: opts.sweep.staleJobMs,
+      finishedJobRetentionMs: opts.sweep.finishedJobRetentionMs,
+      tickMs,
+      health: healthReasons,
+      logger,
+      onStoreRecovered: opts.store ? undefined : () => onStoreResult(true),
+      // The node that expired the job already told the room (cluster-wide); here only the local records go.
+      onExpiredElsewhere: (jobId, lastSeq) => subscriptions.expire(jobId, lastSeq, () => undefined),
+    });
+  }
+  let cluster: RedisCluster | undefined;
+  try {
+    cluster = opts.redis ? createCluster(opts.redis) : undefined;
+  } catch (error) {
+    // E.g. `redis` without @socket.io/redis-adapter installed (the only step below the attach that can throw:
+    // the options were all checked above); the cluster throws before it opens any Redis connection.
+    abandonAttach();
+    throw error;
+  }
   const store: JobStore = opts.store ?? cluster?.store ?? new MemoryJobStore({ bufferSize: opts.jobs.bufferSize });
 
   const registry = new ConnectionRegistry();

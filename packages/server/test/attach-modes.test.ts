@@ -4,6 +4,7 @@ import { Server } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJobServer, type JobIoServer } from '../src/index';
 import { installLeakCheck, trackServers, ZERO_STATS } from './support/leak-check';
+import { httpRequest } from './support/http-request';
 import { connectClient, subscribe } from './support/test-client';
 
 installLeakCheck();
@@ -71,6 +72,33 @@ describe('attach modes', () => {
     expect(second.stats()).toMatchObject({ connections: 1, subscriptions: 1 });
     await second.close({ timeoutMs: 500 });
     expect(await (await fetch(polling)).text()).toBe('app route');
+  });
+
+  it('closing the first of two job servers on one http.Server leaves the second working and the app answering once; the second puts the app listeners back', async () => {
+    let appCalls = 0;
+    const httpServer = createServer((_request, response) => {
+      appCalls += 1;
+      response.end('app route');
+    });
+    httpServers.push(httpServer);
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+    const appListeners = httpServer.listeners('request');
+    const first = createJobServer({ httpServer });
+    const second = createJobServer({ httpServer, socketIoOptions: { path: '/second/' } });
+    trackServers(first, second);
+
+    await first.close({ timeoutMs: 500 });
+    expect(await httpRequest(`${url}/`)).toMatchObject({ status: 200, body: 'app route' });
+    expect(appCalls).toBe(1);
+    expect((await httpRequest(`${url}/second/?EIO=4&transport=polling`)).body).toMatch(/^0\{"sid"/);
+    expect(appCalls).toBe(1);
+
+    await second.close({ timeoutMs: 500 });
+    expect(httpServer.listeners('request')).toEqual(appListeners);
+    expect(httpServer.listenerCount('upgrade')).toBe(0);
+    expect(await httpRequest(`${url}/second/?EIO=4&transport=polling`)).toMatchObject({ status: 200, body: 'app route' });
+    expect(appCalls).toBe(2);
   });
 
   it("refuses Socket.IO's connectionStateRecovery in socketIoOptions, saying why", () => {
