@@ -90,8 +90,6 @@ class JobClientImpl implements JobClient {
   private closed = false;
   /** The error the connection gave up with; `subscribe()` fails with it until `connect()`. */
   private gaveUp: JobClientError | undefined;
-  /** `subscribe-job` requests awaiting their reply on the open socket, per job id. */
-  private readonly subscribesInFlight = new Map<string, number>();
 
   constructor(private readonly options: ResolvedJobClientOptions) {
     this.connection = new Connection(options);
@@ -207,7 +205,6 @@ class JobClientImpl implements JobClient {
 
   private onLost(): void {
     this.pacer.reset();
-    this.subscribesInFlight.clear();
     this.clearAllJobRetries();
     for (const job of this.jobs.values()) job.beginSync();
   }
@@ -220,7 +217,10 @@ class JobClientImpl implements JobClient {
   }
 
   private onExpired(notice: JobExpired): void {
-    this.jobs.get(notice.jobId)?.expire(notice);
+    const job = this.jobs.get(notice.jobId);
+    if (!job) return;
+    job.expire(notice);
+    this.releaseIfEnded(job);
   }
 
   /** Queues `subscribe-job` on the open socket; without one, the next `open` does it. */
@@ -238,51 +238,45 @@ class JobClientImpl implements JobClient {
       return;
     }
     const request: SubscribeJobRequest = job.lastSeq > 0 ? { jobId: job.jobId, lastSeq: job.lastSeq } : { jobId: job.jobId };
-    this.subscribesInFlight.set(job.jobId, (this.subscribesInFlight.get(job.jobId) ?? 0) + 1);
     socket.timeout(this.options.ackTimeoutMs).emit(EventName.SubscribeJob, request, (timeout: Error | null, reply: unknown) => {
       // A reply from a socket that is gone belongs to a pacer that was reset with it.
       if (this.connection.openSocket !== socket) return;
-      this.settleSubscribeInFlight(job.jobId);
-      const wanted = this.jobs.get(job.jobId) === job && !job.outcome;
+      if (this.jobs.get(job.jobId) !== job || job.outcome) {
+        // Nothing wants the reply: the unsubscribe-job sent since (after this request, so the server lets it
+        // win over a subscribe still pending) releases whatever the request registered.
+        this.pacer.settled();
+        return;
+      }
       if (timeout) {
         this.pacer.settled();
-        if (!wanted) this.releaseIfUnwanted(job.jobId);
-        else this.retryJob(job, 'TIMEOUT', new JobClientError('TIMEOUT', `no reply to subscribe-job for ${job.jobId}`, { jobId: job.jobId, cause: timeout }));
+        this.retryJob(job, 'TIMEOUT', new JobClientError('TIMEOUT', `no reply to subscribe-job for ${job.jobId}`, { jobId: job.jobId, cause: timeout }));
         return;
       }
       const parsed = parsePayload(SubscribeJobAckSchema, reply, 'subscribe-job reply');
       if (!parsed.ok) {
         this.pacer.settled();
-        if (!wanted) this.releaseIfUnwanted(job.jobId);
-        else this.retryJob(job, 'INTERNAL', JobClientError.fromProtocol(parsed.error, job.jobId));
+        this.retryJob(job, 'INTERNAL', JobClientError.fromProtocol(parsed.error, job.jobId));
         return;
       }
       const ack = parsed.value;
       if (!ack.ok) {
         const error = JobClientError.fromProtocol(ack.error, job.jobId);
-        if (ack.error.code === 'RATE_LIMITED' && wanted) {
+        if (ack.error.code === 'RATE_LIMITED') {
           this.events.emit('error', error);
           this.pacer.throttled(subscribeKey(job.jobId), { kind: 'subscribe', job }, error.retryAfterMs ?? this.options.reconnect.initialDelayMs);
           return;
         }
         this.pacer.settled();
-        if (wanted) this.retryJob(job, ack.error.code, error);
+        this.retryJob(job, ack.error.code, error);
         return;
       }
       this.pacer.settled();
-      if (!wanted) {
-        this.releaseIfUnwanted(job.jobId);
-        return;
-      }
       if (ack.jobId !== job.jobId) {
         this.retryJob(job, 'INTERNAL', new JobClientError('INVALID_PAYLOAD', `subscribe-job reply names job ${ack.jobId}, not ${job.jobId}`, { jobId: job.jobId }));
         return;
       }
       this.jobRetries.delete(job.jobId);
-      const result = job.applyAck(ack);
-      if (result === 'gap') this.retryJob(job, 'INTERNAL', undefined);
-      // The reply subscribed the connection to a job the server no longer has: release that subscription.
-      if (result === 'gone') this.sendUnsubscribe(job.jobId);
+      if (job.applyAck(ack) === 'gap') this.retryJob(job, 'INTERNAL', undefined);
       this.releaseIfEnded(job);
     });
   }
@@ -292,6 +286,7 @@ class JobClientImpl implements JobClient {
     const rule = retryRuleFor(trigger);
     if (rule.action === 'give-up') {
       job.fail(error ?? new JobClientError('INTERNAL', `subscribing to ${job.jobId} failed`, { jobId: job.jobId }));
+      this.releaseIfEnded(job);
       return;
     }
     if (error) this.events.emit('error', error);
@@ -313,9 +308,9 @@ class JobClientImpl implements JobClient {
     this.jobRetries.set(job.jobId, entry);
   }
 
-  /** After a terminal update the server subscription has nothing left to deliver: release it. */
+  /** Once a job ended (terminal update, expiry, refusal) its server subscription, if any, has nothing left to deliver: release it. */
   private releaseIfEnded(job: JobSubscriptionState): void {
-    if (job.outcome?.kind !== 'terminal') return;
+    if (!job.outcome) return;
     this.clearJobRetry(job.jobId);
     this.sendUnsubscribe(job.jobId);
   }
@@ -325,24 +320,8 @@ class JobClientImpl implements JobClient {
     this.jobs.delete(job.jobId);
     this.pacer.remove(subscribeKey(job.jobId));
     this.clearJobRetry(job.jobId);
-    // While its subscribe-job is unanswered, an unsubscribe could overtake it on the server (which awaits
-    // authorizeSubscribe first) and release nothing; the reply handler sends it instead.
-    if (!job.outcome && !this.subscribesInFlight.has(job.jobId)) this.sendUnsubscribe(job.jobId);
-  }
-
-  /**
-   * A `subscribe-job` answered (or timed out) after nothing wanted the job any more: the server may hold a
-   * subscription whose unsubscribe was held back (see {@link onLastHandleGone}) or overtaken; release it.
-   */
-  private releaseIfUnwanted(jobId: string): void {
-    const current = this.jobs.get(jobId);
-    if (!current || current.outcome) this.sendUnsubscribe(jobId);
-  }
-
-  private settleSubscribeInFlight(jobId: string): void {
-    const count = (this.subscribesInFlight.get(jobId) ?? 0) - 1;
-    if (count > 0) this.subscribesInFlight.set(jobId, count);
-    else this.subscribesInFlight.delete(jobId);
+    // Also while its subscribe-job is unanswered: the server lets this later unsubscribe win over it.
+    if (!job.outcome) this.sendUnsubscribe(job.jobId);
   }
 
   private clearAllJobRetries(): void {

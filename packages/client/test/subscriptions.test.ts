@@ -40,27 +40,36 @@ describe('subscriptions', () => {
     const authorized = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let slowAnswered = false;
     const resource = await startJobServer({
       authorizeSubscribe: async ({ jobId }) => {
-        if (jobId === 'slow-job') await authorized;
+        if (jobId !== 'slow-job') return true;
+        await authorized;
+        slowAnswered = true;
         return true;
       },
     });
     const requests: string[] = [];
     resource.server.on('subscribe', ({ jobId }) => requests.push(`subscribe ${jobId}`));
     resource.server.on('unsubscribe', ({ jobId }) => requests.push(`unsubscribe ${jobId}`));
-    const { client, until } = openClient({ url: resource.url });
+    const { client, errors, until } = openClient({ url: resource.url });
     await until(isConnected);
+    // The unsubscribe goes out at once, overtaking the pending subscribe on the server.
     const slow = client.subscribe('slow-job');
     slow.unsubscribe();
-    // The server handles a socket's events in order: once this later subscribe is registered, an unsubscribe sent
-    // right away would already have been handled (and found nothing to release, the slow one not being registered yet).
+    // The server handles a socket's events in order: once this later subscribe is registered, the unsubscribe was handled.
     const fence = client.subscribe('fence-job');
     await vi.waitFor(() => expect(requests).toEqual(['subscribe fence-job']));
     release();
-    await vi.waitFor(() => expect(requests).toEqual(['subscribe fence-job', 'subscribe slow-job', 'unsubscribe slow-job']));
-    expect(resource.server.stats().subscriptions).toBe(1);
+    await vi.waitFor(() => expect(slowAnswered).toBe(true));
+    // A round trip later the slow subscribe has been answered (UNSUBSCRIBED): it registered nothing and left nothing to release.
+    const second = client.subscribe('second-fence-job');
+    await vi.waitFor(() => expect(requests).toEqual(['subscribe fence-job', 'subscribe second-fence-job']));
+    expect(resource.server.stats().subscriptions).toBe(2);
+    await resource.server.update('slow-job', { status: 'running' });
+    expect(errors).toEqual([]);
     fence.unsubscribe();
+    second.unsubscribe();
     await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
   });
 
