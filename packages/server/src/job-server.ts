@@ -23,8 +23,9 @@ import { HeartbeatMonitor } from './heartbeat';
 import { attachReversibly } from './http-attachment';
 import { IntervalTimer } from './interval-timer';
 import { IpConnectionLimit } from './ip-limit';
+import { JobCountsRefresher } from './job-counts-refresher';
 import { jobRoom } from './job-rooms';
-import type { JobStatusCounts, JobStore } from './job-store';
+import type { ExpiredJob, JobStatusCounts, JobStore } from './job-store';
 import { safeLogger } from './logger';
 import { MemoryJobStore } from './memory-job-store';
 import { NoticeTracker } from './notices';
@@ -49,11 +50,17 @@ export interface ListenOptions {
   host?: string;
 }
 
-/** Operations the sweep runs, exposed for a memory monitor's remediation and for operators. */
+/**
+ * Operations the sweep runs, exposed for a memory monitor's remediation and for operators. Once `close()` has
+ * started they do nothing: the async ones resolve 0 (`sweep()` all zeros) without touching connections or the store.
+ */
 export interface JobServerMaintenance {
   /** Tells connections idle past `session.idleTimeoutMs` (`idle`) or inactive past `session.maxInactivityMs` (`session-expired`), then disconnects them; resolves how many. */
   disconnectInactive(): Promise<number>;
-  /** Drops stale jobs (subscribers get `job-expired`) and finished jobs past retention that nobody watches; resolves how many. */
+  /**
+   * Drops stale jobs (subscribers get `job-expired`) and finished jobs past retention that nobody watches, asking the
+   * store for 500 of each kind at a time and again while a batch comes back full (at most 20 batches); resolves how many.
+   */
   purgeStaleJobs(): Promise<number>;
   /** Drops rate-limit buckets that refilled completely; returns how many. */
   purgeRateLimits(): number;
@@ -102,6 +109,12 @@ type State = 'running' | 'closing' | 'closed';
 /** Shortest period of the heartbeat/notice ticker, so that tiny test timeouts cannot make it spin. */
 const MIN_TICK_MS = 10;
 
+/** Most expired jobs of each kind the sweep asks the store for at once. */
+const EXPIRED_BATCH = 500;
+
+/** Most batches of expired jobs one sweep handles, so that a sweep stays bounded however far behind it is. */
+const MAX_EXPIRED_BATCHES_PER_SWEEP = 20;
+
 /**
  * Creates a job-progress server with a leak-proof connection lifecycle (SPEC §2).
  * @throws JobServerOptionsError when an option is invalid.
@@ -121,6 +134,11 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
   const counters = emptyCounters();
   const healthReasons = new HealthReasons();
   const reportError = (error: unknown, context: string): void => {
+    // After close() resolved nothing is reported any more (e.g. a sweep that outlived the shutdown deadline).
+    if (state === 'closed') {
+      logger.debug({ err: error, context }, `job server: ${context} failed after close (not reported)`);
+      return;
+    }
     counters.internalErrors += 1;
     logger.error({ err: error, context }, `job server: ${context} failed`);
     if (!context.startsWith('listener')) events.emit('error', { error, context });
@@ -196,10 +214,12 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       counters.invalidHeartbeatAnswers += 1;
     },
   });
+  const countsRefresher = new JobCountsRefresher(store, (error) => reportError(error, 'store.refreshCounts'));
   const ticker = new IntervalTimer(tickMs, () => {
     heartbeat.tick();
     notices.tick();
     cluster?.tick();
+    countsRefresher.tick();
   });
 
   /** Sends a notice, waits for its ack or deadline, then disconnects (unless a newer notice took over). */
@@ -322,8 +342,23 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     return undefined;
   };
 
+  /** Drops one job the sweep found; resolves whether this node dropped it. */
+  const purgeExpiredJob = async (job: ExpiredJob): Promise<boolean> => {
+    // A finished job stays while someone here still watches it; a stale one goes, and its watchers are told.
+    if (job.kind === 'finished' && registry.subscriberCount(job.jobId) > 0) return false;
+    if (!(await store.delete(job.jobId, job.lastSeq))) return false;
+    if (job.kind === 'stale') {
+      subscriptions.expire(job.jobId, job.lastSeq, (room, lastSeq) => {
+        io.to(room).emit(EventName.JobExpired, { jobId: job.jobId, lastSeq, reason: 'stale' });
+      });
+      cluster?.announceExpired(job.jobId, job.lastSeq);
+    }
+    return true;
+  };
+
   const maintenance: JobServerMaintenance = {
     async disconnectInactive() {
+      if (state !== 'running') return 0;
       const at = now();
       const pending: Promise<void>[] = [];
       for (const record of registry.values()) {
@@ -335,26 +370,27 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       return pending.length;
     },
     async purgeStaleJobs() {
-      let expired;
-      try {
-        expired = await store.findExpired({ now: now(), staleJobMs: opts.sweep.staleJobMs, finishedJobRetentionMs: opts.sweep.finishedJobRetentionMs });
-        onStoreResult(true);
-      } catch (error) {
-        onStoreResult(false);
-        throw error;
-      }
+      if (state !== 'running') return 0;
       let purged = 0;
-      for (const job of expired) {
-        // A finished job stays while someone here still watches it; a stale one goes, and its watchers are told.
-        if (job.kind === 'finished' && registry.subscriberCount(job.jobId) > 0) continue;
-        if (!(await store.delete(job.jobId, job.lastSeq))) continue;
-        purged += 1;
-        if (job.kind === 'stale') {
-          subscriptions.expire(job.jobId, job.lastSeq, (room, lastSeq) => {
-            io.to(room).emit(EventName.JobExpired, { jobId: job.jobId, lastSeq, reason: 'stale' });
+      // Another batch while one came back full and dropped something (not only watched finished jobs), up to a budget.
+      for (let batch = 0; batch < MAX_EXPIRED_BATCHES_PER_SWEEP; batch += 1) {
+        let expired: ExpiredJob[];
+        try {
+          expired = await store.findExpired({
+            now: now(),
+            staleJobMs: opts.sweep.staleJobMs,
+            finishedJobRetentionMs: opts.sweep.finishedJobRetentionMs,
+            limit: EXPIRED_BATCH,
           });
-          cluster?.announceExpired(job.jobId, job.lastSeq);
+          onStoreResult(true);
+        } catch (error) {
+          onStoreResult(false);
+          throw error;
         }
+        const dropped = (await Promise.all(expired.map(purgeExpiredJob))).filter(Boolean).length;
+        purged += dropped;
+        const full = (kind: ExpiredJob['kind']): boolean => expired.filter((job) => job.kind === kind).length >= EXPIRED_BATCH;
+        if (dropped === 0 || !(full('stale') || full('finished'))) break;
       }
       if (purged > 0) logger.info({ purged }, 'job server: purged expired jobs');
       return purged;

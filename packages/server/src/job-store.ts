@@ -31,6 +31,11 @@ export interface ExpiryRule {
   staleJobMs: number;
   /** Terminal jobs are finished this long after their terminal update. */
   finishedJobRetentionMs: number;
+  /**
+   * Most jobs of each kind to report; the sweep asks again while a kind comes back full. Without it the store picks
+   * its own bound (`MemoryJobStore`: none, `RedisJobStore`: 500).
+   */
+  limit?: number;
 }
 
 /**
@@ -55,6 +60,11 @@ export interface JobStore {
   size(): number;
   /** Jobs per status, as far as this process knows (synchronous, for monitoring); optional. */
   countByStatus?(): JobStatusCounts;
+  /**
+   * Brings what `size()` and `countByStatus()` answer up to date, for a store that counts remotely; optional. The
+   * server calls it on every tick of its ticker, never twice at once, and reports a failure instead of throwing it.
+   */
+  refreshCounts?(): Promise<void>;
   /** Releases whatever the store holds; called by `close()` of a server that created the store. */
   close?(): Promise<void>;
 }

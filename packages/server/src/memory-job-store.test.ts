@@ -46,4 +46,13 @@ describe('MemoryJobStore', () => {
     expect(await store.delete('done', 1)).toBe(true);
     expect(store.size()).toBe(2);
   });
+
+  it('reports at most limit expired jobs of each kind', async () => {
+    const store = new MemoryJobStore();
+    for (const jobId of ['s1', 's2', 's3']) await store.append(jobId, { status: 'running' }, 0);
+    for (const jobId of ['f1', 'f2']) await store.append(jobId, { status: 'failed' }, 0);
+    const rule = { now: 100, staleJobMs: 10, finishedJobRetentionMs: 10 };
+    expect((await store.findExpired({ ...rule, limit: 2 })).map((job) => job.jobId)).toEqual(['s1', 's2', 'f1', 'f2']);
+    expect(await store.findExpired(rule)).toHaveLength(5);
+  });
 });

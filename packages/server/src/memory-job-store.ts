@@ -56,15 +56,14 @@ export class MemoryJobStore implements JobStore {
     return this.#jobs.delete(jobId);
   }
 
-  async findExpired({ now, staleJobMs, finishedJobRetentionMs }: ExpiryRule): Promise<ExpiredJob[]> {
+  async findExpired({ now, staleJobMs, finishedJobRetentionMs, limit = Infinity }: ExpiryRule): Promise<ExpiredJob[]> {
     const expired: ExpiredJob[] = [];
+    const found = { stale: 0, finished: 0 };
     for (const [jobId, { snapshot }] of this.#jobs) {
-      const age = now - snapshot.at;
-      if (isTerminal(snapshot.status)) {
-        if (age >= finishedJobRetentionMs) expired.push({ jobId, lastSeq: snapshot.seq, kind: 'finished' });
-      } else if (age >= staleJobMs) {
-        expired.push({ jobId, lastSeq: snapshot.seq, kind: 'stale' });
-      }
+      const kind = isTerminal(snapshot.status) ? 'finished' : 'stale';
+      if (found[kind] >= limit || now - snapshot.at < (kind === 'finished' ? finishedJobRetentionMs : staleJobMs)) continue;
+      found[kind] += 1;
+      expired.push({ jobId, lastSeq: snapshot.seq, kind });
     }
     return expired;
   }

@@ -22,7 +22,7 @@ export interface RedisClusterDeps {
   bufferSize: number;
   staleJobMs: number;
   finishedJobRetentionMs: number;
-  /** Period of the server's ticker, which refreshes this node's connection counts and its reading of the job counts. */
+  /** Period of the server's ticker, which refreshes this node's connection counts. */
   tickMs: number;
   health: HealthReasons;
   logger: Required<JobServerLogger>;
@@ -85,11 +85,9 @@ export class RedisCluster {
     if (!this.#connection.available) this.#onAvailability(false);
   }
 
-  /** Called on every tick of the server's ticker: keeps this node's connection counts alive in Redis, reads the job counts. */
+  /** Called on every tick of the server's ticker: keeps this node's connection counts alive in Redis. */
   tick(): void {
     void this.connections.refresh();
-    // A failed read keeps the last counts; the connection's own events already report Redis as unavailable.
-    this.store.refreshCounts().catch(() => undefined);
   }
 
   /** Tells the other nodes that this node expired a stale job (its watchers everywhere already got `job-expired`). */

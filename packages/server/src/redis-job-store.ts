@@ -29,8 +29,14 @@ export interface RedisJobStoreOptions {
 /** Shortest time Redis keeps a terminal job, whatever `finishedJobRetentionMs` says (the sweep may still drop it sooner). */
 const MIN_FINISHED_JOB_TTL_MS = 1000;
 
-/** Most expired jobs one `findExpired` call reports per kind, so one sweep stays bounded. */
+/** Most expired jobs one `findExpired` call reports per kind when the rule sets no `limit`. */
 const EXPIRED_BATCH = 500;
+
+/**
+ * An entry of the sweep's indexes lives at most this many times its age limit (`staleJobMs`, the terminal job's TTL):
+ * one the sweep has not handled by then (it fell behind) is dropped without being reported, so the indexes stay bounded.
+ */
+const INDEX_AGE_FACTOR = 2;
 
 // KEYS: job hash, updates list, active index, finished index, then one index per status in JOB_STATUSES order.
 // ARGV: jobId, status, update JSON without seq, terminal flag, at, bufferSize, retention of this update, index retention,
@@ -59,32 +65,58 @@ for i = 3, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[8]) end
 return {seq, ARGV[2]}
 `);
 
+// KEYS: active index, finished index, then one index per status in JOB_STATUSES order.
+// ARGV: staleJobMs, TTL of a terminal job, index age factor, then per status '1' when it is terminal, else '0'.
+// Trims every index by age on Redis' clock, the one its keys expire by: a status entry older than its job's TTL (the job
+// hash is gone, even if no sweep saw it), a sweep entry older than INDEX_AGE_FACTOR times that. Returns the counts.
+const COUNT = new RedisScript(`
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local stale, finished, factor = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - factor * stale))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - factor * finished))
+local counts = {}
+for i = 3, #KEYS do
+  local maxAge = ARGV[i + 1] == '1' and finished or stale
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. (now - maxAge))
+  counts[#counts + 1] = redis.call('ZCARD', KEYS[i])
+end
+return counts
+`);
+
 // KEYS: job hash, updates list, active index, finished index, then the per-status indexes. ARGV: jobId, expected seq or ''.
-// Returns 1 when this call removed the job (or its index entry after Redis expired the job), 0 otherwise.
+// Returns 1 when this call removed the job, or its sweep index entry after Redis expired the job; then it also takes
+// the job out of the per-status counts. Returns 0 otherwise, and then no count changes: when a newer update came in,
+// only the sweep entry of the older seq goes (the job lives on); when Redis already expired the job and no seq is
+// given, there is no entry to find (its status entry goes by age, see COUNT, and the sweep still reports it).
 const DELETE = new RedisScript(`
 local cur = redis.call('HGET', KEYS[1], 'seq')
-local seq = ARGV[2] ~= '' and ARGV[2] or cur
-local member = (seq or '') .. '|' .. ARGV[1]
 if cur and ARGV[2] ~= '' and cur ~= ARGV[2] then
-  redis.call('ZREM', KEYS[3], member)
-  redis.call('ZREM', KEYS[4], member)
+  local outdated = ARGV[2] .. '|' .. ARGV[1]
+  redis.call('ZREM', KEYS[3], outdated)
+  redis.call('ZREM', KEYS[4], outdated)
   return 0
 end
+local seq = cur or ARGV[2]
+if seq == '' then return 0 end
+local member = seq .. '|' .. ARGV[1]
 local removed = redis.call('ZREM', KEYS[3], member) + redis.call('ZREM', KEYS[4], member)
-for i = 5, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
 if cur then
   redis.call('DEL', KEYS[1], KEYS[2])
   removed = removed + 1
 end
-if removed > 0 then return 1 end
-return 0
+if removed == 0 then return 0 end
+for i = 5, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+return 1
 `);
 
 /**
  * A `JobStore` in Redis, shared by every server node and job publisher: atomic `seq` (Lua), snapshot, capped list of
  * recent updates for `lastSeq` recovery, and retention by Redis expiry (terminal jobs after `finishedJobRetentionMs`,
  * jobs without updates after `staleJobMs`). `size()` and `countByStatus()` answer from counts of the whole cluster that
- * `refreshCounts()` and each sweep read. Works with a standalone Redis or Sentinel, not Redis Cluster.
+ * `refreshCounts()` and each sweep read; the counts heal by age, so a job Redis expired stops counting even if no sweep
+ * saw it. Every writer must run the same version (they share the scripts and the key layout). Works with a standalone
+ * Redis or Sentinel, not Redis Cluster.
  */
 export class RedisJobStore implements JobStore {
   readonly #client: Redis;
@@ -93,7 +125,7 @@ export class RedisJobStore implements JobStore {
   readonly #staleJobMs: number;
   readonly #finishedJobTtlMs: number;
   #counts: JobStatusCounts = zeroCounts();
-  #refreshing: Promise<JobStatusCounts> | undefined;
+  #refreshing: Promise<void> | undefined;
   #closed = false;
 
   constructor(options: RedisJobStoreOptions) {
@@ -118,7 +150,7 @@ export class RedisJobStore implements JobStore {
       at,
       this.#bufferSize,
       terminal ? this.#finishedJobTtlMs : this.#staleJobMs,
-      Math.max(this.#staleJobMs, this.#finishedJobTtlMs),
+      INDEX_AGE_FACTOR * Math.max(this.#staleJobMs, this.#finishedJobTtlMs),
       JOB_STATUSES.indexOf(input.status) + 1,
     ])) as [number, JobStatus];
     if (seq === 0) {
@@ -150,26 +182,30 @@ export class RedisJobStore implements JobStore {
     return removed === 1;
   }
 
-  async findExpired({ now, staleJobMs, finishedJobRetentionMs }: ExpiryRule): Promise<ExpiredJob[]> {
+  /** Oldest first, at most `limit` (default 500) of each kind; also refreshes the counts, as `refreshCounts()`. */
+  async findExpired({ now, staleJobMs, finishedJobRetentionMs, limit = EXPIRED_BATCH }: ExpiryRule): Promise<ExpiredJob[]> {
     const transaction = this.#client
       .multi()
-      .zrangebyscore(this.#keys.activeJobs, '-inf', now - staleJobMs, 'LIMIT', 0, EXPIRED_BATCH)
-      .zrangebyscore(this.#keys.finishedJobs, '-inf', now - finishedJobRetentionMs, 'LIMIT', 0, EXPIRED_BATCH);
-    const [stale, finished, ...counts] = (await execAll(this.#countCommands(transaction))) as [string[], string[], ...number[]];
-    this.#keepCounts(counts);
+      .zrangebyscore(this.#keys.activeJobs, '-inf', now - staleJobMs, 'LIMIT', 0, limit)
+      .zrangebyscore(this.#keys.finishedJobs, '-inf', now - finishedJobRetentionMs, 'LIMIT', 0, limit);
+    const [[stale, finished]] = (await Promise.all([execAll(transaction), this.refreshCounts()])) as [[string[], string[]], void];
     return [...stale.map((member) => expiredJob(member, 'stale')), ...finished.map((member) => expiredJob(member, 'finished'))];
   }
 
   /**
-   * Reads how many jobs of the whole cluster are in each status (one round trip) and keeps the result for `size()`
-   * and `countByStatus()`; a server with the `redis` option calls it on every tick. Concurrent calls share one read.
+   * Reads how many jobs of the whole cluster are in each status (one atomic script) and keeps the result for `size()`
+   * and `countByStatus()`. On the way it drops, on Redis' clock, the status entries older than their job's TTL (Redis
+   * expired the job) and the sweep's index entries older than twice that (the sweep fell behind), so the counts and
+   * the indexes heal by themselves. A server calls it on every tick of its ticker; concurrent calls share one read.
    */
-  refreshCounts(): Promise<JobStatusCounts> {
-    this.#refreshing ??= execAll(this.#countCommands(this.#client.multi()))
-      .then((counts) => {
-        this.#keepCounts(counts as number[]);
-        return this.countByStatus();
-      })
+  refreshCounts(): Promise<void> {
+    this.#refreshing ??= COUNT.run(this.#client, this.#countKeys(), [
+      this.#staleJobMs,
+      this.#finishedJobTtlMs,
+      INDEX_AGE_FACTOR,
+      ...JOB_STATUSES.map((status) => (isTerminal(status) ? '1' : '0')),
+    ])
+      .then((counts) => this.#keepCounts(counts as number[]))
       .finally(() => {
         this.#refreshing = undefined;
       });
@@ -183,7 +219,7 @@ export class RedisJobStore implements JobStore {
 
   /**
    * Jobs per status in the shared store (all nodes) as of the last `refreshCounts()` or sweep; zeros after `close()`.
-   * Like `MemoryJobStore`, it counts a job until the sweep drops it.
+   * Like `MemoryJobStore`, it counts a job until the sweep drops it, or here until Redis expires it.
    */
   countByStatus(): JobStatusCounts {
     return { ...this.#counts };
@@ -195,9 +231,8 @@ export class RedisJobStore implements JobStore {
     this.#counts = zeroCounts();
   }
 
-  #countCommands(transaction: ChainableCommander): ChainableCommander {
-    for (const status of JOB_STATUSES) transaction.zcard(this.#keys.jobsWithStatus(status));
-    return transaction;
+  #countKeys(): string[] {
+    return [this.#keys.activeJobs, this.#keys.finishedJobs, ...JOB_STATUSES.map((status) => this.#keys.jobsWithStatus(status))];
   }
 
   #keepCounts(counts: readonly number[]): void {
@@ -207,13 +242,7 @@ export class RedisJobStore implements JobStore {
   }
 
   #jobKeys(jobId: string): string[] {
-    return [
-      this.#keys.job(jobId),
-      this.#keys.updates(jobId),
-      this.#keys.activeJobs,
-      this.#keys.finishedJobs,
-      ...JOB_STATUSES.map((status) => this.#keys.jobsWithStatus(status)),
-    ];
+    return [this.#keys.job(jobId), this.#keys.updates(jobId), ...this.#countKeys()];
   }
 }
 

@@ -1,10 +1,11 @@
 import { ErrorCode, type JobUpdate } from '@org/ws-protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createJobPublisher, type JobPublisher, type JobServerOptions } from '../src/index';
+import { Redis } from 'ioredis';
+import { createJobPublisher, RedisJobStore, type JobPublisher, type JobServerOptions } from '../src/index';
 import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { installMonitorCleanup, startMonitor } from './support/monitor-resource';
-import { listKeys, REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
+import { closeRedisClient, listKeys, REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
 import { connectClient, connectRefused, subscribe, type TestClient } from './support/test-client';
 
 const skip = await skipWithoutRedis('Redis cluster');
@@ -159,5 +160,25 @@ describe.skipIf(skip)('two server nodes sharing one Redis (in one process)', () 
     expect(monitor.sample()).toMatchObject({ processingJobs: 1, alerts: [] });
     await a.server.update('queued-job', { status: 'queued' });
     await vi.waitFor(() => expect(monitor.sample()).toMatchObject({ processingJobs: 2, alerts: ['processing-jobs'] }));
+  });
+
+  it('purges more expired jobs than one batch in one sweep, and the counts drop to zero at the next tick', { timeout: 20_000 }, async () => {
+    let clockOffsetMs = 0;
+    const node = await startNode({ now: () => Date.now() + clockOffsetMs, heartbeat: { intervalMs: 200, timeoutMs: 100 } });
+    const client = new Redis(REDIS_URL);
+    try {
+      const worker = new RedisJobStore({ client, keyPrefix: prefix });
+      await Promise.all(Array.from({ length: 700 }, (_, index) => worker.append(`stale-${index}`, { status: 'running' }, Date.now())));
+      await Promise.all(Array.from({ length: 600 }, (_, index) => worker.append(`done-${index}`, { status: 'completed' }, Date.now())));
+      await vi.waitFor(() => expect(node.server.stats().jobs).toBe(1_300));
+
+      clockOffsetMs = 2 * 60 * 60 * 1000;
+      expect(await node.server.maintenance.sweep()).toMatchObject({ purgedJobs: 1_300 });
+      await vi.waitFor(() => expect(node.server.maintenance.jobsByStatus()).toEqual({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 }));
+      expect(node.server.stats().jobs).toBe(0);
+      expect(await listKeys(`${prefix}job`)).toEqual([]);
+    } finally {
+      await closeRedisClient(client);
+    }
   });
 });

@@ -1,10 +1,13 @@
 import { JobProtocolError } from '@org/ws-protocol';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RedisJobStore } from '../src/index';
 import { closeRedisClient, REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
 
 const skip = await skipWithoutRedis('RedisJobStore');
+
+const ZERO_COUNTS = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 } as const;
+const HOUR = 60 * 60 * 1000;
 
 describe.skipIf(skip)('RedisJobStore against a real Redis', () => {
   let prefix: string;
@@ -77,10 +80,11 @@ describe.skipIf(skip)('RedisJobStore against a real Redis', () => {
 
   it('finds stale and finished jobs, and only one node wins their deletion', async () => {
     const [a, b] = [newStore(), newStore()];
-    await a.append('stale-job', { status: 'running' }, 1_000);
-    await a.append('fresh-job', { status: 'running' }, 9_000);
-    await a.append('done-job', { status: 'completed' }, 2_000);
-    const expired = await b.findExpired({ now: 10_000, staleJobMs: 5_000, finishedJobRetentionMs: 5_000 });
+    const t0 = Date.now();
+    await a.append('stale-job', { status: 'running' }, t0 + 1_000);
+    await a.append('fresh-job', { status: 'running' }, t0 + 9_000);
+    await a.append('done-job', { status: 'completed' }, t0 + 2_000);
+    const expired = await b.findExpired({ now: t0 + 10_000, staleJobMs: 5_000, finishedJobRetentionMs: 5_000 });
     expect(expired).toEqual([
       { jobId: 'stale-job', lastSeq: 1, kind: 'stale' },
       { jobId: 'done-job', lastSeq: 1, kind: 'finished' },
@@ -105,51 +109,127 @@ describe.skipIf(skip)('RedisJobStore against a real Redis', () => {
 
   it('reports a job that Redis already expired as stale once, so its watchers can be told', async () => {
     const store = newStore({ staleJobMs: 1_000 });
-    await store.append('job-1', { status: 'running' }, 1);
+    const t0 = Date.now();
+    await store.append('job-1', { status: 'running' }, t0);
     await clients[0]!.del(`${prefix}job:job-1`, `${prefix}updates:job-1`);
-    expect(await store.findExpired({ now: 5_000, staleJobMs: 1_000, finishedJobRetentionMs: 1_000 })).toEqual([{ jobId: 'job-1', lastSeq: 1, kind: 'stale' }]);
+    const rule = { now: t0 + 1_500, staleJobMs: 1_000, finishedJobRetentionMs: 1_000 };
+    expect(await store.findExpired(rule)).toEqual([{ jobId: 'job-1', lastSeq: 1, kind: 'stale' }]);
     expect(await store.delete('job-1', 1)).toBe(true);
-    expect(await store.findExpired({ now: 5_000, staleJobMs: 1_000, finishedJobRetentionMs: 1_000 })).toEqual([]);
+    expect(await store.findExpired(rule)).toEqual([]);
+  });
+
+  it('reports at most limit expired jobs of each kind, oldest first, 500 without a limit', async () => {
+    const store = newStore();
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: 501 }, (_, index) => store.append(`stale-${index}`, { status: 'running' }, t0 - 1_000 + index)));
+    for (const index of [2, 1, 0]) await store.append(`done-${index}`, { status: 'completed' }, t0 - 1_000 + index);
+    const rule = { now: t0, staleJobMs: 500, finishedJobRetentionMs: 500 };
+    expect((await store.findExpired({ ...rule, limit: 2 })).map((job) => job.jobId)).toEqual(['stale-0', 'stale-1', 'done-0', 'done-1']);
+    const unlimited = await store.findExpired(rule);
+    expect(unlimited.filter((job) => job.kind === 'stale')).toHaveLength(500);
+    expect(unlimited.filter((job) => job.kind === 'finished')).toHaveLength(3);
   });
 
   it('counts the jobs of every node per status, and stops counting a job once the sweep deleted it', async () => {
     const [a, b] = [newStore(), newStore()];
-    await a.append('queued-job', { status: 'queued' }, 1);
-    await b.append('running-job', { status: 'queued' }, 1);
-    await a.append('running-job', { status: 'running', progress: 40 }, 2);
-    await b.append('done-job', { status: 'running' }, 1);
-    await a.append('done-job', { status: 'completed' }, 2);
-    await b.append('failed-job', { status: 'failed' }, 1);
-    expect(a.countByStatus()).toEqual({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 });
+    const t0 = Date.now();
+    await a.append('queued-job', { status: 'queued' }, t0 + 1);
+    await b.append('running-job', { status: 'queued' }, t0 + 1);
+    await a.append('running-job', { status: 'running', progress: 40 }, t0 + 2);
+    await b.append('done-job', { status: 'running' }, t0 + 1);
+    await a.append('done-job', { status: 'completed' }, t0 + 2);
+    await b.append('failed-job', { status: 'failed' }, t0 + 1);
+    expect(a.countByStatus()).toEqual(ZERO_COUNTS);
 
     const counts = { queued: 1, running: 1, completed: 1, failed: 1, cancelled: 0 };
-    expect(await a.refreshCounts()).toEqual(counts);
+    await a.refreshCounts();
     expect(a.countByStatus()).toEqual(counts);
     expect(a.size()).toBe(4);
     // A refused update changes nothing; a delete that lost the race to a newer update neither.
-    await expect(b.append('done-job', { status: 'cancelled' }, 3)).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
+    await expect(b.append('done-job', { status: 'cancelled' }, t0 + 3)).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
     expect(await b.delete('running-job', 1)).toBe(false);
-    expect(await b.refreshCounts()).toEqual(counts);
+    await b.refreshCounts();
+    expect(b.countByStatus()).toEqual(counts);
 
     // The sweep reads the counts too, and each job it deletes leaves them.
-    const expired = await b.findExpired({ now: 10_000, staleJobMs: 5_000, finishedJobRetentionMs: 5_000 });
+    const expired = await b.findExpired({ now: t0 + 10_000, staleJobMs: 5_000, finishedJobRetentionMs: 5_000 });
     expect(b.countByStatus()).toEqual(counts);
     for (const job of expired) expect(await b.delete(job.jobId, job.lastSeq)).toBe(true);
-    expect(await a.refreshCounts()).toEqual({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 });
+    await a.refreshCounts();
+    expect(a.countByStatus()).toEqual(ZERO_COUNTS);
     await b.close();
-    expect(b.countByStatus()).toEqual({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 });
+    expect(b.countByStatus()).toEqual(ZERO_COUNTS);
     expect(b.size()).toBe(0);
+  });
+
+  it('changes no count when a delete deletes nothing, and takes the job out of them when it does', async () => {
+    const store = newStore();
+    const t0 = Date.now();
+    await store.append('job-1', { status: 'running' }, t0);
+    await store.append('job-1', { status: 'running' }, t0 + 1);
+    expect(await store.delete('job-1', 1)).toBe(false);
+    // As if Redis had expired the job: without a seq there is nothing of it to find.
+    await clients[0]!.del(`${prefix}job:job-1`, `${prefix}updates:job-1`);
+    expect(await store.delete('job-1')).toBe(false);
+    await store.refreshCounts();
+    expect(store.countByStatus()).toEqual({ ...ZERO_COUNTS, running: 1 });
+    // The sweep's delete, with the seq it found, takes the job out of the index and the counts.
+    expect(await store.delete('job-1', 2)).toBe(true);
+    await store.refreshCounts();
+    expect(store.countByStatus()).toEqual(ZERO_COUNTS);
+    expect(await store.delete('job-1', 2)).toBe(false);
+  });
+
+  it('stops counting a job once Redis expired it, with no sweep, and the sweep index lets it go twice as late', { timeout: 15_000 }, async () => {
+    const store = newStore({ staleJobMs: 1_500, finishedJobRetentionMs: 1_000 });
+    const probe = clients[0]!;
+    await store.append('running-job', { status: 'running' }, Date.now());
+    await store.append('done-job', { status: 'running' }, Date.now());
+    await store.append('done-job', { status: 'completed' }, Date.now());
+    await store.refreshCounts();
+    expect(store.countByStatus()).toEqual({ ...ZERO_COUNTS, running: 1, completed: 1 });
+
+    await vi.waitFor(async () => expect(await probe.exists(`${prefix}job:running-job`, `${prefix}job:done-job`)).toBe(0), { timeout: 5_000, interval: 100 });
+    // Updated later than the others (as if by a clock ahead), so it stays counted while they age.
+    await store.append('fresh-job', { status: 'running' }, Date.now() + HOUR);
+    await store.refreshCounts();
+    expect(store.countByStatus()).toEqual({ ...ZERO_COUNTS, running: 1 });
+    // The sweep can still find the expired job (and tell its watchers) until twice its age limit.
+    expect(await probe.zrange(`${prefix}jobs:active`, 0, -1)).toEqual(['1|running-job', '1|fresh-job']);
+    expect(await probe.zcard(`${prefix}jobs:status:running`)).toBe(1);
+    await vi.waitFor(
+      async () => {
+        await store.refreshCounts();
+        expect(await probe.zrange(`${prefix}jobs:active`, 0, -1)).toEqual(['1|fresh-job']);
+        expect(await probe.zcard(`${prefix}jobs:finished`)).toBe(0);
+      },
+      { timeout: 5_000, interval: 100 },
+    );
+    expect(store.countByStatus()).toEqual({ ...ZERO_COUNTS, running: 1 });
+  });
+
+  it('drops every entry far past its age limit in one refresh, however many, from the counts and the sweep indexes', async () => {
+    const store = newStore();
+    const probe = clients[0]!;
+    const longAgo = Date.now() - 3 * HOUR;
+    await Promise.all(Array.from({ length: 1_200 }, (_, index) => store.append(`old-${index}`, { status: index % 2 ? 'running' : 'failed' }, longAgo)));
+    await store.append('new-job', { status: 'queued' }, Date.now());
+    await store.refreshCounts();
+    expect(store.countByStatus()).toEqual({ ...ZERO_COUNTS, queued: 1 });
+    expect(await probe.zrange(`${prefix}jobs:active`, 0, -1)).toEqual(['1|new-job']);
+    expect(await probe.zcard(`${prefix}jobs:finished`)).toBe(0);
   });
 
   it('still refuses a late update with finishedJobRetentionMs 0, as the memory store does, until the sweep drops the job', async () => {
     const store = newStore({ finishedJobRetentionMs: 0 });
-    await store.append('job-1', { status: 'running' }, 1);
-    await store.append('job-1', { status: 'completed' }, 2);
-    await expect(store.append('job-1', { status: 'running' }, 3)).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
+    const t0 = Date.now();
+    await store.append('job-1', { status: 'running' }, t0 + 1);
+    await store.append('job-1', { status: 'completed' }, t0 + 2);
+    await expect(store.append('job-1', { status: 'running' }, t0 + 3)).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
     expect((await store.get('job-1'))?.seq).toBe(2);
     const ttl = await clients[0]!.pttl(`${prefix}job:job-1`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(1_000);
-    expect(await store.findExpired({ now: 2, staleJobMs: 60_000, finishedJobRetentionMs: 0 })).toEqual([{ jobId: 'job-1', lastSeq: 2, kind: 'finished' }]);
+    expect(await store.findExpired({ now: t0 + 2, staleJobMs: 60_000, finishedJobRetentionMs: 0 })).toEqual([{ jobId: 'job-1', lastSeq: 2, kind: 'finished' }]);
   });
 });

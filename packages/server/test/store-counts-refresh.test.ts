@@ -1,0 +1,54 @@
+import { describe, expect, it, vi } from 'vitest';
+import { MemoryJobStore } from '../src/index';
+import { useFakeClock } from './support/fake-clock';
+import { startJobServer } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+
+installLeakCheck();
+
+/** A memory store that counts "remotely": each `refreshCounts` call waits until the test settles it. */
+class RemotelyCountingStore extends MemoryJobStore {
+  readonly calls: { resolve: () => void; reject: (error: Error) => void }[] = [];
+
+  refreshCounts(): Promise<void> {
+    return new Promise((resolve, reject) => this.calls.push({ resolve, reject }));
+  }
+}
+
+describe('refreshing the job counts of the store in use', () => {
+  it('calls refreshCounts of a given store on every tick, never twice at once, and reports each failing streak once', async () => {
+    const { now } = useFakeClock();
+    const store = new RemotelyCountingStore();
+    // One tick a second (the heartbeat's period).
+    const { server } = await startJobServer({ now, store, heartbeat: { intervalMs: 1000, timeoutMs: 1000 } });
+    const errors: unknown[] = [];
+    server.on('error', (event) => errors.push(event));
+
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(store.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(store.calls).toHaveLength(1);
+    store.calls[0]!.resolve();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(store.calls).toHaveLength(2);
+
+    const away = new Error('store away');
+    store.calls[1]!.reject(away);
+    await vi.advanceTimersByTimeAsync(1000);
+    store.calls[2]!.reject(new Error('store still away'));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(errors).toEqual([{ error: away, context: 'store.refreshCounts' }]);
+    expect(server.counters().internalErrors).toBe(1);
+
+    store.calls[3]!.resolve();
+    await vi.advanceTimersByTimeAsync(1000);
+    const awayAgain = new Error('store away again');
+    store.calls[4]!.reject(awayAgain);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(errors).toEqual([
+      { error: away, context: 'store.refreshCounts' },
+      { error: awayAgain, context: 'store.refreshCounts' },
+    ]);
+    store.calls[5]!.resolve();
+  });
+});
