@@ -1,27 +1,43 @@
 // @ts-check
-// Builds the page bundle (public/bundle/) and the server (dist/main.js); `node build.mjs` runs both.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// Builds the page bundle (public/bundle/) and the server (dist/main.js) with tsup; `node build.mjs` runs both.
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build } from 'tsup';
 
 const here = (/** @type {string} */ path) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
- * Runs an esbuild build and replaces each output file in one rename, so that test files building at the
- * same time, or a demo process starting meanwhile, never read a half-written bundle.
- * @param {import('esbuild').BuildOptions} options
+ * Runs a tsup build into a private temporary folder beside `outDir` (same depth, so source map paths stay
+ * right), then moves each output file into `outDir` in one rename, so that test files building at the same
+ * time, or a demo process starting meanwhile, never read a half-written bundle.
+ * @param {string} outDir
+ * @param {import('tsup').Options} options
  */
-async function buildAtomically(options) {
-  const { outputFiles } = await build({ ...options, write: false });
-  await Promise.all(
-    outputFiles.map(async ({ path, contents }) => {
-      const temporary = `${path}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(temporary, contents);
-      await rename(temporary, path);
-    }),
-  );
+async function buildAtomically(outDir, options) {
+  const temporary = join(dirname(outDir), `.${basename(outDir)}-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
+  await mkdir(outDir, { recursive: true });
+  try {
+    await build({
+      ...options,
+      outDir: temporary,
+      // Only what is passed here counts: no tsup.config file, no output folder cleaning, no .d.ts.
+      config: false,
+      clean: false,
+      dts: false,
+      format: 'esm',
+      outExtension: () => ({ js: '.js' }),
+      splitting: false,
+      sourcemap: true,
+      removeNodeProtocol: false,
+      tsconfig: here('./tsconfig.json'),
+      silent: true,
+    });
+    const files = await readdir(temporary);
+    await Promise.all(files.map((file) => rename(join(temporary, file), join(outDir, file))));
+  } finally {
+    await rm(temporary, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -29,32 +45,28 @@ async function buildAtomically(options) {
  * @param {{ alias?: Record<string, string> }} [options] `alias` maps packages to sources (tests use the workspace sources)
  */
 export async function buildPage(options = {}) {
-  await buildAtomically({
-    entryPoints: [here('./src/page/main.ts')],
-    outfile: here('./public/bundle/page.js'),
-    bundle: true,
-    format: 'esm',
+  await buildAtomically(here('./public/bundle'), {
+    entry: { page: here('./src/page/main.ts') },
     platform: 'browser',
     target: 'es2022',
-    sourcemap: true,
     minify: true,
-    logLevel: 'warning',
-    alias: options.alias ?? {},
+    // Everything goes into the one file the page loads, whatever package.json the build runs next to.
+    noExternal: [/./],
+    esbuildOptions: (esbuild) => {
+      esbuild.alias = options.alias ?? {};
+    },
   });
 }
 
 /** Bundles the demo server; packages stay external and resolve to the workspace builds. */
 export async function buildServer() {
-  await buildAtomically({
-    entryPoints: [here('./src/main.ts')],
-    outfile: here('./dist/main.js'),
-    bundle: true,
-    format: 'esm',
+  await buildAtomically(here('./dist'), {
+    entry: { main: here('./src/main.ts') },
     platform: 'node',
     target: 'node20',
-    packages: 'external',
-    sourcemap: true,
-    logLevel: 'warning',
+    esbuildOptions: (esbuild) => {
+      esbuild.packages = 'external';
+    },
   });
 }
 

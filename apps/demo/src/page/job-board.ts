@@ -38,8 +38,8 @@ function detailOf(update: JobUpdate): string {
 
 /**
  * The list of watched jobs: one row per job with status pill, `seq` and a progress bar.
- * Rows carry `data-job-id`, `data-status`, `data-seq` and `data-seqs` (every `seq` delivered, in order)
- * for styling and for the browser test.
+ * Rows carry `data-job-id`, `data-status`, `data-seq` and `data-seqs` (every `seq` delivered, in order:
+ * at most the job's steps + 2, `queued` and the terminal update included) for styling and for the browser test.
  */
 export class JobBoard {
   private readonly rows = new Map<string, Row>();
