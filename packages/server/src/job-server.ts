@@ -399,6 +399,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       return limiter.purgeExpired(now());
     },
     async sweep() {
+      if (state !== 'running') return { disconnected: 0, purgedJobs: 0, purgedRateLimits: 0 };
       const purgedRateLimits = maintenance.purgeRateLimits();
       const [purgedJobs, disconnected] = await Promise.all([maintenance.purgeStaleJobs(), maintenance.disconnectInactive()]);
       return { disconnected, purgedJobs, purgedRateLimits };

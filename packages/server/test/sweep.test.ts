@@ -133,4 +133,40 @@ describe('sweep', () => {
     expect(warnings).toContain('job server: closing while a sweep is still running past the shutdown deadline');
     expect(server.stats().timers).toBe(0);
   });
+
+  it('reports nothing once closed: a sweep that fails after outliving the deadline is only logged at debug', async () => {
+    const { now } = useFakeClock();
+    const store = new MemoryJobStore();
+    let failSweep: (error: Error) => void = () => undefined;
+    store.findExpired = () => new Promise((_resolve, reject) => (failSweep = reject));
+    const findExpired = vi.spyOn(store, 'findExpired');
+    const debug = vi.fn();
+    const logger = { debug, info: () => undefined, warn: () => undefined, error: () => undefined };
+    const { server } = await startJobServer({ now, heartbeat: DORMANT_HEARTBEAT, store, logger });
+    const errors: string[] = [];
+    server.on('error', ({ context }) => errors.push(context));
+    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    await vi.waitFor(() => expect(findExpired).toHaveBeenCalledOnce());
+    await server.close({ timeoutMs: 50 });
+
+    failSweep(new Error('store closed'));
+    await vi.waitFor(() => expect(debug).toHaveBeenCalledWith(expect.objectContaining({ context: 'sweep' }), expect.stringMatching(/after close/)));
+    expect(errors).toEqual([]);
+    expect(server.counters().internalErrors).toBe(0);
+  });
+
+  it('resolves maintenance calls made once close() started without touching connections or the store', async () => {
+    const store = new MemoryJobStore();
+    const findExpired = vi.spyOn(store, 'findExpired').mockRejectedValue(new Error('store closed'));
+    const { server, url } = await startJobServer({ store, session: { idleTimeoutMs: 1, maxInactivityMs: 1 } });
+    const client = await connectClient(url);
+    const closing = server.close({ timeoutMs: 500 });
+    expect(await server.maintenance.disconnectInactive()).toBe(0);
+    expect(await server.maintenance.sweep()).toEqual({ disconnected: 0, purgedJobs: 0, purgedRateLimits: 0 });
+    await closing;
+    expect(await server.maintenance.purgeStaleJobs()).toBe(0);
+    expect(await server.maintenance.sweep()).toEqual({ disconnected: 0, purgedJobs: 0, purgedRateLimits: 0 });
+    expect(findExpired).not.toHaveBeenCalled();
+    expect(client.notices.map((notice) => notice.reason)).toEqual(['shutdown']);
+  });
 });
