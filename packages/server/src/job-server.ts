@@ -25,7 +25,7 @@ import { IntervalTimer } from './interval-timer';
 import { IpConnectionLimit } from './ip-limit';
 import { JobCountsRefresher } from './job-counts-refresher';
 import { jobRoom } from './job-rooms';
-import type { ExpiredJob, JobStatusCounts, JobStore } from './job-store';
+import { EXPIRED_BATCH, type ExpiredJob, type JobStatusCounts, type JobStore } from './job-store';
 import { safeLogger } from './logger';
 import { MemoryJobStore } from './memory-job-store';
 import { NoticeTracker } from './notices';
@@ -108,9 +108,6 @@ type State = 'running' | 'closing' | 'closed';
 
 /** Shortest period of the heartbeat/notice ticker, so that tiny test timeouts cannot make it spin. */
 const MIN_TICK_MS = 10;
-
-/** Most expired jobs of each kind the sweep asks the store for at once. */
-const EXPIRED_BATCH = 500;
 
 /** Most batches of expired jobs one sweep handles, so that a sweep stays bounded however far behind it is. */
 const MAX_EXPIRED_BATCHES_PER_SWEEP = 20;

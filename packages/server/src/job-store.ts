@@ -13,6 +13,9 @@ export interface JobReplay {
   resync: boolean;
 }
 
+/** Most expired jobs of each kind the sweep asks a store for at once, and `RedisJobStore`'s bound when a rule sets no `limit`. */
+export const EXPIRED_BATCH = 500;
+
 /** A job that the sweep may drop. */
 export interface ExpiredJob {
   /** The job. */

@@ -1,6 +1,6 @@
 import { ErrorCode, isTerminal, JOB_STATUSES, JobProtocolError, protocolError, type JobStatus, type JobUpdate, type JobUpdateInput } from '@org/ws-protocol';
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { ExpiredJob, ExpiryRule, JobReplay, JobStatusCounts, JobStore } from './job-store';
+import { EXPIRED_BATCH, type ExpiredJob, type ExpiryRule, type JobReplay, type JobStatusCounts, type JobStore } from './job-store';
 import { JOB_SERVER_DEFAULTS } from './options';
 import { redisKeys, type RedisKeys } from './redis-keys';
 import { asIoRedis, REDIS_DEFAULTS, type RedisClientLike } from './redis-options';
@@ -28,9 +28,6 @@ export interface RedisJobStoreOptions {
 
 /** Shortest time Redis keeps a terminal job, whatever `finishedJobRetentionMs` says (the sweep may still drop it sooner). */
 const MIN_FINISHED_JOB_TTL_MS = 1000;
-
-/** Most expired jobs one `findExpired` call reports per kind when the rule sets no `limit`. */
-const EXPIRED_BATCH = 500;
 
 /**
  * An entry of the sweep's indexes lives at most this many times its age limit (`staleJobMs`, the terminal job's TTL):
