@@ -165,6 +165,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       bufferSize: opts.jobs.bufferSize,
       staleJobMs: opts.sweep.staleJobMs,
       finishedJobRetentionMs: opts.sweep.finishedJobRetentionMs,
+      now,
       tickMs,
       health: healthReasons,
       logger,

@@ -22,6 +22,8 @@ export interface RedisClusterDeps {
   bufferSize: number;
   staleJobMs: number;
   finishedJobRetentionMs: number;
+  /** The server's clock, which stamps the store's updates; the store's counts judge ages by it too. */
+  now: () => number;
   /** Period of the server's ticker, which refreshes this node's connection counts. */
   tickMs: number;
   health: HealthReasons;
@@ -65,6 +67,7 @@ export class RedisCluster {
       bufferSize: deps.bufferSize,
       staleJobMs: deps.staleJobMs,
       finishedJobRetentionMs: deps.finishedJobRetentionMs,
+      now: deps.now,
     });
     this.connections = new RedisConnectionCounter({
       client,

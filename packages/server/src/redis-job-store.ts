@@ -24,6 +24,12 @@ export interface RedisJobStoreOptions {
    * @default 300000 (5 min)
    */
   finishedJobRetentionMs?: number;
+  /**
+   * Clock in ms since the epoch by which `refreshCounts()` judges ages; give it the clock the `at` of your `append`s
+   * comes from (a server passes its `now` option), so that an offset clock never makes a live job look old.
+   * @default Date.now
+   */
+  now?: () => number;
 }
 
 /** Shortest time Redis keeps a terminal job, whatever `finishedJobRetentionMs` says (the sweep may still drop it sooner). */
@@ -63,18 +69,17 @@ return {seq, ARGV[2]}
 `);
 
 // KEYS: active index, finished index, then one index per status in JOB_STATUSES order.
-// ARGV: staleJobMs, TTL of a terminal job, index age factor, then per status '1' when it is terminal, else '0'.
-// Trims every index by age on Redis' clock, the one its keys expire by: a status entry older than its job's TTL (the job
-// hash is gone, even if no sweep saw it), a sweep entry older than INDEX_AGE_FACTOR times that. Returns the counts.
+// ARGV: now, staleJobMs, TTL of a terminal job, index age factor, then per status '1' when it is terminal, else '0'.
+// Trims every index by age on the writers' clock (`now`, the clock the entries' scores come from, not Redis' TIME): a
+// status entry older than its job's TTL (Redis expired the job, even if no sweep saw it), a sweep entry older than
+// INDEX_AGE_FACTOR times that. Returns the counts.
 const COUNT = new RedisScript(`
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local stale, finished, factor = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, stale, finished, factor = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - factor * stale))
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - factor * finished))
 local counts = {}
 for i = 3, #KEYS do
-  local maxAge = ARGV[i + 1] == '1' and finished or stale
+  local maxAge = ARGV[i + 2] == '1' and finished or stale
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. (now - maxAge))
   counts[#counts + 1] = redis.call('ZCARD', KEYS[i])
 end
@@ -111,8 +116,8 @@ return 1
  * A `JobStore` in Redis, shared by every server node and job publisher: atomic `seq` (Lua), snapshot, capped list of
  * recent updates for `lastSeq` recovery, and retention by Redis expiry (terminal jobs after `finishedJobRetentionMs`,
  * jobs without updates after `staleJobMs`). `size()` and `countByStatus()` answer from counts of the whole cluster that
- * `refreshCounts()` and each sweep read; the counts heal by age, so a job Redis expired stops counting even if no sweep
- * saw it. Every writer must run the same version (they share the scripts and the key layout). Works with a standalone
+ * `refreshCounts()` and each sweep read; the counts heal by age (on the writers' clock, as the sweep), so a job Redis
+ * expired stops counting even if no sweep saw it. Needs Redis 4.0 or later. Every writer must run the same version (they share the scripts and the key layout). Works with a standalone
  * Redis or Sentinel, not Redis Cluster.
  */
 export class RedisJobStore implements JobStore {
@@ -121,6 +126,7 @@ export class RedisJobStore implements JobStore {
   readonly #bufferSize: number;
   readonly #staleJobMs: number;
   readonly #finishedJobTtlMs: number;
+  readonly #now: () => number;
   #counts: JobStatusCounts = zeroCounts();
   #refreshing: Promise<void> | undefined;
   #closed = false;
@@ -131,6 +137,7 @@ export class RedisJobStore implements JobStore {
     this.#bufferSize = options.bufferSize ?? JOB_SERVER_DEFAULTS.jobs.bufferSize;
     this.#staleJobMs = options.staleJobMs ?? JOB_SERVER_DEFAULTS.sweep.staleJobMs;
     this.#finishedJobTtlMs = Math.max(options.finishedJobRetentionMs ?? JOB_SERVER_DEFAULTS.sweep.finishedJobRetentionMs, MIN_FINISHED_JOB_TTL_MS);
+    this.#now = options.now ?? Date.now;
   }
 
   async append(jobId: string, input: JobUpdateInput, at: number): Promise<JobUpdate> {
@@ -179,24 +186,36 @@ export class RedisJobStore implements JobStore {
     return removed === 1;
   }
 
-  /** Oldest first, at most `limit` (default 500) of each kind; also refreshes the counts, as `refreshCounts()`. */
+  /**
+   * Oldest first, at most `limit` (default 500) of each kind. Also refreshes the counts, as `refreshCounts()` but by the
+   * rule's `now`; a failed count read does not fail the sweep: the counts stay as they were, and a `refreshCounts()`
+   * sharing that read (a server's tick) rejects with it, as does the next one while Redis keeps failing.
+   */
   async findExpired({ now, staleJobMs, finishedJobRetentionMs, limit = EXPIRED_BATCH }: ExpiryRule): Promise<ExpiredJob[]> {
     const transaction = this.#client
       .multi()
       .zrangebyscore(this.#keys.activeJobs, '-inf', now - staleJobMs, 'LIMIT', 0, limit)
       .zrangebyscore(this.#keys.finishedJobs, '-inf', now - finishedJobRetentionMs, 'LIMIT', 0, limit);
-    const [[stale, finished]] = (await Promise.all([execAll(transaction), this.refreshCounts()])) as [[string[], string[]], void];
+    const [found] = await Promise.allSettled([execAll(transaction), this.#refreshCounts(now)]);
+    if (found.status === 'rejected') throw found.reason;
+    const [stale, finished] = found.value as [string[], string[]];
     return [...stale.map((member) => expiredJob(member, 'stale')), ...finished.map((member) => expiredJob(member, 'finished'))];
   }
 
   /**
    * Reads how many jobs of the whole cluster are in each status (one atomic script) and keeps the result for `size()`
-   * and `countByStatus()`. On the way it drops, on Redis' clock, the status entries older than their job's TTL (Redis
-   * expired the job) and the sweep's index entries older than twice that (the sweep fell behind), so the counts and
-   * the indexes heal by themselves. A server calls it on every tick of its ticker; concurrent calls share one read.
+   * and `countByStatus()`. On the way it drops, by the `now` option's clock (the one the entries were stamped with), the
+   * status entries older than their job's TTL (Redis expired the job) and the sweep's index entries older than twice
+   * that (the sweep fell behind), so the counts and the indexes heal by themselves. A server calls it on every tick of
+   * its ticker; concurrent calls (and the sweep's) share one read.
    */
   refreshCounts(): Promise<void> {
+    return this.#refreshCounts(this.#now());
+  }
+
+  #refreshCounts(now: number): Promise<void> {
     this.#refreshing ??= COUNT.run(this.#client, this.#countKeys(), [
+      now,
       this.#staleJobMs,
       this.#finishedJobTtlMs,
       INDEX_AGE_FACTOR,

@@ -1,7 +1,7 @@
 import { JobProtocolError } from '@org/ws-protocol';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RedisJobStore } from '../src/index';
+import { RedisJobStore, type RedisJobStoreOptions } from '../src/index';
 import { closeRedisClient, REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
 
 const skip = await skipWithoutRedis('RedisJobStore');
@@ -13,7 +13,7 @@ describe.skipIf(skip)('RedisJobStore against a real Redis', () => {
   let prefix: string;
   let clients: Redis[];
 
-  const newStore = (options: { bufferSize?: number; staleJobMs?: number; finishedJobRetentionMs?: number } = {}): RedisJobStore => {
+  const newStore = (options: Omit<RedisJobStoreOptions, 'client' | 'keyPrefix'> = {}): RedisJobStore => {
     const client = new Redis(REDIS_URL);
     clients.push(client);
     return new RedisJobStore({ client, keyPrefix: prefix, ...options });
@@ -25,6 +25,7 @@ describe.skipIf(skip)('RedisJobStore against a real Redis', () => {
   });
 
   afterEach(async () => {
+    vi.restoreAllMocks();
     await Promise.all(clients.map(closeRedisClient));
     await removeKeys(prefix);
   });
@@ -231,5 +232,60 @@ describe.skipIf(skip)('RedisJobStore against a real Redis', () => {
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(1_000);
     expect(await store.findExpired({ now: t0 + 2, staleJobMs: 60_000, finishedJobRetentionMs: 0 })).toEqual([{ jobId: 'job-1', lastSeq: 2, kind: 'finished' }]);
+  });
+
+  it.each([
+    ['behind', -10],
+    ['ahead of', 10],
+  ])("judges ages by its own clock, even one far %s Redis' clock: a live job stays counted, then is reported stale", async (_, offsetInStaleJobs) => {
+    const staleJobMs = 60_000;
+    let clock = Date.now() + offsetInStaleJobs * staleJobMs;
+    const store = newStore({ staleJobMs, finishedJobRetentionMs: staleJobMs, now: () => clock });
+    const probe = clients[0]!;
+    const rule = (): { now: number; staleJobMs: number; finishedJobRetentionMs: number } => ({ now: clock, staleJobMs, finishedJobRetentionMs: staleJobMs });
+    await store.append('live-job', { status: 'running' }, clock);
+    await store.append('done-job', { status: 'completed' }, clock);
+
+    clock += staleJobMs - 1;
+    await store.refreshCounts();
+    expect(store.countByStatus()).toEqual({ ...ZERO_COUNTS, running: 1, completed: 1 });
+    expect(await store.findExpired(rule())).toEqual([]);
+    expect(store.countByStatus()).toEqual({ ...ZERO_COUNTS, running: 1, completed: 1 });
+    expect(await probe.zrange(`${prefix}jobs:active`, 0, -1)).toEqual(['1|live-job']);
+
+    clock += 2;
+    expect(await store.findExpired(rule())).toEqual([
+      { jobId: 'live-job', lastSeq: 1, kind: 'stale' },
+      { jobId: 'done-job', lastSeq: 1, kind: 'finished' },
+    ]);
+    // Past its age by this clock, a job no longer counts, as if Redis had expired it.
+    expect(store.countByStatus()).toEqual(ZERO_COUNTS);
+    expect(await store.delete('live-job', 1)).toBe(true);
+    expect(await store.delete('done-job', 1)).toBe(true);
+    expect(await store.findExpired(rule())).toEqual([]);
+  });
+
+  it('still reports the expired jobs when the count read fails, keeps the counts, and rejects the refresh that shares that read', async () => {
+    const store = newStore();
+    const t0 = Date.now();
+    await store.append('stale-job', { status: 'running' }, t0 - 10_000);
+    await store.refreshCounts();
+    const rule = { now: t0, staleJobMs: 5_000, finishedJobRetentionMs: 5_000 };
+    const failure = new Error('count read failed');
+    // The count read is the only script findExpired runs.
+    const evalsha = vi.spyOn(clients[0]!, 'evalsha').mockRejectedValue(failure);
+
+    expect(await store.findExpired(rule)).toEqual([{ jobId: 'stale-job', lastSeq: 1, kind: 'stale' }]);
+    const tick = store.refreshCounts();
+    const sweep = store.findExpired(rule);
+    await expect(tick).rejects.toBe(failure);
+    expect(await sweep).toEqual([{ jobId: 'stale-job', lastSeq: 1, kind: 'stale' }]);
+    expect(evalsha).toHaveBeenCalledTimes(2);
+    expect(store.countByStatus()).toEqual({ ...ZERO_COUNTS, running: 1 });
+
+    evalsha.mockRestore();
+    expect(await store.delete('stale-job', 1)).toBe(true);
+    await store.refreshCounts();
+    expect(store.countByStatus()).toEqual(ZERO_COUNTS);
   });
 });
