@@ -1,4 +1,5 @@
 import { ErrorCode, type JobUpdate, type ProtocolError } from '@org/ws-protocol';
+import type { JobExpiredOutcome } from './job-outcome';
 
 /** Every code a {@link JobClientError} carries: the protocol's codes plus the client's own. */
 export const JobClientErrorCode = {
@@ -32,6 +33,8 @@ export interface JobClientErrorDetails {
   jobId?: string;
   /** The terminal update behind `JOB_FAILED` / `JOB_CANCELLED`. */
   update?: JobUpdate;
+  /** The outcome behind `JOB_EXPIRED`: `reason` (`stale` or `gone`) and `lastSeq`. */
+  expired?: JobExpiredOutcome;
   /** How long the server asked us to wait before retrying. */
   retryAfterMs?: number;
 }
@@ -45,6 +48,8 @@ export class JobClientError extends Error {
   readonly jobId: string | undefined;
   /** The terminal update behind `JOB_FAILED` / `JOB_CANCELLED`. */
   readonly update: JobUpdate | undefined;
+  /** The outcome behind `JOB_EXPIRED`: `reason` (`stale` or `gone`) and `lastSeq`, as the subscription's `outcome` has them. */
+  readonly expired: JobExpiredOutcome | undefined;
   /** How long the server asked us to wait before retrying, if it said. */
   readonly retryAfterMs: number | undefined;
 
@@ -53,6 +58,7 @@ export class JobClientError extends Error {
     this.code = code;
     this.jobId = details.jobId;
     this.update = details.update;
+    this.expired = details.expired;
     this.retryAfterMs = details.retryAfterMs;
   }
 

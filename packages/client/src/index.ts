@@ -10,7 +10,7 @@ export type { HeartbeatOptions } from './heartbeat-watchdog';
 export { RETRY_POLICY } from './retry-policy';
 export type { RetryAction, RetryRule, RetryTrigger } from './retry-policy';
 export type { JobSubscription, JobSubscriptionEvents, JobUpdateListener } from './job-subscription';
-export type { JobExpiredOutcomeReason, JobOutcome } from './job-outcome';
+export type { JobExpiredOutcome, JobExpiredOutcomeReason, JobOutcome } from './job-outcome';
 export type { WatchOptions } from './watch-job';
 export type { WaitForOptions } from './wait-for-job';
 export { PROTOCOL_VERSION } from '@org/ws-protocol';

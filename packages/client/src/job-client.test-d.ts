@@ -3,7 +3,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { ConnectionState } from './connection-state';
 import type { JobClientError, JobClientErrorCode } from './errors';
 import { createJobClient, type JobClient } from './job-client';
-import type { JobOutcome } from './job-outcome';
+import type { JobExpiredOutcome, JobOutcome } from './job-outcome';
 import type { JobSubscription } from './job-subscription';
 
 declare const client: JobClient;
@@ -57,6 +57,9 @@ describe('JobClient types', () => {
   it('outcomes and error codes are closed unions', () => {
     expectTypeOf<JobOutcome['kind']>().toEqualTypeOf<'terminal' | 'expired' | 'error'>();
     expectTypeOf<Extract<JobOutcome, { kind: 'expired' }>['reason']>().toEqualTypeOf<'stale' | 'gone'>();
+    expectTypeOf<JobClientError['expired']>().toEqualTypeOf<JobExpiredOutcome | undefined>();
+    expectTypeOf<NonNullable<JobClientError['expired']>>().toEqualTypeOf<Extract<JobOutcome, { kind: 'expired' }>>();
+    expectTypeOf<NonNullable<JobClientError['expired']>['lastSeq']>().toBeNumber();
     expectTypeOf<'JOB_FAILED' | 'TOO_MANY_CONNECTIONS' | 'CLOSED'>().toExtend<JobClientErrorCode>();
     expectTypeOf<JobClient>().toHaveProperty(Symbol.asyncDispose);
   });

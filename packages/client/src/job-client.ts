@@ -87,6 +87,11 @@ class JobClientImpl implements JobClient {
   private readonly pacer = new RequestPacer<PacedRequest>((request) =>
     request.kind === 'subscribe' ? this.emitSubscribe(request.job) : this.emitUnsubscribe(request.jobId),
   );
+  /**
+   * Job ids whose subscription the server may hold on the current socket: a `subscribe-job` was answered ok,
+   * or their release was called off because the job is wanted again. Only these need `unsubscribe-job` once their job ended.
+   */
+  private readonly heldOnServer = new Set<string>();
   private closed = false;
   /** The error the connection gave up with; `subscribe()` fails with it until `connect()`. */
   private gaveUp: JobClientError | undefined;
@@ -117,6 +122,8 @@ class JobClientImpl implements JobClient {
     if (!job) {
       job = new JobSubscriptionState(jobId, (gone) => this.onLastHandleGone(gone));
       this.jobs.set(jobId, job);
+      // A release not sent yet is called off: the server keeps the subscription and answers the new subscribe like the first one.
+      if (this.pacer.remove(unsubscribeKey(jobId))) this.heldOnServer.add(jobId);
       this.sendSubscribe(job);
     }
     const handle = job.addHandle(listener);
@@ -192,6 +199,7 @@ class JobClientImpl implements JobClient {
   private failAllJobs(errorFor: (jobId: string) => JobClientError): void {
     this.clearAllJobRetries();
     this.pacer.reset();
+    this.heldOnServer.clear();
     const jobs = [...this.jobs.values()];
     this.jobs.clear();
     for (const job of jobs) job.fail(errorFor(job.jobId));
@@ -206,6 +214,7 @@ class JobClientImpl implements JobClient {
   private onLost(): void {
     this.pacer.reset();
     this.clearAllJobRetries();
+    this.heldOnServer.clear();
     for (const job of this.jobs.values()) job.beginSync();
   }
 
@@ -220,6 +229,8 @@ class JobClientImpl implements JobClient {
     const job = this.jobs.get(notice.jobId);
     if (!job) return;
     job.expire(notice);
+    // The server dropped the job's subscriptions with the notice: nothing to release.
+    this.heldOnServer.delete(notice.jobId);
     this.releaseIfEnded(job);
   }
 
@@ -243,7 +254,8 @@ class JobClientImpl implements JobClient {
       if (this.connection.openSocket !== socket) return;
       if (this.jobs.get(job.jobId) !== job || job.outcome) {
         // Nothing wants the reply: the unsubscribe-job sent since (after this request, so the server lets it
-        // win over a subscribe still pending) releases whatever the request registered.
+        // win over a subscribe still pending) releases whatever the request registered, or, called off because
+        // the job is wanted again, leaves it to the new subscription.
         this.pacer.settled();
         return;
       }
@@ -263,7 +275,7 @@ class JobClientImpl implements JobClient {
         const error = JobClientError.fromProtocol(ack.error, job.jobId);
         if (ack.error.code === 'RATE_LIMITED') {
           this.events.emit('error', error);
-          this.pacer.throttled(subscribeKey(job.jobId), { kind: 'subscribe', job }, error.retryAfterMs ?? this.options.reconnect.initialDelayMs);
+          this.pacer.throttled(error.retryAfterMs ?? this.options.reconnect.initialDelayMs, { key: subscribeKey(job.jobId), request: { kind: 'subscribe', job } });
           return;
         }
         this.pacer.settled();
@@ -276,6 +288,7 @@ class JobClientImpl implements JobClient {
         return;
       }
       this.jobRetries.delete(job.jobId);
+      this.heldOnServer.add(job.jobId);
       if (job.applyAck(ack) === 'gap') this.retryJob(job, 'INTERNAL', undefined);
       this.releaseIfEnded(job);
     });
@@ -289,7 +302,8 @@ class JobClientImpl implements JobClient {
       this.releaseIfEnded(job);
       return;
     }
-    if (error) this.events.emit('error', error);
+    // Retrying at once is routine, not a problem to report (an `UNSUBSCRIBED` answer for a job still wanted).
+    if (error && rule.action !== 'immediately') this.events.emit('error', error);
     const previous = this.jobRetries.get(job.jobId);
     if (previous?.timer !== undefined) return;
     const attempt = (previous?.attempt ?? 0) + 1;
@@ -308,11 +322,14 @@ class JobClientImpl implements JobClient {
     this.jobRetries.set(job.jobId, entry);
   }
 
-  /** Once a job ended (terminal update, expiry, refusal) its server subscription, if any, has nothing left to deliver: release it. */
+  /**
+   * Once a job ended its server subscription has nothing left to deliver: release it if the server holds one
+   * (after a terminal update or an applied reply, `gone` included), not after `job-expired` or a refused first subscribe.
+   */
   private releaseIfEnded(job: JobSubscriptionState): void {
     if (!job.outcome) return;
     this.clearJobRetry(job.jobId);
-    this.sendUnsubscribe(job.jobId);
+    if (this.heldOnServer.has(job.jobId)) this.sendUnsubscribe(job.jobId);
   }
 
   private onLastHandleGone(job: JobSubscriptionState): void {
@@ -337,6 +354,7 @@ class JobClientImpl implements JobClient {
 
   /** Queues `unsubscribe-job` on the open socket; without one there is no server subscription to release. */
   private sendUnsubscribe(jobId: string): void {
+    this.heldOnServer.delete(jobId);
     if (!this.connection.openSocket) return;
     this.pacer.enqueue(unsubscribeKey(jobId), { kind: 'unsubscribe', jobId });
   }
@@ -353,7 +371,15 @@ class JobClientImpl implements JobClient {
       if (parsed && !parsed.ok) this.events.emit('error', JobClientError.fromProtocol(parsed.error, jobId));
       const refused = parsed?.ok && !parsed.value.ok ? parsed.value.error : undefined;
       if (refused?.code === 'RATE_LIMITED') {
-        this.pacer.throttled(unsubscribeKey(jobId), { kind: 'unsubscribe', jobId }, refused.retryAfterMs ?? this.options.reconnect.initialDelayMs);
+        const retryAfterMs = refused.retryAfterMs ?? this.options.reconnect.initialDelayMs;
+        const wanted = this.jobs.get(jobId);
+        if (wanted && !wanted.outcome) {
+          // Subscribed to again meanwhile: the refused release changed nothing, and retrying it would end the new subscription.
+          this.heldOnServer.add(jobId);
+          this.pacer.throttled(retryAfterMs);
+          return;
+        }
+        this.pacer.throttled(retryAfterMs, { key: unsubscribeKey(jobId), request: { kind: 'unsubscribe', jobId } });
         return;
       }
       // Any other refusal means there was nothing left to release.

@@ -8,12 +8,22 @@ import { JobClientError } from './errors';
  */
 export type JobExpiredOutcomeReason = JobExpired['reason'] | 'gone';
 
+/** The server no longer has the job, and no terminal update reached the client; `lastSeq` is the job's last `seq` (the notice's, or the last one delivered). */
+export interface JobExpiredOutcome {
+  /** Discriminant of {@link JobOutcome}. */
+  readonly kind: 'expired';
+  /** `stale` (the server's `job-expired`) or `gone` (a resubscribe found no job). */
+  readonly reason: JobExpiredOutcomeReason;
+  /** The job's last `seq`. */
+  readonly lastSeq: number;
+}
+
 /** How a job subscription ended; each handle receives it exactly once. */
 export type JobOutcome =
   /** The job reached `completed`, `failed` or `cancelled`; `update` is that terminal update. */
   | { readonly kind: 'terminal'; readonly update: JobUpdate }
-  /** The server no longer has the job, and no terminal update reached the client; `lastSeq` is the job's last `seq` (the notice's, or the last one delivered). */
-  | { readonly kind: 'expired'; readonly reason: JobExpiredOutcomeReason; readonly lastSeq: number }
+  /** See {@link JobExpiredOutcome}. */
+  | JobExpiredOutcome
   /** The subscription cannot continue (`FORBIDDEN`, `CLOSED`, the client gave up, ...). */
   | { readonly kind: 'error'; readonly error: JobClientError };
 
@@ -28,7 +38,7 @@ export function outcomeError(outcome: JobOutcome, jobId: string): JobClientError
         outcome.reason === 'gone'
           ? `job ${jobId} is gone from the server after seq ${outcome.lastSeq} (dropped while this client was away)`
           : `job ${jobId} was dropped by the server after seq ${outcome.lastSeq} (${outcome.reason})`,
-        { jobId },
+        { jobId, expired: outcome },
       );
     case 'terminal':
       if (outcome.update.status === 'failed') {

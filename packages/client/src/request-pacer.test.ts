@@ -29,10 +29,10 @@ describe('RequestPacer', () => {
     expect(sent).toHaveLength(6);
   });
 
-  it('pauses for retryAfterMs after RATE_LIMITED and then sends one at a time', () => {
+  it('pauses for retryAfterMs after RATE_LIMITED, then sends the refused request first and the rest one at a time', () => {
     const { pacer: p, sent, enqueue } = pacer();
     enqueue(1, 2, 3, 4, 5, 6);
-    p.throttled('1', 1, 200);
+    p.throttled(200, { key: '1', request: 1 });
     p.settled();
     expect(sent).toEqual([1, 2, 3, 4]);
     vi.advanceTimersByTime(199);
@@ -42,11 +42,25 @@ describe('RequestPacer', () => {
     expect(sent).toEqual([1, 2, 3, 4]);
     p.settled();
     p.settled();
-    expect(sent).toEqual([1, 2, 3, 4, 5]);
+    expect(sent).toEqual([1, 2, 3, 4, 1]);
     p.settled();
-    expect(sent).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(sent).toEqual([1, 2, 3, 4, 1, 5]);
     p.settled();
-    expect(sent).toEqual([1, 2, 3, 4, 5, 6, 1]);
+    expect(sent).toEqual([1, 2, 3, 4, 1, 5, 6]);
+  });
+
+  it('pauses without requeuing when the refused request is not to be retried', () => {
+    const { pacer: p, sent, enqueue } = pacer();
+    enqueue(1, 2);
+    p.throttled(100);
+    enqueue(3);
+    expect(sent).toEqual([1, 2]);
+    vi.advanceTimersByTime(100);
+    expect(sent).toEqual([1, 2]);
+    p.settled();
+    expect(sent).toEqual([1, 2, 3]);
+    p.settled();
+    expect(sent).toEqual([1, 2, 3]);
   });
 
   it('remove() says whether a request was still waiting; reset() forgets all and leaves no timer', () => {
@@ -54,7 +68,7 @@ describe('RequestPacer', () => {
     enqueue(1, 2, 3, 4, 5, 6);
     expect(p.remove('6')).toBe(true);
     expect(p.remove('1')).toBe(false);
-    p.throttled('1', 1, 1000);
+    p.throttled(1000, { key: '1', request: 1 });
     p.reset();
     expect(vi.getTimerCount()).toBe(0);
     enqueue(7);

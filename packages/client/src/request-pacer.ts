@@ -32,11 +32,20 @@ export class RequestPacer<T> {
     this.pump();
   }
 
-  /** A request was refused with `RATE_LIMITED`: requeue it, pause for `retryAfterMs`, then go one at a time. */
-  throttled(key: string, request: T, retryAfterMs: number): void {
+  /**
+   * A request was refused with `RATE_LIMITED`: pause for `retryAfterMs`, then go one at a time. `retry`, if
+   * given, goes to the front of the queue: it was sent before everything still waiting, and sending it after a
+   * later request for the same job (an unsubscribe behind a newer subscribe) would undo that request.
+   */
+  throttled(retryAfterMs: number, retry?: { key: string; request: T }): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
     this.window = 1;
-    this.waiting.set(key, request);
+    if (retry) {
+      const rest = [...this.waiting].filter(([key]) => key !== retry.key);
+      this.waiting.clear();
+      this.waiting.set(retry.key, retry.request);
+      for (const [key, request] of rest) this.waiting.set(key, request);
+    }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;

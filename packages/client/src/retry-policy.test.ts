@@ -16,6 +16,7 @@ describe('retry policy', () => {
     ['UNSUPPORTED_PROTOCOL', 'give-up'],
     ['INVALID_PAYLOAD', 'give-up'],
     ['FORBIDDEN', 'give-up'],
+    ['UNSUBSCRIBED', 'immediately'],
     ['TOO_MANY_CONNECTIONS', 'backoff'],
     ['UNAUTHORIZED', 'backoff'],
     ['RATE_LIMITED', 'backoff'],

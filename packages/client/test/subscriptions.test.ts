@@ -1,11 +1,41 @@
 import { describe, expect, it, vi } from 'vitest';
 import { JobClientError, type JobUpdate } from '../src/index';
 import { isConnected, openClient, record } from './support/job-client-resource';
-import { startJobServer } from './support/job-server-resource';
+import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { rejection } from './support/rejection';
 
 installLeakCheck();
+
+/** Records every request the server receives, as `<event> <jobId>`, before its rate limit or handlers see it. */
+function inboundRequests(resource: JobServerResource): string[] {
+  const requests: string[] = [];
+  resource.server.io.on('connection', (socket) => {
+    socket.onAny((event: string, payload: unknown) => requests.push(`${event} ${(payload as { jobId?: unknown } | undefined)?.jobId}`));
+  });
+  return requests;
+}
+
+/** An `authorizeSubscribe` that holds every `held-*` job until `open()`; `asked` counts the held ones. */
+function gate(): { authorize: (request: { jobId: string }) => Promise<boolean>; open: () => void; readonly asked: number } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let asked = 0;
+  return {
+    authorize: async ({ jobId }) => {
+      if (!jobId.startsWith('held-')) return true;
+      asked += 1;
+      await opened;
+      return true;
+    },
+    open,
+    get asked() {
+      return asked;
+    },
+  };
+}
 
 describe('subscriptions', () => {
   it('shares one server subscription between handles and unsubscribes with the last one', async () => {
@@ -73,6 +103,116 @@ describe('subscriptions', () => {
     await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
   });
 
+  it('keeps delivering to a job subscribed to again right after its last handle left, whether its release went out or was still queued', async () => {
+    const held = gate();
+    const resource = await startJobServer({ authorizeSubscribe: held.authorize });
+    const requests = inboundRequests(resource);
+    const { client, errors } = openClient({ url: resource.url });
+    const first = record(client, 'again-job');
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await resource.server.update('again-job', { status: 'running', progress: 10 });
+    await vi.waitFor(() => expect(first.seqs).toEqual([1]));
+
+    // The release goes out at once and the new subscribe after it: the server applies them in that order.
+    first.handle.unsubscribe();
+    const second = record(client, 'again-job');
+    await vi.waitFor(() => expect(second.seqs).toEqual([1]));
+    await resource.server.update('again-job', { status: 'running', progress: 20 });
+    await vi.waitFor(() => expect(second.seqs).toEqual([1, 2]));
+
+    // Four held subscribes fill the window: the release waits in the queue, and the new subscribe calls it off.
+    const others = ['held-1', 'held-2', 'held-3', 'held-4'].map((jobId) => record(client, jobId));
+    await vi.waitFor(() => expect(held.asked).toBe(4));
+    second.handle.unsubscribe();
+    const third = record(client, 'again-job');
+    held.open();
+    await vi.waitFor(() => expect(third.seqs).toEqual([2]));
+    await resource.server.update('again-job', { status: 'completed' });
+    await vi.waitFor(() => expect(third.ends).toBe(1));
+    expect(third.seqs).toEqual([2, 3]);
+    expect(third.handle.outcome).toMatchObject({ kind: 'terminal', update: { seq: 3, status: 'completed' } });
+    await vi.waitFor(() =>
+      expect(requests.filter((request) => request.endsWith(' again-job'))).toEqual([
+        'subscribe-job again-job',
+        'unsubscribe-job again-job',
+        'subscribe-job again-job',
+        'subscribe-job again-job',
+        'unsubscribe-job again-job',
+      ]),
+    );
+    expect(errors).toEqual([]);
+    for (const other of others) other.handle.unsubscribe();
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
+  });
+
+  it('never retries a release refused RATE_LIMITED over a newer subscribe of the same job', async () => {
+    // The rate limit's clock stands still until the test moves it: the bucket refills only when told to.
+    let time = Date.now();
+    const held = gate();
+    const resource = await startJobServer({
+      now: () => time,
+      authorizeSubscribe: held.authorize,
+      limits: { rateLimit: { events: 4, windowMs: 400, abuseStrikes: 100 } },
+    });
+    const requests = inboundRequests(resource);
+    const { client } = openClient({ url: resource.url });
+    const first = record(client, 'again-job');
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await resource.server.update('again-job', { status: 'running', progress: 10 });
+    await vi.waitFor(() => expect(first.seqs).toEqual([1]));
+    // Three held subscribes spend the rest of the bucket and stay in flight.
+    const others = ['held-1', 'held-2', 'held-3'].map((jobId) => record(client, jobId));
+    await vi.waitFor(() => expect(held.asked).toBe(3));
+
+    // The release goes out as the fourth request in flight; the new subscribe has to wait behind it.
+    first.handle.unsubscribe();
+    const second = record(client, 'again-job');
+    await vi.waitFor(() => expect(resource.server.counters().rateLimited).toBe(1));
+    expect(requests.at(-1)).toBe('unsubscribe-job again-job');
+    time += 400;
+    held.open();
+    await vi.waitFor(() => expect(second.seqs).toEqual([1]));
+    // Requests of one connection are handled in order: once this later one is subscribed, nothing sent before it is pending.
+    const fence = record(client, 'fence-job');
+    await vi.waitFor(() => expect(requests).toContain('subscribe-job fence-job'));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(5));
+    expect(requests.filter((request) => request === 'unsubscribe-job again-job')).toHaveLength(1);
+
+    await resource.server.update('again-job', { status: 'running', progress: 50 });
+    await resource.server.update('again-job', { status: 'completed' });
+    await vi.waitFor(() => expect(second.ends).toBe(1));
+    expect(second.seqs).toEqual([1, 2, 3]);
+    time += 400;
+    for (const other of [...others, fence]) other.handle.unsubscribe();
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
+  });
+
+  it('sends no unsubscribe-job for jobs the server expired or refused, which it holds nothing for', async () => {
+    let time = Date.now();
+    const resource = await startJobServer({
+      now: () => time,
+      sweep: { staleJobMs: 1000 },
+      authorizeSubscribe: ({ jobId }) => jobId !== 'secret-job',
+    });
+    const requests = inboundRequests(resource);
+    const jobs = ['stale-1', 'stale-2', 'stale-3'];
+    for (const jobId of jobs) await resource.server.update(jobId, { status: 'running' });
+    const { client } = openClient({ url: resource.url });
+    const watched = jobs.map((jobId) => record(client, jobId));
+    const forbidden = rejection(client.waitFor('secret-job'));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(3));
+    expect((await forbidden).code).toBe('FORBIDDEN');
+    time += 5000;
+    await expect(resource.server.maintenance.purgeStaleJobs()).resolves.toBe(3);
+    await vi.waitFor(() => expect(watched.map((w) => w.handle.outcome?.kind)).toEqual(['expired', 'expired', 'expired']));
+    // Requests of one connection are handled in order: any release sent above would be in before this subscribe.
+    const fence = record(client, 'fence-job');
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    expect(requests.filter((request) => request.startsWith('unsubscribe-job'))).toEqual([]);
+    fence.handle.unsubscribe();
+    await vi.waitFor(() => expect(requests).toContain('unsubscribe-job fence-job'));
+  });
+
   it('ends a subscription the server forbids with FORBIDDEN, without retrying', async () => {
     let asked = 0;
     const resource = await startJobServer({
@@ -131,7 +271,7 @@ describe('subscriptions', () => {
     await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
     time += 5000;
     await expect(resource.server.maintenance.purgeStaleJobs()).resolves.toBe(1);
-    expect(await expired).toMatchObject({ code: 'JOB_EXPIRED', jobId: 'stale-job' });
+    expect(await expired).toMatchObject({ code: 'JOB_EXPIRED', jobId: 'stale-job', expired: { kind: 'expired', reason: 'stale', lastSeq: 1 } });
     expect(handle.outcome).toEqual({ kind: 'expired', reason: 'stale', lastSeq: 1 });
     expect(errors).toEqual([]);
   });
