@@ -11,7 +11,7 @@ import {
 } from '@org/ws-protocol';
 import type { ConnectionRecord, ConnectionRegistry } from './connection-registry';
 import { jobRoom } from './job-rooms';
-import type { JobStore } from './job-store';
+import type { JobReplay, JobStore } from './job-store';
 import type { AuthorizeSubscribeHook } from './options';
 import type { ServerEvents } from './server-events';
 
@@ -29,6 +29,8 @@ export interface SubscriptionDeps {
 // One message for "no such job" and "not yours", so that a client cannot probe which jobs exist.
 const FORBIDDEN = protocolError(ErrorCode.FORBIDDEN, 'you may not watch this job');
 
+const CLOSING = protocolError(ErrorCode.SHUTTING_DOWN, 'this connection is closing');
+
 const UNSUBSCRIBED = protocolError(ErrorCode.UNSUBSCRIBED, 'an unsubscribe-job for this job arrived while this subscribe-job was pending; not subscribed');
 
 /** Subscribe requests of one connection for one job that have not been answered yet. */
@@ -37,7 +39,10 @@ interface PendingSubscribes {
   requests: number;
   /** Bumped by every `unsubscribe-job` for the job: a pending subscribe that sees it change gives up. */
   generation: number;
-  /** A pending subscribe registered the subscription and no reply confirmed it yet (no `subscribe` event so far). */
+  /**
+   * A pending subscribe registered the subscription and no reply confirmed it yet (no `subscribe` event so far).
+   * Ending it emits no `unsubscribe` event either.
+   */
   provisional: boolean;
 }
 
@@ -54,7 +59,8 @@ export class Subscriptions {
 
   /**
    * Handles `subscribe-job`: authorize, join the job's room, then reply with its snapshot and missed updates.
-   * An `unsubscribe-job` for the job that arrives meanwhile wins: this one then answers `UNSUBSCRIBED`.
+   * An `unsubscribe-job` for the job that arrives meanwhile wins: this one then leaves no subscription and answers
+   * `UNSUBSCRIBED` (or its own failure: `FORBIDDEN`, `INTERNAL`, `UNAVAILABLE`).
    */
   async subscribe(record: ConnectionRecord, payload: unknown): Promise<SubscribeJobAck> {
     const request = parsePayload(SubscribeJobRequestSchema, payload, EventName.SubscribeJob);
@@ -74,13 +80,8 @@ export class Subscriptions {
     if (!request.ok) return { ok: false, error: request.error };
     const { jobId } = request.value;
     const pending = this.#pending.get(record)?.get(jobId);
-    const announced = !pending?.provisional;
-    if (pending) {
-      pending.generation += 1;
-      pending.provisional = false;
-    }
-    // A provisional subscription was never announced, so its end is not either.
-    if (this.#drop(record, jobId) && announced) this.#deps.events.emit('unsubscribe', { socketId: record.id, jobId, reason: 'request' });
+    if (pending) pending.generation += 1;
+    if (this.#drop(record, jobId)) this.#deps.events.emit('unsubscribe', { socketId: record.id, jobId, reason: 'request' });
     return { ok: true };
   }
 
@@ -98,38 +99,33 @@ export class Subscriptions {
       }
       if (allowed !== true) return { ok: false, error: FORBIDDEN };
     }
-    if (registry.get(record.id) !== record) {
-      return { ok: false, error: protocolError(ErrorCode.SHUTTING_DOWN, 'this connection is closing') };
-    }
+    if (registry.get(record.id) !== record) return { ok: false, error: CLOSING };
     if (pending.generation !== generation) return { ok: false, error: UNSUBSCRIBED };
 
     // Join before reading the store: an update racing with this request then arrives twice (deduplicated by seq), never zero times.
     if (registry.subscribe(record, jobId)) pending.provisional = true;
     await record.socket.join(jobRoom(jobId));
+    let replay: JobReplay;
     try {
-      const replay = await store.replay(jobId, lastSeq);
+      replay = await store.replay(jobId, lastSeq);
       this.#deps.onStoreResult(true);
-      if (pending.generation !== generation) {
-        // The unsubscribe already dropped the subscription; a join that completed after its leave must not stay.
-        if (!record.subscriptions.has(jobId)) void record.socket.leave(jobRoom(jobId));
-        return { ok: false, error: UNSUBSCRIBED };
-      }
-      if (pending.provisional) {
-        pending.provisional = false;
-        this.#deps.events.emit('subscribe', { socketId: record.id, jobId });
-      }
-      return { ok: true, jobId, snapshot: replay.snapshot, updates: replay.updates, resync: replay.resync };
     } catch (error) {
       this.#deps.onStoreResult(false);
-      // Only a subscription nothing confirmed goes, and only when no other subscribe for it is still pending.
-      if (pending.provisional && pending.requests === 1 && pending.generation === generation) {
-        pending.provisional = false;
-        this.#drop(record, jobId);
-      }
       this.#deps.onError(error, 'store.replay');
+      // A subscription nothing confirmed goes once no subscribe for it is pending any more (#endPending).
       const wire = error instanceof JobProtocolError ? error.toJSON() : protocolError(ErrorCode.UNAVAILABLE, 'job state is unavailable; retry later');
       return { ok: false, error: wire };
     }
+    if (pending.generation !== generation) return { ok: false, error: UNSUBSCRIBED };
+    // The connection closed meanwhile (its subscriptions went with it), or the sweep dropped the job and told its room
+    // `job-expired`: there is nothing to confirm, and the job is no longer known.
+    if (registry.get(record.id) !== record) return { ok: false, error: CLOSING };
+    if (!record.subscriptions.has(jobId)) return { ok: false, error: FORBIDDEN };
+    if (pending.provisional) {
+      pending.provisional = false;
+      this.#deps.events.emit('subscribe', { socketId: record.id, jobId });
+    }
+    return { ok: true, jobId, snapshot: replay.snapshot, updates: replay.updates, resync: replay.resync };
   }
 
   #startPending(record: ConnectionRecord, jobId: string): PendingSubscribes {
@@ -150,6 +146,10 @@ export class Subscriptions {
   #endPending(record: ConnectionRecord, jobId: string, pending: PendingSubscribes): void {
     pending.requests -= 1;
     if (pending.requests > 0) return;
+    // Every subscribe that could confirm a provisional subscription failed: it goes, unannounced like its start.
+    if (pending.provisional) this.#drop(record, jobId);
+    // A join that completed after an unsubscribe's leave (an adapter that joins asynchronously) must not stay.
+    else if (!record.subscriptions.has(jobId)) void record.socket.leave(jobRoom(jobId));
     const perJob = this.#pending.get(record);
     perJob?.delete(jobId);
     if (perJob?.size === 0) this.#pending.delete(record);
@@ -163,9 +163,16 @@ export class Subscriptions {
     }
   }
 
+  /**
+   * Ends a subscription and leaves the job's room. Returns whether an `unsubscribe` event is due: not for a
+   * provisional subscription, whose start was never announced either.
+   */
   #drop(record: ConnectionRecord, jobId: string): boolean {
     if (!this.#deps.registry.unsubscribe(record, jobId)) return false;
     void record.socket.leave(jobRoom(jobId));
-    return true;
+    const pending = this.#pending.get(record)?.get(jobId);
+    if (!pending?.provisional) return true;
+    pending.provisional = false;
+    return false;
   }
 }

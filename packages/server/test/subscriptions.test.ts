@@ -1,11 +1,87 @@
-import type { JobUpdate, SubscribeJobAck } from '@org/ws-protocol';
+import type { JobExpired, JobUpdate, SubscribeJobAck } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { jobRoom } from '../src/job-rooms';
+import type { JobReplay } from '../src/job-store';
+import { MemoryJobStore, type JobServer } from '../src/index';
+import { DORMANT_HEARTBEAT, MINUTE } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
-import { connectClient, subscribe } from './support/test-client';
+import { connectClient, subscribe, type TestClient } from './support/test-client';
 
 installLeakCheck();
+
+/** A memory store whose every `replay` waits until the test releases or fails it, in order. */
+class HeldReplayStore extends MemoryJobStore {
+  readonly held: Array<{ release: () => void; fail: (error: Error) => void }> = [];
+  /** Replays that answered (after their release). */
+  answered = 0;
+
+  override async replay(jobId: string, lastSeq: number | undefined): Promise<JobReplay> {
+    await new Promise<void>((release, fail) => this.held.push({ release, fail }));
+    const replay = await super.replay(jobId, lastSeq);
+    this.answered += 1;
+    return replay;
+  }
+}
+
+/** A server whose authorizeSubscribe calls and store reads each wait until the test lets them go, in order. */
+async function startHeldServer(options: { holdAuthorization?: boolean; now?: () => number } = {}) {
+  const store = new HeldReplayStore();
+  const authorizations: Array<(allowed: boolean) => void> = [];
+  const resource = await startJobServer({
+    store,
+    heartbeat: DORMANT_HEARTBEAT,
+    sweep: { staleJobMs: MINUTE },
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.holdAuthorization ? { authorizeSubscribe: () => new Promise<boolean>((resolve) => authorizations.push(resolve)) } : {}),
+  });
+  return { ...resource, store, authorizations, events: recordEvents(resource.server) };
+}
+
+/** One lifecycle event of a connection. */
+interface LoggedEvent {
+  event: 'subscribe' | 'unsubscribe' | 'disconnect';
+  socketId: string;
+  jobId?: string;
+}
+
+function recordEvents(server: JobServer): LoggedEvent[] {
+  const log: LoggedEvent[] = [];
+  server.on('subscribe', ({ socketId, jobId }) => log.push({ event: 'subscribe', socketId, jobId }));
+  server.on('unsubscribe', ({ socketId, jobId }) => log.push({ event: 'unsubscribe', socketId, jobId }));
+  server.on('disconnect', ({ socketId }) => log.push({ event: 'disconnect', socketId }));
+  return log;
+}
+
+/** Each `unsubscribe` follows a `subscribe` of that socket and job, no `subscribe` repeats one still open, nothing follows a `disconnect`. */
+function expectBalanced(log: LoggedEvent[]): void {
+  const open = new Set<string>();
+  const gone = new Set<string>();
+  for (const { event, socketId, jobId } of log) {
+    expect(gone.has(socketId), `${event} of ${socketId} after its disconnect`).toBe(false);
+    if (event === 'disconnect') {
+      gone.add(socketId);
+      continue;
+    }
+    const key = `${socketId} ${jobId}`;
+    expect(open.has(key), `${event} of ${key}`).toBe(event === 'unsubscribe');
+    if (event === 'subscribe') open.add(key);
+    else open.delete(key);
+  }
+}
+
+function inRoom(server: JobServer, client: TestClient, jobId: string): boolean {
+  return server.io.of('/').sockets.get(client.socket.id!)?.rooms.has(jobRoom(jobId)) ?? false;
+}
+
+/** Disconnects the clients and waits until the server holds no connection, subscription, room or pending ack. */
+async function expectNothingHeld(server: JobServer, clients: TestClient[], jobId: string): Promise<void> {
+  for (const client of clients) client.socket.disconnect();
+  await vi.waitFor(() =>
+    expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0, subscriptions: 0, watchedJobs: 0, pendingAcks: 0 }),
+  );
+  expect(server.io.of('/').adapter.rooms.has(jobRoom(jobId))).toBe(false);
+}
 
 describe('job subscriptions over real sockets', () => {
   it('fans every update out to a subscriber, in seq order, and keeps the snapshot', async () => {
@@ -146,5 +222,152 @@ describe('an unsubscribe-job that overtakes a pending subscribe-job', () => {
     expect(server.stats()).toMatchObject({ subscriptions: 1, watchedJobs: 1 });
     expect(server.io.of('/').sockets.get(client.socket.id!)?.rooms.has(jobRoom('late-2'))).toBe(true);
     expect(events).toEqual(['subscribe:late-2']);
+  });
+});
+
+describe('a subscribe-job pending on the store', () => {
+  it('leaves no subscription and no room membership when an unsubscribe-job arrives during the store read', async () => {
+    const { server, url, store, events } = await startHeldServer();
+    const client = await connectClient(url);
+    const seen: number[] = [];
+    client.socket.on('job-update', (update) => seen.push(update.seq));
+
+    const subscribed = subscribe(client, { jobId: 'read-1' });
+    await vi.waitFor(() => expect(store.held).toHaveLength(1));
+    expect(server.stats().subscriptions).toBe(1);
+    expect(inRoom(server, client, 'read-1')).toBe(true);
+    expect(await client.socket.emitWithAck('unsubscribe-job', { jobId: 'read-1' })).toEqual({ ok: true });
+    expect(server.stats()).toMatchObject({ subscriptions: 0, watchedJobs: 0 });
+    expect(inRoom(server, client, 'read-1')).toBe(false);
+    store.held[0]!.release();
+
+    expect(await subscribed).toEqual({ ok: false, error: { code: 'UNSUBSCRIBED', message: expect.any(String) } });
+    expect(server.stats()).toMatchObject({ connections: 1, subscriptions: 0, watchedJobs: 0 });
+    expect(inRoom(server, client, 'read-1')).toBe(false);
+    await server.update('read-1', { status: 'running' });
+    // A second subscriber proves the update went out after the first one left.
+    const probe = await connectClient(url);
+    const probed = subscribe(probe, { jobId: 'read-1' });
+    await vi.waitFor(() => expect(store.held).toHaveLength(2));
+    store.held[1]!.release();
+    expect(await probed).toMatchObject({ ok: true, snapshot: { seq: 1 } });
+    expect(seen).toEqual([]);
+    const probeId = probe.socket.id;
+    await expectNothingHeld(server, [client, probe], 'read-1');
+    expect(events.filter((entry) => entry.event !== 'disconnect')).toEqual([{ event: 'subscribe', socketId: probeId, jobId: 'read-1' }]);
+    expectBalanced(events);
+    // The application owns the store, so it is the one that releases it.
+    await store.close();
+  });
+
+  it('drops the provisional subscription when its store read fails and the older subscribe it was waiting on ends UNSUBSCRIBED', async () => {
+    const { server, url, store, authorizations, events } = await startHeldServer({ holdAuthorization: true });
+    const client = await connectClient(url);
+
+    const before = subscribe(client, { jobId: 'read-2' });
+    await vi.waitFor(() => expect(authorizations).toHaveLength(1));
+    expect(await client.socket.emitWithAck('unsubscribe-job', { jobId: 'read-2' })).toEqual({ ok: true });
+    const after = subscribe(client, { jobId: 'read-2' });
+    await vi.waitFor(() => expect(authorizations).toHaveLength(2));
+    authorizations[1]!(true);
+    await vi.waitFor(() => expect(store.held).toHaveLength(1));
+    store.held[0]!.fail(new Error('store down'));
+    expect(((await after) as SubscribeJobAck & { ok: false }).error.code).toBe('UNAVAILABLE');
+    authorizations[0]!(true);
+
+    expect(((await before) as SubscribeJobAck & { ok: false }).error.code).toBe('UNSUBSCRIBED');
+    expect(server.stats()).toMatchObject({ connections: 1, subscriptions: 0, watchedJobs: 0 });
+    expect(inRoom(server, client, 'read-2')).toBe(false);
+    await expectNothingHeld(server, [client], 'read-2');
+    expect(events.map((entry) => entry.event)).toEqual(['disconnect']);
+    expectBalanced(events);
+  });
+
+  it('drops the provisional subscription when its store read fails and the other pending subscribe is refused', async () => {
+    const { server, url, store, authorizations, events } = await startHeldServer({ holdAuthorization: true });
+    const client = await connectClient(url);
+
+    const first = subscribe(client, { jobId: 'read-3' });
+    const second = subscribe(client, { jobId: 'read-3' });
+    await vi.waitFor(() => expect(authorizations).toHaveLength(2));
+    authorizations[0]!(true);
+    await vi.waitFor(() => expect(store.held).toHaveLength(1));
+    store.held[0]!.fail(new Error('store down'));
+    expect(((await first) as SubscribeJobAck & { ok: false }).error.code).toBe('UNAVAILABLE');
+    // Still pending: the second subscribe may yet confirm the subscription.
+    expect(server.stats().subscriptions).toBe(1);
+    authorizations[1]!(false);
+
+    expect(((await second) as SubscribeJobAck & { ok: false }).error.code).toBe('FORBIDDEN');
+    expect(server.stats()).toMatchObject({ connections: 1, subscriptions: 0, watchedJobs: 0 });
+    expect(inRoom(server, client, 'read-3')).toBe(false);
+    await expectNothingHeld(server, [client], 'read-3');
+    expect(events.map((entry) => entry.event)).toEqual(['disconnect']);
+    expectBalanced(events);
+  });
+
+  it('keeps the subscription when its store read fails but the other pending subscribe confirms it', async () => {
+    const { server, url, store, authorizations, events } = await startHeldServer({ holdAuthorization: true });
+    const client = await connectClient(url);
+
+    const first = subscribe(client, { jobId: 'read-4' });
+    const second = subscribe(client, { jobId: 'read-4' });
+    await vi.waitFor(() => expect(authorizations).toHaveLength(2));
+    authorizations[0]!(true);
+    await vi.waitFor(() => expect(store.held).toHaveLength(1));
+    store.held[0]!.fail(new Error('store down'));
+    expect(((await first) as SubscribeJobAck & { ok: false }).error.code).toBe('UNAVAILABLE');
+    authorizations[1]!(true);
+    await vi.waitFor(() => expect(store.held).toHaveLength(2));
+    store.held[1]!.release();
+
+    expect(await second).toMatchObject({ ok: true, jobId: 'read-4' });
+    expect(server.stats()).toMatchObject({ subscriptions: 1, watchedJobs: 1 });
+    expect(inRoom(server, client, 'read-4')).toBe(true);
+    await expectNothingHeld(server, [client], 'read-4');
+    expect(events.map((entry) => entry.event)).toEqual(['subscribe', 'disconnect']);
+    expectBalanced(events);
+  });
+
+  it('answers FORBIDDEN and announces nothing when the sweep drops the job during the store read', async () => {
+    let clock = Date.now();
+    const { server, url, store, events } = await startHeldServer({ now: () => clock });
+    const client = await connectClient(url);
+    const expired: JobExpired[] = [];
+    client.socket.on('job-expired', (notice) => expired.push(notice));
+    await server.update('stale-1', { status: 'running', progress: 5 });
+
+    const subscribed = subscribe(client, { jobId: 'stale-1' });
+    await vi.waitFor(() => expect(store.held).toHaveLength(1));
+    clock += 2 * MINUTE;
+    expect(await server.maintenance.purgeStaleJobs()).toBe(1);
+    await vi.waitFor(() => expect(expired).toEqual([{ jobId: 'stale-1', lastSeq: 1, reason: 'stale' }]));
+    expect(server.stats()).toMatchObject({ jobs: 0, subscriptions: 0, watchedJobs: 0 });
+    store.held[0]!.release();
+
+    expect(await subscribed).toEqual({ ok: false, error: { code: 'FORBIDDEN', message: expect.any(String) } });
+    expect(server.stats()).toMatchObject({ connections: 1, subscriptions: 0, watchedJobs: 0 });
+    expect(inRoom(server, client, 'stale-1')).toBe(false);
+    await expectNothingHeld(server, [client], 'stale-1');
+    expect(events.map((entry) => entry.event)).toEqual(['disconnect']);
+    expectBalanced(events);
+  });
+
+  it('announces nothing after the disconnect of a connection that closed during the store read', async () => {
+    const { server, url, store, events } = await startHeldServer();
+    const client = await connectClient(url);
+
+    void subscribe(client, { jobId: 'read-5' }).catch(() => undefined);
+    await vi.waitFor(() => expect(store.held).toHaveLength(1));
+    await expectNothingHeld(server, [client], 'read-5');
+    store.held[0]!.release();
+    await vi.waitFor(() => expect(store.answered).toBe(1));
+    // The subscribe carries on in promise callbacks only: one macrotask turn runs every one of them.
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(server.stats()).toMatchObject({ connections: 0, subscriptions: 0, watchedJobs: 0 });
+    expect(server.io.of('/').adapter.rooms.has(jobRoom('read-5'))).toBe(false);
+    expect(events.map((entry) => entry.event)).toEqual(['disconnect']);
+    expectBalanced(events);
   });
 });
