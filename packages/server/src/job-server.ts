@@ -58,8 +58,10 @@ export interface JobServerMaintenance {
   /** Tells connections idle past `session.idleTimeoutMs` (`idle`) or inactive past `session.maxInactivityMs` (`session-expired`), then disconnects them; resolves how many. */
   disconnectInactive(): Promise<number>;
   /**
-   * Drops stale jobs (subscribers get `job-expired`) and finished jobs past retention that nobody watches, asking the
-   * store for 500 of each kind at a time and again while a batch comes back full (at most 20 batches); resolves how many.
+   * Drops stale jobs (subscribers get `job-expired`) and finished jobs past retention that nobody here watches; resolves
+   * how many. Asks the store for all of them at once (`MemoryJobStore`) or 500 of each kind at a time (other stores),
+   * again while a batch comes back full and dropped something, and stops once `close()` starts. A job that could not be
+   * dropped is left for the next sweep: the failures of one call are reported once (`error` event, context `sweep.purge`).
    */
   purgeStaleJobs(): Promise<number>;
   /** Drops rate-limit buckets that refilled completely; returns how many. */
@@ -108,9 +110,6 @@ type State = 'running' | 'closing' | 'closed';
 
 /** Shortest period of the heartbeat/notice ticker, so that tiny test timeouts cannot make it spin. */
 const MIN_TICK_MS = 10;
-
-/** Most batches of expired jobs one sweep handles, so that a sweep stays bounded however far behind it is. */
-const MAX_EXPIRED_BATCHES_PER_SWEEP = 20;
 
 /**
  * Creates a job-progress server with a leak-proof connection lifecycle (SPEC §2).
@@ -340,10 +339,15 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     return undefined;
   };
 
+  /** A finished job stays while someone here still watches it (a stale one goes, and its watchers are told). */
+  const isWatched = (jobId: string): boolean => registry.subscriberCount(jobId) > 0;
+  // A memory store finds every expired job in one scan of its map: asking it 500 at a time would scan it again per batch.
+  const expiredBatch = store instanceof MemoryJobStore ? undefined : EXPIRED_BATCH;
+
   /** Drops one job the sweep found; resolves whether this node dropped it. */
   const purgeExpiredJob = async (job: ExpiredJob): Promise<boolean> => {
-    // A finished job stays while someone here still watches it; a stale one goes, and its watchers are told.
-    if (job.kind === 'finished' && registry.subscriberCount(job.jobId) > 0) return false;
+    // Checked again: a store may report kept jobs anyway (see `ExpiryRule.keep`), and one may have been subscribed since.
+    if (job.kind === 'finished' && isWatched(job.jobId)) return false;
     if (!(await store.delete(job.jobId, job.lastSeq))) return false;
     if (job.kind === 'stale') {
       subscriptions.expire(job.jobId, job.lastSeq, (room, lastSeq) => {
@@ -368,29 +372,37 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       return pending.length;
     },
     async purgeStaleJobs() {
-      if (state !== 'running') return 0;
       let purged = 0;
-      // Another batch while one came back full and dropped something (not only watched finished jobs), up to a budget.
-      for (let batch = 0; batch < MAX_EXPIRED_BATCHES_PER_SWEEP; batch += 1) {
+      const failures: unknown[] = [];
+      // Checked before every batch: close() must not wait for the rest of a long backlog.
+      while (state === 'running') {
         let expired: ExpiredJob[];
         try {
           expired = await store.findExpired({
             now: now(),
             staleJobMs: opts.sweep.staleJobMs,
             finishedJobRetentionMs: opts.sweep.finishedJobRetentionMs,
-            limit: EXPIRED_BATCH,
+            limit: expiredBatch,
+            keep: isWatched,
           });
           onStoreResult(true);
         } catch (error) {
           onStoreResult(false);
           throw error;
         }
-        const dropped = (await Promise.all(expired.map(purgeExpiredJob))).filter(Boolean).length;
+        if (state !== 'running') break;
+        // Every drop settles, so that one failure neither hides what the others dropped nor leaves them running unseen.
+        const outcomes = await Promise.allSettled(expired.map(purgeExpiredJob));
+        const dropped = outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value).length;
         purged += dropped;
-        const full = (kind: ExpiredJob['kind']): boolean => expired.filter((job) => job.kind === kind).length >= EXPIRED_BATCH;
-        if (dropped === 0 || !(full('stale') || full('finished'))) break;
+        for (const outcome of outcomes) if (outcome.status === 'rejected') failures.push(outcome.reason);
+        const full = (kind: ExpiredJob['kind']): boolean =>
+          expiredBatch !== undefined && expired.filter((job) => job.kind === kind).length >= expiredBatch;
+        // Another batch only while one came back full and dropped something, and nothing failed (the store may be away).
+        if (failures.length > 0 || dropped === 0 || !(full('stale') || full('finished'))) break;
       }
       if (purged > 0) logger.info({ purged }, 'job server: purged expired jobs');
+      if (failures.length > 0) reportError(new AggregateError(failures, `${failures.length} expired job(s) could not be dropped`), 'sweep.purge');
       return purged;
     },
     purgeRateLimits() {
@@ -434,6 +446,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     state = 'closing';
     ticker.stop();
     const sweepSettled = sweeper.stop();
+    const refreshSettled = countsRefresher.stop();
     const records = [...registry.values()];
     const deadline = now() + timeoutMs;
     const noticed = records.map((record, index) =>
@@ -452,7 +465,9 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     if (ownsHttp) {
       await io.close();
     } else if (ownsIo) {
-      // Leave the application's HTTP server running: close only what Socket.IO added to it.
+      // Leave the application's HTTP server running: close only what Socket.IO added to it. A later job server on it
+      // may keep our request wrapper inside its own (see `attachReversibly`): the closed engine must refuse handshakes.
+      io.engine.opts.allowRequest = (_request, callback) => callback('the job server is closed', false);
       io.engine.close();
       await io.of('/').adapter.close();
       // Otherwise engine.io would keep answering /socket.io/ on it, and a new job server could not attach.
@@ -466,6 +481,11 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       deadlineArmed = armed;
     });
     if (sweepOutcome === 'deadline') logger.warn({ timeoutMs }, 'job server: closing while a sweep is still running past the shutdown deadline');
+    // Likewise a job-count refresh (its failure from now on is not reported: the store may be closing under it).
+    const refreshOutcome = await withDeadline(refreshSettled, Math.max(1, deadline - now()), (armed) => {
+      deadlineArmed = armed;
+    });
+    if (refreshOutcome === 'deadline') logger.warn({ timeoutMs }, 'job server: closing while a job-count refresh is still running past the shutdown deadline');
     // A store passed in options belongs to the application (it may outlive this server, e.g. across a restart).
     if (opts.store === undefined) {
       try {

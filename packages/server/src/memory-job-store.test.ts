@@ -55,4 +55,13 @@ describe('MemoryJobStore', () => {
     expect((await store.findExpired({ ...rule, limit: 2 })).map((job) => job.jobId)).toEqual(['s1', 's2', 'f1', 'f2']);
     expect(await store.findExpired(rule)).toHaveLength(5);
   });
+
+  it('leaves finished jobs to keep out of what it reports and out of limit', async () => {
+    const store = new MemoryJobStore();
+    for (const jobId of ['kept1', 'kept2', 'f1', 'f2', 'f3']) await store.append(jobId, { status: 'completed' }, 0);
+    await store.append('s1', { status: 'running' }, 0);
+    const rule = { now: 100, staleJobMs: 10, finishedJobRetentionMs: 10, limit: 2 };
+    const kept = new Set(['kept1', 'kept2', 's1']);
+    expect((await store.findExpired({ ...rule, keep: (jobId) => kept.has(jobId) })).map((job) => job.jobId)).toEqual(['f1', 'f2', 's1']);
+  });
 });

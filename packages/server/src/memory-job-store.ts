@@ -56,12 +56,13 @@ export class MemoryJobStore implements JobStore {
     return this.#jobs.delete(jobId);
   }
 
-  async findExpired({ now, staleJobMs, finishedJobRetentionMs, limit = Infinity }: ExpiryRule): Promise<ExpiredJob[]> {
+  async findExpired({ now, staleJobMs, finishedJobRetentionMs, limit = Infinity, keep }: ExpiryRule): Promise<ExpiredJob[]> {
     const expired: ExpiredJob[] = [];
     const found = { stale: 0, finished: 0 };
     for (const [jobId, { snapshot }] of this.#jobs) {
       const kind = isTerminal(snapshot.status) ? 'finished' : 'stale';
       if (found[kind] >= limit || now - snapshot.at < (kind === 'finished' ? finishedJobRetentionMs : staleJobMs)) continue;
+      if (kind === 'finished' && keep?.(jobId)) continue;
       found[kind] += 1;
       expired.push({ jobId, lastSeq: snapshot.seq, kind });
     }

@@ -1,3 +1,4 @@
+import { safeLogger, silentLogger, type JobServerLogger } from './logger';
 import { resolveCloseTimeoutMs } from './options';
 
 /** Reconnect delay of the `index`-th of `count` clients, spread evenly over `windowMs` so they do not all come back at once. */
@@ -29,8 +30,13 @@ export interface CloseOnSignalsOptions {
   timeoutMs?: number;
   /** Called once the server closed, or failed to. @default re-raises the signal so the process ends as it would have */
   onClosed?: (signal: NodeJS.Signals) => void;
-  /** Called when `close()` rejects, before `onClosed`. @default logs the error with `console.error` */
+  /** Called when `close()` rejects, before `onClosed`. @default logs the error with `logger.error` */
   onCloseError?: (error: unknown, signal: NodeJS.Signals) => void;
+  /**
+   * Where a failed close, and an `onClosed` or `onCloseError` that throws, are logged (pass the server's logger).
+   * @default silent, as the server's own default
+   */
+  logger?: JobServerLogger;
 }
 
 /**
@@ -46,14 +52,24 @@ export function closeOnSignals(
   // Checked now: at SIGTERM a refused deadline would leave the process with nothing but a rejection.
   const closeOptions = options.timeoutMs === undefined ? {} : { timeoutMs: resolveCloseTimeoutMs({ timeoutMs: options.timeoutMs }, 0) };
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  const logger = safeLogger(options.logger ?? silentLogger);
   const onClosed = options.onClosed ?? ((received: NodeJS.Signals) => process.kill(process.pid, received));
-  const onCloseError = options.onCloseError ?? ((error: unknown) => console.error('job server: close on signal failed', error));
+  const onCloseError =
+    options.onCloseError ?? ((error: unknown, signal: NodeJS.Signals) => logger.error({ err: error, signal }, 'job server: close on signal failed'));
+  /** Runs a callback of the application; one that throws is logged, never left as an unhandled rejection. */
+  const guarded = (name: string, callback: () => void): void => {
+    try {
+      callback();
+    } catch (error) {
+      logger.error({ err: error }, `job server: ${name} threw`);
+    }
+  };
   const handler = (signal: NodeJS.Signals): void => {
     remove();
     void server
       .close(closeOptions)
-      .catch((error: unknown) => onCloseError(error, signal))
-      .finally(() => onClosed(signal));
+      .catch((error: unknown) => guarded('onCloseError', () => onCloseError(error, signal)))
+      .finally(() => guarded('onClosed', () => onClosed(signal)));
   };
   const remove = (): void => {
     for (const signal of signals) process.off(signal, handler);

@@ -61,4 +61,41 @@ describe('closeOnSignals', () => {
     expect(failing.close).toHaveBeenCalledWith({ timeoutMs: 0 });
     expect(reported).toEqual([failure]);
   });
+
+  it('logs a failed close() with the given logger by default, and writes nothing to the console', async () => {
+    const failure = new Error('store would not close');
+    const error = vi.fn();
+    const consoleError = vi.spyOn(console, 'error');
+    const closed = new Promise<NodeJS.Signals>((resolve) => {
+      closeOnSignals({ close: () => Promise.reject(failure) }, { signals: ['SIGUSR2'], logger: { info: vi.fn(), warn: vi.fn(), error }, onClosed: resolve });
+    });
+    process.emit('SIGUSR2', 'SIGUSR2');
+    await closed;
+    expect(error).toHaveBeenCalledWith({ err: failure, signal: 'SIGUSR2' }, 'job server: close on signal failed');
+    expect(consoleError).not.toHaveBeenCalled();
+    consoleError.mockRestore();
+  });
+
+  it('logs an onClosed or onCloseError that throws instead of leaving an unhandled rejection', async () => {
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    const error = vi.fn();
+    const logger = { info: vi.fn(), warn: vi.fn(), error };
+    const throwing = (): never => {
+      throw new Error('callback broke');
+    };
+    closeOnSignals({ close: () => Promise.resolve() }, { signals: ['SIGUSR2'], logger, onClosed: throwing });
+    closeOnSignals({ close: () => Promise.reject(new Error('close failed')) }, { signals: ['SIGUSR2'], logger, onCloseError: throwing, onClosed: throwing });
+    process.emit('SIGUSR2', 'SIGUSR2');
+    await vi.waitFor(() => expect(error).toHaveBeenCalledTimes(3));
+    // Node reports an unhandled rejection once the microtasks after it ran: one turn of the event loop later.
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('unhandledRejection', unhandled);
+    expect(error.mock.calls.map(([, message]) => message).sort()).toEqual([
+      'job server: onCloseError threw',
+      'job server: onClosed threw',
+      'job server: onClosed threw',
+    ]);
+    expect(unhandled).not.toHaveBeenCalled();
+  });
 });

@@ -51,4 +51,28 @@ describe('refreshing the job counts of the store in use', () => {
     ]);
     store.calls[5]!.resolve();
   });
+
+  it('waits in close() for a refresh in flight and does not report it failing under the shutdown', async () => {
+    const { now } = useFakeClock();
+    const store = new RemotelyCountingStore();
+    const { server } = await startJobServer({ now, store, heartbeat: { intervalMs: 1000, timeoutMs: 1000 } });
+    const errors: unknown[] = [];
+    server.on('error', (event) => errors.push(event));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(store.calls).toHaveLength(1);
+
+    let closed = false;
+    const closing = server.close({ timeoutMs: 60_000 }).then(() => {
+      closed = true;
+    });
+    // The cluster or the store going away under a refresh makes it fail; close() has not given up on it.
+    await vi.waitFor(() => expect(server.io.httpServer.listening).toBe(false));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    store.calls[0]!.reject(new Error('store closing'));
+    await closing;
+    expect(errors).toEqual([]);
+    expect(server.counters().internalErrors).toBe(0);
+    expect(store.calls).toHaveLength(1);
+  });
 });

@@ -1,12 +1,37 @@
 import type { JobExpired } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
-import { MemoryJobStore } from '../src/index';
+import { MemoryJobStore, type JobServer, type JobStore } from '../src/index';
 import { DORMANT_HEARTBEAT, HOUR, MINUTE, useFakeClock } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { connectClient, subscribe } from './support/test-client';
 
 installLeakCheck();
+
+/** `inner` behind an object the server does not know as a memory store, so that it asks it 500 jobs at a time. */
+function batchedStore(inner: MemoryJobStore): JobStore {
+  return {
+    append: (jobId, input, at) => inner.append(jobId, input, at),
+    get: (jobId) => inner.get(jobId),
+    replay: (jobId, lastSeq) => inner.replay(jobId, lastSeq),
+    delete: (jobId, expectedSeq) => inner.delete(jobId, expectedSeq),
+    findExpired: (rule) => inner.findExpired(rule),
+    size: () => inner.size(),
+  };
+}
+
+/** A clock the test moves by hand (no sweep runs by itself: its interval stays far off). */
+function handClock(): { now: () => number; at: number } {
+  const clock = { at: 0, now: () => clock.at };
+  return clock;
+}
+
+/** Creates `count` jobs `${prefix}-0`, `${prefix}-1`, … with one update each. */
+async function createJobs(server: JobServer, prefix: string, count: number, status: 'running' | 'completed'): Promise<string[]> {
+  const jobIds = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  for (const jobId of jobIds) await server.update(jobId, { status });
+  return jobIds;
+}
 
 describe('sweep', () => {
   it('purges a non-terminal job 1 h after its last update and tells its subscribers job-expired', async () => {
@@ -153,6 +178,89 @@ describe('sweep', () => {
     await vi.waitFor(() => expect(debug).toHaveBeenCalledWith(expect.objectContaining({ context: 'sweep' }), expect.stringMatching(/after close/)));
     expect(errors).toEqual([]);
     expect(server.counters().internalErrors).toBe(0);
+  });
+
+  it('drops the finished jobs behind 500 watched ones in one sweep, although the store reports 500 at a time', async () => {
+    const clock = handClock();
+    const inner = new MemoryJobStore();
+    const { server, url } = await startJobServer({ now: clock.now, heartbeat: DORMANT_HEARTBEAT, store: batchedStore(inner), limits: { rateLimit: { events: 1000 } } });
+    const watched = await createJobs(server, 'watched', 500, 'completed');
+    await createJobs(server, 'unwatched', 100, 'completed');
+    const watcher = await connectClient(url);
+    await Promise.all(watched.map((jobId) => subscribe(watcher, { jobId })));
+    clock.at += 10 * MINUTE;
+
+    expect(await server.maintenance.purgeStaleJobs()).toBe(100);
+    expect(server.stats()).toMatchObject({ jobs: 500, watchedJobs: 500 });
+    // The application owns a store passed in options: it releases it.
+    await inner.close();
+  });
+
+  it('purges every expired job of the memory store in one sweep, however many, with one scan', async () => {
+    const clock = handClock();
+    const store = new MemoryJobStore();
+    const findExpired = vi.spyOn(store, 'findExpired');
+    const { server } = await startJobServer({ now: clock.now, heartbeat: DORMANT_HEARTBEAT, store });
+    await createJobs(server, 'done', 12_000, 'completed');
+    await createJobs(server, 'stuck', 1000, 'running');
+    clock.at += 2 * HOUR;
+
+    expect(await server.maintenance.purgeStaleJobs()).toBe(13_000);
+    expect(server.stats().jobs).toBe(0);
+    expect(findExpired).toHaveBeenCalledOnce();
+  });
+
+  it('asks for no further batch once close() started, and lets the deletes in flight finish', async () => {
+    const clock = handClock();
+    const inner = new MemoryJobStore();
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const store = { ...batchedStore(inner), delete: vi.fn(async (jobId: string, expectedSeq?: number) => gate.then(() => inner.delete(jobId, expectedSeq))) };
+    const findExpired = vi.spyOn(store, 'findExpired');
+    const { server } = await startJobServer({ now: clock.now, heartbeat: DORMANT_HEARTBEAT, store });
+    await createJobs(server, 'done', 1200, 'completed');
+    clock.at += 10 * MINUTE;
+
+    const purging = server.maintenance.purgeStaleJobs();
+    await vi.waitFor(() => expect(store.delete).toHaveBeenCalledTimes(500));
+    const closing = server.close({ timeoutMs: 60_000 });
+    openGate();
+    expect(await purging).toBe(500);
+    await closing;
+    expect(findExpired).toHaveBeenCalledOnce();
+    expect(inner.size()).toBe(700);
+    await inner.close();
+  });
+
+  it('counts what it dropped when some deletes fail, and reports the failures once', async () => {
+    const clock = handClock();
+    const inner = new MemoryJobStore();
+    const failures = [new Error('delete refused'), new Error('delete refused again')];
+    const broken = new Map([
+      ['broken-0', failures[0]!],
+      ['broken-1', failures[1]!],
+    ]);
+    const store = {
+      ...batchedStore(inner),
+      delete: async (jobId: string, expectedSeq?: number) => {
+        const failure = broken.get(jobId);
+        if (failure) throw failure;
+        return inner.delete(jobId, expectedSeq);
+      },
+    };
+    const { server } = await startJobServer({ now: clock.now, heartbeat: DORMANT_HEARTBEAT, store });
+    const errors: { error: unknown; context: string }[] = [];
+    server.on('error', (event) => errors.push(event));
+    await createJobs(server, 'broken', 2, 'completed');
+    await createJobs(server, 'done', 3, 'completed');
+    clock.at += 10 * MINUTE;
+
+    expect(await server.maintenance.purgeStaleJobs()).toBe(3);
+    expect(errors).toEqual([{ error: expect.objectContaining({ errors: failures }), context: 'sweep.purge' }]);
+    expect(errors[0]!.error).toBeInstanceOf(AggregateError);
+    expect(server.counters().internalErrors).toBe(1);
+    expect(inner.size()).toBe(2);
+    await inner.close();
   });
 
   it('resolves maintenance calls made once close() started without touching connections or the store', async () => {
