@@ -101,6 +101,21 @@ describe('attach modes', () => {
     expect(appCalls).toBe(2);
   });
 
+  it('a job server closed while a later one on the same http.Server still wraps it refuses handshakes on its path, opening no session', async () => {
+    const { httpServer, url } = await listeningHttpServer();
+    const first = createJobServer({ httpServer });
+    const second = createJobServer({ httpServer, socketIoOptions: { path: '/second/' } });
+    trackServers(first, second);
+
+    await first.close({ timeoutMs: 500 });
+    const handshake = await httpRequest(`${url}/socket.io/?EIO=4&transport=polling`);
+    expect(handshake.status).toBe(403);
+    expect(handshake.body).not.toMatch(/"sid"/);
+    // No engine session, so none of its ping or connect timers either (the leak check counts the timers).
+    expect(first.io.engine.clientsCount).toBe(0);
+    expect((await httpRequest(`${url}/second/?EIO=4&transport=polling`)).body).toMatch(/^0\{"sid"/);
+  });
+
   it("refuses Socket.IO's connectionStateRecovery in socketIoOptions, saying why", () => {
     expect(() => createJobServer({ socketIoOptions: { connectionStateRecovery: {} } })).toThrow(
       expect.objectContaining({
