@@ -141,7 +141,7 @@ describe('recovery: every job outcome arrives exactly once', () => {
     await vi.waitFor(() => expect(watched.seqs).toEqual([1, 2]));
 
     await resource.restart();
-    expect(await waited).toMatchObject({ code: 'JOB_EXPIRED', jobId: JOB });
+    expect(await waited).toMatchObject({ code: 'JOB_EXPIRED', jobId: JOB, expired: { kind: 'expired', reason: 'gone', lastSeq: 2 } });
     expect(watched.handle.outcome).toEqual({ kind: 'expired', reason: 'gone', lastSeq: 2 });
     // How a job ended is its outcome; the client's error event is for connection and request problems.
     expect(errors.filter((error) => error.jobId === JOB)).toEqual([]);
