@@ -183,7 +183,12 @@ describe('sweep', () => {
   it('drops the finished jobs behind 500 watched ones in one sweep, although the store reports 500 at a time', async () => {
     const clock = handClock();
     const inner = new MemoryJobStore();
-    const { server, url } = await startJobServer({ now: clock.now, heartbeat: DORMANT_HEARTBEAT, store: batchedStore(inner), limits: { rateLimit: { events: 1000 } } });
+    const { server, url } = await startJobServer({
+      now: clock.now,
+      heartbeat: DORMANT_HEARTBEAT,
+      store: batchedStore(inner),
+      limits: { rateLimit: { events: 1000 } },
+    });
     const watched = await createJobs(server, 'watched', 500, 'completed');
     await createJobs(server, 'unwatched', 100, 'completed');
     const watcher = await connectClient(url);
