@@ -36,6 +36,13 @@ export interface RedisJobStoreOptions {
 const MIN_FINISHED_JOB_TTL_MS = 1000;
 
 /**
+ * Most pages of `limit` entries one `findExpired` reads from the finished index while `keep` leaves entries out (one
+ * round trip each, the first shared with the active index): past that many kept jobs, droppable ones behind them wait
+ * until fewer are kept, or until the index drops them by age.
+ */
+export const FINISHED_PAGES_PER_CALL = 10;
+
+/**
  * An entry of the sweep's indexes lives at most this many times its age limit (`staleJobMs`, the terminal job's TTL):
  * one the sweep has not handled by then (it fell behind) is dropped without being reported, so the indexes stay bounded.
  */
@@ -187,19 +194,40 @@ export class RedisJobStore implements JobStore {
   }
 
   /**
-   * Oldest first, at most `limit` (default 500) of each kind. Also refreshes the counts, as `refreshCounts()` but by the
-   * rule's `now`; a failed count read does not fail the sweep: the counts stay as they were, and a `refreshCounts()`
-   * sharing that read (a server's tick) rejects with it, as does the next one while Redis keeps failing.
+   * Oldest first, at most `limit` (default 500) of each kind. Finished jobs that `keep` keeps count neither in what it
+   * reports nor in `limit`: it reads on past them, a page of `limit` entries at a time, at most
+   * `FINISHED_PAGES_PER_CALL` pages per call (without `keep`, or while nothing is kept, one). Also refreshes the counts,
+   * as `refreshCounts()` but by the rule's `now`; a failed count read does not fail the sweep: the counts stay as they
+   * were, and a `refreshCounts()` sharing that read (a server's tick) rejects with it, as does the next one while Redis
+   * keeps failing.
    */
-  async findExpired({ now, staleJobMs, finishedJobRetentionMs, limit = EXPIRED_BATCH }: ExpiryRule): Promise<ExpiredJob[]> {
+  async findExpired({ now, staleJobMs, finishedJobRetentionMs, limit = EXPIRED_BATCH, keep }: ExpiryRule): Promise<ExpiredJob[]> {
+    const [found] = await Promise.allSettled([this.#readExpired(now - staleJobMs, now - finishedJobRetentionMs, limit, keep), this.#refreshCounts(now)]);
+    if (found.status === 'rejected') throw found.reason;
+    return found.value;
+  }
+
+  async #readExpired(staleBefore: number, finishedBefore: number, limit: number, keep: ExpiryRule['keep']): Promise<ExpiredJob[]> {
     const transaction = this.#client
       .multi()
-      .zrangebyscore(this.#keys.activeJobs, '-inf', now - staleJobMs, 'LIMIT', 0, limit)
-      .zrangebyscore(this.#keys.finishedJobs, '-inf', now - finishedJobRetentionMs, 'LIMIT', 0, limit);
-    const [found] = await Promise.allSettled([execAll(transaction), this.#refreshCounts(now)]);
-    if (found.status === 'rejected') throw found.reason;
-    const [stale, finished] = found.value as [string[], string[]];
-    return [...stale.map((member) => expiredJob(member, 'stale')), ...finished.map((member) => expiredJob(member, 'finished'))];
+      .zrangebyscore(this.#keys.activeJobs, '-inf', staleBefore, 'LIMIT', 0, limit)
+      .zrangebyscore(this.#keys.finishedJobs, '-inf', finishedBefore, 'LIMIT', 0, limit);
+    const [stale, firstPage] = (await execAll(transaction)) as [string[], string[]];
+    const finished: ExpiredJob[] = [];
+    let page = firstPage;
+    for (let pages = 1; ; pages += 1) {
+      for (const member of page) {
+        const job = expiredJob(member, 'finished');
+        if (keep?.(job.jobId)) continue;
+        finished.push(job);
+        if (finished.length >= limit) break;
+      }
+      // A short page ends the expired part of the index. Paging by offset: an entry another node deletes meanwhile may
+      // make this one skip a job, which the next sweep then finds.
+      if (finished.length >= limit || page.length < limit || pages >= FINISHED_PAGES_PER_CALL) break;
+      page = await this.#client.zrangebyscore(this.#keys.finishedJobs, '-inf', finishedBefore, 'LIMIT', pages * limit, limit);
+    }
+    return [...stale.map((member) => expiredJob(member, 'stale')), ...finished];
   }
 
   /**

@@ -2,6 +2,7 @@ import { JobProtocolError } from '@org/ws-protocol';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RedisJobStore, type RedisJobStoreOptions } from '../src/index';
+import { FINISHED_PAGES_PER_CALL } from '../src/redis-job-store';
 import { closeRedisClient, REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
 
 const skip = await skipWithoutRedis('RedisJobStore');
@@ -129,6 +130,38 @@ describe.skipIf(skip)('RedisJobStore against a real Redis', () => {
     const unlimited = await store.findExpired(rule);
     expect(unlimited.filter((job) => job.kind === 'stale')).toHaveLength(500);
     expect(unlimited.filter((job) => job.kind === 'finished')).toHaveLength(3);
+  });
+
+  it('reads past the finished jobs to keep, so that 500 kept ones do not hide the 100 droppable ones behind them', async () => {
+    const store = newStore();
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: 600 }, (_, index) => store.append(`done-${index}`, { status: 'completed' }, t0 - 10_000 + index)));
+    const rule = { now: t0, staleJobMs: 5_000, finishedJobRetentionMs: 5_000, limit: 500 };
+    const kept = (jobId: string): boolean => Number(jobId.slice('done-'.length)) < 500;
+
+    const found = await store.findExpired({ ...rule, keep: kept });
+    expect(found.map((job) => job.jobId)).toEqual(Array.from({ length: 100 }, (_, index) => `done-${500 + index}`));
+    expect(found.every((job) => job.kind === 'finished' && job.lastSeq === 1)).toBe(true);
+    // Without keep, the oldest 500 as before.
+    expect((await store.findExpired(rule)).map((job) => job.jobId)).toEqual(Array.from({ length: 500 }, (_, index) => `done-${index}`));
+  });
+
+  it('stops at limit droppable jobs past the kept ones, and reads at most FINISHED_PAGES_PER_CALL pages per call', async () => {
+    const store = newStore();
+    const t0 = Date.now();
+    const limit = 2;
+    const total = FINISHED_PAGES_PER_CALL * limit + 3;
+    await Promise.all(Array.from({ length: total }, (_, index) => store.append(`done-${index}`, { status: 'completed' }, t0 - 10_000 + index)));
+    const rule = { now: t0, staleJobMs: 5_000, finishedJobRetentionMs: 5_000, limit };
+    const keepBelow = (count: number): ((jobId: string) => boolean) => (jobId) => Number(jobId.slice('done-'.length)) < count;
+    const lastPageStart = (FINISHED_PAGES_PER_CALL - 1) * limit;
+
+    // The first droppable jobs come from the last page it may read: limit of them, no more.
+    expect((await store.findExpired({ ...rule, keep: keepBelow(lastPageStart) })).map((job) => job.jobId)).toEqual([`done-${lastPageStart}`, `done-${lastPageStart + 1}`]);
+    // One droppable job in the last page, the next one beyond it: only the first.
+    expect((await store.findExpired({ ...rule, keep: keepBelow(lastPageStart + 1) })).map((job) => job.jobId)).toEqual([`done-${lastPageStart + 1}`]);
+    // Every page it may read kept: the droppable jobs behind them wait.
+    expect(await store.findExpired({ ...rule, keep: keepBelow(FINISHED_PAGES_PER_CALL * limit) })).toEqual([]);
   });
 
   it('counts the jobs of every node per status, and stops counting a job once the sweep deleted it', async () => {
