@@ -55,6 +55,20 @@ async function appServer(routes: (server: JobServer) => Record<string, RequestLi
 
 const healthRoutes = (options?: HealthHandlerOptions) => (server: JobServer) => ({ '/healthz': createHealthHandler(server, options) });
 
+/** A prom-client registry with one gauge whose collect throws a message that must never reach a response. */
+function brokenRegistry(): InstanceType<typeof promClient.Registry> {
+  const registry = new promClient.Registry();
+  new promClient.Gauge({
+    name: 'broken_gauge',
+    help: 'A gauge whose collect throws.',
+    registers: [registry],
+    collect() {
+      throw new Error('secret internals');
+    },
+  });
+  return registry;
+}
+
 describe('/healthz handler over node:http', () => {
   it('answers 200 with the health JSON while ok, never cached', async () => {
     const { url } = await appServer(healthRoutes());
@@ -132,15 +146,7 @@ describe('/metrics handler over node:http', () => {
   });
 
   it('answers 500 without details when collecting fails', async () => {
-    const registry = new promClient.Registry();
-    new promClient.Gauge({
-      name: 'broken_gauge',
-      help: 'A gauge whose collect throws.',
-      registers: [registry],
-      collect() {
-        throw new Error('secret internals');
-      },
-    });
+    const registry = brokenRegistry();
     const { url } = await appServer(() => ({ '/metrics': createMetricsHandler(registry satisfies PromRegistryLike) }));
     const reply = await httpRequest(`${url}/metrics`);
     expect(reply).toMatchObject({ status: 500, body: 'metrics could not be collected\n' });
@@ -210,15 +216,7 @@ describe.each([
   });
 
   it('answers 503 shutting-down from the moment close() begins, and a 500 without details when collecting fails', async () => {
-    const registry = new promClient.Registry();
-    new promClient.Gauge({
-      name: 'broken_gauge',
-      help: 'A gauge whose collect throws.',
-      registers: [registry],
-      collect() {
-        throw new Error('secret internals');
-      },
-    });
+    const registry = brokenRegistry();
     const { server, url } = await startApp((jobServer) => ({ '/healthz': createHealthHandler(jobServer), '/metrics': createMetricsHandler(registry) }));
     await connectClient(url, { answerNotices: false });
 
