@@ -39,6 +39,8 @@ interface PendingSubscribes {
   requests: number;
   /** Bumped by every `unsubscribe-job` for the job: a pending subscribe that sees it change gives up. */
   generation: number;
+  /** Bumped when the sweep drops the job: a pending subscribe that sees it change answers `FORBIDDEN`. */
+  expiries: number;
   /**
    * A pending subscribe registered the subscription and no reply confirmed it yet (no `subscribe` event so far).
    * Ending it emits no `unsubscribe` event either.
@@ -52,6 +54,8 @@ export class Subscriptions {
   // Weak, and each entry is deleted when its last request is answered: it cannot outlive the requests
   // (nor the connection), and there is at most one per (connection, job) with a subscribe pending.
   readonly #pending = new WeakMap<ConnectionRecord, Map<string, PendingSubscribes>>();
+  // The same entries by job, for expire(): added and deleted with them, so it holds only jobs with a subscribe pending.
+  readonly #pendingByJob = new Map<string, Set<PendingSubscribes>>();
 
   constructor(deps: SubscriptionDeps) {
     this.#deps = deps;
@@ -60,7 +64,8 @@ export class Subscriptions {
   /**
    * Handles `subscribe-job`: authorize, join the job's room, then reply with its snapshot and missed updates.
    * An `unsubscribe-job` for the job that arrives meanwhile wins: this one then leaves no subscription and answers
-   * `UNSUBSCRIBED` (or its own failure: `FORBIDDEN`, `INTERNAL`, `UNAVAILABLE`).
+   * `UNSUBSCRIBED` (or its own failure: `FORBIDDEN`, `INTERNAL`, `UNAVAILABLE`). The sweep dropping the job meanwhile
+   * makes it answer `FORBIDDEN`, with no subscription either.
    */
   async subscribe(record: ConnectionRecord, payload: unknown): Promise<SubscribeJobAck> {
     const request = parsePayload(SubscribeJobRequestSchema, payload, EventName.SubscribeJob);
@@ -87,7 +92,7 @@ export class Subscriptions {
 
   async #subscribe(record: ConnectionRecord, jobId: string, lastSeq: number | undefined, pending: PendingSubscribes): Promise<SubscribeJobAck> {
     const { registry, store } = this.#deps;
-    const generation = pending.generation;
+    const { generation, expiries } = pending;
 
     if (this.#deps.authorize) {
       let allowed: unknown;
@@ -101,6 +106,8 @@ export class Subscriptions {
     }
     if (registry.get(record.id) !== record) return { ok: false, error: CLOSING };
     if (pending.generation !== generation) return { ok: false, error: UNSUBSCRIBED };
+    // The sweep dropped the job during authorization: registering now would confirm a job that is gone.
+    if (pending.expiries !== expiries) return { ok: false, error: FORBIDDEN };
 
     // Join before reading the store: an update racing with this request then arrives twice (deduplicated by seq), never zero times.
     if (registry.subscribe(record, jobId)) pending.provisional = true;
@@ -117,10 +124,10 @@ export class Subscriptions {
       return { ok: false, error: wire };
     }
     if (pending.generation !== generation) return { ok: false, error: UNSUBSCRIBED };
-    // The connection closed meanwhile (its subscriptions went with it), or the sweep dropped the job and told its room
-    // `job-expired`: there is nothing to confirm, and the job is no longer known.
+    // The connection closed meanwhile (its subscriptions went with it), or the sweep dropped the job, ended the
+    // subscription and told its room `job-expired`: there is nothing to confirm, and the job is no longer known.
     if (registry.get(record.id) !== record) return { ok: false, error: CLOSING };
-    if (!record.subscriptions.has(jobId)) return { ok: false, error: FORBIDDEN };
+    if (pending.expiries !== expiries) return { ok: false, error: FORBIDDEN };
     if (pending.provisional) {
       pending.provisional = false;
       this.#deps.events.emit('subscribe', { socketId: record.id, jobId });
@@ -136,8 +143,14 @@ export class Subscriptions {
     }
     let pending = perJob.get(jobId);
     if (!pending) {
-      pending = { requests: 0, generation: 0, provisional: false };
+      pending = { requests: 0, generation: 0, expiries: 0, provisional: false };
       perJob.set(jobId, pending);
+      let ofJob = this.#pendingByJob.get(jobId);
+      if (!ofJob) {
+        ofJob = new Set();
+        this.#pendingByJob.set(jobId, ofJob);
+      }
+      ofJob.add(pending);
     }
     pending.requests += 1;
     return pending;
@@ -153,11 +166,18 @@ export class Subscriptions {
     const perJob = this.#pending.get(record);
     perJob?.delete(jobId);
     if (perJob?.size === 0) this.#pending.delete(record);
+    const ofJob = this.#pendingByJob.get(jobId);
+    ofJob?.delete(pending);
+    if (ofJob?.size === 0) this.#pendingByJob.delete(jobId);
   }
 
-  /** Ends every local subscription of a job the sweep dropped, after telling its room `job-expired`. */
+  /**
+   * Ends every local subscription of a job the sweep dropped, after telling its room `job-expired`, and makes every
+   * subscribe for it still pending answer `FORBIDDEN`.
+   */
   expire(jobId: string, lastSeq: number, emitToRoom: (room: string, lastSeq: number) => void): void {
     emitToRoom(jobRoom(jobId), lastSeq);
+    for (const pending of this.#pendingByJob.get(jobId) ?? []) pending.expiries += 1;
     for (const record of this.#deps.registry.subscribersOf(jobId)) {
       if (this.#drop(record, jobId)) this.#deps.events.emit('unsubscribe', { socketId: record.id, jobId, reason: 'job-expired' });
     }

@@ -353,6 +353,43 @@ describe('a subscribe-job pending on the store', () => {
     expectBalanced(events);
   });
 
+  it('answers FORBIDDEN without subscribing when the sweep drops the job during authorization, and lets a later subscribe-job through', async () => {
+    let clock = Date.now();
+    const { server, url, store, authorizations, events } = await startHeldServer({ holdAuthorization: true, now: () => clock });
+    const client = await connectClient(url);
+    const expired: JobExpired[] = [];
+    client.socket.on('job-expired', (notice) => expired.push(notice));
+    await server.update('stale-2', { status: 'running', progress: 5 });
+
+    const subscribed = subscribe(client, { jobId: 'stale-2' });
+    await vi.waitFor(() => expect(authorizations).toHaveLength(1));
+    clock += 2 * MINUTE;
+    expect(await server.maintenance.purgeStaleJobs()).toBe(1);
+    authorizations[0]!(true);
+
+    expect(await subscribed).toEqual({ ok: false, error: { code: 'FORBIDDEN', message: expect.any(String) } });
+    expect(store.held).toHaveLength(0);
+    expect(server.stats()).toMatchObject({ connections: 1, jobs: 0, subscriptions: 0, watchedJobs: 0 });
+    expect(inRoom(server, client, 'stale-2')).toBe(false);
+    // It was in no room when the job went, so the FORBIDDEN answer is all it hears of it.
+    expect(expired).toEqual([]);
+    expect(events).toEqual([]);
+
+    // The sweep marked only the subscribe that was pending then.
+    await server.update('stale-2', { status: 'running', progress: 6 });
+    const again = subscribe(client, { jobId: 'stale-2' });
+    await vi.waitFor(() => expect(authorizations).toHaveLength(2));
+    authorizations[1]!(true);
+    await vi.waitFor(() => expect(store.held).toHaveLength(1));
+    store.held[0]!.release();
+    expect(await again).toMatchObject({ ok: true, jobId: 'stale-2', snapshot: { seq: 1, progress: 6 } });
+    expect(server.stats()).toMatchObject({ subscriptions: 1, watchedJobs: 1 });
+    await expectNothingHeld(server, [client], 'stale-2');
+    expect(events.map((entry) => entry.event)).toEqual(['subscribe', 'disconnect']);
+    expectBalanced(events);
+    await store.close();
+  });
+
   it('announces nothing after the disconnect of a connection that closed during the store read', async () => {
     const { server, url, store, events } = await startHeldServer();
     const client = await connectClient(url);
