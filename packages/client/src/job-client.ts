@@ -88,8 +88,9 @@ class JobClientImpl implements JobClient {
     request.kind === 'subscribe' ? this.emitSubscribe(request.job) : this.emitUnsubscribe(request.jobId),
   );
   /**
-   * Job ids whose subscription the server may hold on the current socket: a `subscribe-job` was answered ok,
-   * or their release was called off because the job is wanted again. Only these need `unsubscribe-job` once their job ended.
+   * Job ids whose subscription the server may hold on the current socket: a `subscribe-job` went out and was not
+   * refused (unanswered and timed-out ones included, the server may register them late), or their release was called
+   * off because the job is wanted again. Only these need `unsubscribe-job` once their job ended.
    */
   private readonly heldOnServer = new Set<string>();
   private closed = false;
@@ -249,22 +250,28 @@ class JobClientImpl implements JobClient {
       return;
     }
     const request: SubscribeJobRequest = job.lastSeq > 0 ? { jobId: job.jobId, lastSeq: job.lastSeq } : { jobId: job.jobId };
+    // A refusal of this request leaves a subscription an earlier one registered (or may register late) in place.
+    const heldBefore = this.heldOnServer.has(job.jobId);
+    this.heldOnServer.add(job.jobId);
     socket.timeout(this.options.ackTimeoutMs).emit(EventName.SubscribeJob, request, (timeout: Error | null, reply: unknown) => {
       // A reply from a socket that is gone belongs to a pacer that was reset with it.
       if (this.connection.openSocket !== socket) return;
+      const parsed = timeout ? undefined : parsePayload(SubscribeJobAckSchema, reply, 'subscribe-job reply');
       if (this.jobs.get(job.jobId) !== job || job.outcome) {
         // Nothing wants the reply: the unsubscribe-job sent since (after this request, so the server lets it
         // win over a subscribe still pending) releases whatever the request registered, or, called off because
-        // the job is wanted again, leaves it to the new subscription.
+        // the job is wanted again, leaves it to the new subscription. A subscription registered after the job
+        // ended without one (after its `job-expired`, say) is released here, unless the job is wanted again.
         this.pacer.settled();
+        const current = this.jobs.get(job.jobId);
+        if (parsed?.ok && parsed.value.ok && (!current || current.outcome)) this.sendUnsubscribe(job.jobId);
         return;
       }
-      if (timeout) {
+      if (!parsed) {
         this.pacer.settled();
         this.retryJob(job, 'TIMEOUT', new JobClientError('TIMEOUT', `no reply to subscribe-job for ${job.jobId}`, { jobId: job.jobId, cause: timeout }));
         return;
       }
-      const parsed = parsePayload(SubscribeJobAckSchema, reply, 'subscribe-job reply');
       if (!parsed.ok) {
         this.pacer.settled();
         this.retryJob(job, 'INTERNAL', JobClientError.fromProtocol(parsed.error, job.jobId));
@@ -272,6 +279,7 @@ class JobClientImpl implements JobClient {
       }
       const ack = parsed.value;
       if (!ack.ok) {
+        if (!heldBefore) this.heldOnServer.delete(job.jobId);
         const error = JobClientError.fromProtocol(ack.error, job.jobId);
         if (ack.error.code === 'RATE_LIMITED') {
           this.events.emit('error', error);
@@ -287,7 +295,7 @@ class JobClientImpl implements JobClient {
         this.retryJob(job, 'INTERNAL', new JobClientError('INVALID_PAYLOAD', `subscribe-job reply names job ${ack.jobId}, not ${job.jobId}`, { jobId: job.jobId }));
         return;
       }
-      this.jobRetries.delete(job.jobId);
+      this.clearJobRetry(job.jobId);
       this.heldOnServer.add(job.jobId);
       if (job.applyAck(ack) === 'gap') this.retryJob(job, 'INTERNAL', undefined);
       this.releaseIfEnded(job);
@@ -323,8 +331,9 @@ class JobClientImpl implements JobClient {
   }
 
   /**
-   * Once a job ended its server subscription has nothing left to deliver: release it if the server holds one
-   * (after a terminal update or an applied reply, `gone` included), not after `job-expired` or a refused first subscribe.
+   * Once a job ended its server subscription has nothing left to deliver: release it if the server may hold one
+   * (after a terminal update, an applied reply, `gone` included, or an unanswered subscribe), not after `job-expired`
+   * or a refused first subscribe.
    */
   private releaseIfEnded(job: JobSubscriptionState): void {
     if (!job.outcome) return;

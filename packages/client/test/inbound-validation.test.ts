@@ -1,21 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server, type Socket } from 'socket.io';
+import { Server } from 'socket.io';
 import { describe, expect, it, vi } from 'vitest';
 import { isConnected, openClient, record } from './support/job-client-resource';
 import { installLeakCheck, trackClosable } from './support/leak-check';
+import { startMisbehavingServer } from './support/misbehaving-server';
 
 installLeakCheck();
-
-/** A Socket.IO server that misbehaves on purpose: it speaks the event names with broken payloads. */
-async function startMisbehavingServer(onConnection: (socket: Socket) => void): Promise<string> {
-  const http = createServer();
-  const io = new Server(http);
-  trackClosable(() => io.close());
-  io.on('connection', onConnection);
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-}
 
 const update = (seq: number) => ({ jobId: 'job-1', seq, status: 'running', at: 1_700_000_000_000 });
 

@@ -3,6 +3,7 @@ import { JobClientError, type JobUpdate } from '../src/index';
 import { isConnected, openClient, record } from './support/job-client-resource';
 import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
+import { startMisbehavingServer } from './support/misbehaving-server';
 import { rejection } from './support/rejection';
 
 installLeakCheck();
@@ -211,6 +212,87 @@ describe('subscriptions', () => {
     expect(requests.filter((request) => request.startsWith('unsubscribe-job'))).toEqual([]);
     fence.handle.unsubscribe();
     await vi.waitFor(() => expect(requests).toContain('unsubscribe-job fence-job'));
+  });
+
+  it('releases what a timed-out subscribe registered late when the retry is refused FORBIDDEN', async () => {
+    let answerFirst!: () => void;
+    const firstMayAnswer = new Promise<void>((resolve) => {
+      answerFirst = resolve;
+    });
+    let confirmFirst!: () => void;
+    const firstConfirmed = new Promise<void>((resolve) => {
+      confirmFirst = resolve;
+    });
+    let asked = 0;
+    const resource = await startJobServer({
+      authorizeSubscribe: async () => {
+        asked += 1;
+        if (asked === 1) {
+          await firstMayAnswer;
+          return true;
+        }
+        await firstConfirmed;
+        return false;
+      },
+    });
+    resource.server.on('subscribe', () => confirmFirst());
+    const { client, errors } = openClient({ url: resource.url, ackTimeoutMs: 100 });
+    const late = record(client, 'late-job');
+    await vi.waitFor(() => expect(errors.map((error) => error.code)).toEqual(['TIMEOUT']));
+    answerFirst();
+    await vi.waitFor(() => expect(late.handle.outcome).toMatchObject({ kind: 'error', error: { code: 'FORBIDDEN' } }));
+    expect(asked).toBe(2);
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
+  });
+
+  it('releases what a resubscribe registered after the job expired, but not once the job is wanted again', async () => {
+    // A server that lets a resubscribe pending across a job's expiry register (this release's answers it FORBIDDEN).
+    const requests: string[] = [];
+    const snapshot = (jobId: string): JobUpdate => ({ jobId, seq: 1, status: 'running', at: 1_700_000_000_000 });
+    const subscribes = new Map<string, number>();
+    let heldReply: (() => void) | undefined;
+    const url = await startMisbehavingServer((socket) => {
+      socket.onAny((event: string, payload: { jobId: string }) => requests.push(`${event} ${payload.jobId}`));
+      socket.on('unsubscribe-job', (_request: unknown, ack: (reply: unknown) => void) => ack({ ok: true }));
+      socket.on('subscribe-job', ({ jobId }: { jobId: string }, ack: (reply: unknown) => void) => {
+        const count = (subscribes.get(jobId) ?? 0) + 1;
+        subscribes.set(jobId, count);
+        const reply = (): void => ack({ ok: true, jobId, snapshot: count === 1 ? snapshot(jobId) : null, updates: [], resync: false });
+        if (count === 1) {
+          reply();
+          socket.emit('job-update', { ...snapshot(jobId), seq: 3 });
+        } else if (count === 2) {
+          // The resubscribe filling the gap: the job expires first, the subscribe registers after.
+          socket.emit('job-expired', { jobId, reason: 'stale', lastSeq: 1 });
+          if (jobId === 'dropped-job') reply();
+          else heldReply = reply;
+        } else {
+          // The job wanted again: the held reply of the earlier resubscribe arrives first.
+          heldReply?.();
+          reply();
+        }
+      });
+    });
+    const { client, errors } = openClient({ url });
+    const dropped = record(client, 'dropped-job');
+    await vi.waitFor(() => expect(dropped.handle.outcome?.kind).toBe('expired'));
+    await vi.waitFor(() => expect(requests).toContain('unsubscribe-job dropped-job'));
+
+    const again = record(client, 'again-job');
+    await vi.waitFor(() => expect(again.handle.outcome?.kind).toBe('expired'));
+    again.handle.unsubscribe();
+    const renewed = record(client, 'again-job');
+    await vi.waitFor(() => expect(subscribes.get('again-job')).toBe(3));
+    renewed.handle.unsubscribe();
+    // Requests of one connection arrive in order: had the held reply released the renewed subscription, it would be in by now.
+    await vi.waitFor(() => expect(requests).toContain('unsubscribe-job again-job'));
+    expect(requests.filter((request) => request.endsWith(' again-job'))).toEqual([
+      'subscribe-job again-job',
+      'subscribe-job again-job',
+      'subscribe-job again-job',
+      'unsubscribe-job again-job',
+    ]);
+    expect(errors).toEqual([]);
   });
 
   it('ends a subscription the server forbids with FORBIDDEN, without retrying', async () => {
