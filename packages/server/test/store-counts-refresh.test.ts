@@ -15,14 +15,19 @@ class RemotelyCountingStore extends MemoryJobStore {
   }
 }
 
+/** A job server on the fake clock, ticking once a second (the heartbeat's period), over a {@link RemotelyCountingStore}; `errors` collects its `error` events. */
+async function startCountingServer() {
+  const { now } = useFakeClock();
+  const store = new RemotelyCountingStore();
+  const { server } = await startJobServer({ now, store, heartbeat: { intervalMs: 1000, timeoutMs: 1000 } });
+  const errors: unknown[] = [];
+  server.on('error', (event) => errors.push(event));
+  return { store, server, errors };
+}
+
 describe('refreshing the job counts of the store in use', () => {
   it('calls refreshCounts of a given store on every tick, never twice at once, and reports each failing streak once', async () => {
-    const { now } = useFakeClock();
-    const store = new RemotelyCountingStore();
-    // One tick a second (the heartbeat's period).
-    const { server } = await startJobServer({ now, store, heartbeat: { intervalMs: 1000, timeoutMs: 1000 } });
-    const errors: unknown[] = [];
-    server.on('error', (event) => errors.push(event));
+    const { store, server, errors } = await startCountingServer();
 
     await vi.advanceTimersByTimeAsync(1000);
     expect(store.calls).toHaveLength(1);
@@ -53,11 +58,7 @@ describe('refreshing the job counts of the store in use', () => {
   });
 
   it('waits in close() for a refresh in flight and does not report it failing under the shutdown', async () => {
-    const { now } = useFakeClock();
-    const store = new RemotelyCountingStore();
-    const { server } = await startJobServer({ now, store, heartbeat: { intervalMs: 1000, timeoutMs: 1000 } });
-    const errors: unknown[] = [];
-    server.on('error', (event) => errors.push(event));
+    const { store, server, errors } = await startCountingServer();
     await vi.advanceTimersByTimeAsync(1000);
     expect(store.calls).toHaveLength(1);
 
