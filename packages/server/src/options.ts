@@ -4,10 +4,10 @@ import type { HandshakeAuth } from '@org/ws-protocol';
 import type { Server as SocketIoServer, ServerOptions as SocketIoServerOptions } from 'socket.io';
 import * as z from 'zod';
 import { JobServerOptionsError } from './errors';
-import type { JobStore } from './job-store';
+import type { JobStore } from './jobs/job-store';
 import { firstOptionIssue } from './option-path';
 import { silentLogger, type JobServerLogger } from './logger';
-import { RedisOptionsSchema, type JobServerRedisOptions } from './redis-options';
+import { RedisOptionsSchema, type JobServerRedisOptions } from './redis/redis-options';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

@@ -2,7 +2,7 @@ import { JobProtocolError } from '@org/ws-protocol';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RedisJobStore, type RedisJobStoreOptions } from '../src/index';
-import { FINISHED_PAGES_PER_CALL } from '../src/redis-job-store';
+import { FINISHED_PAGES_PER_CALL } from '../src/redis/redis-job-store';
 import { closeRedisClient, REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
 
 const skip = await skipWithoutRedis('RedisJobStore');

@@ -1,7 +1,7 @@
 import type { JobExpired, JobUpdate, SubscribeJobAck } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
-import { jobRoom } from '../src/job-rooms';
-import type { JobReplay } from '../src/job-store';
+import { jobRoom } from '../src/jobs/job-rooms';
+import type { JobReplay } from '../src/jobs/job-store';
 import { MemoryJobStore, type JobServer } from '../src/index';
 import { DORMANT_HEARTBEAT, MINUTE } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';

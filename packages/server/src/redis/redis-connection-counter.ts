@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ConnectionCounter } from './connection-counter';
-import { IpConnectionLimit } from './ip-limit';
+import type { ConnectionCounter } from '../lifecycle/connection-counter';
+import { IpConnectionLimit } from '../lifecycle/ip-limit';
 import { redisKeys, type RedisKeys } from './redis-keys';
 import { RedisScript } from './redis-script';
 

@@ -1,13 +1,13 @@
 import { JOB_STATUSES, isTerminal } from '@org/ws-protocol';
 import { evaluateAlerts, type AlertName } from './alert-rules';
 import { AlertTracker, type Alert, type ClearedAlert } from './alert-tracker';
-import type { JobStatusCounts } from './job-store';
-import { safeLogger } from './logger';
+import type { JobStatusCounts } from '../jobs/job-store';
+import { safeLogger } from '../logger';
 import { resolveMemoryMonitorOptions, type MemoryMonitorOptions } from './memory-monitor-options';
 import { remediationPlan, runRemediation, type RemediationResult } from './remediation';
 import { SampleHistory } from './sample-history';
-import type { JobServerStats } from './stats';
-import { TypedEvents, type TypedListener } from './typed-events';
+import type { JobServerStats } from '../stats';
+import { TypedEvents, type TypedListener } from '../typed-events';
 
 /** One sample of the server and the process. */
 export interface MonitorSample {

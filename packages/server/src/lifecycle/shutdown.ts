@@ -1,5 +1,5 @@
-import { safeLogger, silentLogger, type JobServerLogger } from './logger';
-import { resolveCloseTimeoutMs } from './options';
+import { safeLogger, silentLogger, type JobServerLogger } from '../logger';
+import { resolveCloseTimeoutMs } from '../options';
 
 /** Reconnect delay of the `index`-th of `count` clients, spread evenly over `windowMs` so they do not all come back at once. */
 export function spreadRetryAfterMs(index: number, count: number, windowMs: number): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryMonitorOptionsError } from './errors';
-import { createJobServer } from './job-server';
+import { MemoryMonitorOptionsError } from '../errors';
+import { createJobServer } from '../job-server';
 import { MEMORY_MONITOR_DEFAULTS, resolveMemoryMonitorOptions } from './memory-monitor-options';
 
 // Never started: resolving options only reads the server's shape, so closing it right away leaves nothing behind.

@@ -1,5 +1,5 @@
-import type { JobServer } from './job-server';
-import type { MemoryMonitor } from './memory-monitor';
+import type { JobServer } from '../job-server';
+import type { MemoryMonitor } from '../monitor/memory-monitor';
 import type { PromRegistryLike } from './prometheus-metrics';
 
 /** What the handlers read from a request: node:http `IncomingMessage`, Express `req`, Fastify `request.raw`. */

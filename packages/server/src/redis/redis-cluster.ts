@@ -1,10 +1,10 @@
 import { EventName } from '@org/ws-protocol';
 import type * as RedisAdapterModule from '@socket.io/redis-adapter';
-import type { HealthReasons } from './health';
-import type { JobIoServer } from './job-server';
-import { jobRoom } from './job-rooms';
-import type { JobServerLogger } from './logger';
-import { requireOptional } from './optional-dependency';
+import type { HealthReasons } from '../health';
+import type { JobIoServer } from '../job-server';
+import { jobRoom } from '../jobs/job-rooms';
+import type { JobServerLogger } from '../logger';
+import { requireOptional } from '../optional-dependency';
 import { RedisConnection } from './redis-connection';
 import { RedisConnectionCounter } from './redis-connection-counter';
 import { RedisJobStore } from './redis-job-store';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { JobServerOptionsError } from './errors';
-import { resolveOptions } from './options';
+import { JobServerOptionsError } from '../errors';
+import { resolveOptions } from '../options';
 
 describe('the redis option', () => {
   it('is absent by default: one process, in memory', () => {

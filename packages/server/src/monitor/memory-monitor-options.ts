@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import type { AlertThresholds } from './alert-rules';
-import { MemoryMonitorOptionsError } from './errors';
-import type { JobServer } from './job-server';
-import { silentLogger, type JobServerLogger } from './logger';
-import { firstOptionIssue } from './option-path';
+import { MemoryMonitorOptionsError } from '../errors';
+import type { JobServer } from '../job-server';
+import { silentLogger, type JobServerLogger } from '../logger';
+import { firstOptionIssue } from '../option-path';
 import type { RemediationAction } from './remediation';
 
 /** Every default of `createMemoryMonitor`, in one place (SPEC §2). */

@@ -1,7 +1,7 @@
 import { ErrorCode, protocolError, type ErrorAck, type ProtocolError } from '@org/ws-protocol';
 import type { ConnectionRecord } from './connection-registry';
 import type { TokenBucketLimiter } from './rate-limit';
-import type { JobServerCounters } from './stats';
+import type { JobServerCounters } from '../stats';
 
 /** A request handler: takes the untrusted payload, resolves the reply to ack. */
 export type RequestHandler = (record: ConnectionRecord, payload: unknown) => Promise<{ ok: boolean; error?: ProtocolError }>;

@@ -1,11 +1,11 @@
 import { ErrorCode, isTerminal, JOB_STATUSES, JobProtocolError, protocolError, type JobStatus, type JobUpdate, type JobUpdateInput } from '@org/ws-protocol';
 import type { ChainableCommander, Redis } from 'ioredis';
-import { EXPIRED_BATCH, type ExpiredJob, type ExpiryRule, type JobReplay, type JobStatusCounts, type JobStore } from './job-store';
-import { JOB_SERVER_DEFAULTS } from './options';
+import { EXPIRED_BATCH, type ExpiredJob, type ExpiryRule, type JobReplay, type JobStatusCounts, type JobStore } from '../jobs/job-store';
+import { JOB_SERVER_DEFAULTS } from '../options';
 import { redisKeys, type RedisKeys } from './redis-keys';
 import { asIoRedis, REDIS_DEFAULTS, type RedisClientLike } from './redis-options';
 import { RedisScript } from './redis-script';
-import { replayWindow } from './replay-window';
+import { replayWindow } from '../jobs/replay-window';
 
 /** Options of `RedisJobStore`. */
 export interface RedisJobStoreOptions {

@@ -1,10 +1,10 @@
 import { ErrorCode, JOB_STATUSES, NOTICE_REASONS } from '@org/ws-protocol';
-import { ALERT_NAMES } from './alert-rules';
-import type { JobServer } from './job-server';
-import type { MemoryMonitor } from './memory-monitor';
-import type { MemoryReading } from './memory-monitor-options';
-import { requireOptional } from './optional-dependency';
-import type { JobServerCounters, JobServerStats } from './stats';
+import { ALERT_NAMES } from '../monitor/alert-rules';
+import type { JobServer } from '../job-server';
+import type { MemoryMonitor } from '../monitor/memory-monitor';
+import type { MemoryReading } from '../monitor/memory-monitor-options';
+import { requireOptional } from '../optional-dependency';
+import type { JobServerCounters, JobServerStats } from '../stats';
 
 // prom-client is an optional peer: these structural types describe the part of it this file uses, so that
 // neither the code nor the published type declarations import it. The real module fits them.

@@ -1,9 +1,9 @@
 import { ErrorCode, HandshakeAuthSchema, PROTOCOL_VERSION, parsePayload, protocolError, type ProtocolError } from '@org/ws-protocol';
-import { ConnectionRefusedError } from './errors';
+import { ConnectionRefusedError } from '../errors';
 import type { JobSocket } from './connection-registry';
 import type { ConnectionCounter } from './connection-counter';
 import { clientIp } from './ip-limit';
-import type { AuthenticateHook } from './options';
+import type { AuthenticateHook } from '../options';
 
 /** What a handshake that passed left for the `connection` handler. */
 export interface Admission {

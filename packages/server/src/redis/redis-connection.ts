@@ -1,5 +1,5 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { requireOptional } from './optional-dependency';
+import { requireOptional } from '../optional-dependency';
 import { asIoRedis, type RedisConnectionOptions } from './redis-options';
 
 /**

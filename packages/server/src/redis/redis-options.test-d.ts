@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { JobServerOptions } from './options';
+import type { JobServerOptions } from '../options';
 import type { JobServerRedisOptions, RedisClientLike } from './redis-options';
 
 describe('redis option types', () => {

@@ -1,15 +1,15 @@
 import { ErrorCode, EventName, JobIdSchema, JobProtocolError, protocolError, type JobUpdate, type JobUpdateInput, type ServerToClientEvents } from '@org/ws-protocol';
 import type * as RedisEmitterModule from '@socket.io/redis-emitter';
-import { HealthReasons } from './health';
-import { jobRoom } from './job-rooms';
-import { requireOptional } from './optional-dependency';
-import { JOB_SERVER_DEFAULTS } from './options';
+import { HealthReasons } from '../health';
+import { jobRoom } from '../jobs/job-rooms';
+import { requireOptional } from '../optional-dependency';
+import { JOB_SERVER_DEFAULTS } from '../options';
 import { REDIS_UNAVAILABLE } from './redis-cluster';
 import { RedisConnection } from './redis-connection';
 import { RedisJobStore } from './redis-job-store';
 import { redisKeys } from './redis-keys';
 import { REDIS_DEFAULTS, type RedisConnectionOptions, type RedisNamespaceOptions } from './redis-options';
-import { parseUpdateRequest, storeFailure } from './update-request';
+import { parseUpdateRequest, storeFailure } from '../jobs/update-request';
 
 /** Options of `createJobPublisher`; job settings must match those of the servers. */
 export interface JobPublisherOptions {

@@ -9,11 +9,11 @@ import {
   type SubscribeJobAck,
   type UnsubscribeJobAck,
 } from '@org/ws-protocol';
-import type { ConnectionRecord, ConnectionRegistry } from './connection-registry';
+import type { ConnectionRecord, ConnectionRegistry } from '../lifecycle/connection-registry';
 import { jobRoom } from './job-rooms';
 import type { JobReplay, JobStore } from './job-store';
-import type { AuthorizeSubscribeHook } from './options';
-import type { ServerEvents } from './server-events';
+import type { AuthorizeSubscribeHook } from '../options';
+import type { ServerEvents } from '../server-events';
 
 /** What subscriptions need from the server. */
 export interface SubscriptionDeps {
