@@ -26,6 +26,18 @@ export class HealthReasons {
     this.#reasons.add(reason);
   }
 
+  /** Settles as `work` does, recording `reason` when it rejects and clearing it when it resolves. */
+  async track<T>(reason: string, work: Promise<T>): Promise<T> {
+    try {
+      const result = await work;
+      this.recover(reason);
+      return result;
+    } catch (error) {
+      this.fail(reason);
+      throw error;
+    }
+  }
+
   /** Clears a problem after a success. */
   recover(reason: string): void {
     this.#reasons.delete(reason);

@@ -1,4 +1,4 @@
-import type { JobServer } from '../job-server';
+import type { JobServer } from '../job-server-api';
 import type { MemoryMonitor } from '../monitor/memory-monitor';
 import type { PromRegistryLike } from './prometheus-metrics';
 

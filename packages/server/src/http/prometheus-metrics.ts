@@ -1,6 +1,6 @@
 import { ErrorCode, JOB_STATUSES, NOTICE_REASONS } from '@org/ws-protocol';
 import { ALERT_NAMES } from '../monitor/alert-rules';
-import type { JobServer } from '../job-server';
+import type { JobServer } from '../job-server-api';
 import type { MemoryMonitor } from '../monitor/memory-monitor';
 import type { MemoryReading } from '../monitor/memory-monitor-options';
 import { requireOptional } from '../optional-dependency';

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AlertThresholds } from './alert-rules';
 import { MemoryMonitorOptionsError } from '../errors';
-import type { JobServer } from '../job-server';
+import type { JobServer } from '../job-server-api';
 import { silentLogger, type JobServerLogger } from '../logger';
 import { firstOptionIssue } from '../option-path';
 import type { RemediationAction } from './remediation';

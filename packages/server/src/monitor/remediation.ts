@@ -1,5 +1,5 @@
 import type { AlertName } from './alert-rules';
-import type { JobServerMaintenance } from '../job-server';
+import type { JobServerMaintenance } from '../job-server-api';
 
 /** Every remediation action, in the order they run: cheap purges first, GC last so it collects what they freed. */
 export const REMEDIATION_ACTIONS = ['purgeRateLimits', 'purgeStaleJobs', 'disconnectInactive', 'runGc'] as const;

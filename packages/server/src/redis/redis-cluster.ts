@@ -1,9 +1,10 @@
 import { EventName } from '@org/ws-protocol';
 import type * as RedisAdapterModule from '@socket.io/redis-adapter';
 import type { HealthReasons } from '../health';
-import type { JobIoServer } from '../job-server';
+import type { JobIoServer } from '../job-server-api';
 import { jobRoom } from '../jobs/job-rooms';
 import type { JobServerLogger } from '../logger';
+import type { ResolvedJobServerOptions } from '../options';
 import { requireOptional } from '../optional-dependency';
 import { RedisConnection } from './redis-connection';
 import { RedisConnectionCounter } from './redis-connection-counter';
@@ -34,6 +35,9 @@ export interface RedisClusterDeps {
   onExpiredElsewhere: (jobId: string, lastSeq: number) => void;
 }
 
+/** What the server hands its Redis membership besides the options (`redis`, limits, buffer and sweep ages, clock). */
+export type RedisClusterParts = Pick<RedisClusterDeps, 'io' | 'tickMs' | 'health' | 'logger' | 'onStoreRecovered' | 'onExpiredElsewhere'>;
+
 /** Server-side event (Socket.IO `serverSideEmit`, through the adapter) announcing a job another node expired. */
 const JOB_EXPIRED_ELSEWHERE = 'org-ws:job-expired';
 
@@ -53,6 +57,19 @@ export class RedisCluster {
   readonly #onExpiredElsewhere: (jobId: unknown, lastSeq: unknown) => void;
   /** `connecting` until Redis first answers; `down` after it was lost (or never came up). */
   #state: 'connecting' | 'up' | 'down' = 'connecting';
+
+  /** A node's membership configured from the server's resolved options. */
+  static fromOptions(opts: ResolvedJobServerOptions, redis: JobServerRedisOptions, parts: RedisClusterParts): RedisCluster {
+    return new RedisCluster({
+      ...parts,
+      redis,
+      maxConnectionsPerIp: opts.limits.maxConnectionsPerIp,
+      bufferSize: opts.jobs.bufferSize,
+      staleJobMs: opts.sweep.staleJobMs,
+      finishedJobRetentionMs: opts.sweep.finishedJobRetentionMs,
+      now: opts.now,
+    });
+  }
 
   constructor(deps: RedisClusterDeps) {
     this.#deps = deps;

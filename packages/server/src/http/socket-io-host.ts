@@ -1,0 +1,73 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ClientToServerEvents, ServerToClientEvents } from '@org/ws-protocol';
+import { Server } from 'socket.io';
+import type { JobIoServer, ListenOptions } from '../job-server-api';
+import type { ResolvedJobServerOptions } from '../options';
+import { attachReversibly } from './http-attachment';
+
+/**
+ * Owns where the job server's Socket.IO server lives: one it creates on its own HTTP server, one it attaches to the
+ * application's HTTP server (and takes off again at close), or one the application gave it (left running at close).
+ */
+export class SocketIoHost {
+  /** The Socket.IO server (created, or the one given in options). */
+  readonly io: JobIoServer;
+  readonly #httpServer: HttpServer | undefined;
+  readonly #ownsIo: boolean;
+  readonly #ownsHttp: boolean;
+  readonly #attachment: { attached: JobIoServer; detach: () => void } | undefined;
+
+  constructor(opts: Pick<ResolvedJobServerOptions, 'io' | 'httpServer' | 'socketIoOptions'>) {
+    this.#ownsIo = opts.io === undefined;
+    this.#ownsHttp = this.#ownsIo && opts.httpServer === undefined;
+    const httpServer = opts.io ? undefined : (opts.httpServer ?? createServer());
+    this.#httpServer = httpServer;
+    const createIo = (): JobIoServer => new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, opts.socketIoOptions);
+    // On the application's HTTP server, Socket.IO's listeners must come off again at close (see `close`).
+    this.#attachment = !opts.io && opts.httpServer ? attachReversibly(opts.httpServer, createIo) : undefined;
+    this.io = opts.io ?? this.#attachment?.attached ?? createIo();
+  }
+
+  /** Starts listening when there is an HTTP server that is not listening yet; resolves the port. */
+  async listen(options: ListenOptions, running: boolean): Promise<number> {
+    const httpServer = this.#httpServer;
+    if (!httpServer) throw new Error('listen() needs an HTTP server: this job server was attached to an existing Socket.IO server');
+    if (!running) throw new Error('listen() after close()');
+    if (!httpServer.listening) {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+    }
+    return (httpServer.address() as AddressInfo).port;
+  }
+
+  /** Leaves Socket.IO off the application's HTTP server again when constructing the rest of the server throws. */
+  abandon(): void {
+    if (!this.#ownsIo) return;
+    this.io.engine.close();
+    this.#attachment?.detach();
+  }
+
+  /** Closes what the job server owns of Socket.IO; `detachConnections` runs instead when the application owns it. */
+  async close(detachConnections: () => void): Promise<void> {
+    const { io } = this;
+    if (this.#ownsHttp) {
+      await io.close();
+    } else if (this.#ownsIo) {
+      // Leave the application's HTTP server running: close only what Socket.IO added to it. A later job server on it
+      // may keep our request wrapper inside its own (see `attachReversibly`): the closed engine must refuse handshakes.
+      io.engine.opts.allowRequest = (_request, callback) => callback('the job server is closed', false);
+      io.engine.close();
+      await io.of('/').adapter.close();
+      // Otherwise engine.io would keep answering /socket.io/ on it, and a new job server could not attach.
+      this.#attachment?.detach();
+    } else {
+      detachConnections();
+    }
+  }
+}

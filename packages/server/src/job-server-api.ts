@@ -1,0 +1,75 @@
+import type { ClientToServerEvents, JobUpdate, JobUpdateInput, ServerToClientEvents } from '@org/ws-protocol';
+import type { Server } from 'socket.io';
+import type { HealthCheck, JobServerHealth } from './health';
+import type { JobStatusCounts } from './jobs/job-store';
+import type { SweepResult } from './lifecycle/sweeper';
+import type { CloseOptions } from './options';
+import type { JobServerEventName, JobServerListener } from './server-events';
+import type { JobServerCounters, JobServerStats } from './stats';
+
+/** The Socket.IO server type a job server works with. */
+export type JobIoServer = Server<ClientToServerEvents, ServerToClientEvents>;
+
+/** Where `listen` binds. */
+export interface ListenOptions {
+  /** TCP port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Interface to bind. @default '127.0.0.1' */
+  host?: string;
+}
+
+/**
+ * Operations the sweep runs, exposed for a memory monitor's remediation and for operators. Once `close()` has
+ * started they do nothing: the async ones resolve 0 (`sweep()` all zeros) without touching connections or the store.
+ */
+export interface JobServerMaintenance {
+  /** Tells connections idle past `session.idleTimeoutMs` (`idle`) or inactive past `session.maxInactivityMs` (`session-expired`), then disconnects them; resolves how many. */
+  disconnectInactive(): Promise<number>;
+  /**
+   * Drops stale jobs (subscribers get `job-expired`) and finished jobs past retention that nobody here watches; resolves
+   * how many. Asks the store for all of them at once (`MemoryJobStore`) or 500 of each kind at a time (other stores),
+   * again while a batch comes back full and dropped something, and stops once `close()` starts. A job that could not be
+   * dropped is left for the next sweep: the failures of one call are reported once (`error` event, context `sweep.purge`).
+   */
+  purgeStaleJobs(): Promise<number>;
+  /** Drops rate-limit buckets that refilled completely; returns how many. */
+  purgeRateLimits(): number;
+  /** Runs all three, as the periodic sweep does. */
+  sweep(): Promise<SweepResult>;
+  /** How many connections `disconnectInactive` would drop now (read-only; a memory monitor's inactive ratio). */
+  inactiveConnections(): number;
+  /** Jobs per status as far as this process knows, or `null` when the store cannot count them (read-only). */
+  jobsByStatus(): JobStatusCounts | null;
+}
+
+/** A running job-progress server. */
+export interface JobServer {
+  /** The Socket.IO server (created, or the one given in options). */
+  readonly io: JobIoServer;
+  /** Starts listening when the server owns (or was given) an HTTP server that is not listening yet; resolves the port. */
+  listen(options?: ListenOptions): Promise<number>;
+  /** Publishes an update: validates, assigns `seq`, stores it and fans it out to the job's subscribers. Rejects with `JobProtocolError`. */
+  update(jobId: string, input: JobUpdateInput): Promise<JobUpdate>;
+  /** The job's latest update, or `null`. */
+  getJob(jobId: string): Promise<JobUpdate | null>;
+  /** Size of every registry; all zero after `close()`. */
+  stats(): JobServerStats;
+  /** Totals of refused and noticed things since creation. */
+  counters(): JobServerCounters;
+  /** Health for an operator's probe. */
+  health(): JobServerHealth;
+  /** Adds reasons to `health()` (it reports `degraded` while the check returns any); returns the function that removes the check. */
+  addHealthCheck(check: HealthCheck): () => void;
+  /** Observes a lifecycle event; returns the function that stops observing. */
+  on<E extends JobServerEventName>(event: E, listener: JobServerListener<E>): () => void;
+  /**
+   * Graceful, idempotent shutdown: `shutdown` notices, wait for acks or the deadline, disconnect all, let a
+   * running sweep finish, clear every timer. `timeoutMs: 0` sends the notices and waits for no ack. Rejects with
+   * `JobServerOptionsError` (and starts nothing) when `timeoutMs` is not a whole number of ms from 0 to 2^31 - 1.
+   */
+  close(options?: CloseOptions): Promise<void>;
+  /** Sweep operations, callable on demand. */
+  readonly maintenance: JobServerMaintenance;
+  /** `await using server = createJobServer()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
+}

@@ -1,0 +1,57 @@
+import { ErrorCode, EventName, JobIdSchema, JobProtocolError, protocolError, type JobUpdate, type JobUpdateInput } from '@org/ws-protocol';
+import type { JobIoServer } from '../job-server-api';
+import type { ConnectionRegistry } from '../lifecycle/connection-registry';
+import type { ServerPhase } from '../lifecycle/server-phase';
+import { jobRoom } from './job-rooms';
+import type { JobStore } from './job-store';
+import { parseUpdateRequest, storeFailure } from './update-request';
+
+/** What publishing and reading jobs needs from the server. */
+export interface JobUpdatesDeps {
+  phase: ServerPhase;
+  now: () => number;
+  store: JobStore;
+  registry: ConnectionRegistry;
+  io: JobIoServer;
+  onStoreResult: (ok: boolean) => void;
+}
+
+/** Owns the application's side of jobs: `update` (validate, store with `seq`, fan out) and `getJob`. */
+export class JobUpdates {
+  readonly #deps: JobUpdatesDeps;
+
+  constructor(deps: JobUpdatesDeps) {
+    this.#deps = deps;
+  }
+
+  /** See `JobServer.update`. */
+  async update(jobId: string, input: JobUpdateInput): Promise<JobUpdate> {
+    const { phase, now, store, registry, io, onStoreResult } = this.#deps;
+    // Still accepted while closing: with a shared store, other processes keep serving these jobs.
+    if (phase.closed) throw new JobProtocolError(protocolError(ErrorCode.SHUTTING_DOWN, 'the job server is closed'));
+    const request = parseUpdateRequest(jobId, input);
+    let update: JobUpdate;
+    try {
+      update = await store.append(request.jobId, request.input, now());
+      onStoreResult(true);
+    } catch (error) {
+      if (!(error instanceof JobProtocolError)) onStoreResult(false);
+      throw storeFailure(error);
+    }
+    const at = now();
+    // Receiving updates keeps a watcher "active", so it is not dropped as idle mid-job.
+    for (const record of registry.subscribersOf(update.jobId)) record.lastActivityAt = at;
+    io.to(jobRoom(update.jobId)).emit(EventName.JobUpdate, update);
+    return update;
+  }
+
+  /** See `JobServer.getJob`. */
+  async getJob(jobId: string): Promise<JobUpdate | null> {
+    if (!JobIdSchema.safeParse(jobId).success) return null;
+    try {
+      return await this.#deps.store.get(jobId);
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  }
+}

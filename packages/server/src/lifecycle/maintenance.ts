@@ -1,0 +1,83 @@
+import type { JobServerMaintenance } from '../job-server-api';
+import type { JobStatusCounts } from '../jobs/job-store';
+import type { ResolvedJobServerOptions } from '../options';
+import type { ConnectionLifecycle } from './connection-lifecycle';
+import type { ConnectionRecord, ConnectionRegistry } from './connection-registry';
+import type { TokenBucketLimiter } from './rate-limit';
+import type { ServerPhase } from './server-phase';
+import type { SweepResult } from './sweeper';
+
+/** What the sweep's operations need from the server. */
+export interface MaintenanceDeps {
+  phase: ServerPhase;
+  now: () => number;
+  registry: ConnectionRegistry;
+  connections: ConnectionLifecycle;
+  limiter: TokenBucketLimiter;
+  session: ResolvedJobServerOptions['session'];
+  /** Drops expired jobs (see `JobExpiry`); resolves how many. */
+  purgeStaleJobs: () => Promise<number>;
+  /** Jobs per status, or `null` when the store cannot count them. */
+  jobsByStatus: () => JobStatusCounts | null;
+}
+
+/** The notice an inactive connection is due at `at`, or `undefined` while it is active enough. */
+export function inactivityReason(record: ConnectionRecord, at: number, session: MaintenanceDeps['session']): 'session-expired' | 'idle' | undefined {
+  const inactiveMs = at - record.lastActivityAt;
+  if (inactiveMs >= session.maxInactivityMs) return 'session-expired';
+  if (record.subscriptions.size === 0 && inactiveMs >= session.idleTimeoutMs) return 'idle';
+  return undefined;
+}
+
+/**
+ * Owns the sweep's orchestration: inactive connections, expired jobs and refilled rate limits, nothing once closing.
+ * Its operations are bound, so `const { sweep } = server.maintenance` works.
+ */
+export class Maintenance implements JobServerMaintenance {
+  readonly #deps: MaintenanceDeps;
+
+  constructor(deps: MaintenanceDeps) {
+    this.#deps = deps;
+  }
+
+  readonly disconnectInactive = async (): Promise<number> => {
+    const { phase, now, registry, connections, session } = this.#deps;
+    if (!phase.running) return 0;
+    const at = now();
+    const pending: Promise<void>[] = [];
+    for (const record of registry.values()) {
+      if (connections.notices.has(record.id)) continue;
+      const reason = inactivityReason(record, at, session);
+      if (reason) pending.push(connections.notify(record, reason, { reconnect: reason === 'session-expired' }));
+    }
+    await Promise.all(pending);
+    return pending.length;
+  };
+
+  readonly purgeStaleJobs = (): Promise<number> => {
+    return this.#deps.purgeStaleJobs();
+  };
+
+  readonly purgeRateLimits = (): number => {
+    return this.#deps.limiter.purgeExpired(this.#deps.now());
+  };
+
+  readonly sweep = async (): Promise<SweepResult> => {
+    if (!this.#deps.phase.running) return { disconnected: 0, purgedJobs: 0, purgedRateLimits: 0 };
+    const purgedRateLimits = this.purgeRateLimits();
+    const [purgedJobs, disconnected] = await Promise.all([this.purgeStaleJobs(), this.disconnectInactive()]);
+    return { disconnected, purgedJobs, purgedRateLimits };
+  };
+
+  readonly inactiveConnections = (): number => {
+    const { now, registry, session } = this.#deps;
+    const at = now();
+    let inactive = 0;
+    for (const record of registry.values()) if (inactivityReason(record, at, session)) inactive += 1;
+    return inactive;
+  };
+
+  readonly jobsByStatus = (): JobStatusCounts | null => {
+    return this.#deps.jobsByStatus();
+  };
+}

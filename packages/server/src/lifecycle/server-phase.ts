@@ -1,0 +1,32 @@
+/** Where a server is in its life. */
+export type Phase = 'running' | 'closing' | 'closed';
+
+/** Owns the server's phase (running, then closing, then closed), which every part asks before it starts work. */
+export class ServerPhase {
+  #phase: Phase = 'running';
+
+  /** The current phase. */
+  get current(): Phase {
+    return this.#phase;
+  }
+
+  /** Whether the server still accepts connections and starts maintenance work. */
+  get running(): boolean {
+    return this.#phase === 'running';
+  }
+
+  /** Whether `close()` has finished. */
+  get closed(): boolean {
+    return this.#phase === 'closed';
+  }
+
+  /** `close()` started: from now on nothing new is accepted. */
+  beginClosing(): void {
+    this.#phase = 'closing';
+  }
+
+  /** `close()` finished. */
+  finishClosing(): void {
+    this.#phase = 'closed';
+  }
+}
