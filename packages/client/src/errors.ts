@@ -1,5 +1,5 @@
 import { ErrorCode, type JobUpdate, type ProtocolError } from '@org/ws-protocol';
-import type { JobExpiredOutcome } from './job-outcome';
+import type { JobExpiredOutcome } from './job-expired-outcome';
 
 /** Every code a {@link JobClientError} carries: the protocol's codes plus the client's own. */
 export const JobClientErrorCode = {
