@@ -9,7 +9,7 @@ export type { BackoffOptions, RandomSource } from './backoff';
 export type { HeartbeatOptions } from './heartbeat-watchdog';
 export { RETRY_POLICY } from './retry-policy';
 export type { RetryAction, RetryRule, RetryTrigger } from './retry-policy';
-export type { JobSubscription, JobSubscriptionEvents, JobUpdateListener } from './job-subscription';
+export type { JobResync, JobResyncReason, JobSubscription, JobSubscriptionEvents, JobUpdateListener } from './job-subscription';
 export type { JobExpiredOutcome, JobExpiredOutcomeReason, JobOutcome } from './job-outcome';
 export type { WatchOptions } from './watch-job';
 export type { WaitForOptions } from './wait-for-job';

@@ -229,9 +229,9 @@ class JobClientImpl implements JobClient {
   private onExpired(notice: JobExpired): void {
     const job = this.jobs.get(notice.jobId);
     if (!job) return;
-    job.expire(notice);
     // The server dropped the job's subscriptions with the notice: nothing to release.
     this.heldOnServer.delete(notice.jobId);
+    if (job.expire(notice) === 'resubscribe') this.sendSubscribe(job);
     this.releaseIfEnded(job);
   }
 
@@ -249,7 +249,9 @@ class JobClientImpl implements JobClient {
       queueMicrotask(() => this.pacer.settled());
       return;
     }
-    const request: SubscribeJobRequest = job.lastSeq > 0 ? { jobId: job.jobId, lastSeq: job.lastSeq } : { jobId: job.jobId };
+    const request: SubscribeJobRequest = { jobId: job.jobId };
+    if (job.lastSeq > 0) request.lastSeq = job.lastSeq;
+    if (job.epoch !== undefined) request.epoch = job.epoch;
     // A refusal of this request leaves a subscription an earlier one registered (or may register late) in place.
     const heldBefore = this.heldOnServer.has(job.jobId);
     this.heldOnServer.add(job.jobId);

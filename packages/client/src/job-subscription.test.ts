@@ -2,10 +2,10 @@ import type { JobUpdate, SubscribeJobOk } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { JobClientError } from './errors';
 import type { JobOutcome } from './job-outcome';
-import { JobSubscriptionState } from './job-subscription';
+import { JobSubscriptionState, type JobResync } from './job-subscription';
 
-const update = (seq: number, status: JobUpdate['status'] = 'running'): JobUpdate => ({ jobId: 'job-1', seq, status, progress: seq, at: 1_700_000_000_000 + seq });
-const ack = (snapshot: JobUpdate | null, updates: JobUpdate[] = [], resync = false): SubscribeJobOk => ({ ok: true, jobId: 'job-1', snapshot, updates, resync });
+const update = (seq: number, status: JobUpdate['status'] = 'running', epoch = 'e1'): JobUpdate => ({ jobId: 'job-1', epoch, seq, status, progress: seq, at: 1_700_000_000_000 + seq });
+const ack = (snapshot: JobUpdate | null, updates: JobUpdate[] = [], resync = false): SubscribeJobOk => ({ ok: true, jobId: 'job-1', epoch: snapshot?.epoch ?? null, snapshot, updates, resync });
 
 function watched(): { state: JobSubscriptionState; seen: number[]; outcomes: JobOutcome[] } {
   const state = new JobSubscriptionState('job-1', () => undefined);
@@ -65,15 +65,52 @@ describe('JobSubscriptionState', () => {
     expect(state.lastSeq).toBe(9);
   });
 
-  it('starts counting again when a resync shows the server lost the job history', () => {
+  it('takes a snapshot of another epoch as a replaced history: signals it, and counts seq from it', () => {
     const { state, seen } = watched();
+    const resyncs: JobResync[] = [];
+    const handle = state.addHandle();
+    handle.on('resync', (resync) => resyncs.push(resync));
     state.applyAck(ack(update(5)));
     state.beginSync();
-    state.applyAck(ack(update(2), [], true));
+    state.applyAck(ack(update(2, 'running', 'e2'), [update(2, 'running', 'e2')], true));
+    expect(resyncs).toEqual([{ reason: 'epoch-changed', previousEpoch: 'e1', epoch: 'e2', previousSeq: 5 }]);
     expect(seen).toEqual([5, 2]);
-    expect(state.lastSeq).toBe(2);
-    expect(state.applyUpdate(update(3))).toBe('applied');
+    expect(state).toMatchObject({ epoch: 'e2', lastSeq: 2 });
+    expect(state.applyUpdate(update(3, 'running', 'e2'))).toBe('applied');
+    expect(state.applyUpdate(update(6, 'running', 'e1'))).toBe('dropped');
     expect(seen).toEqual([5, 2, 3]);
+  });
+
+  it('never stitches a live update of another epoch onto its history: asks for a resubscribe instead', () => {
+    const { state, seen } = watched();
+    state.applyAck(ack(update(3)));
+    expect(state.applyUpdate(update(4, 'running', 'e2'))).toBe('gap');
+    expect(state.synced).toBe(false);
+    state.applyAck(ack(update(4, 'completed', 'e2'), [], true));
+    expect(seen).toEqual([3, 4]);
+    expect(state.outcome).toMatchObject({ kind: 'terminal', update: { epoch: 'e2', status: 'completed' } });
+  });
+
+  it('signals updates-skipped when a resync of the same epoch jumps ahead', () => {
+    const { state, seen } = watched();
+    const resyncs: JobResync[] = [];
+    state.addHandle().on('resync', (resync) => resyncs.push(resync));
+    state.applyAck(ack(update(2)));
+    state.beginSync();
+    state.applyAck(ack(update(900), [], true));
+    expect(resyncs).toEqual([{ reason: 'updates-skipped', previousEpoch: 'e1', epoch: 'e1', previousSeq: 2 }]);
+    expect(seen).toEqual([2, 900]);
+  });
+
+  it('on job-expired gone, ends a job it saw, and keeps waiting (resubscribe) for one it never saw', () => {
+    const seenJob = watched();
+    seenJob.state.applyAck(ack(update(3)));
+    expect(seenJob.state.expire({ jobId: 'job-1', lastSeq: 0, reason: 'gone' })).toBe('ended');
+    expect(seenJob.outcomes).toEqual([{ kind: 'expired', reason: 'gone', lastSeq: 3 }]);
+    const unseen = watched();
+    unseen.state.applyAck(ack(null));
+    expect(unseen.state.expire({ jobId: 'job-1', lastSeq: 0, reason: 'gone' })).toBe('resubscribe');
+    expect(unseen.state.outcome).toBeUndefined();
   });
 
   it('ends expired with reason gone when the server no longer has a job it had sent updates of', () => {

@@ -13,10 +13,31 @@ import type { JobOutcome } from './job-outcome';
 /** Listener receiving a job's snapshot first, then each update in `seq` order, never twice. */
 export type JobUpdateListener = (update: JobUpdate) => void;
 
+/**
+ * Why a subscription's history was resynchronised: `epoch-changed`, the server's history of the job was replaced (its
+ * store lost its data, or the job id started again) and `seq` counts anew from the snapshot that follows;
+ * `updates-skipped`, the server no longer had every update the client missed, so `seq` jumps to the snapshot.
+ */
+export type JobResyncReason = 'epoch-changed' | 'updates-skipped';
+
+/** Payload of a subscription's `resync` event; the `update` listener receives the new snapshot right after it. */
+export interface JobResync {
+  /** Why the history was resynchronised. */
+  readonly reason: JobResyncReason;
+  /** The epoch the client held before, or `undefined` when it had seen no update. */
+  readonly previousEpoch: string | undefined;
+  /** The epoch of the snapshot that follows. */
+  readonly epoch: string;
+  /** The last `seq` the client had delivered before. */
+  readonly previousSeq: number;
+}
+
 /** Events of a {@link JobSubscription}. */
 export interface JobSubscriptionEvents {
-  /** The snapshot, then every later update in `seq` order. */
+  /** The snapshot, then every later update in `seq` order (counted anew after a `resync` with `epoch-changed`). */
   update: JobUpdateListener;
+  /** The job's history was replaced or skipped ahead; the next `update` is its snapshot. */
+  resync: (resync: JobResync) => void;
   /** The subscription ended (terminal update, expiry or error); fires once. */
   end: (outcome: JobOutcome) => void;
 }
@@ -32,7 +53,7 @@ export interface JobSubscription {
   /** How the subscription ended, once it has. */
   readonly outcome: JobOutcome | undefined;
   /** Adds a listener; returns the function that removes it. */
-  on<E extends 'update' | 'end'>(event: E, listener: JobSubscriptionEvents[E]): () => void;
+  on<E extends keyof JobSubscriptionEvents>(event: E, listener: JobSubscriptionEvents[E]): () => void;
   /** Stops this handle; the last handle of a job ends the server subscription. Idempotent. */
   unsubscribe(): void;
 }
@@ -53,7 +74,7 @@ class SubscriptionHandle implements JobSubscription {
     return this.snapshot?.status;
   }
 
-  on<E extends 'update' | 'end'>(event: E, listener: JobSubscriptionEvents[E]): () => void {
+  on<E extends keyof JobSubscriptionEvents>(event: E, listener: JobSubscriptionEvents[E]): () => void {
     return this.events.on(event, listener);
   }
 
@@ -74,9 +95,11 @@ class SubscriptionHandle implements JobSubscription {
     this.events.emit('update', update);
   }
 
-  /** The server's history of the job restarted (it lost its state): count `seq` from zero again. */
-  restartHistory(): void {
-    this.seenSeq = 0;
+  /** The job's history was resynchronised: tell the listeners, and count `seq` from zero again when it was replaced. */
+  resync(resync: JobResync): void {
+    if (this.closed || this.outcome) return;
+    if (resync.reason === 'epoch-changed') this.seenSeq = 0;
+    this.events.emit('resync', resync);
   }
 
   end(outcome: JobOutcome): void {
@@ -89,6 +112,9 @@ class SubscriptionHandle implements JobSubscription {
 /** What {@link JobSubscriptionState.applyAck} made of a `subscribe-job` reply. */
 export type AckResult = 'synced' | 'gap' | 'gone';
 
+/** Most replaced epochs a job remembers, to drop late updates of a history it left. */
+const MAX_RETIRED_EPOCHS = 8;
+
 /** What {@link JobSubscriptionState.applyUpdate} did with a live update. */
 export type LiveUpdateResult = 'applied' | 'buffered' | 'dropped' | 'gap';
 
@@ -97,8 +123,12 @@ export type LiveUpdateResult = 'applied' | 'buffered' | 'dropped' | 'gap';
  * Updates are delivered in `seq` order; older or repeated ones are dropped; a terminal update ends it once.
  */
 export class JobSubscriptionState {
-  /** Highest `seq` delivered; 0 before any. */
+  /** Highest `seq` delivered in {@link epoch}; 0 before any. */
   lastSeq = 0;
+  /** Epoch of the history being followed; `undefined` before the first update. */
+  epoch: string | undefined;
+  /** Epochs this job left for a newer history; their updates are dropped. */
+  private readonly retiredEpochs: string[] = [];
   /** Latest delivered update. */
   snapshot: JobUpdate | null = null;
   /** Set once the job ended; nothing is delivered after it. */
@@ -148,22 +178,32 @@ export class JobSubscriptionState {
    */
   applyAck(ack: SubscribeJobOk): AckResult {
     if (this.outcome) return 'synced';
-    if (ack.snapshot === null && this.lastSeq > 0) {
+    if (ack.snapshot === null && (this.lastSeq > 0 || this.epoch !== undefined)) {
       this.finish({ kind: 'expired', reason: 'gone', lastSeq: this.lastSeq });
       return 'gone';
     }
-    if (ack.resync && ack.snapshot !== null && ack.snapshot.seq < this.lastSeq) this.restartHistory();
-    if (!ack.resync && this.lastSeq > 0) {
+    const snapshot = ack.snapshot;
+    if (snapshot && this.epoch !== undefined && snapshot.epoch !== this.epoch) {
+      this.replaceHistory(snapshot.epoch);
+    } else if (snapshot && ack.resync && snapshot.seq > this.lastSeq + 1 && this.lastSeq > 0) {
+      this.announceResync({ reason: 'updates-skipped', previousEpoch: this.epoch, epoch: snapshot.epoch, previousSeq: this.lastSeq });
+    } else if (!ack.resync && this.lastSeq > 0) {
       for (const update of [...ack.updates].sort((a, b) => a.seq - b.seq)) this.accept(update);
     }
-    if (ack.snapshot) this.accept(ack.snapshot);
+    if (snapshot) this.accept(snapshot);
     this.synced = true;
     return this.drain() ? 'synced' : 'gap';
   }
 
   /** Applies a live `job-update`. A `gap` result means updates are missing: resubscribe with {@link lastSeq}. */
   applyUpdate(update: JobUpdate): LiveUpdateResult {
-    if (this.outcome || update.seq <= this.lastSeq) return 'dropped';
+    if (this.outcome || this.retiredEpochs.includes(update.epoch)) return 'dropped';
+    if (this.epoch !== undefined && update.epoch !== this.epoch) {
+      // Another history of the job (its store lost the one we follow): the resubscribe's reply brings its snapshot.
+      this.synced = false;
+      return 'gap';
+    }
+    if (update.seq <= this.lastSeq) return 'dropped';
     if (!this.synced) {
       this.buffer(update);
       return 'buffered';
@@ -178,9 +218,14 @@ export class JobSubscriptionState {
     return 'applied';
   }
 
-  /** Ends the job as dropped by the server (its `job-expired` notice). */
-  expire(notice: JobExpired): void {
-    this.finish({ kind: 'expired', reason: notice.reason, lastSeq: notice.lastSeq });
+  /**
+   * Applies the server's `job-expired`: ends the job, unless the server lost (`gone`) a job this client never saw an
+   * update of; then nothing was lost and the job is `resubscribe`d, to keep waiting for its first update.
+   */
+  expire(notice: JobExpired): 'ended' | 'resubscribe' {
+    if (notice.reason === 'gone' && this.epoch === undefined && this.lastSeq === 0) return 'resubscribe';
+    this.finish({ kind: 'expired', reason: notice.reason, lastSeq: Math.max(notice.lastSeq, this.lastSeq) });
+    return 'ended';
   }
 
   /** Ends the job with an error. */
@@ -188,18 +233,25 @@ export class JobSubscriptionState {
     this.finish({ kind: 'error', error });
   }
 
-  /**
-   * A resync whose snapshot is older than what we delivered means the server lost the job's history (e.g. an
-   * in-memory server restarted) and the job id started a new life: count from zero again.
-   */
-  private restartHistory(): void {
+  /** The server's history of the job was replaced by the one of `epoch`: tell the handles, then count `seq` from zero. */
+  private replaceHistory(epoch: string): void {
+    const previousEpoch = this.epoch;
+    this.announceResync({ reason: 'epoch-changed', previousEpoch, epoch, previousSeq: this.lastSeq });
+    if (previousEpoch !== undefined) this.retiredEpochs.push(previousEpoch);
+    if (this.retiredEpochs.length > MAX_RETIRED_EPOCHS) this.retiredEpochs.shift();
+    this.epoch = epoch;
     this.lastSeq = 0;
-    this.pending = [];
-    for (const handle of this.handles) handle.restartHistory();
+    this.pending = this.pending.filter((held) => held.epoch === epoch);
+  }
+
+  private announceResync(resync: JobResync): void {
+    for (const handle of [...this.handles]) handle.resync(resync);
   }
 
   private accept(update: JobUpdate): void {
     if (this.outcome || update.seq <= this.lastSeq) return;
+    if (this.epoch !== undefined && update.epoch !== this.epoch) return;
+    this.epoch = update.epoch;
     this.lastSeq = update.seq;
     this.snapshot = update;
     for (const handle of [...this.handles]) handle.deliver(update);
@@ -223,7 +275,7 @@ export class JobSubscriptionState {
   }
 
   private buffer(update: JobUpdate): void {
-    if (this.pending.some((held) => held.seq === update.seq)) return;
+    if (this.pending.some((held) => held.seq === update.seq && held.epoch === update.epoch)) return;
     // Beyond the bound the update is dropped; recovery by lastSeq (or a resync) fetches it again.
     if (this.pending.length >= MAX_REPLAY_UPDATES) return;
     this.pending.push(update);

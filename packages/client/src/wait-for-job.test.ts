@@ -4,7 +4,7 @@ import { JobClientError } from './errors';
 import { JobSubscriptionState } from './job-subscription';
 import { waitForJob } from './wait-for-job';
 
-const update = (seq: number, status: JobUpdate['status']): JobUpdate => ({ jobId: 'job-1', seq, status, at: 1_700_000_000_000 });
+const update = (seq: number, status: JobUpdate['status']): JobUpdate => ({ jobId: 'job-1', epoch: 'e1', seq, status, at: 1_700_000_000_000 });
 
 function job(): { state: JobSubscriptionState; released: () => boolean; subscribe: (id: string) => ReturnType<JobSubscriptionState['addHandle']> } {
   let gone = false;
@@ -31,7 +31,7 @@ describe('waitForJob', () => {
   it('resolves with the completed update and releases its handle', async () => {
     const { state, subscribe, released } = job();
     const done = waitForJob(subscribe, 'job-1');
-    state.applyAck({ ok: true, jobId: 'job-1', snapshot: update(1, 'running'), updates: [], resync: false });
+    state.applyAck({ ok: true, jobId: 'job-1', epoch: 'e1', snapshot: update(1, 'running'), updates: [], resync: false });
     state.applyUpdate(update(2, 'completed'));
     await expect(done).resolves.toEqual(update(2, 'completed'));
     expect(released()).toBe(true);
@@ -43,7 +43,7 @@ describe('waitForJob', () => {
   ] as const)('rejects a %s job with %s carrying the update', async (status, code) => {
     const { state, subscribe } = job();
     const done = waitForJob(subscribe, 'job-1');
-    state.applyAck({ ok: true, jobId: 'job-1', snapshot: update(4, status), updates: [], resync: false });
+    state.applyAck({ ok: true, jobId: 'job-1', epoch: 'e1', snapshot: update(4, status), updates: [], resync: false });
     const error = await rejection(done);
     expect(error).toMatchObject({ name: 'JobClientError', code, jobId: 'job-1', update: update(4, status) });
   });
@@ -58,9 +58,9 @@ describe('waitForJob', () => {
   it('rejects with JOB_EXPIRED when a resubscribe finds the job gone from the server', async () => {
     const { state, subscribe } = job();
     const done = waitForJob(subscribe, 'job-1');
-    state.applyAck({ ok: true, jobId: 'job-1', snapshot: update(2, 'running'), updates: [], resync: false });
+    state.applyAck({ ok: true, jobId: 'job-1', epoch: 'e1', snapshot: update(2, 'running'), updates: [], resync: false });
     state.beginSync();
-    state.applyAck({ ok: true, jobId: 'job-1', snapshot: null, updates: [], resync: true });
+    state.applyAck({ ok: true, jobId: 'job-1', epoch: null, snapshot: null, updates: [], resync: true });
     expect(await rejection(done)).toMatchObject({ code: 'JOB_EXPIRED', jobId: 'job-1', message: expect.stringContaining('gone from the server after seq 2') });
   });
 

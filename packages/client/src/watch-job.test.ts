@@ -4,7 +4,7 @@ import { JobClientError } from './errors';
 import { JobSubscriptionState } from './job-subscription';
 import { watchJob, type SubscribeFunction } from './watch-job';
 
-const update = (seq: number, status: JobUpdate['status'] = 'running'): JobUpdate => ({ jobId: 'job-1', seq, status, at: 1_700_000_000_000 });
+const update = (seq: number, status: JobUpdate['status'] = 'running'): JobUpdate => ({ jobId: 'job-1', epoch: 'e1', seq, status, at: 1_700_000_000_000 });
 
 function job(): { state: JobSubscriptionState; subscribe: SubscribeFunction; released: () => boolean } {
   let gone = false;
@@ -18,7 +18,7 @@ describe('watchJob', () => {
   it('yields the snapshot and each update, and ends after the terminal one', async () => {
     const { state, subscribe, released } = job();
     const iterator = watchJob(subscribe, 'job-1');
-    state.applyAck({ ok: true, jobId: 'job-1', snapshot: update(1), updates: [], resync: false });
+    state.applyAck({ ok: true, jobId: 'job-1', epoch: 'e1', snapshot: update(1), updates: [], resync: false });
     const seen: number[] = [];
     const consumed = (async () => {
       for await (const u of iterator) seen.push(u.seq);
@@ -33,7 +33,7 @@ describe('watchJob', () => {
   it('throws JOB_EXPIRED after the updates it got when the job is dropped', async () => {
     const { state, subscribe } = job();
     const iterator = watchJob(subscribe, 'job-1');
-    state.applyAck({ ok: true, jobId: 'job-1', snapshot: update(1), updates: [], resync: false });
+    state.applyAck({ ok: true, jobId: 'job-1', epoch: 'e1', snapshot: update(1), updates: [], resync: false });
     state.expire({ jobId: 'job-1', lastSeq: 1, reason: 'stale' });
     await expect(iterator.next()).resolves.toEqual({ value: update(1), done: false });
     await expect(iterator.next()).rejects.toMatchObject({ code: 'JOB_EXPIRED' });
@@ -54,7 +54,7 @@ describe('watchJob', () => {
 
   it('unsubscribes when the loop breaks early', async () => {
     const { state, subscribe, released } = job();
-    state.applyAck({ ok: true, jobId: 'job-1', snapshot: update(5), updates: [], resync: false });
+    state.applyAck({ ok: true, jobId: 'job-1', epoch: 'e1', snapshot: update(5), updates: [], resync: false });
     for await (const u of watchJob(subscribe, 'job-1')) {
       expect(u.seq).toBe(5);
       break;

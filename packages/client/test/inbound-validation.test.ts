@@ -8,7 +8,7 @@ import { startMisbehavingServer } from './support/misbehaving-server';
 
 installLeakCheck();
 
-const update = (seq: number) => ({ jobId: 'job-1', seq, status: 'running', at: 1_700_000_000_000 });
+const update = (seq: number) => ({ jobId: 'job-1', epoch: 'e1', seq, status: 'running', at: 1_700_000_000_000 });
 
 describe('inbound validation', () => {
   it('reports invalid messages on the error event, drops them, and keeps delivering valid ones', async () => {
@@ -18,10 +18,10 @@ describe('inbound validation', () => {
       socket.on('subscribe-job', (_request: unknown, ack: (reply: unknown) => void) => {
         subscribeRequests += 1;
         // First reply is malformed; the client must retry rather than trust it.
-        if (subscribeRequests === 1) ack({ ok: true, jobId: 'job-1', snapshot: { seq: 'one' } });
-        else ack({ ok: true, jobId: 'job-1', snapshot: update(1), updates: [], resync: false });
+        if (subscribeRequests === 1) ack({ ok: true, jobId: 'job-1', epoch: 'e1', snapshot: { seq: 'one' } });
+        else ack({ ok: true, jobId: 'job-1', epoch: 'e1', snapshot: update(1), updates: [], resync: false });
         if (subscribeRequests !== 2) return;
-        socket.emit('job-update', { jobId: 'job-1', seq: -4, status: 'running', at: 0 });
+        socket.emit('job-update', { jobId: 'job-1', epoch: 'e1', seq: -4, status: 'running', at: 0 });
         socket.emit('job-update', 'not an object');
         socket.emit('job-expired', { jobId: 'job-1' });
         socket.timeout(300).emit('heartbeat', { ts: 'now' }, (error: Error | null) => {

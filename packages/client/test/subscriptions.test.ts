@@ -248,17 +248,17 @@ describe('subscriptions', () => {
   it('releases what a resubscribe registered after the job expired, but not once the job is wanted again', async () => {
     // A server that lets a resubscribe pending across a job's expiry register (this release's answers it FORBIDDEN).
     const requests: string[] = [];
-    const snapshot = (jobId: string): JobUpdate => ({ jobId, seq: 1, status: 'running', at: 1_700_000_000_000 });
+    const snapshot = (jobId: string): JobUpdate => ({ jobId, epoch: 'e1', seq: 1, status: 'running', at: 1_700_000_000_000 });
     const subscribes = new Map<string, number>();
     let heldReply: (() => void) | undefined;
     const url = await startMisbehavingServer((socket) => {
       socket.onAny((event: string, payload: { jobId: string }) => requests.push(`${event} ${payload.jobId}`));
       socket.on('unsubscribe-job', (_request: unknown, ack: (reply: unknown) => void) => ack({ ok: true }));
       socket.on('subscribe-job', ({ jobId }: { jobId: string }, ack: (reply: unknown) => void) => {
-        if (jobId === 'fence-job') return ack({ ok: true, jobId, snapshot: null, updates: [], resync: false });
+        if (jobId === 'fence-job') return ack({ ok: true, jobId, epoch: null, snapshot: null, updates: [], resync: false });
         const count = (subscribes.get(jobId) ?? 0) + 1;
         subscribes.set(jobId, count);
-        const reply = (): void => ack({ ok: true, jobId, snapshot: count === 2 ? null : snapshot(jobId), updates: [], resync: false });
+        const reply = (): void => ack({ ok: true, jobId, epoch: count === 2 ? null : 'e1', snapshot: count === 2 ? null : snapshot(jobId), updates: [], resync: false });
         if (count === 1) {
           reply();
           socket.emit('job-update', { ...snapshot(jobId), seq: 3 });

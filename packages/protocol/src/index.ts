@@ -17,6 +17,8 @@ export {
   TimestampSchema,
 } from './job-update';
 export type { JobExpired, JobUpdate, JobUpdateInput } from './job-update';
+export { JobEpochSchema, MAX_EPOCH_LENGTH } from './job-epoch';
+export type { JobEpoch } from './job-epoch';
 export { ErrorAckSchema, OkAckSchema } from './acks';
 export type { ErrorAck, OkAck } from './acks';
 export { MAX_REPLAY_UPDATES, SubscribeJobAckSchema, SubscribeJobOkSchema, SubscribeJobRequestSchema } from './subscribe-job';

@@ -7,6 +7,7 @@ describe('JobUpdate', () => {
   it('has the wire fields with progress and data optional', () => {
     expectTypeOf<JobUpdate>().toEqualTypeOf<{
       jobId: string;
+      epoch: string;
       seq: number;
       status: JobStatus;
       progress?: number | undefined;
@@ -15,12 +16,12 @@ describe('JobUpdate', () => {
     }>();
   });
 
-  it('leaves jobId, seq and at out of what a backend publishes', () => {
+  it('leaves jobId, epoch, seq and at out of what a backend publishes', () => {
     expectTypeOf<JobUpdateInput>().toEqualTypeOf<{ status: JobStatus; progress?: number | undefined; data?: JsonValue | undefined }>();
   });
 
   it('types the expiry notice', () => {
-    expectTypeOf<JobExpired>().toEqualTypeOf<{ jobId: string; lastSeq: number; reason: 'stale' }>();
+    expectTypeOf<JobExpired>().toEqualTypeOf<{ jobId: string; lastSeq: number; reason: 'stale' | 'gone' }>();
   });
 });
 

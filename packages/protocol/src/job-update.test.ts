@@ -10,7 +10,7 @@ import {
   type JobUpdate,
 } from './job-update';
 
-const update: JobUpdate = { jobId: 'export-1', seq: 1, status: 'running', progress: 10, data: { step: 'read' }, at: 1_700_000_000_000 };
+const update: JobUpdate = { jobId: 'export-1', epoch: 'e1', seq: 1, status: 'running', progress: 10, data: { step: 'read' }, at: 1_700_000_000_000 };
 
 function firstProblem(result: { success: boolean; error?: { issues: { path: PropertyKey[]; code: string }[] } }) {
   const issue = result.error?.issues[0];
@@ -49,7 +49,7 @@ describe('JobUpdateSchema', () => {
   });
 
   it('accepts an update without progress and data', () => {
-    expect(JobUpdateSchema.parse({ jobId: 'j', seq: 7, status: 'completed', at: 0 })).toEqual({ jobId: 'j', seq: 7, status: 'completed', at: 0 });
+    expect(JobUpdateSchema.parse({ jobId: 'j', epoch: 'e', seq: 7, status: 'completed', at: 0 })).toEqual({ jobId: 'j', epoch: 'e', seq: 7, status: 'completed', at: 0 });
   });
 
   it('starts at seq 1: seq 0 is refused', () => {
@@ -61,6 +61,8 @@ describe('JobUpdateSchema', () => {
     ['an oversized jobId', { jobId: 'j'.repeat(129) }, 'jobId', 'too_big'],
     ['a jobId with a slash', { jobId: 'a/b' }, 'jobId', 'invalid_format'],
     ['a numeric jobId', { jobId: 1 }, 'jobId', 'invalid_type'],
+    ['an empty epoch', { epoch: '' }, 'epoch', 'too_small'],
+    ['a numeric epoch', { epoch: 1 }, 'epoch', 'invalid_type'],
     ['a string seq', { seq: '1' }, 'seq', 'invalid_type'],
     ['a fractional seq', { seq: 1.5 }, 'seq', 'invalid_type'],
     ['an unknown status', { status: 'done' }, 'status', 'invalid_value'],
@@ -77,7 +79,7 @@ describe('JobUpdateSchema', () => {
     expect(firstProblem(JobUpdateSchema.safeParse({ ...update, ...change }))).toEqual({ path, code });
   });
 
-  it.each(['jobId', 'seq', 'status', 'at'] as const)('requires %s', (key) => {
+  it.each(['jobId', 'epoch', 'seq', 'status', 'at'] as const)('requires %s', (key) => {
     const { [key]: _removed, ...rest } = update;
     expect(firstProblem(JobUpdateSchema.safeParse(rest))?.path).toBe(key);
   });
@@ -91,14 +93,14 @@ describe('JobUpdateSchema', () => {
   });
 
   it('drops a __proto__ key without touching the result prototype or Object.prototype', () => {
-    const parsed = JobUpdateSchema.parse(JSON.parse(`{"jobId":"j","seq":1,"status":"queued","at":1,"__proto__":{"polluted":1}}`));
-    expect(Object.keys(parsed)).toEqual(['jobId', 'seq', 'status', 'at']);
+    const parsed = JobUpdateSchema.parse(JSON.parse(`{"jobId":"j","epoch":"e","seq":1,"status":"queued","at":1,"__proto__":{"polluted":1}}`));
+    expect(Object.keys(parsed)).toEqual(['jobId', 'epoch', 'seq', 'status', 'at']);
     expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
     expect(Object.prototype).not.toHaveProperty('polluted');
   });
 
   it('refuses a __proto__ key nested in data', () => {
-    const raw: unknown = JSON.parse(`{"jobId":"j","seq":1,"status":"queued","at":1,"data":{"deep":{"__proto__":{"polluted":1}}}}`);
+    const raw: unknown = JSON.parse(`{"jobId":"j","epoch":"e","seq":1,"status":"queued","at":1,"data":{"deep":{"__proto__":{"polluted":1}}}}`);
     expect(firstProblem(JobUpdateSchema.safeParse(raw))).toEqual({ path: 'data', code: 'custom' });
     expect(Object.prototype).not.toHaveProperty('polluted');
   });
@@ -135,6 +137,7 @@ describe('JobExpiredSchema', () => {
   it('accepts a stale job, including one that never had an update', () => {
     expect(JobExpiredSchema.parse({ jobId: 'j', lastSeq: 4, reason: 'stale' })).toEqual({ jobId: 'j', lastSeq: 4, reason: 'stale' });
     expect(JobExpiredSchema.parse({ jobId: 'j', lastSeq: 0, reason: 'stale' }).lastSeq).toBe(0);
+    expect(JobExpiredSchema.parse({ jobId: 'j', lastSeq: 0, reason: 'gone' }).reason).toBe('gone');
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { JobDataSchema } from './job-data';
+import { JobEpochSchema } from './job-epoch';
 import { JobIdSchema } from './job-id';
 import { JobStatusSchema } from './job-status';
 
@@ -16,6 +17,7 @@ export const TimestampSchema = z.int().nonnegative().meta({ description: 'Millis
 export const JobUpdateSchema = z
   .object({
     jobId: JobIdSchema,
+    epoch: JobEpochSchema,
     seq: SeqSchema.min(1),
     status: JobStatusSchema,
     progress: ProgressSchema.optional(),
@@ -37,13 +39,13 @@ export const JobUpdateInputSchema = z.strictObject({
 /** What a backend publishes for a job. */
 export type JobUpdateInput = z.infer<typeof JobUpdateInputSchema>;
 
-/** Why a server dropped a job before it finished. */
-export const JobExpiredReasonSchema = z.enum(['stale']);
+/** Why a server dropped a job before it finished: `stale` (no update for too long) or `gone` (its store lost the job's history). */
+export const JobExpiredReasonSchema = z.enum(['stale', 'gone']);
 
-/** Tells subscribers that a job was dropped (no update for too long) and no update will follow. */
+/** Tells subscribers that a job was dropped (no update for too long, or its history was lost) and no update of that history will follow. */
 export const JobExpiredSchema = z
   .object({ jobId: JobIdSchema, lastSeq: SeqSchema, reason: JobExpiredReasonSchema })
-  .meta({ title: 'JobExpired', description: 'A job was dropped by the server before reaching a terminal status' });
+  .meta({ title: 'JobExpired', description: 'A job was dropped by the server before reaching a terminal status, or its history was lost' });
 
 /** Payload of `job-expired`. */
 export type JobExpired = z.infer<typeof JobExpiredSchema>;

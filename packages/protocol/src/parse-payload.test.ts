@@ -52,8 +52,8 @@ describe('describeZodError', () => {
   });
 
   it('says "payload" when no subject is given, and paths into arrays', () => {
-    const error = SubscribeJobAckSchema.safeParse({ ok: true, jobId: 'j', snapshot: null, updates: [{}], resync: false }).error!;
-    expect(describeZodError(error)).toMatch(/^payload\.updates\.0\.jobId: .+ \(and 3 more problems\)$/);
+    const error = SubscribeJobAckSchema.safeParse({ ok: true, jobId: 'j', epoch: null, snapshot: null, updates: [{}], resync: false }).error!;
+    expect(describeZodError(error)).toMatch(/^payload\.updates\.0\.jobId: .+ \(and 4 more problems\)$/);
   });
 
   it('counts one more problem in the singular', () => {
@@ -106,7 +106,7 @@ describe('parsePayload', () => {
       ok: false,
       error: { code: 'INVALID_PAYLOAD', message: 'subscribe-job could not be read' },
     });
-    expect(errorOf(parsePayload(JobUpdateSchema, { jobId: 'j', seq: 1, status: 'running', at: 1, data: trap }))).toMatchObject({ code: 'INVALID_PAYLOAD' });
+    expect(errorOf(parsePayload(JobUpdateSchema, { jobId: 'j', epoch: 'e', seq: 1, status: 'running', at: 1, data: trap }))).toMatchObject({ code: 'INVALID_PAYLOAD' });
   });
 
   it.each(STRICT_PAYLOADS)('refuses __proto__ and constructor keys on the strict %s payload without polluting anything', (subject, schema, valid) => {

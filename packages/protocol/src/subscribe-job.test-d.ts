@@ -5,8 +5,8 @@ import type { SubscribeJobAck, SubscribeJobOk, SubscribeJobRequest } from './sub
 import type { UnsubscribeJobAck } from './unsubscribe-job';
 
 describe('subscribe-job types', () => {
-  it('has the request fields with lastSeq optional', () => {
-    expectTypeOf<SubscribeJobRequest>().toEqualTypeOf<{ jobId: string; lastSeq?: number | undefined }>();
+  it('has the request fields with lastSeq and epoch optional', () => {
+    expectTypeOf<SubscribeJobRequest>().toEqualTypeOf<{ jobId: string; lastSeq?: number | undefined; epoch?: string | undefined }>();
   });
 
   it('discriminates the reply on ok', () => {
@@ -14,6 +14,7 @@ describe('subscribe-job types', () => {
     if (reply.ok) {
       expectTypeOf(reply).toEqualTypeOf<SubscribeJobOk>();
       expectTypeOf(reply.snapshot).toEqualTypeOf<JobUpdate | null>();
+      expectTypeOf(reply.epoch).toEqualTypeOf<string | null>();
       expectTypeOf(reply.updates).toEqualTypeOf<JobUpdate[]>();
       expectTypeOf(reply.resync).toBeBoolean();
     } else {

@@ -3,9 +3,13 @@ import { ErrorCode } from './error-codes';
 import type { JobUpdate } from './job-update';
 import { MAX_REPLAY_UPDATES, SubscribeJobAckSchema, SubscribeJobOkSchema, SubscribeJobRequestSchema } from './subscribe-job';
 
-const updateAt = (seq: number): JobUpdate => ({ jobId: 'render-7', seq, status: 'running', progress: Math.min(seq, 100), at: 1000 + seq });
+const updateAt = (seq: number): JobUpdate => ({ jobId: 'render-7', epoch: 'e1', seq, status: 'running', progress: Math.min(seq, 100), at: 1000 + seq });
 
 describe('SubscribeJobRequestSchema', () => {
+  it('accepts a resubscription with the epoch its lastSeq counts in', () => {
+    expect(SubscribeJobRequestSchema.parse({ jobId: 'render-7', lastSeq: 12, epoch: 'Ab3_x-9' })).toEqual({ jobId: 'render-7', lastSeq: 12, epoch: 'Ab3_x-9' });
+  });
+
   it('accepts a first subscription and a resubscription with lastSeq', () => {
     expect(SubscribeJobRequestSchema.parse({ jobId: 'render-7' })).toEqual({ jobId: 'render-7' });
     expect(SubscribeJobRequestSchema.parse({ jobId: 'render-7', lastSeq: 0 })).toEqual({ jobId: 'render-7', lastSeq: 0 });
@@ -24,6 +28,9 @@ describe('SubscribeJobRequestSchema', () => {
     ['an Infinity lastSeq', { jobId: 'r', lastSeq: Number.POSITIVE_INFINITY }, 'lastSeq'],
     ['a string lastSeq', { jobId: 'r', lastSeq: '3' }, 'lastSeq'],
     ['a null lastSeq', { jobId: 'r', lastSeq: null }, 'lastSeq'],
+    ['an empty epoch', { jobId: 'r', lastSeq: 1, epoch: '' }, 'epoch'],
+    ['an oversized epoch', { jobId: 'r', lastSeq: 1, epoch: 'e'.repeat(65) }, 'epoch'],
+    ['a numeric epoch', { jobId: 'r', lastSeq: 1, epoch: 7 }, 'epoch'],
   ])('refuses %s', (_label, value, path) => {
     expect(SubscribeJobRequestSchema.safeParse(value).error?.issues[0]?.path).toEqual([path]);
   });
@@ -44,14 +51,14 @@ describe('SubscribeJobRequestSchema', () => {
 });
 
 describe('SubscribeJobAckSchema', () => {
-  const ok = { ok: true, jobId: 'render-7', snapshot: updateAt(3), updates: [updateAt(2), updateAt(3)], resync: false } as const;
+  const ok = { ok: true, jobId: 'render-7', epoch: 'e1', snapshot: updateAt(3), updates: [updateAt(2), updateAt(3)], resync: false } as const;
 
   it('accepts a snapshot with the replayed updates', () => {
     expect(SubscribeJobAckSchema.parse(ok)).toEqual(ok);
   });
 
   it('accepts a job that has no update yet and a resync without updates', () => {
-    expect(SubscribeJobAckSchema.parse({ ...ok, snapshot: null, updates: [] })).toMatchObject({ ok: true, snapshot: null });
+    expect(SubscribeJobAckSchema.parse({ ...ok, epoch: null, snapshot: null, updates: [] })).toMatchObject({ ok: true, epoch: null, snapshot: null });
     expect(SubscribeJobAckSchema.parse({ ...ok, updates: [], resync: true })).toMatchObject({ ok: true, resync: true });
   });
 
@@ -67,8 +74,9 @@ describe('SubscribeJobAckSchema', () => {
   });
 
   it.each([
-    ['an ok reply without snapshot', { ok: true, jobId: 'r', updates: [], resync: false }, ['snapshot']],
-    ['an ok reply without resync', { ok: true, jobId: 'r', snapshot: null, updates: [] }, ['resync']],
+    ['an ok reply without epoch', { ok: true, jobId: 'r', snapshot: null, updates: [], resync: false }, ['epoch']],
+    ['an ok reply without snapshot', { ok: true, jobId: 'r', epoch: null, updates: [], resync: false }, ['snapshot']],
+    ['an ok reply without resync', { ok: true, jobId: 'r', epoch: null, snapshot: null, updates: [] }, ['resync']],
     ['an ok reply with a bad update', { ...ok, updates: [{ ...updateAt(1), status: 'done' }] }, ['updates', 0, 'status']],
     ['an error reply with an unknown code', { ok: false, error: { code: 'NOPE', message: 'x' } }, ['error', 'code']],
     ['an error reply without message', { ok: false, error: { code: 'INTERNAL' } }, ['error', 'message']],

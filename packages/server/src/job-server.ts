@@ -59,8 +59,8 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
           health: healthReasons,
           logger,
           onStoreRecovered: opts.store ? undefined : () => onStoreResult(true),
-          // The node that expired the job already told the room (cluster-wide); here only the local records go.
-          onExpiredElsewhere: (jobId, lastSeq) => subscriptions.expire(jobId, lastSeq, () => undefined),
+          onExpiredElsewhere: (jobId, lastSeq) => expiry.expiredElsewhere(jobId, lastSeq),
+          onJobLost: (jobId) => expiry.lost(jobId),
         })
       : undefined;
   } catch (error) {

@@ -31,6 +31,21 @@ describe.skipIf(skip)('RedisJobStore against a real Redis', () => {
     await removeKeys(prefix);
   });
 
+  it('keeps one epoch per history, shared by every node; a job dropped, or lost with the data, starts a new one', async () => {
+    const [a, b] = [newStore(), newStore()];
+    const first = await a.append('job-1', { status: 'running' }, 1);
+    expect((await b.append('job-1', { status: 'running' }, 2)).epoch).toBe(first.epoch);
+    expect(await a.get('job-1')).toMatchObject({ epoch: first.epoch, seq: 2 });
+    expect(await a.delete('job-1')).toBe(true);
+    const again = await b.append('job-1', { status: 'running' }, 3);
+    expect(again).toMatchObject({ seq: 1 });
+    expect(again.epoch).not.toBe(first.epoch);
+    await removeKeys(prefix); // what a Redis restarted without persistence holds
+    const lost = await a.append('job-1', { status: 'running' }, 4);
+    expect(lost).toMatchObject({ seq: 1 });
+    expect([first.epoch, again.epoch]).not.toContain(lost.epoch);
+  });
+
   it('hands out every seq exactly once when several nodes append to one job at the same time', async () => {
     const stores = [newStore(), newStore(), newStore(), newStore()];
     const appended = await Promise.all(
@@ -48,7 +63,7 @@ describe.skipIf(skip)('RedisJobStore against a real Redis', () => {
     const refusal = b.append('job-1', { status: 'running' }, 3);
     await expect(refusal).rejects.toBeInstanceOf(JobProtocolError);
     await expect(refusal).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
-    expect(await b.get('job-1')).toEqual({ jobId: 'job-1', seq: 2, status: 'completed', data: { url: 'https://x.test/file' }, at: 2 });
+    expect(await b.get('job-1')).toEqual({ jobId: 'job-1', epoch: expect.any(String), seq: 2, status: 'completed', data: { url: 'https://x.test/file' }, at: 2 });
   });
 
   it('replays the updates after lastSeq from the capped buffer, and asks for a resync beyond it', async () => {

@@ -91,7 +91,7 @@ describe('job subscriptions over real sockets', () => {
     client.socket.on('job-update', (update) => received.push(update));
 
     const ack = await subscribe(client, { jobId: 'export-1' });
-    expect(ack).toEqual({ ok: true, jobId: 'export-1', snapshot: null, updates: [], resync: false });
+    expect(ack).toEqual({ ok: true, jobId: 'export-1', epoch: null, snapshot: null, updates: [], resync: false });
     expect(server.stats()).toMatchObject({ connections: 1, connectionsByIp: 1, subscriptions: 1 });
 
     await server.update('export-1', { status: 'running', progress: 10 });
@@ -118,7 +118,7 @@ describe('job subscriptions over real sockets', () => {
     const client = await connectClient(url);
 
     const ack = await subscribe(client, { jobId: 'import-3', lastSeq: 1 });
-    expect(ack).toEqual({ ok: true, jobId: 'import-3', snapshot: expect.objectContaining({ seq: 5 }), updates: [], resync: true });
+    expect(ack).toEqual({ ok: true, jobId: 'import-3', epoch: expect.any(String), snapshot: expect.objectContaining({ seq: 5 }), updates: [], resync: true });
   });
 
   it('keeps delivering to the other subscriber when one of two leaves', async () => {

@@ -79,6 +79,19 @@ export class JobExpiry {
     return this.#batch !== undefined && expired.filter((job) => job.kind === kind).length >= this.#batch;
   }
 
+  /** Another node expired a stale job and told its room cluster-wide: only this node's records of it go. */
+  readonly expiredElsewhere = (jobId: string, lastSeq: number): void => {
+    this.#deps.subscriptions.expire(jobId, lastSeq, () => undefined);
+  };
+
+  /** The store lost a job this node's sockets watch: they get `job-expired` (`gone`) and their subscriptions end. */
+  readonly lost = (jobId: string): void => {
+    const { subscriptions, io } = this.#deps;
+    subscriptions.expire(jobId, 0, (room, lastSeq) => {
+      io.local.to(room).emit(EventName.JobExpired, { jobId, lastSeq, reason: 'gone' });
+    });
+  };
+
   /** Drops one job the sweep found; resolves whether this node dropped it. */
   async #purge(job: ExpiredJob): Promise<boolean> {
     const { store, io, subscriptions, isWatched, onExpired } = this.#deps;

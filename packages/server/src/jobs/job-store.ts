@@ -53,8 +53,9 @@ export interface ExpiryRule {
  */
 export interface JobStore {
   /**
-   * Appends an update: assigns the next `seq` (first is 1), stamps `at`, keeps it as the snapshot and in the
-   * bounded buffer. Rejects with `JobProtocolError` `INVALID_PAYLOAD` when the job already reached a terminal status.
+   * Appends an update: assigns the next `seq` (first is 1) and the job's `epoch` (a new one when the store holds no
+   * history of the job: its first update, an id used again after `delete`, a store that lost its data), stamps `at`,
+   * keeps it as the snapshot and in the bounded buffer. Rejects with `JobProtocolError` `INVALID_PAYLOAD` when the job already reached a terminal status.
    */
   append(jobId: string, input: JobUpdateInput, at: number): Promise<JobUpdate>;
   /** The job's latest update, or `null` when the store does not hold it. */

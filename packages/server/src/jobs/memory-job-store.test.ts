@@ -7,9 +7,24 @@ describe('MemoryJobStore', () => {
     const store = new MemoryJobStore();
     await store.append('a', { status: 'queued' }, 1);
     await store.append('a', { status: 'running', progress: 5 }, 2);
-    expect(await store.append('a', { status: 'running', progress: 9 }, 3)).toEqual({ jobId: 'a', seq: 3, status: 'running', progress: 9, at: 3 });
+    const first = await store.get('a');
+    expect(await store.append('a', { status: 'running', progress: 9 }, 3)).toEqual({ jobId: 'a', epoch: first?.epoch, seq: 3, status: 'running', progress: 9, at: 3 });
     expect(await store.get('a')).toMatchObject({ seq: 3 });
     expect(store.size()).toBe(1);
+  });
+
+  it('keeps one epoch per history: a new one for a job id used again after delete and in a new store', async () => {
+    const store = new MemoryJobStore();
+    const first = await store.append('a', { status: 'running' }, 1);
+    expect(first.epoch).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect((await store.append('a', { status: 'running' }, 2)).epoch).toBe(first.epoch);
+    expect(await store.delete('a')).toBe(true);
+    const again = await store.append('a', { status: 'running' }, 3);
+    expect(again).toMatchObject({ seq: 1 });
+    expect(again.epoch).not.toBe(first.epoch);
+    const restarted = await new MemoryJobStore().append('a', { status: 'running' }, 4);
+    expect(restarted.epoch).not.toBe(first.epoch);
+    expect(restarted.epoch).not.toBe(again.epoch);
   });
 
   it('refuses an update after a terminal one', async () => {

@@ -1,5 +1,6 @@
 import { ErrorCode, JOB_STATUSES, isTerminal, JobProtocolError, protocolError, type JobUpdate, type JobUpdateInput } from '@org/ws-protocol';
 import type { ExpiredJob, ExpiryRule, JobReplay, JobStatusCounts, JobStore } from './job-store';
+import { newEpoch } from './job-epoch';
 import { replayWindow } from './replay-window';
 
 interface JobRecord {
@@ -28,7 +29,8 @@ export class MemoryJobStore implements JobStore {
     if (record && isTerminal(record.snapshot.status)) {
       throw new JobProtocolError(protocolError(ErrorCode.INVALID_PAYLOAD, `job ${jobId} already ended with status ${record.snapshot.status}`));
     }
-    const update: JobUpdate = { jobId, seq: (record?.snapshot.seq ?? 0) + 1, status: input.status, at };
+    // A job without a record starts a new history (its first update, or an id used again after it was dropped).
+    const update: JobUpdate = { jobId, epoch: record?.snapshot.epoch ?? newEpoch(), seq: (record?.snapshot.seq ?? 0) + 1, status: input.status, at };
     if (input.progress !== undefined) update.progress = input.progress;
     if (input.data !== undefined) update.data = input.data;
     if (record) {

@@ -13,3 +13,13 @@ export function replayWindow(snapshot: JobUpdate | null, buffer: readonly JobUpd
   if (lastSeq > snapshot.seq || lastSeq + 1 < oldest) return { snapshot, updates: [], resync: true };
   return { snapshot, updates: buffer.filter((update) => update.seq > lastSeq), resync: false };
 }
+
+/**
+ * The epoch rule on top of a store's replay, for a subscriber that holds `epoch`: a snapshot of another epoch is a new
+ * history (resync with the snapshot, no updates, whatever `seq` says), and no job at all means the job is gone for it
+ * (resync with no snapshot). Without `epoch` the replay stands as the store made it.
+ */
+export function replayForEpoch(replay: JobReplay, epoch: string | undefined): JobReplay {
+  if (epoch === undefined || replay.snapshot?.epoch === epoch) return replay;
+  return { snapshot: replay.snapshot, updates: [], resync: true };
+}

@@ -12,6 +12,7 @@ import {
 import type { ConnectionRecord, ConnectionRegistry } from '../lifecycle/connection-registry';
 import { jobRoom } from './job-rooms';
 import type { JobReplay, JobStore } from './job-store';
+import { replayForEpoch } from './replay-window';
 import type { AuthorizeSubscribeHook } from '../options';
 import type { ServerEvents } from '../server-events';
 
@@ -70,10 +71,10 @@ export class Subscriptions {
   async subscribe(record: ConnectionRecord, payload: unknown): Promise<SubscribeJobAck> {
     const request = parsePayload(SubscribeJobRequestSchema, payload, EventName.SubscribeJob);
     if (!request.ok) return { ok: false, error: request.error };
-    const { jobId, lastSeq } = request.value;
+    const { jobId, lastSeq, epoch } = request.value;
     const pending = this.#startPending(record, jobId);
     try {
-      return await this.#subscribe(record, jobId, lastSeq, pending);
+      return await this.#subscribe(record, jobId, { lastSeq, epoch }, pending);
     } finally {
       this.#endPending(record, jobId, pending);
     }
@@ -90,7 +91,12 @@ export class Subscriptions {
     return { ok: true };
   }
 
-  async #subscribe(record: ConnectionRecord, jobId: string, lastSeq: number | undefined, pending: PendingSubscribes): Promise<SubscribeJobAck> {
+  async #subscribe(
+    record: ConnectionRecord,
+    jobId: string,
+    held: { lastSeq: number | undefined; epoch: string | undefined },
+    pending: PendingSubscribes,
+  ): Promise<SubscribeJobAck> {
     const { registry, store } = this.#deps;
     const { generation, expiries } = pending;
 
@@ -114,7 +120,7 @@ export class Subscriptions {
     await record.socket.join(jobRoom(jobId));
     let replay: JobReplay;
     try {
-      replay = await store.replay(jobId, lastSeq);
+      replay = replayForEpoch(await store.replay(jobId, held.lastSeq), held.epoch);
       this.#deps.onStoreResult(true);
     } catch (error) {
       this.#deps.onStoreResult(false);
@@ -132,7 +138,7 @@ export class Subscriptions {
       pending.provisional = false;
       this.#deps.events.emit('subscribe', { socketId: record.id, jobId });
     }
-    return { ok: true, jobId, snapshot: replay.snapshot, updates: replay.updates, resync: replay.resync };
+    return { ok: true, jobId, epoch: replay.snapshot?.epoch ?? null, snapshot: replay.snapshot, updates: replay.updates, resync: replay.resync };
   }
 
   #startPending(record: ConnectionRecord, jobId: string): PendingSubscribes {

@@ -33,10 +33,12 @@ export interface RedisClusterDeps {
   onStoreRecovered?: () => void;
   /** Another node expired a stale job: drop this node's subscriptions of it. */
   onExpiredElsewhere: (jobId: string, lastSeq: number) => void;
+  /** Redis came back without a job this node's sockets watch (it lost its data, or the job has no update yet): tell them it is `gone`. */
+  onJobLost: (jobId: string) => void;
 }
 
 /** What the server hands its Redis membership besides the options (`redis`, limits, buffer and sweep ages, clock). */
-export type RedisClusterParts = Pick<RedisClusterDeps, 'io' | 'tickMs' | 'health' | 'logger' | 'onStoreRecovered' | 'onExpiredElsewhere'>;
+export type RedisClusterParts = Pick<RedisClusterDeps, 'io' | 'tickMs' | 'health' | 'logger' | 'onStoreRecovered' | 'onExpiredElsewhere' | 'onJobLost'>;
 
 /** Server-side event (Socket.IO `serverSideEmit`, through the adapter) announcing a job another node expired. */
 const JOB_EXPIRED_ELSEWHERE = 'org-ws:job-expired';
@@ -142,15 +144,21 @@ export class RedisCluster {
     this.#state = 'down';
   }
 
-  /** Sends each locally watched job's snapshot to its local room; clients drop what they have and recover gaps. */
+  /**
+   * Sends each locally watched job's snapshot to its local room; clients drop what they have and recover gaps, and take
+   * a snapshot of a new epoch (Redis lost its data and the job started again) as a replaced history. A job Redis no
+   * longer holds is reported lost, so that no watcher waits for a history that is gone.
+   */
   async #resendSnapshots(): Promise<void> {
     const { io, logger } = this.#deps;
     const prefix = jobRoom('');
     const rooms = [...io.of('/').adapter.rooms.keys()].filter((room) => room.startsWith(prefix));
     for (const room of rooms) {
       try {
-        const snapshot = await this.store.get(room.slice(prefix.length));
+        const jobId = room.slice(prefix.length);
+        const snapshot = await this.store.get(jobId);
         if (snapshot) io.local.to(room).emit(EventName.JobUpdate, snapshot);
+        else this.#deps.onJobLost(jobId);
       } catch (error) {
         logger.warn({ err: error, room }, 'job server: could not resend a snapshot after Redis returned');
         return;

@@ -5,6 +5,7 @@ import { JOB_SERVER_DEFAULTS } from '../options';
 import { redisKeys, type RedisKeys } from './redis-keys';
 import { asIoRedis, REDIS_DEFAULTS, type RedisClientLike } from './redis-options';
 import { RedisScript } from './redis-script';
+import { newEpoch } from '../jobs/job-epoch';
 import { replayWindow } from '../jobs/replay-window';
 
 /** Options of `RedisJobStore`. */
@@ -50,18 +51,21 @@ const INDEX_AGE_FACTOR = 2;
 
 // KEYS: job hash, updates list, active index, finished index, then one index per status in JOB_STATUSES order.
 // ARGV: jobId, status, update JSON without seq, terminal flag, at, bufferSize, retention of this update, index retention,
-// position of the status in JOB_STATUSES (1-based).
-// Assigns the next seq atomically, so that no two nodes or publishers ever hand out the same one.
+// position of the status in JOB_STATUSES (1-based), epoch for a history that starts with this update.
+// Assigns the next seq atomically, so that no two nodes or publishers ever hand out the same one, and keeps the job's
+// epoch beside it: a job Redis does not hold (first update, dropped, or lost with a restart) starts a new epoch.
 const APPEND = new RedisScript(`
-local prev = redis.call('HMGET', KEYS[1], 'seq', 'status', 'terminal')
+local prev = redis.call('HMGET', KEYS[1], 'seq', 'status', 'terminal', 'epoch')
 local seq = 1
+local epoch = ARGV[10]
 if prev[1] then
-  if prev[3] == '1' then return {0, prev[2]} end
+  if prev[3] == '1' then return {0, prev[2], ''} end
   seq = tonumber(prev[1]) + 1
+  if prev[4] then epoch = prev[4] end
   redis.call('ZREM', KEYS[3], prev[1] .. '|' .. ARGV[1])
 end
-local json = '{"seq":' .. seq .. ',' .. string.sub(ARGV[3], 2)
-redis.call('HSET', KEYS[1], 'seq', seq, 'status', ARGV[2], 'terminal', ARGV[4], 'snapshot', json)
+local json = '{"seq":' .. seq .. ',"epoch":"' .. epoch .. '",' .. string.sub(ARGV[3], 2)
+redis.call('HSET', KEYS[1], 'seq', seq, 'status', ARGV[2], 'terminal', ARGV[4], 'epoch', epoch, 'snapshot', json)
 redis.call('RPUSH', KEYS[2], json)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[6]), -1)
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
@@ -72,7 +76,7 @@ for i = 5, #KEYS do
   if i == own then redis.call('ZADD', KEYS[i], ARGV[5], ARGV[1]) else redis.call('ZREM', KEYS[i], ARGV[1]) end
 end
 for i = 3, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[8]) end
-return {seq, ARGV[2]}
+return {seq, ARGV[2], epoch}
 `);
 
 // KEYS: active index, finished index, then one index per status in JOB_STATUSES order.
@@ -148,12 +152,12 @@ export class RedisJobStore implements JobStore {
   }
 
   async append(jobId: string, input: JobUpdateInput, at: number): Promise<JobUpdate> {
-    const fields: Omit<JobUpdate, 'seq'> = { jobId, status: input.status, at };
+    const fields: Omit<JobUpdate, 'seq' | 'epoch'> = { jobId, status: input.status, at };
     if (input.progress !== undefined) fields.progress = input.progress;
     if (input.data !== undefined) fields.data = input.data;
     const terminal = isTerminal(input.status);
     const keys = this.#jobKeys(jobId);
-    const [seq, status] = (await APPEND.run(this.#client, keys, [
+    const [seq, status, epoch] = (await APPEND.run(this.#client, keys, [
       jobId,
       input.status,
       JSON.stringify(fields),
@@ -163,11 +167,12 @@ export class RedisJobStore implements JobStore {
       terminal ? this.#finishedJobTtlMs : this.#staleJobMs,
       INDEX_AGE_FACTOR * Math.max(this.#staleJobMs, this.#finishedJobTtlMs),
       JOB_STATUSES.indexOf(input.status) + 1,
-    ])) as [number, JobStatus];
+      newEpoch(),
+    ])) as [number, JobStatus, string];
     if (seq === 0) {
       throw new JobProtocolError(protocolError(ErrorCode.INVALID_PAYLOAD, `job ${jobId} already ended with status ${status}`));
     }
-    const update: JobUpdate = { jobId, seq, status: input.status, at };
+    const update: JobUpdate = { jobId, epoch, seq, status: input.status, at };
     if (input.progress !== undefined) update.progress = input.progress;
     if (input.data !== undefined) update.data = input.data;
     return update;
