@@ -1,0 +1,64 @@
+import { JobClientError, type JobClient, type JobSubscription } from '@org/ws-client';
+import { DeferredRelease } from './deferred-release';
+import { EMPTY_JOB_VIEW, viewWithError, viewWithOutcome, viewWithUpdate, type JobView } from './job-view';
+
+/**
+ * An external store (for `useSyncExternalStore`) over one job of a client. It holds a subscription handle while
+ * React subscribes to it and releases the handle one microtask after the last React subscriber left, so the
+ * StrictMode unmount/remount keeps one handle, hence one `subscribe-job` on the wire.
+ */
+export class JobStore {
+  private view: JobView = EMPTY_JOB_VIEW;
+  private readonly listeners = new Set<() => void>();
+  private handle: JobSubscription | undefined;
+  private readonly lease = new DeferredRelease(() => this.close());
+
+  constructor(
+    private readonly client: JobClient,
+    readonly jobId: string,
+  ) {}
+
+  /** The current view; the same object until something changes. */
+  readonly getSnapshot = (): JobView => this.view;
+
+  /** Adds a React listener (subscribing to the job if nobody held it); returns the function that removes it. */
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    this.lease.hold();
+    this.open();
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.listeners.delete(listener);
+      this.lease.letGo();
+    };
+  };
+
+  private open(): void {
+    if (this.handle) return;
+    let handle: JobSubscription;
+    try {
+      handle = this.client.subscribe(this.jobId);
+    } catch (error) {
+      this.set(viewWithError(error instanceof JobClientError ? error : new JobClientError('INTERNAL', String(error), { jobId: this.jobId, cause: error })));
+      return;
+    }
+    this.handle = handle;
+    handle.on('update', (update) => this.set(viewWithUpdate(this.view, update)));
+    handle.on('end', (outcome) => this.set(viewWithOutcome(this.view, outcome)));
+    // A store subscribed to again after its release starts over; the client replays the job's snapshot.
+    this.set(EMPTY_JOB_VIEW);
+  }
+
+  private close(): void {
+    this.handle?.unsubscribe();
+    this.handle = undefined;
+  }
+
+  private set(view: JobView): void {
+    if (view === this.view) return;
+    this.view = view;
+    for (const listener of [...this.listeners]) listener();
+  }
+}
