@@ -1,0 +1,181 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { launchChromium } from '../../../test/support/chromium';
+import { startJobServer } from '../../client/test/support/job-server-resource';
+import { installLeakCheck, trackClosable, trackTeardown } from '../../client/test/support/leak-check';
+import type { JobPage, Scene } from './page/job-page';
+import { logJobRequests } from './support/request-log';
+import { bundleJobPage, REACT_VERSIONS, type ReactMajor } from './support/test-page-bundle';
+
+installLeakCheck();
+
+let browser: Browser;
+const bundles = new Map<ReactMajor, string>();
+
+beforeAll(async () => {
+  const [launched, ...built] = await Promise.all([launchChromium(), ...REACT_VERSIONS.map((major) => bundleJobPage(major))]);
+  browser = launched;
+  REACT_VERSIONS.forEach((major, index) => bundles.set(major, built[index]!));
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** An HTTP server for the page and its bundle; the job server attaches Socket.IO to it (same origin). */
+function pageServer(bundle: string): HttpServer {
+  const http = createServer((request, response) => {
+    if (request.url === '/page.js') {
+      response.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>react</title><div id="root"></div><script src="/page.js"></script>');
+  });
+  trackTeardown(() => new Promise((resolve) => http.close(resolve)));
+  return http;
+}
+
+interface Row {
+  job: string;
+  status: string;
+  progress: string;
+  outcome: string;
+  error: string;
+  connection: string;
+}
+
+/** A page of the given React version served with a fresh job server, every component unmounted and the page closed after the test. */
+async function openPage(major: ReactMajor) {
+  const resource = await startJobServer({ httpServer: pageServer(bundles.get(major)!) });
+  const requests = logJobRequests(resource.server);
+  const page: Page = await browser.newPage();
+  const pageErrors: Error[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  trackClosable(async () => {
+    await page.evaluate(() => (window as unknown as { jobPage: JobPage }).jobPage.clear());
+    await page.close();
+  });
+  await page.goto(resource.url);
+  const show = (scene: Omit<Scene, 'url'>) =>
+    page.evaluate((full) => (window as unknown as { jobPage: JobPage }).jobPage.show(full), { ...scene, url: resource.url });
+  const rows = (): Promise<Row[]> =>
+    page.$$eval('li', (items) =>
+      items.map((item) => ({
+        job: item.dataset.job!,
+        status: item.dataset.status!,
+        progress: item.dataset.progress!,
+        outcome: item.dataset.outcome!,
+        error: item.dataset.error!,
+        connection: item.dataset.connection!,
+      })),
+    );
+  const badge = () => page.$eval('#badge', (element) => (element as HTMLElement).dataset.status);
+  return { server: () => resource.server, requests, page, pageErrors, show, rows, badge };
+}
+
+const evaluateOnPage = <T,>(page: Page, read: (jobPage: JobPage) => T | Promise<T>): Promise<T> =>
+  page.evaluate(`(${read.toString()})(window.jobPage)`) as Promise<T>;
+
+describe.each(REACT_VERSIONS)('with React %i in Chromium', (major) => {
+  it('bundles the React version under test', async () => {
+    const { page } = await openPage(major);
+    expect(await evaluateOnPage(page, (jobPage) => jobPage.reactVersion)).toMatch(new RegExp(`^${major}\\.`));
+  });
+
+  it('shows the progress of a job, then its terminal status, and releases it', async () => {
+    const { show, rows, badge, server, requests, pageErrors } = await openPage(major);
+    await show({ jobs: ['export-1'], strict: false, sharedClient: false });
+    await vi.waitFor(async () => expect(await badge()).toBe('connected'), { timeout: 5000 });
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+
+    await server().update('export-1', { status: 'running', progress: 40 });
+    await vi.waitFor(async () => expect(await rows()).toEqual([{ job: 'export-1', status: 'running', progress: '40', outcome: '', error: '', connection: 'connected' }]), { timeout: 5000 });
+
+    await server().update('export-1', { status: 'completed', progress: 100, data: { url: '/files/1.csv' } });
+    await vi.waitFor(async () => expect(await rows()).toEqual([{ job: 'export-1', status: 'completed', progress: '100', outcome: 'terminal', error: '', connection: 'connected' }]), { timeout: 5000 });
+    // The client releases a job that ended while the component still shows it.
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(0), { timeout: 5000 });
+    expect(requests).toEqual([
+      { event: 'subscribe-job', jobId: 'export-1' },
+      { event: 'unsubscribe-job', jobId: 'export-1' },
+    ]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('sends one subscribe-job for a job mounted under StrictMode and releases it on unmount', async () => {
+    const { show, rows, badge, server, requests, page, pageErrors } = await openPage(major);
+    // Connected first, so the StrictMode remount happens while a subscribe-job could go out at once.
+    await show({ jobs: [], strict: true, sharedClient: false });
+    await vi.waitFor(async () => expect(await badge()).toBe('connected'), { timeout: 5000 });
+    await show({ jobs: ['strict-1'], strict: true, sharedClient: false });
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+    await server().update('strict-1', { status: 'running', progress: 5 });
+    await vi.waitFor(async () => expect((await rows())[0]?.progress).toBe('5'), { timeout: 5000 });
+
+    await show({ jobs: [], strict: true, sharedClient: false });
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(0), { timeout: 5000 });
+    expect(requests).toEqual([
+      { event: 'subscribe-job', jobId: 'strict-1' },
+      { event: 'unsubscribe-job', jobId: 'strict-1' },
+    ]);
+    // The provider under StrictMode made and kept one client, hence one connection.
+    expect(server().stats().connections).toBe(1);
+    await evaluateOnPage(page, (jobPage) => jobPage.clear());
+    await vi.waitFor(() => expect(server().stats().connections).toBe(0), { timeout: 5000 });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('switches the subscription when the job id changes, without leaking the old one', async () => {
+    const { show, rows, server, requests, pageErrors } = await openPage(major);
+    await show({ jobs: ['switch-1'], strict: true, sharedClient: false });
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+    await server().update('switch-1', { status: 'running', progress: 10 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ job: 'switch-1', progress: '10' }), { timeout: 5000 });
+
+    await show({ jobs: ['switch-2'], strict: true, sharedClient: false });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ job: 'switch-2', status: 'none', progress: '' }), { timeout: 5000 });
+    await server().update('switch-2', { status: 'running', progress: 70 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ job: 'switch-2', progress: '70' }), { timeout: 5000 });
+    await vi.waitFor(() => expect(requests).toEqual([
+      { event: 'subscribe-job', jobId: 'switch-1' },
+      { event: 'subscribe-job', jobId: 'switch-2' },
+      { event: 'unsubscribe-job', jobId: 'switch-1' },
+    ]), { timeout: 5000 });
+    expect(server().stats().subscriptions).toBe(1);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('recovers after the connection drops and shows what happened meanwhile', async () => {
+    const { show, rows, badge, server, page, pageErrors } = await openPage(major);
+    await show({ jobs: ['drop-1'], strict: false, sharedClient: false });
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+    await server().update('drop-1', { status: 'running', progress: 10 });
+    await vi.waitFor(async () => expect((await rows())[0]?.progress).toBe('10'), { timeout: 5000 });
+
+    for (const socket of server().io.sockets.sockets.values()) socket.conn.close();
+    await server().update('drop-1', { status: 'running', progress: 60 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ progress: '60', connection: 'connected' }), { timeout: 5000 });
+    await server().update('drop-1', { status: 'failed', progress: 60 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'failed', outcome: 'terminal' }), { timeout: 5000 });
+    expect(await badge()).toBe('connected');
+    expect(await evaluateOnPage(page, (jobPage) => jobPage.badgeHistory)).toContain('reconnecting');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('leaves the server with no subscription once every component unmounted, with the client still connected', async () => {
+    const { show, rows, server, page, pageErrors } = await openPage(major);
+    await show({ jobs: ['many-1', 'many-2', 'many-1'], strict: true, sharedClient: true });
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(2), { timeout: 5000 });
+    await server().update('many-1', { status: 'running', progress: 30 });
+    await vi.waitFor(async () => expect((await rows()).map((row) => row.progress)).toEqual(['30', '', '30']), { timeout: 5000 });
+
+    await evaluateOnPage(page, (jobPage) => jobPage.clear());
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(0), { timeout: 5000 });
+    // The provider did not own the shared client, so it is still connected.
+    expect(server().stats().connections).toBe(1);
+    await evaluateOnPage(page, (jobPage) => jobPage.closeSharedClient());
+    await vi.waitFor(() => expect(server().stats().connections).toBe(0), { timeout: 5000 });
+    expect(pageErrors).toEqual([]);
+  });
+});
