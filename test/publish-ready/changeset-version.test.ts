@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const changesetBin = join(root, 'node_modules/@changesets/cli/bin.js');
-const released = ['protocol', 'server', 'client'];
+const released = ['protocol', 'server', 'client', 'react'];
 let copy: string;
 
 function manifest(dir: string): { name: string; version: string; dependencies?: Record<string, string> } {
@@ -34,7 +34,7 @@ describe('pnpm changeset version', () => {
     expect(pending.length).toBeGreaterThan(0);
   });
 
-  it('gives the three packages of the fixed group one new version', () => {
+  it('gives the four packages of the fixed group one new version', () => {
     const versions = released.map((name) => manifest(`packages/${name}`).version);
     expect(new Set(versions).size).toBe(1);
     expect(versions[0]).not.toBe('0.0.0');

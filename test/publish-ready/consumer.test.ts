@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -9,13 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
-const packages = ['protocol', 'server', 'client'] as const;
+const packages = ['protocol', 'server', 'client', 'react'] as const;
+/** The packages every typed consumer below reads; the React one has its own consumer. */
+const corePackages = ['protocol', 'server', 'client'] as const;
 const workspaceRequire = createRequire(join(root, 'packages/server/package.json'));
+const reactRequire = createRequire(join(root, 'packages/react/package.json'));
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 
 /** The version this workspace resolves for a dependency, so the scratch app installs the same one. */
-function workspaceVersion(name: string): string {
-  return (JSON.parse(readFileSync(workspaceRequire.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+function workspaceVersion(name: string, from = workspaceRequire): string {
+  return (JSON.parse(readFileSync(from.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
 }
 
 let app: string;
@@ -25,10 +28,11 @@ function run(command: string, args: string[], cwd = app): string {
 }
 
 /**
- * Type-checks `files` of the scratch app with `options` and returns the `@org/ws-*` files tsc read; throws
- * with tsc's own diagnostics (it prints them on stdout) when the check fails.
+ * Type-checks `files` of the scratch app with `options` and returns the `@org/ws-*` files tsc read; rejects
+ * with tsc's own diagnostics (it prints them on stdout) when the check fails. Asynchronous, because a tsc run
+ * of half a minute that blocked the worker would time out its messages to vitest.
  */
-function typecheck(options: Record<string, string>, files: string[]): string[] {
+async function typecheck(options: Record<string, string | boolean>, files: string[]): Promise<string[]> {
   writeFileSync(
     join(app, 'tsconfig.json'),
     JSON.stringify({
@@ -36,13 +40,17 @@ function typecheck(options: Record<string, string>, files: string[]): string[] {
       files,
     }),
   );
-  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--listFiles'], { cwd: app, encoding: 'utf8', timeout: 240_000 });
-  if (result.status !== 0) throw new Error(`tsc failed (${JSON.stringify(options)}):\n${result.stdout}${result.stderr}`);
+  const result = await new Promise<{ failed: boolean; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [tsc, '-p', 'tsconfig.json', '--listFiles'], { cwd: app, encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+      resolve({ failed: error !== null, stdout, stderr }),
+    );
+  });
+  if (result.failed) throw new Error(`tsc failed (${JSON.stringify(options)}):\n${result.stdout}${result.stderr}`);
   return result.stdout.split('\n').filter((file) => file.includes('/node_modules/@org/'));
 }
 
 /** The entry declaration files of every `@org/ws-*` package with the given extension. */
-const entryDeclarations = (extension: 'd.ts' | 'd.cts') => packages.map((name) => `/node_modules/@org/ws-${name}/dist/index.${extension}`);
+const entryDeclarations = (extension: 'd.ts' | 'd.cts') => corePackages.map((name) => `/node_modules/@org/ws-${name}/dist/index.${extension}`);
 
 beforeAll(() => {
   const scratch = mkdtempSync(join(tmpdir(), 'org-ws-consumer-'));
@@ -51,7 +59,10 @@ beforeAll(() => {
   app = join(scratch, 'app');
   cpSync(fixtures, app, { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-consumer', private: true, version: '1.0.0' }));
-  const dependencies = ['socket.io', 'socket.io-client', 'zod', '@types/node'].map((name) => `${name}@${workspaceVersion(name)}`);
+  const dependencies = [
+    ...['socket.io', 'socket.io-client', 'zod', '@types/node'].map((name) => `${name}@${workspaceVersion(name)}`),
+    ...['react', 'react-dom', '@types/react'].map((name) => `${name}@${workspaceVersion(name, reactRequire)}`),
+  ];
   const packed = readdirSync(tarballs).map((file) => join(tarballs, file));
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed, ...dependencies]);
 });
@@ -64,8 +75,9 @@ describe('a scratch app that installs the packed tarballs with npm', () => {
   it('resolves the real packages, not workspace links', () => {
     const manifest = (path: string) => JSON.parse(readFileSync(join(app, path), 'utf8')) as { dependencies: Record<string, string> };
     const { dependencies } = manifest('package.json');
-    for (const name of ['@org/ws-protocol', '@org/ws-server', '@org/ws-client']) expect(dependencies[name]).toMatch(/^file:.*\.tgz$/);
-    expect(readdirSync(join(app, 'node_modules/@org')).sort()).toEqual(['ws-client', 'ws-protocol', 'ws-server']);
+    for (const name of ['@org/ws-protocol', '@org/ws-server', '@org/ws-client', '@org/ws-react']) expect(dependencies[name]).toMatch(/^file:.*\.tgz$/);
+    expect(readdirSync(join(app, 'node_modules/@org')).sort()).toEqual(['ws-client', 'ws-protocol', 'ws-react', 'ws-server']);
+    expect(manifest('node_modules/@org/ws-react/package.json').dependencies['@org/ws-client']).toMatch(/^\^\d+\.\d+\.\d+$/);
     expect(manifest('node_modules/@org/ws-server/package.json').dependencies['@org/ws-protocol']).toMatch(/^\^\d+\.\d+\.\d+$/);
   });
 
@@ -77,18 +89,30 @@ describe('a scratch app that installs the packed tarballs with npm', () => {
     expect(run(process.execPath, ['cjs.cjs'])).toContain('cjs received running,completed');
   });
 
-  it('type-checks a strict consumer with node16 resolution, as CommonJS (.d.cts) and as ESM (.d.ts)', () => {
+  it('type-checks a strict consumer with node16 resolution, as CommonJS (.d.cts) and as ESM (.d.ts)', async () => {
     // Without "type": "module" a .ts file is CommonJS under node16; the same consumer as .mts is ESM.
     cpSync(join(app, 'typed-consumer.ts'), join(app, 'typed-consumer.mts'));
-    const read = typecheck({ module: 'node16', moduleResolution: 'node16' }, ['typed-consumer.ts', 'typed-consumer.mts']);
+    const read = await typecheck({ module: 'node16', moduleResolution: 'node16' }, ['typed-consumer.ts', 'typed-consumer.mts']);
     for (const declaration of [...entryDeclarations('d.cts'), ...entryDeclarations('d.ts')]) {
       expect(read.some((file) => file.endsWith(declaration)), declaration).toBe(true);
     }
   });
 
-  it('type-checks a strict consumer with bundler resolution', () => {
-    const read = typecheck({ module: 'esnext', moduleResolution: 'bundler' }, ['typed-consumer.ts']);
+  it('type-checks a strict consumer with bundler resolution', async () => {
+    const read = await typecheck({ module: 'esnext', moduleResolution: 'bundler' }, ['typed-consumer.ts']);
     for (const declaration of entryDeclarations('d.ts')) expect(read.some((file) => file.endsWith(declaration)), declaration).toBe(true);
+  });
+
+  it('renders @org/ws-react on the server from an ESM script without connecting', () => {
+    expect(run(process.execPath, ['react-ssr.mjs'])).toContain('react ssr <p>waiting disconnected</p>');
+  });
+
+  it('type-checks a strict React consumer (exactOptionalPropertyTypes) with node16 and bundler resolution', async () => {
+    const strictest = { jsx: 'react-jsx', exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true };
+    for (const resolution of [{ module: 'node16', moduleResolution: 'node16' }, { module: 'esnext', moduleResolution: 'bundler' }]) {
+      const read = await typecheck({ ...strictest, ...resolution }, ['react-consumer.tsx']);
+      expect(read.some((file) => /\/node_modules\/@org\/ws-react\/dist\/index\.d\.c?ts$/.test(file)), JSON.stringify(resolution)).toBe(true);
+    }
   });
 
   it('bundles the client for the browser without Node built-ins', async () => {
