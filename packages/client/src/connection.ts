@@ -176,7 +176,7 @@ export class Connection {
     listen(EventName.Heartbeat, (payload, ack) => {
       const probe = this.validate(HeartbeatSchema, payload, EventName.Heartbeat);
       if (!probe) return;
-      this.watchdog.arm();
+      this.watchdog.arm(probe);
       if (typeof ack === 'function') ack({ ts: probe.ts });
     });
     listen(EventName.ServerTimeoutNotice, (payload, ack) => {

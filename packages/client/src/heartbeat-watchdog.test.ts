@@ -32,4 +32,26 @@ describe('HeartbeatWatchdog', () => {
     vi.advanceTimersByTime(10_000);
     expect(dead).not.toHaveBeenCalled();
   });
+
+  it("follows the server's advertised intervalMs + timeoutMs instead of its own settings once a heartbeat carries them", () => {
+    const dead = vi.fn();
+    const watchdog = new HeartbeatWatchdog({ intervalMs: 1000, graceMs: 0 }, dead);
+    watchdog.arm();
+    expect(watchdog.boundMs).toBe(1000);
+    watchdog.arm({ intervalMs: 4000, timeoutMs: 2000 });
+    vi.advanceTimersByTime(5999);
+    watchdog.arm({});
+    vi.advanceTimersByTime(5999);
+    expect(dead).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(dead).toHaveBeenCalledOnce();
+  });
+
+  it('forgets the advertised timing on stop: the next connection starts from its own settings', () => {
+    const watchdog = new HeartbeatWatchdog({ intervalMs: 1000, graceMs: 500 }, vi.fn());
+    watchdog.arm({ intervalMs: 4000, timeoutMs: 2000 });
+    watchdog.stop();
+    expect(watchdog.boundMs).toBe(1500);
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });

@@ -1,32 +1,58 @@
-/** Heartbeat expectations; both in milliseconds. Match `intervalMs` to the server's heartbeat interval. */
+/** Heartbeat expectations; both in milliseconds. They apply until the server advertises its own timing. */
 export interface HeartbeatOptions {
-  /** How often the server sends `heartbeat`. @default 30000 */
+  /** How often the server is expected to send `heartbeat`, until its first heartbeat says. @default 30000 */
   intervalMs: number;
-  /** Extra time allowed for a late heartbeat before the server is considered dead. @default 10000 */
+  /** Extra time allowed for a late heartbeat, until the server's first heartbeat says (its `timeoutMs`). @default 10000 */
   graceMs: number;
 }
 
-/** Declares the server dead when no heartbeat arrives within `intervalMs + graceMs` of the last one (or of connecting). */
+/** The timing a server advertises in its heartbeats. */
+export interface AdvertisedHeartbeat {
+  /** The server's heartbeat interval. */
+  intervalMs?: number | undefined;
+  /** How long the server waits for an answer. */
+  timeoutMs?: number | undefined;
+}
+
+/**
+ * Declares the server dead when no heartbeat arrives within its bound of the last one (or of connecting): the server's
+ * advertised `intervalMs + timeoutMs` once a heartbeat carried them, the configured `intervalMs + graceMs` before that.
+ */
 export class HeartbeatWatchdog {
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private advertisedBoundMs: number | undefined;
 
   constructor(
     private readonly options: HeartbeatOptions | false,
     private readonly onDead: () => void,
   ) {}
 
-  /** Starts or restarts the countdown; call on connect and on every heartbeat. */
-  arm(): void {
+  /** Starts or restarts the countdown; call on connect and on every heartbeat (with the timing it advertised). */
+  arm(advertised?: AdvertisedHeartbeat): void {
     if (this.options === false) return;
-    this.stop();
+    if (advertised?.intervalMs !== undefined && advertised.timeoutMs !== undefined) {
+      this.advertisedBoundMs = advertised.intervalMs + advertised.timeoutMs;
+    }
+    this.clearTimer();
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.onDead();
-    }, this.options.intervalMs + this.options.graceMs);
+    }, this.boundMs);
   }
 
-  /** Stops the countdown. */
+  /** How long the server may stay silent: its advertised timing once known, the configured one before. */
+  get boundMs(): number {
+    if (this.options === false) return Number.POSITIVE_INFINITY;
+    return this.advertisedBoundMs ?? this.options.intervalMs + this.options.graceMs;
+  }
+
+  /** Stops the countdown and forgets the advertised timing (the next connection may reach another server). */
   stop(): void {
+    this.clearTimer();
+    this.advertisedBoundMs = undefined;
+  }
+
+  private clearTimer(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }

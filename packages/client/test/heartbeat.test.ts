@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { isConnected, openClient, record } from './support/job-client-resource';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
+import { startMisbehavingServer } from './support/misbehaving-server';
 
 installLeakCheck();
 
@@ -21,25 +22,38 @@ describe('heartbeat', () => {
     expect(states.map((s) => s.status)).toEqual(['connecting', 'connected']);
   });
 
-  it('detects a server that keeps TCP open but stopped sending heartbeats, and reconnects', async () => {
-    // The server would probe only every 10 minutes: from the client's side it has gone silent.
-    const resource = await startJobServer({ heartbeat: { intervalMs: 600_000 } });
-    const { client, states, errors, until } = openClient({ url: resource.url, heartbeat: { intervalMs: 100, graceMs: 100 } });
-    const watched = record(client, 'silent-job');
-    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
-    await resource.server.update('silent-job', { status: 'running' });
+  it("follows the server's advertised timing: a client set for 50 ms against a server at 300 ms never reconnects", async () => {
+    const resource = await startJobServer({ heartbeat: { intervalMs: 300, timeoutMs: 200 } });
+    let probes = 0;
+    resource.server.io.on('connection', (socket) => {
+      socket.onAnyOutgoing((event) => {
+        if (event === 'heartbeat') probes += 1;
+      });
+    });
+    const { states, errors, until } = openClient({ url: resource.url, heartbeat: { intervalMs: 50, graceMs: 0 } });
+    await until(isConnected);
+    // Four intervals of the server: with its own 50 ms bound the client would have dropped the connection many times.
+    await vi.waitFor(() => expect(probes).toBeGreaterThanOrEqual(5), { timeout: 5000, interval: 50 });
+    expect(states.map((s) => s.status)).toEqual(['connecting', 'connected']);
+    expect(errors).toEqual([]);
+    expect(resource.server.counters().heartbeatTimeouts).toBe(0);
+  });
 
+  it('detects a server that keeps TCP open but stopped sending heartbeats by the bound the server advertised, and reconnects', async () => {
+    let connections = 0;
+    // The server advertises 100 ms + 100 ms in its welcome heartbeat, then goes silent; the client's own bound is 40 s.
+    const url = await startMisbehavingServer((socket) => {
+      connections += 1;
+      socket.emit('heartbeat', { ts: Date.now(), intervalMs: 100, timeoutMs: 100 }, () => undefined);
+    });
+    const { states, errors, until } = openClient({ url, heartbeat: { intervalMs: 30_000, graceMs: 10_000 } });
+    const connected = await until(isConnected);
     const detected = await until((state) => state.status === 'reconnecting');
     expect(detected).toMatchObject({ reason: 'heartbeat-timeout', error: { code: 'TIMEOUT' } });
-    expect(errors.map((e) => e.code)).toContain('TIMEOUT');
-    await until((state) => state.status === 'connected' && states.includes(detected));
-    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
-    await resource.server.update('silent-job', { status: 'completed' });
-    await vi.waitFor(() => expect(watched.ends).toBe(1));
-    expect(watched.seqs).toEqual([1, 2]);
-    const firstConnected = states.findIndex((s) => s.status === 'connected');
-    const detectedAt = states.indexOf(detected);
+    expect(errors.map((e) => e.code)).toEqual(['TIMEOUT']);
     // Nothing in between: the drop came from the watchdog, not from the transport.
-    expect(states.slice(firstConnected + 1, detectedAt)).toEqual([]);
+    expect(states.slice(states.indexOf(connected) + 1, states.indexOf(detected))).toEqual([]);
+    await until((state) => state.status === 'connected' && states.includes(detected));
+    expect(connections).toBe(2);
   });
 });

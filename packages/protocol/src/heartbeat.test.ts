@@ -6,6 +6,14 @@ describe('HeartbeatSchema', () => {
     expect(HeartbeatSchema.parse({ ts: 1_700_000_000_000 })).toEqual({ ts: 1_700_000_000_000 });
   });
 
+  it('accepts the server heartbeat timing beside the clock', () => {
+    expect(HeartbeatSchema.parse({ ts: 1, intervalMs: 4000, timeoutMs: 2000 })).toEqual({ ts: 1, intervalMs: 4000, timeoutMs: 2000 });
+  });
+
+  it.each([{ ts: 1, intervalMs: 0 }, { ts: 1, timeoutMs: -1 }, { ts: 1, intervalMs: 1.5 }, { ts: 1, timeoutMs: 2 ** 31 }])('refuses the timing in %j', (value) => {
+    expect(HeartbeatSchema.safeParse(value).success).toBe(false);
+  });
+
   it.each([{}, { ts: -1 }, { ts: 1.5 }, { ts: Number.NaN }, { ts: Number.POSITIVE_INFINITY }, { ts: '1' }, null])('refuses %j', (value) => {
     expect(HeartbeatSchema.safeParse(value).success).toBe(false);
   });

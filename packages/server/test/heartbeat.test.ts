@@ -1,9 +1,10 @@
+import type { Heartbeat } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import type { DisconnectEvent } from '../src/index';
 import { useFakeClock } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
-import { connectClient } from './support/test-client';
+import { connectClient, createTestClient } from './support/test-client';
 
 installLeakCheck();
 
@@ -50,13 +51,33 @@ describe('heartbeat', () => {
     await vi.waitFor(() => expect(client.socket.connected).toBe(false));
   });
 
+  it('sends a welcome heartbeat with its timing right on connect, and advertises the timing in every round', async () => {
+    const { now } = useFakeClock();
+    const { server, url } = await startJobServer({ now, heartbeat: { intervalMs: 4000, timeoutMs: 2000 } });
+    const client = createTestClient(url);
+    const probes: Heartbeat[] = [];
+    client.socket.on('heartbeat', (probe) => probes.push(probe));
+    client.socket.connect();
+    await vi.waitFor(() => expect(probes).toEqual([{ ts: expect.any(Number), intervalMs: 4000, timeoutMs: 2000 }]));
+    // The welcome heartbeat is not a probe: nothing is pending, and its answer is a sign of life.
+    expect(server.stats().pendingHeartbeats).toBe(0);
+    await vi.advanceTimersByTimeAsync(4000);
+    await vi.waitFor(() => expect(probes).toEqual([expect.anything(), { ts: expect.any(Number), intervalMs: 4000, timeoutMs: 2000 }]));
+    expect(probes[1]!.ts).toBeGreaterThan(probes[0]!.ts);
+    await vi.waitFor(() => expect(server.stats().pendingHeartbeats).toBe(0));
+    expect(server.counters()).toMatchObject({ heartbeatTimeouts: 0, invalidHeartbeatAnswers: 0 });
+  });
+
   it('ignores a heartbeat answer with the wrong ts and still drops the connection', async () => {
     const { now } = useFakeClock();
     const { server, url } = await startJobServer({ now });
-    const liar = await connectClient(url, { answerHeartbeats: false });
+    const liar = createTestClient(url, { answerHeartbeats: false });
     liar.socket.on('heartbeat', (_probe, ack) => ack({ ts: 1 }));
-    await vi.advanceTimersByTimeAsync(30_000);
+    liar.socket.connect();
+    // The welcome heartbeat's wrong answer is counted too.
     await vi.waitFor(() => expect(server.counters().invalidHeartbeatAnswers).toBe(1));
+    await vi.advanceTimersByTimeAsync(30_000);
+    await vi.waitFor(() => expect(server.counters().invalidHeartbeatAnswers).toBe(2));
     await vi.advanceTimersByTimeAsync(10_000);
     await vi.waitFor(() => expect(liar.socket.connected).toBe(false));
     expect(server.stats()).toMatchObject({ connections: 0, pendingAcks: 0 });

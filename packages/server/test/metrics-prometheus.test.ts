@@ -137,8 +137,8 @@ describe('Prometheus metrics', () => {
     (garbler.socket.io.engine as unknown as { write(data: unknown): void }).write('garbage that is no Socket.IO packet');
     await vi.waitFor(() => expect(garbler.socket.connected).toBe(false));
 
-    // Answers its first probe with a ts the server never sent, then nothing: one invalid answer, then a missed heartbeat.
-    // Listening before connecting: the first probe may come in the same read as the connect packet.
+    // Answers its welcome heartbeat with a ts the server never sent, then nothing: one invalid answer, then a missed probe.
+    // Listening before connecting: the welcome heartbeat may come in the same read as the connect packet.
     const liar = createTestClient(url, { answerHeartbeats: false });
     liar.socket.once('heartbeat', (probe, ack) => ack({ ts: probe.ts - 1 }));
     liar.socket.connect();

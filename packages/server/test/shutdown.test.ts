@@ -1,4 +1,4 @@
-import { ErrorCode } from '@org/ws-protocol';
+import { ErrorCode, type ProtocolError } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryJobStore } from '../src/index';
 import { startJobServer } from './support/job-server-resource';
@@ -58,9 +58,20 @@ describe('graceful shutdown', () => {
     const { server, url } = await startJobServer();
     await connectClient(url, { answerNotices: false });
     const closing = server.close({ timeoutMs: 500 });
-    expect(await connectRefused(url)).toMatchObject({ code: ErrorCode.SHUTTING_DOWN });
+    expect(await connectRefused(url)).toMatchObject({ code: ErrorCode.SHUTTING_DOWN, retryAfterMs: 0 });
     await closing;
     await expect(server.update('late', { status: 'running' })).rejects.toMatchObject({ code: ErrorCode.SHUTTING_DOWN });
+  });
+
+  it('spreads the retryAfterMs of refused handshakes over the retry window, like the shutdown notices', async () => {
+    const { server, url } = await startJobServer({ shutdown: { retryWindowMs: 1600 } });
+    await connectClient(url, { answerNotices: false });
+    const closing = server.close({ timeoutMs: 1000 });
+    const refusals: ProtocolError[] = [];
+    for (let index = 0; index < 4; index += 1) refusals.push(await connectRefused(url));
+    expect(refusals.map((refusal) => refusal.code)).toEqual(Array(4).fill(ErrorCode.SHUTTING_DOWN));
+    expect(refusals.map((refusal) => refusal.retryAfterMs)).toEqual([0, 100, 200, 300]);
+    await closing;
   });
 
   it('is idempotent', async () => {

@@ -12,6 +12,7 @@ import { HeartbeatMonitor } from './heartbeat';
 import { NoticeTracker } from './notices';
 import type { TokenBucketLimiter } from './rate-limit';
 import type { ServerPhase } from './server-phase';
+import { refusalRetryAfterMs } from './shutdown';
 
 /** What the connection lifecycle needs from the server. */
 export interface ConnectionLifecycleDeps {
@@ -20,7 +21,7 @@ export interface ConnectionLifecycleDeps {
   registry: ConnectionRegistry;
   ipLimit: ConnectionCounter;
   limiter: TokenBucketLimiter;
-  options: Pick<ResolvedJobServerOptions, 'heartbeat' | 'session' | 'limits' | 'authenticate'>;
+  options: Pick<ResolvedJobServerOptions, 'heartbeat' | 'session' | 'limits' | 'shutdown' | 'authenticate'>;
   /** Handlers of the client's requests (`subscribe-job`, `unsubscribe-job`). */
   handlers: ClientEventDeps['handlers'];
   counters: JobServerCounters;
@@ -104,6 +105,7 @@ export class ConnectionLifecycle {
     io.use(
       createHandshakeMiddleware({
         accepting: () => phase.running,
+        shuttingDownRetryAfterMs: refusalRetryAfterMs(options.shutdown.retryWindowMs),
         ipLimit,
         trustProxy: options.limits.trustProxy,
         authenticate: options.authenticate,
@@ -197,6 +199,7 @@ export class ConnectionLifecycle {
     socket.on('disconnect', this.#onSocketDisconnect);
     socket.on('error', this.#onSocketError);
     attachClientEvents(record, this.#clientEventDeps);
+    this.heartbeat.welcome(record);
     logger.debug({ socketId: socket.id, ip: admission.ip }, 'job server: connection accepted');
     reporter.events.emit('connection', { socketId: socket.id, ip: admission.ip, principal: admission.principal });
   };

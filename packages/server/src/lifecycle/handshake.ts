@@ -16,6 +16,8 @@ export interface Admission {
 /** What the handshake middleware needs from the server. */
 export interface HandshakeDeps {
   accepting: () => boolean;
+  /** The `retryAfterMs` of the next `SHUTTING_DOWN` refusal (spread like the `shutdown` notices). */
+  shuttingDownRetryAfterMs: () => number;
   ipLimit: ConnectionCounter;
   /** Trusted proxy hops in front of the server (0: the socket address is the client). */
   trustProxy: number;
@@ -25,7 +27,10 @@ export interface HandshakeDeps {
   onHookError: (error: unknown) => void;
 }
 
-const refuse = (code: ErrorCode, message: string): ConnectionRefusedError => new ConnectionRefusedError(protocolError(code, message));
+const refuse = (code: ErrorCode, message: string, retryAfterMs?: number): ConnectionRefusedError =>
+  new ConnectionRefusedError(protocolError(code, message, retryAfterMs));
+const shuttingDown = (deps: HandshakeDeps): ConnectionRefusedError =>
+  refuse(ErrorCode.SHUTTING_DOWN, 'the server is shutting down', deps.shuttingDownRetryAfterMs());
 
 /**
  * Socket.IO middleware that admits a connection: protocol version, handshake schema, per-IP cap,
@@ -49,7 +54,7 @@ export function createHandshakeMiddleware(deps: HandshakeDeps) {
 }
 
 async function admit(socket: JobSocket, ip: string, deps: HandshakeDeps): Promise<ConnectionRefusedError | undefined> {
-  if (!deps.accepting()) return refuse(ErrorCode.SHUTTING_DOWN, 'the server is shutting down');
+  if (!deps.accepting()) return shuttingDown(deps);
   const raw: unknown = socket.handshake.auth;
   const version = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).protocolVersion : undefined;
   if (version !== PROTOCOL_VERSION) {
@@ -67,7 +72,7 @@ async function admit(socket: JobSocket, ip: string, deps: HandshakeDeps): Promis
     }
   }
   // Re-checked after the hook's await: the server may have begun closing, or other handshakes took the slots.
-  if (!deps.accepting()) return refuse(ErrorCode.SHUTTING_DOWN, 'the server is shutting down');
+  if (!deps.accepting()) return shuttingDown(deps);
   if (!(await deps.ipLimit.acquire(ip))) return refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address');
 
   // Socket.IO drops a socket silently when its transport closes between `next()` and `connection`;

@@ -1,4 +1,4 @@
-import { EventName, HeartbeatAckSchema } from '@org/ws-protocol';
+import { EventName, HeartbeatAckSchema, type Heartbeat } from '@org/ws-protocol';
 import type { ConnectionRecord } from './connection-registry';
 
 /** What the heartbeat needs from the server. */
@@ -14,8 +14,9 @@ export interface HeartbeatDeps {
 }
 
 /**
- * Liveness probing without a timer per socket: the server's one ticker calls `tick`, which sends a round of
- * `heartbeat`s every `intervalMs` and declares dead whoever left a probe unanswered for `timeoutMs`.
+ * Liveness probing without a timer per socket: a new connection gets a welcome `heartbeat` at once (not a probe), then
+ * the server's one ticker calls `tick`, which sends a round of `heartbeat`s every `intervalMs` and declares dead whoever
+ * left a probe unanswered for `timeoutMs`. Every heartbeat advertises `intervalMs` and `timeoutMs` to the client.
  * At most one probe per connection is pending, so pending acks are bounded by the number of connections.
  */
 export class HeartbeatMonitor {
@@ -45,6 +46,19 @@ export class HeartbeatMonitor {
     }
   }
 
+  /**
+   * Sends a new connection its welcome heartbeat at once, so that the client learns the timing before its own bound
+   * runs out. It is not a probe: its answer counts as a sign of life, and its absence is judged from the first round on.
+   */
+  welcome(record: ConnectionRecord): void {
+    const now = this.#deps.now();
+    record.socket.emit(EventName.Heartbeat, this.#payload(now), (reply: unknown) => {
+      const parsed = HeartbeatAckSchema.safeParse(reply);
+      if (parsed.success && parsed.data.ts === now) record.lastAliveAt = this.#deps.now();
+      else this.#deps.onInvalidAnswer(record);
+    });
+  }
+
   /** Drops the pending probe of a connection that is gone. */
   forget(id: string): void {
     this.#pending.delete(id);
@@ -55,9 +69,13 @@ export class HeartbeatMonitor {
     return this.#pending.size;
   }
 
+  #payload(ts: number): Heartbeat {
+    return { ts, intervalMs: this.#deps.intervalMs, timeoutMs: this.#deps.timeoutMs };
+  }
+
   #probe(record: ConnectionRecord, now: number): void {
     this.#pending.set(record.id, { ts: now, sentAt: now });
-    record.socket.emit(EventName.Heartbeat, { ts: now }, (reply: unknown) => {
+    record.socket.emit(EventName.Heartbeat, this.#payload(now), (reply: unknown) => {
       const probe = this.#pending.get(record.id);
       if (!probe || probe.ts !== now) return;
       const parsed = HeartbeatAckSchema.safeParse(reply);

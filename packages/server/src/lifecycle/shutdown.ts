@@ -7,6 +7,15 @@ export function spreadRetryAfterMs(index: number, count: number, windowMs: numbe
   return Math.floor((windowMs * index) / count);
 }
 
+/** Slots over which `SHUTTING_DOWN` handshake refusals spread their `retryAfterMs`, in turn. */
+const REFUSAL_SPREAD_SLOTS = 16;
+
+/** The `retryAfterMs` of successive handshakes refused during a shutdown: the notices' spread over `windowMs`, one slot after the other. */
+export function refusalRetryAfterMs(windowMs: number): () => number {
+  let refused = 0;
+  return () => spreadRetryAfterMs(refused++ % REFUSAL_SPREAD_SLOTS, REFUSAL_SPREAD_SLOTS, windowMs);
+}
+
 /** Resolves when `work` settles or `timeoutMs` passes, whichever comes first, and never leaves its timer behind. */
 export async function withDeadline(work: Promise<unknown>, timeoutMs: number, onTimer: (armed: boolean) => void): Promise<'done' | 'deadline'> {
   let handle: ReturnType<typeof setTimeout> | undefined;
