@@ -161,7 +161,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       pendingHeartbeats: connections.heartbeat.pendingCount,
       pendingNotices: connections.notices.size,
       pendingAcks: connections.heartbeat.pendingCount + connections.notices.size,
-      timers: Number(ticker.running) + Number(sweeper.running) + Number(shutdown.timerArmed),
+      timers: Number(ticker.running) + Number(sweeper.running) + Number(shutdown.timerArmed) + Number(connections.notices.timerArmed),
     }),
     counters: () => copyCounters(counters),
     health() {

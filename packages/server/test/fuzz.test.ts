@@ -34,6 +34,8 @@ const FUZZ_OPTIONS: JobServerOptions = {
 const ACK_TIMEOUT_MS = 5000;
 const RUNS = { numRuns: 150 } as const;
 const SLOW_RUNS = { numRuns: 25 } as const;
+/** Time one run of a slow property may take on a loaded machine (a run takes about 0.2 s on an idle one). */
+const SLOW_RUN_BUDGET_MS = 2000;
 
 /** A buffer, which Socket.IO sends as a binary attachment. */
 const binary = (maxLength: number) => fc.uint8Array({ maxLength }).map((bytes) => Buffer.from(bytes));
@@ -260,11 +262,11 @@ describe('fuzzing every client → server message', () => {
         const client = await connectClient(url, { answerNotices: false });
         client.socket.once('server-timeout-notice', (_notice, ack) => (ack as (reply: unknown) => void)(answer));
         // Idle after 1 ms: ask until the connection counts as idle, which sends the notice once.
-        await vi.waitFor(async () => expect(await server.maintenance.disconnectInactive()).toBe(1));
-        await vi.waitFor(() => expect(client.disconnectReasons).toEqual(['io server disconnect']));
-        await vi.waitFor(() => expect(registries(server)).toMatchObject({ connections: 0, pendingAcks: 0 }));
+        await vi.waitFor(async () => expect(await server.maintenance.disconnectInactive()).toBe(1), { timeout: SLOW_RUN_BUDGET_MS, interval: 5 });
+        await vi.waitFor(() => expect(client.disconnectReasons).toEqual(['io server disconnect']), { timeout: SLOW_RUN_BUDGET_MS, interval: 5 });
+        await vi.waitFor(() => expect(registries(server)).toMatchObject({ connections: 0, pendingAcks: 0 }), { timeout: SLOW_RUN_BUDGET_MS, interval: 5 });
       }),
       SLOW_RUNS,
     );
-  });
+  }, SLOW_RUNS.numRuns * SLOW_RUN_BUDGET_MS);
 });

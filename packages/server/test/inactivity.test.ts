@@ -7,6 +7,24 @@ import { connectClient, subscribe } from './support/test-client';
 installLeakCheck();
 
 describe('inactivity', () => {
+  it("disconnects a connection that does not acknowledge its notice at the notice's graceMs, by the notice timer and not by the ticker", async () => {
+    // The ticker is a fake interval that never fires here; the server's clock is the real one.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { server, url } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, session: { idleTimeoutMs: 1, noticeGraceMs: 200 } });
+    const reasons: string[] = [];
+    server.on('disconnect', ({ reason }) => reasons.push(reason));
+    const deaf = await connectClient(url, { answerNotices: false });
+    await vi.waitFor(() => expect(server.maintenance.inactiveConnections()).toBe(1));
+    const disconnected = server.maintenance.disconnectInactive();
+    // The ticker, the sweeper and the one notice deadline timer.
+    expect(server.stats()).toMatchObject({ pendingNotices: 1, timers: 3 });
+    expect(await disconnected).toBe(1);
+    await vi.waitFor(() => expect(deaf.disconnectReasons).toEqual(['io server disconnect']));
+    expect(deaf.notices).toEqual([{ reason: 'idle', graceMs: 200, reconnect: false }]);
+    expect(reasons).toEqual(['idle']);
+    expect(server.stats()).toMatchObject({ connections: 0, pendingNotices: 0, timers: 2 });
+  });
+
   it('tells a connection idle for 2 h "idle" at the next sweep and disconnects it once it acknowledges', async () => {
     const { now } = useFakeClock();
     const { server, url } = await startJobServer({ now, heartbeat: DORMANT_HEARTBEAT });

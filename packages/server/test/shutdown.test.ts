@@ -47,7 +47,8 @@ describe('graceful shutdown', () => {
     const closing = server.close({ timeoutMs: 300 });
     await vi.waitFor(() => expect(polite.socket.connected).toBe(false));
     expect(deaf.socket.connected).toBe(true);
-    expect(server.stats()).toMatchObject({ connections: 1, pendingAcks: 1, timers: 1 });
+    // The shutdown deadline and the notice deadline.
+    expect(server.stats()).toMatchObject({ connections: 1, pendingAcks: 1, timers: 2 });
     await closing;
     await vi.waitFor(() => expect(deaf.socket.connected).toBe(false));
     expect(deaf.notices).toHaveLength(1);

@@ -11,12 +11,15 @@ interface PendingNotice {
 
 /**
  * Sends `server-timeout-notice` and tracks the acknowledgements it waits for. At most one notice per
- * connection is pending (a newer one supersedes it), and each ends by its ack, its deadline (checked by
- * the server's ticker, no timer of its own), or the connection going away.
+ * connection is pending (a newer one supersedes it), and each ends by its ack, its deadline, or the connection
+ * going away. Deadlines are kept by one timer for the whole tracker, armed for the earliest pending deadline
+ * (so a notice ends at its `graceMs`, not at the next tick), and by the server's ticker, which also calls `tick`.
  */
 export class NoticeTracker {
   readonly #pending = new Map<string, PendingNotice>();
   readonly #now: () => number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerDeadline = Number.POSITIVE_INFINITY;
 
   constructor(now: () => number) {
     this.#now = now;
@@ -28,6 +31,7 @@ export class NoticeTracker {
     return new Promise((resolve) => {
       const entry: PendingNotice = { deadline, resolve };
       this.#pending.set(record.id, entry);
+      if (deadline < this.#timerDeadline) this.#arm(deadline);
       record.socket.emit(EventName.ServerTimeoutNotice, notice, (reply: unknown) => {
         if (this.#pending.get(record.id) !== entry) return;
         if (!TimeoutNoticeAckSchema.safeParse(reply).success) return;
@@ -36,12 +40,16 @@ export class NoticeTracker {
     });
   }
 
-  /** Ends every notice whose deadline passed. */
+  /** Ends every notice whose deadline passed, and re-arms the timer for the earliest one left. */
   tick(): void {
     const now = this.#now();
+    let earliest = Number.POSITIVE_INFINITY;
     for (const [id, entry] of this.#pending) {
       if (now >= entry.deadline) this.#settle(id, 'expired');
+      else earliest = Math.min(earliest, entry.deadline);
     }
+    if (earliest === Number.POSITIVE_INFINITY) this.#disarm();
+    else if (earliest !== this.#timerDeadline) this.#arm(earliest);
   }
 
   /** Whether a notice to this connection awaits its ack. */
@@ -59,10 +67,32 @@ export class NoticeTracker {
     return this.#pending.size;
   }
 
+  /** Whether the deadline timer is armed (only while a notice is pending). */
+  get timerArmed(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  #arm(deadline: number): void {
+    this.#disarm();
+    this.#timerDeadline = deadline;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerDeadline = Number.POSITIVE_INFINITY;
+      this.tick();
+    }, Math.max(0, deadline - this.#now()));
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerDeadline = Number.POSITIVE_INFINITY;
+  }
+
   #settle(id: string, outcome: NoticeOutcome): void {
     const entry = this.#pending.get(id);
     if (!entry) return;
     this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#disarm();
     entry.resolve(outcome);
   }
 }
