@@ -47,6 +47,13 @@ describe('HeartbeatWatchdog', () => {
     expect(dead).toHaveBeenCalledOnce();
   });
 
+  it("keeps its own graceMs when it is larger than the server's timeoutMs", () => {
+    const watchdog = new HeartbeatWatchdog({ intervalMs: 1000, graceMs: 2000 }, vi.fn());
+    watchdog.arm({ intervalMs: 1000, timeoutMs: 300 });
+    expect(watchdog.boundMs).toBe(3000);
+    watchdog.stop();
+  });
+
   it('forgets the advertised timing on stop: the next connection starts from its own settings', () => {
     const watchdog = new HeartbeatWatchdog({ intervalMs: 1000, graceMs: 500 }, vi.fn());
     watchdog.arm({ intervalMs: 4000, timeoutMs: 2000 });

@@ -2,7 +2,7 @@
 export interface HeartbeatOptions {
   /** How often the server is expected to send `heartbeat`, until its first heartbeat says. @default 30000 */
   intervalMs: number;
-  /** Extra time allowed for a late heartbeat, until the server's first heartbeat says (its `timeoutMs`). @default 10000 */
+  /** Extra time allowed for a late heartbeat; once the server advertises its `timeoutMs`, the larger of the two. @default 10000 */
   graceMs: number;
 }
 
@@ -15,8 +15,9 @@ export interface AdvertisedHeartbeat {
 }
 
 /**
- * Declares the server dead when no heartbeat arrives within its bound of the last one (or of connecting): the server's
- * advertised `intervalMs + timeoutMs` once a heartbeat carried them, the configured `intervalMs + graceMs` before that.
+ * Declares the server dead when no heartbeat arrives within its bound of the last one (or of connecting): once a
+ * heartbeat advertised the server's timing, the server's `intervalMs` plus the larger of its `timeoutMs` and `graceMs`;
+ * before that, the configured `intervalMs + graceMs`.
  */
 export class HeartbeatWatchdog {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -31,7 +32,7 @@ export class HeartbeatWatchdog {
   arm(advertised?: AdvertisedHeartbeat): void {
     if (this.options === false) return;
     if (advertised?.intervalMs !== undefined && advertised.timeoutMs !== undefined) {
-      this.advertisedBoundMs = advertised.intervalMs + advertised.timeoutMs;
+      this.advertisedBoundMs = advertised.intervalMs + Math.max(advertised.timeoutMs, this.options.graceMs);
     }
     this.clearTimer();
     this.timer = setTimeout(() => {
