@@ -40,6 +40,8 @@ export interface JobServerMaintenance {
   inactiveConnections(): number;
   /** Jobs per status as far as this process knows, or `null` when the store cannot count them (read-only). */
   jobsByStatus(): JobStatusCounts | null;
+  /** The largest number of bytes Engine.IO queued for one connection and has not written yet (read-only; approximate, see `limits.outbound`). */
+  pendingOutboundBytes(): number;
 }
 
 /** A running job-progress server. */

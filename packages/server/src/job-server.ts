@@ -9,6 +9,7 @@ import type { JobStore } from './jobs/job-store';
 import { JobUpdates } from './jobs/job-updates';
 import { MemoryJobStore } from './jobs/memory-job-store';
 import { Subscriptions } from './jobs/subscriptions';
+import { UpdateFanout } from './jobs/update-fanout';
 import { ConnectionLifecycle } from './lifecycle/connection-lifecycle';
 import type { ConnectionCounter } from './lifecycle/connection-counter';
 import { ConnectionRegistry } from './lifecycle/connection-registry';
@@ -91,10 +92,18 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     reporter,
   });
   connections.attach(io);
+  const fanout = new UpdateFanout({
+    io,
+    registry,
+    counters,
+    ...opts.limits.outbound,
+    onSlowConsumer: (record, pendingBytes) => connections.dropSlowConsumer(record, pendingBytes),
+  });
 
   const countsRefresher = new JobCountsRefresher(store, (error) => reporter.report(error, 'store.refreshCounts'));
   const ticker = new IntervalTimer(tickMs, () => {
     connections.tick();
+    fanout.tick();
     cluster?.tick();
     countsRefresher.tick();
   });
@@ -121,6 +130,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     session: opts.session,
     purgeStaleJobs: expiry.purgeStaleJobs,
     jobsByStatus: () => store.countByStatus?.() ?? null,
+    pendingOutboundBytes: () => fanout.maxPendingBytes(),
   });
   const sweeper = new Sweeper(opts.sweep.intervalMs, () => healthReasons.track('sweep-failed', maintenance.sweep()), (error) => reporter.report(error, 'sweep'));
   ticker.start();
@@ -143,7 +153,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       await cluster?.close();
     },
   });
-  const jobs = new JobUpdates({ phase, now, store, registry, io, onStoreResult });
+  const jobs = new JobUpdates({ phase, now, store, fanout, onStoreResult });
   let closing: Promise<void> | undefined;
 
   const server: JobServer = {
@@ -162,6 +172,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
       pendingNotices: connections.notices.size,
       pendingAcks: connections.heartbeat.pendingCount + connections.notices.size,
       timers: Number(ticker.running) + Number(sweeper.running) + Number(shutdown.timerArmed) + Number(connections.notices.timerArmed),
+      pendingConflations: registry.conflatedCount,
     }),
     counters: () => copyCounters(counters),
     health() {

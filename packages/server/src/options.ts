@@ -22,6 +22,7 @@ export const JOB_SERVER_DEFAULTS = {
     maxConnectionsPerIp: 100,
     trustProxy: false,
     rateLimit: { events: 50, windowMs: 10 * SECOND, abuseStrikes: 10 },
+    outbound: { conflateAboveBytes: 64 * 1024, maxPendingBytes: 1024 * 1024 },
   },
   jobs: { bufferSize: 100 },
   shutdown: { timeoutMs: 30 * SECOND, retryWindowMs: 10 * SECOND },
@@ -98,6 +99,13 @@ export interface JobServerOptions {
       /** Refused events in a row before a `rate-limited` notice and a disconnect. @default 10 */
       abuseStrikes?: number;
     };
+    /** Slow readers: bytes Engine.IO queued for a connection and not yet written (write buffer plus WebSocket buffer). */
+    outbound?: {
+      /** Above this, the connection gets only the latest non-terminal state of each job, sent when it drains. @default 65536 */
+      conflateAboveBytes?: number;
+      /** Above this, the connection is closed with reason `slow-consumer` (the client recovers by `lastSeq`). @default 1048576 (1 MiB) */
+      maxPendingBytes?: number;
+    };
   };
   /** Job history. */
   jobs?: {
@@ -138,6 +146,7 @@ export interface ResolvedJobServerOptions {
     /** Trusted proxy hops: 0 for none (`false`), 1 for `true`. */
     trustProxy: number;
     rateLimit: { events: number; windowMs: number; abuseStrikes: number };
+    outbound: { conflateAboveBytes: number; maxPendingBytes: number };
   };
   jobs: { bufferSize: number };
   shutdown: { timeoutMs: number; retryWindowMs: number };
@@ -209,6 +218,16 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
             events: z.int().positive().default(d.limits.rateLimit.events),
             windowMs: durationMs(d.limits.rateLimit.windowMs),
             abuseStrikes: z.int().positive().default(d.limits.rateLimit.abuseStrikes),
+          })
+          .prefault({}),
+        outbound: z
+          .strictObject({
+            conflateAboveBytes: z.int().nonnegative().default(d.limits.outbound.conflateAboveBytes),
+            maxPendingBytes: z.int().positive().default(d.limits.outbound.maxPendingBytes),
+          })
+          .refine((outbound) => outbound.conflateAboveBytes < outbound.maxPendingBytes, {
+            message: 'conflateAboveBytes must be below maxPendingBytes',
+            path: ['conflateAboveBytes'],
           })
           .prefault({}),
       })

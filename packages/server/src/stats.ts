@@ -22,6 +22,8 @@ export interface JobServerStats {
   pendingAcks: number;
   /** Timers the server owns (its ticker, its sweeper, a shutdown deadline). */
   timers: number;
+  /** Latest job states held back for connections that are behind, one per (connection, job) (see `limits.outbound`). */
+  pendingConflations: number;
 }
 
 /** Running totals of things the server refused or noticed; they only grow. */
@@ -50,6 +52,10 @@ export interface JobServerCounters {
   noticesSentByReason: Partial<Record<NoticeReason, number>>;
   /** Failures of hooks, listeners or the store that the server survived. */
   internalErrors: number;
+  /** Job updates never sent to a connection that was behind because a newer state of the job replaced them. */
+  conflatedUpdates: number;
+  /** Connections closed (`slow-consumer`) because their pending outbound bytes passed `limits.outbound.maxPendingBytes`. */
+  slowConsumerDisconnects: number;
 }
 
 /** A fresh set of counters. */
@@ -67,6 +73,8 @@ export function emptyCounters(): JobServerCounters {
     noticesSent: 0,
     noticesSentByReason: {},
     internalErrors: 0,
+    conflatedUpdates: 0,
+    slowConsumerDisconnects: 0,
   };
 }
 

@@ -105,6 +105,7 @@ const REGISTRY_GAUGES: Readonly<Record<keyof JobServerStats, readonly [string, s
   pendingNotices: ['pending_notices', 'Timeout notices awaiting an acknowledgement.'],
   pendingAcks: ['pending_acks', 'Heartbeats and notices awaiting an acknowledgement.'],
   timers: ['timers', 'Timers the job server owns.'],
+  pendingConflations: ['pending_conflations', 'Latest job states held back for connections that are behind.'],
 };
 
 type ScalarCounter = Exclude<keyof JobServerCounters, 'refusedConnections' | 'refusedConnectionsByCode' | 'noticesSent' | 'noticesSentByReason'>;
@@ -119,6 +120,8 @@ const SCALAR_COUNTERS: Readonly<Record<ScalarCounter, readonly [string, string]>
   heartbeatTimeouts: ['heartbeats_missed_total', 'Connections dropped because a heartbeat went unanswered.'],
   invalidHeartbeatAnswers: ['invalid_heartbeat_answers_total', 'Heartbeat answers that were not the probe\'s { ts }.'],
   internalErrors: ['internal_errors_total', 'Failures of hooks, listeners or the store that the server survived.'],
+  conflatedUpdates: ['conflated_updates_total', 'Job updates replaced by a newer state before a lagging connection was sent them.'],
+  slowConsumerDisconnects: ['slow_consumer_disconnects_total', 'Connections closed because their pending outbound bytes passed the cap.'],
 };
 
 /**
@@ -179,6 +182,7 @@ export function registerPrometheusMetrics(options: PrometheusMetricsOptions): Pr
     if (counts) for (const status of JOB_STATUSES) set({ status }, counts[status]);
   });
   gauge('inactive_connections', 'Connections the server would drop as idle or session-expired now.', [], (set) => set({}, server.maintenance.inactiveConnections()));
+  gauge('pending_outbound_bytes_max', 'Largest pending outbound bytes of one connection.', [], (set) => set({}, server.maintenance.pendingOutboundBytes()));
   gauge('heap_used_bytes', 'V8 heap in use.', [], (set) => set({}, memoryUsage().heapUsed));
   gauge('rss_bytes', 'Resident set size of the process.', [], (set) => set({}, memoryUsage().rss));
 

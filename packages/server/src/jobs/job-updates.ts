@@ -1,9 +1,7 @@
-import { ErrorCode, EventName, JobIdSchema, JobProtocolError, protocolError, type JobUpdate, type JobUpdateInput } from '@org/ws-protocol';
-import type { JobIoServer } from '../job-server-api';
-import type { ConnectionRegistry } from '../lifecycle/connection-registry';
+import { ErrorCode, JobIdSchema, JobProtocolError, protocolError, type JobUpdate, type JobUpdateInput } from '@org/ws-protocol';
 import type { ServerPhase } from '../lifecycle/server-phase';
-import { jobRoom } from './job-rooms';
 import type { JobStore } from './job-store';
+import type { UpdateFanout } from './update-fanout';
 import { parseUpdateRequest, storeFailure } from './update-request';
 
 /** What publishing and reading jobs needs from the server. */
@@ -11,8 +9,7 @@ export interface JobUpdatesDeps {
   phase: ServerPhase;
   now: () => number;
   store: JobStore;
-  registry: ConnectionRegistry;
-  io: JobIoServer;
+  fanout: UpdateFanout;
   onStoreResult: (ok: boolean) => void;
 }
 
@@ -26,7 +23,7 @@ export class JobUpdates {
 
   /** See `JobServer.update`. */
   async update(jobId: string, input: JobUpdateInput): Promise<JobUpdate> {
-    const { phase, now, store, registry, io, onStoreResult } = this.#deps;
+    const { phase, now, store, fanout, onStoreResult } = this.#deps;
     // Still accepted while closing: with a shared store, other processes keep serving these jobs.
     if (phase.closed) throw new JobProtocolError(protocolError(ErrorCode.SHUTTING_DOWN, 'the job server is closed'));
     const request = parseUpdateRequest(jobId, input);
@@ -38,10 +35,7 @@ export class JobUpdates {
       if (!(error instanceof JobProtocolError)) onStoreResult(false);
       throw storeFailure(error);
     }
-    const at = now();
-    // Receiving updates keeps a watcher "active", so it is not dropped as idle mid-job.
-    for (const record of registry.subscribersOf(update.jobId)) record.lastActivityAt = at;
-    io.to(jobRoom(update.jobId)).emit(EventName.JobUpdate, update);
+    fanout.publish(update, now());
     return update;
   }
 

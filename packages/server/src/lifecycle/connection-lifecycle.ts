@@ -138,6 +138,17 @@ export class ConnectionLifecycle {
     record.socket.disconnect(true);
   }
 
+  /** Closes a connection whose pending outbound bytes passed the cap, discarding its backlog instead of waiting for it to drain. */
+  dropSlowConsumer(record: ConnectionRecord, pendingBytes: number): void {
+    const { counters, logger } = this.#deps;
+    if (this.#closeReasons.has(record)) return;
+    this.#closeReasons.set(record, 'slow-consumer');
+    counters.slowConsumerDisconnects += 1;
+    logger.warn({ socketId: record.id, ip: record.ip, pendingBytes }, 'job server: slow consumer, closing connection');
+    // A graceful close waits for Engine.IO's write buffer to drain, which a stalled reader never does.
+    record.socket.conn.close(true);
+  }
+
   /** Sends a notice, waits for its ack or deadline, then disconnects (unless a newer notice took over). */
   async noticeAndDisconnect(record: ConnectionRecord, notice: TimeoutNotice, deadline?: number): Promise<void> {
     const { counters, reporter, logger } = this.#deps;

@@ -1,4 +1,4 @@
-import type { ClientToServerEvents, ServerToClientEvents } from '@org/ws-protocol';
+import type { ClientToServerEvents, JobUpdate, ServerToClientEvents } from '@org/ws-protocol';
 import type { Socket } from 'socket.io';
 
 /** A server-side socket with the protocol's event maps. */
@@ -24,11 +24,14 @@ export interface ConnectionRecord {
   readonly subscriptions: Set<string>;
 }
 
-/** Every live connection and, per job, who watches it. */
+/** Every live connection, per job who watches it, and the updates held back for connections that are behind. */
 export class ConnectionRegistry {
   readonly #connections = new Map<string, ConnectionRecord>();
   readonly #subscribers = new Map<string, Set<string>>();
+  // Per lagging connection, the latest update of each job it has not been sent yet (no entry for a healthy one).
+  readonly #conflated = new Map<string, Map<string, JobUpdate>>();
   #subscriptionCount = 0;
+  #conflatedCount = 0;
 
   /** Registers a connection. */
   add(record: ConnectionRecord): void {
@@ -47,6 +50,8 @@ export class ConnectionRegistry {
     for (const jobId of record.subscriptions) this.#unindex(id, jobId);
     this.#subscriptionCount -= record.subscriptions.size;
     record.subscriptions.clear();
+    this.#conflatedCount -= this.#conflated.get(id)?.size ?? 0;
+    this.#conflated.delete(id);
     this.#connections.delete(id);
     return record;
   }
@@ -70,7 +75,52 @@ export class ConnectionRegistry {
     if (!record.subscriptions.delete(jobId)) return false;
     this.#unindex(record.id, jobId);
     this.#subscriptionCount -= 1;
+    this.#discardConflated(record.id, jobId);
     return true;
+  }
+
+  /** Holds `update` as the latest unsent state of its job for a connection; returns whether it replaced an older one (dropped it). */
+  conflate(id: string, update: JobUpdate): boolean {
+    let held = this.#conflated.get(id);
+    if (!held) {
+      held = new Map();
+      this.#conflated.set(id, held);
+    }
+    const replaced = held.has(update.jobId);
+    if (!replaced) this.#conflatedCount += 1;
+    held.set(update.jobId, update);
+    return replaced;
+  }
+
+  /** Whether updates are being held back for a connection. */
+  isConflating(id: string): boolean {
+    return this.#conflated.has(id);
+  }
+
+  /** Removes and returns the update held for one job of a connection. */
+  takeConflatedJob(id: string, jobId: string): JobUpdate | undefined {
+    const update = this.#conflated.get(id)?.get(jobId);
+    if (update) this.#discardConflated(id, jobId);
+    return update;
+  }
+
+  /** Removes and returns every update held for a connection, in `seq` order. */
+  takeConflated(id: string): JobUpdate[] {
+    const held = this.#conflated.get(id);
+    if (!held) return [];
+    this.#conflated.delete(id);
+    this.#conflatedCount -= held.size;
+    return [...held.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Ids of the connections updates are held back for. */
+  conflatingIds(): IterableIterator<string> {
+    return this.#conflated.keys();
+  }
+
+  /** Number of (connection, job) updates held back. */
+  get conflatedCount(): number {
+    return this.#conflatedCount;
   }
 
   /** The connections watching a job. */
@@ -108,6 +158,13 @@ export class ConnectionRegistry {
   /** Number of jobs with at least one local subscriber. */
   get watchedJobCount(): number {
     return this.#subscribers.size;
+  }
+
+  #discardConflated(id: string, jobId: string): void {
+    const held = this.#conflated.get(id);
+    if (!held?.delete(jobId)) return;
+    this.#conflatedCount -= 1;
+    if (held.size === 0) this.#conflated.delete(id);
   }
 
   #unindex(id: string, jobId: string): void {

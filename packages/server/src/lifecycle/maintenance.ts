@@ -19,6 +19,8 @@ export interface MaintenanceDeps {
   purgeStaleJobs: () => Promise<number>;
   /** Jobs per status, or `null` when the store cannot count them. */
   jobsByStatus: () => JobStatusCounts | null;
+  /** The largest pending outbound bytes of any connection. */
+  pendingOutboundBytes: () => number;
 }
 
 /** The notice an inactive connection is due at `at`, or `undefined` while it is active enough. */
@@ -79,5 +81,9 @@ export class Maintenance implements JobServerMaintenance {
 
   readonly jobsByStatus = (): JobStatusCounts | null => {
     return this.#deps.jobsByStatus();
+  };
+
+  readonly pendingOutboundBytes = (): number => {
+    return this.#deps.pendingOutboundBytes();
   };
 }

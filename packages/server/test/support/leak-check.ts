@@ -14,6 +14,7 @@ export const ZERO_STATS = {
   pendingNotices: 0,
   pendingAcks: 0,
   timers: 0,
+  pendingConflations: 0,
 } as const;
 
 function activeTimers(): number {

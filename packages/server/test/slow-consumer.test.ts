@@ -1,0 +1,117 @@
+import type { JobUpdate } from '@org/ws-protocol';
+import { describe, expect, it, vi } from 'vitest';
+import type { JobServer } from '../src/index';
+import { DORMANT_HEARTBEAT } from './support/fake-clock';
+import { startJobServer } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import { connectClient, subscribe, type TestClient } from './support/test-client';
+
+installLeakCheck();
+
+/** The `ws` WebSocket under a Node socket.io-client's websocket transport (its `pause`/`resume` stop and restart reading). */
+interface PausableWebSocket {
+  pause(): void;
+  resume(): void;
+}
+
+function underlyingWebSocket(client: TestClient): PausableWebSocket {
+  const transport = (client.socket.io.engine as unknown as { transport: { ws?: PausableWebSocket } }).transport;
+  if (!transport.ws) throw new Error('the test client is not on the websocket transport');
+  return transport.ws;
+}
+
+/** Collects the job updates a client receives, in order. */
+function recordUpdates(client: TestClient): JobUpdate[] {
+  const updates: JobUpdate[] = [];
+  client.socket.on('job-update', (update) => updates.push(update));
+  return updates;
+}
+
+/** Lets sockets read and write between two publishes (a paced publisher, not a synchronization sleep). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+const UPDATE_DATA = { blob: 'x'.repeat(4096) };
+/** Most updates a test publishes while waiting for the kernel buffers of a paused reader to fill. */
+const MAX_UPDATES = 20_000;
+
+/** Publishes progress on `jobId` until `done()` holds (bounded); resolves how many it published and the largest pending bytes seen. */
+async function publishUntil(server: JobServer, jobId: string, done: () => boolean): Promise<{ published: number; maxPending: number }> {
+  let published = 0;
+  let maxPending = 0;
+  while (!done()) {
+    if (published >= MAX_UPDATES) throw new Error(`no backlog after ${MAX_UPDATES} updates`);
+    await server.update(jobId, { status: 'running', progress: published % 100, data: UPDATE_DATA });
+    published += 1;
+    maxPending = Math.max(maxPending, server.maintenance.pendingOutboundBytes());
+    await nextTurn();
+  }
+  return { published, maxPending };
+}
+
+/** Seqs strictly increase. */
+function expectIncreasingSeqs(updates: JobUpdate[]): void {
+  for (let i = 1; i < updates.length; i += 1) expect(updates[i]!.seq).toBeGreaterThan(updates[i - 1]!.seq);
+}
+
+describe('a reader that stops reading', () => {
+  it('gets only the latest state of its job while behind, pending bytes stay bounded, and the terminal arrives last', async () => {
+    const conflateAboveBytes = 32 * 1024;
+    const { server, url } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, limits: { outbound: { conflateAboveBytes } } });
+    const healthy = await connectClient(url);
+    const slow = await connectClient(url);
+    const healthyUpdates = recordUpdates(healthy);
+    const slowUpdates = recordUpdates(slow);
+    await subscribe(healthy, { jobId: 'render' });
+    await subscribe(slow, { jobId: 'render' });
+    underlyingWebSocket(slow).pause();
+
+    const { published, maxPending } = await publishUntil(server, 'render', () => server.counters().conflatedUpdates >= 500);
+    expect(server.stats().pendingConflations).toBeGreaterThanOrEqual(1);
+    // One update over the watermark at most, plus Engine.IO's own small packets.
+    expect(maxPending).toBeLessThan(conflateAboveBytes + 2 * 4096 + 1024);
+    const terminal = await server.update('render', { status: 'completed', progress: 100 });
+    expect(terminal.seq).toBe(published + 1);
+
+    underlyingWebSocket(slow).resume();
+    await vi.waitFor(() => expect(slowUpdates.at(-1)).toEqual(terminal), { timeout: 20_000 });
+    await vi.waitFor(() => expect(healthyUpdates.at(-1)).toEqual(terminal), { timeout: 20_000 });
+    expectIncreasingSeqs(slowUpdates);
+    expectIncreasingSeqs(healthyUpdates);
+    // The paused reader skipped states (seq jumped) yet lost nothing that mattered: its last update is the terminal.
+    expect(slowUpdates.length).toBeLessThan(published + 1);
+    expect(slowUpdates.some((update, i) => i > 0 && update.seq > slowUpdates[i - 1]!.seq + 1)).toBe(true);
+    expect(server.stats().pendingConflations).toBe(0);
+    expect(server.counters().slowConsumerDisconnects).toBe(0);
+  });
+
+  it('is closed as a slow consumer once even terminal states pile up past the cap, and recovers by lastSeq after reconnecting', async () => {
+    const warnings: Array<{ fields: unknown; message: string }> = [];
+    const logger = { info: () => undefined, error: () => undefined, warn: (fields: unknown, message: string) => warnings.push({ fields, message }) };
+    const { server, url } = await startJobServer({
+      heartbeat: DORMANT_HEARTBEAT,
+      logger,
+      limits: { outbound: { conflateAboveBytes: 16 * 1024, maxPendingBytes: 64 * 1024 } },
+    });
+    const disconnects: string[] = [];
+    server.on('disconnect', ({ reason }) => disconnects.push(reason));
+    const slow = await connectClient(url);
+    const batchJobs = Array.from({ length: 20 }, (_, i) => `batch-${i}`);
+    for (const jobId of ['render', ...batchJobs]) await subscribe(slow, { jobId });
+    underlyingWebSocket(slow).pause();
+
+    await publishUntil(server, 'render', () => server.counters().conflatedUpdates >= 1);
+    // Terminal states are never held back: 20 of 8 KB pass the 64 KB cap.
+    for (const jobId of batchJobs) await server.update(jobId, { status: 'completed', data: { blob: 'y'.repeat(8192) } });
+    await vi.waitFor(() => expect(disconnects).toEqual(['slow-consumer']));
+    expect(server.counters().slowConsumerDisconnects).toBe(1);
+    expect(warnings.some(({ message }) => message.includes('slow consumer'))).toBe(true);
+    expect(server.stats()).toMatchObject({ connections: 0, subscriptions: 0, pendingConflations: 0 });
+
+    underlyingWebSocket(slow).resume();
+    await vi.waitFor(() => expect(slow.socket.connected).toBe(false));
+    const latest = await server.update('render', { status: 'completed', progress: 100 });
+    const again = await connectClient(url);
+    const ack = await subscribe(again, { jobId: 'render', lastSeq: latest.seq - 1, epoch: latest.epoch });
+    expect(ack).toMatchObject({ ok: true, resync: false, updates: [latest] });
+  });
+});
