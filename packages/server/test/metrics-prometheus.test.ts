@@ -30,6 +30,8 @@ const SERVER_METRICS = {
   orgws_pending_notices: 'gauge',
   orgws_pending_acks: 'gauge',
   orgws_timers: 'gauge',
+  orgws_pending_conflations: 'gauge',
+  orgws_pending_outbound_bytes_max: 'gauge',
   orgws_inactive_connections: 'gauge',
   orgws_heap_used_bytes: 'gauge',
   orgws_rss_bytes: 'gauge',
@@ -43,6 +45,8 @@ const SERVER_METRICS = {
   orgws_heartbeats_missed_total: 'counter',
   orgws_invalid_heartbeat_answers_total: 'counter',
   orgws_internal_errors_total: 'counter',
+  orgws_conflated_updates_total: 'counter',
+  orgws_slow_consumer_disconnects_total: 'counter',
 } as const;
 const MONITOR_METRICS = { orgws_heap_baseline_bytes: 'gauge', orgws_alert_active: 'gauge' } as const;
 
@@ -81,6 +85,8 @@ describe('Prometheus metrics', () => {
     expect(scrape.values.get('orgws_pending_notices')).toBe(0);
     expect(scrape.values.get('orgws_pending_acks')).toBe(0);
     expect(scrape.values.get('orgws_timers')).toBe(2);
+    expect(scrape.values.get('orgws_pending_conflations')).toBe(0);
+    expect(scrape.values.get('orgws_pending_outbound_bytes_max')).toBeGreaterThanOrEqual(0);
     expect(scrape.values.get('orgws_inactive_connections')).toBe(0);
     expect(scrape.values.get('orgws_heap_used_bytes')).toBe(64 * MB);
     expect(scrape.values.get('orgws_rss_bytes')).toBe(128 * MB);
