@@ -51,6 +51,8 @@ describe('resolveOptions', () => {
     [{ logger: { info: () => undefined } }, 'logger'],
     [{ store: {} }, 'store'],
     [{ jobs: { bufferSize: 5000 } }, 'jobs.bufferSize'],
+    [{ limits: { outbound: { maxPendingBytes: 0 } } }, 'limits.outbound.maxPendingBytes'],
+    [{ limits: { outbound: { conflateAboveBytes: 2048, maxPendingBytes: 1024 } } }, 'limits.outbound.conflateAboveBytes'],
   ])('refuses %j naming the option %s', (options, option) => {
     const error = optionError(options);
     expect(error.option).toBe(option);
