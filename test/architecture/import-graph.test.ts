@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findCycles, forbiddenImports, readImportGraph, relativeImports, type ImportGraph, type ImportRule } from './import-graph';
@@ -58,5 +59,15 @@ describe('the checks themselves', () => {
 
   it('reports a core file importing an edge folder', () => {
     expect(forbiddenImports(graph, SERVER_LAYERS)).toEqual([`${server}jobs/x.ts -> ${server}redis/y.ts`]);
+  });
+});
+
+describe('the composition root', () => {
+  it('keeps createJobServer wiring only: at most 150 lines from its signature to its closing brace', () => {
+    const source = readFileSync(`${root}${server}job-server.ts`, 'utf8').split('\n');
+    const start = source.findIndex((line) => line.startsWith('export function createJobServer('));
+    const end = source.findIndex((line, index) => index > start && line === '}');
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(end - start + 1).toBeLessThanOrEqual(150);
   });
 });

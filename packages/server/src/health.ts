@@ -51,6 +51,12 @@ export class HealthReasons {
     };
   }
 
+  /** What `health()` returns: `shutting-down` once closing began, else `degraded` while any reason holds. */
+  report(running: boolean, connections: number, uptimeMs: number): JobServerHealth {
+    const reasons = this.list();
+    return { status: !running ? 'shutting-down' : reasons.length > 0 ? 'degraded' : 'ok', reasons, connections, uptimeMs };
+  }
+
   /** Current problems, the server's own and those of every check. */
   list(): string[] {
     return [...this.#reasons, ...[...this.#checks].flatMap((check) => check())];

@@ -12,7 +12,7 @@ import { Subscriptions } from './jobs/subscriptions';
 import { UpdateFanout } from './jobs/update-fanout';
 import { ConnectionLifecycle } from './lifecycle/connection-lifecycle';
 import type { ConnectionCounter } from './lifecycle/connection-counter';
-import { ConnectionRegistry } from './lifecycle/connection-registry';
+import { ConnectionRegistry, type ConnectionRecord } from './lifecycle/connection-registry';
 import { IntervalTimer } from './lifecycle/interval-timer';
 import { IpConnectionLimit } from './lifecycle/ip-limit';
 import { Maintenance } from './lifecycle/maintenance';
@@ -21,7 +21,8 @@ import { ServerPhase } from './lifecycle/server-phase';
 import { ShutdownSequence } from './lifecycle/shutdown-sequence';
 import { Sweeper } from './lifecycle/sweeper';
 import { safeLogger } from './logger';
-import { resolveCloseTimeoutMs, resolveOptions, type JobServerOptions } from './options';
+import { resolveOptions, type JobServerOptions } from './options';
+import { readStats } from './read-stats';
 import { RedisCluster } from './redis/redis-cluster';
 import { copyCounters, emptyCounters } from './stats';
 
@@ -51,55 +52,27 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
   const host = new SocketIoHost(opts);
   const { io } = host;
   const tickMs = Math.max(MIN_TICK_MS, Math.min(opts.heartbeat.intervalMs, opts.heartbeat.timeoutMs, opts.session.noticeGraceMs));
-  let cluster: RedisCluster | undefined;
-  try {
-    cluster = opts.redis
-      ? RedisCluster.fromOptions(opts, opts.redis, {
-          io,
-          tickMs,
-          health: healthReasons,
-          logger,
-          onStoreRecovered: opts.store ? undefined : () => onStoreResult(true),
-          onExpiredElsewhere: (jobId, lastSeq) => expiry.expiredElsewhere(jobId, lastSeq),
-          onJobLost: (jobId) => expiry.lost(jobId),
-        })
-      : undefined;
-  } catch (error) {
-    // E.g. `redis` without @socket.io/redis-adapter installed (the only step below the attach that can throw:
-    // the options were all checked above); the cluster throws before it opens any Redis connection.
-    host.abandon();
-    throw error;
-  }
+  const clusterHooks = {
+    onStoreRecovered: opts.store ? undefined : () => onStoreResult(true),
+    onExpiredElsewhere: (jobId: string, lastSeq: number) => expiry.expiredElsewhere(jobId, lastSeq),
+    onJobLost: (jobId: string) => expiry.lost(jobId),
+  };
+  // `redis` without @socket.io/redis-adapter installed throws here (every option was checked above), before any Redis connection.
+  const cluster = host.abandonOnThrow(() => (opts.redis ? RedisCluster.fromOptions(opts, opts.redis, { io, tickMs, health: healthReasons, logger, ...clusterHooks }) : undefined));
   const store: JobStore = opts.store ?? cluster?.store ?? new MemoryJobStore({ bufferSize: opts.jobs.bufferSize });
 
   const registry = new ConnectionRegistry();
   const ipLimit: ConnectionCounter = cluster?.connections ?? new IpConnectionLimit(opts.limits.maxConnectionsPerIp);
   const limiter = new TokenBucketLimiter(opts.limits.rateLimit);
   const subscriptions = new Subscriptions({ registry, store, authorize: opts.authorizeSubscribe, events: reporter.events, onError: reporter.report, onStoreResult });
-  const connections = new ConnectionLifecycle({
-    phase,
-    now,
-    registry,
-    ipLimit,
-    limiter,
-    options: opts,
-    handlers: {
-      [EventName.SubscribeJob]: (record, payload) => subscriptions.subscribe(record, payload),
-      [EventName.UnsubscribeJob]: (record, payload) => subscriptions.unsubscribe(record, payload),
-    },
-    counters,
-    logger,
-    reporter,
-  });
+  const handlers = {
+    [EventName.SubscribeJob]: subscriptions.subscribe.bind(subscriptions),
+    [EventName.UnsubscribeJob]: subscriptions.unsubscribe.bind(subscriptions),
+  };
+  const connections = new ConnectionLifecycle({ phase, now, registry, ipLimit, limiter, options: opts, handlers, counters, logger, reporter });
   connections.attach(io);
-  const fanout = new UpdateFanout({
-    io,
-    registry,
-    counters,
-    ...opts.limits.outbound,
-    onSlowConsumer: (record, pendingBytes) => connections.dropSlowConsumer(record, pendingBytes),
-  });
-
+  const onSlowConsumer = (record: ConnectionRecord, pendingBytes: number): void => connections.dropSlowConsumer(record, pendingBytes);
+  const fanout = new UpdateFanout({ io, registry, counters, ...opts.limits.outbound, onSlowConsumer });
   const countsRefresher = new JobCountsRefresher(store, (error) => reporter.report(error, 'store.refreshCounts'));
   const ticker = new IntervalTimer(tickMs, () => {
     connections.tick();
@@ -143,6 +116,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     registry,
     connections,
     retryWindowMs: opts.shutdown.retryWindowMs,
+    defaultTimeoutMs: opts.shutdown.timeoutMs,
     ticker,
     sweeper,
     countsRefresher,
@@ -154,44 +128,18 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     },
   });
   const jobs = new JobUpdates({ phase, now, store, fanout, onStoreResult });
-  let closing: Promise<void> | undefined;
 
   const server: JobServer = {
     io,
     listen: (listenOptions = {}) => host.listen(listenOptions, phase.running),
     update: (jobId, input) => jobs.update(jobId, input),
     getJob: (jobId) => jobs.getJob(jobId),
-    stats: () => ({
-      connections: registry.size,
-      connectionsByIp: ipLimit.size,
-      jobs: store.size(),
-      subscriptions: registry.subscriptionCount,
-      rateLimitRecords: limiter.size,
-      watchedJobs: registry.watchedJobCount,
-      pendingHeartbeats: connections.heartbeat.pendingCount,
-      pendingNotices: connections.notices.size,
-      pendingAcks: connections.heartbeat.pendingCount + connections.notices.size,
-      timers: Number(ticker.running) + Number(sweeper.running) + Number(shutdown.timerArmed) + Number(connections.notices.timerArmed),
-      pendingConflations: registry.conflatedCount,
-    }),
+    stats: () => readStats({ registry, ipLimit, store, limiter, connections, timers: () => [ticker.running, sweeper.running, shutdown.timerArmed, connections.notices.timerArmed] }),
     counters: () => copyCounters(counters),
-    health() {
-      const reasons = healthReasons.list();
-      const status = !phase.running ? 'shutting-down' : reasons.length > 0 ? 'degraded' : 'ok';
-      return { status, reasons, connections: registry.size, uptimeMs: now() - createdAt };
-    },
+    health: () => healthReasons.report(phase.running, registry.size, now() - createdAt),
     addHealthCheck: (check) => healthReasons.addCheck(check),
     on: (event, listener) => reporter.events.on(event, listener),
-    close(closeOptions) {
-      let timeoutMs: number;
-      try {
-        timeoutMs = resolveCloseTimeoutMs(closeOptions, opts.shutdown.timeoutMs);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      closing ??= shutdown.run(timeoutMs);
-      return closing;
-    },
+    close: (closeOptions) => shutdown.close(closeOptions),
     maintenance,
     [Symbol.asyncDispose]: () => server.close(),
   };

@@ -46,8 +46,17 @@ export class SocketIoHost {
     return (httpServer.address() as AddressInfo).port;
   }
 
-  /** Leaves Socket.IO off the application's HTTP server again when constructing the rest of the server throws. */
-  abandon(): void {
+  /** Runs `build` (the rest of the server's construction); when it throws, undoes what this host attached and rethrows. */
+  abandonOnThrow<T>(build: () => T): T {
+    try {
+      return build();
+    } catch (error) {
+      this.#abandon();
+      throw error;
+    }
+  }
+
+  #abandon(): void {
     if (!this.#ownsIo) return;
     this.io.engine.close();
     this.#attachment?.detach();

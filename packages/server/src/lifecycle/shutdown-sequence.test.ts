@@ -42,6 +42,7 @@ function setUp(sweepStop: () => Promise<void>) {
     registry,
     connections,
     retryWindowMs: 0,
+    defaultTimeoutMs: 0,
     ticker: { stop: () => void steps.push('ticker stopped') },
     sweeper: {
       stop: () => {

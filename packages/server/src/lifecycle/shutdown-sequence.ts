@@ -1,4 +1,5 @@
 import type { JobServerLogger } from '../logger';
+import { resolveCloseTimeoutMs } from '../options';
 import type { ConnectionLifecycle } from './connection-lifecycle';
 import type { ConnectionRegistry } from './connection-registry';
 import type { ServerPhase } from './server-phase';
@@ -19,6 +20,8 @@ export interface ShutdownSequenceDeps {
   connections: ConnectionLifecycle;
   /** Spread of the reconnect delays told to clients (`shutdown.retryWindowMs`). */
   retryWindowMs: number;
+  /** Deadline of a `close()` that names none (`shutdown.timeoutMs`). */
+  defaultTimeoutMs: number;
   ticker: Stoppable;
   sweeper: Stoppable;
   countsRefresher: Stoppable;
@@ -36,6 +39,7 @@ export interface ShutdownSequenceDeps {
 export class ShutdownSequence {
   readonly #deps: ShutdownSequenceDeps;
   #deadlineArmed = false;
+  #closing: Promise<void> | undefined;
 
   constructor(deps: ShutdownSequenceDeps) {
     this.#deps = deps;
@@ -44,6 +48,21 @@ export class ShutdownSequence {
   /** Whether a deadline timer of the shutdown is pending. */
   get timerArmed(): boolean {
     return this.#deadlineArmed;
+  }
+
+  /**
+   * `JobServer.close()`: checks the options, then runs the sequence once; every later call gets the same promise.
+   * Rejects with JobServerOptionsError for an invalid `timeoutMs` (and runs nothing).
+   */
+  close(closeOptions: unknown): Promise<void> {
+    let timeoutMs: number;
+    try {
+      timeoutMs = resolveCloseTimeoutMs(closeOptions, this.#deps.defaultTimeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#closing ??= this.run(timeoutMs);
+    return this.#closing;
   }
 
   /** Runs the sequence once with a deadline of `timeoutMs` (0: send the notices and wait for no ack). */
