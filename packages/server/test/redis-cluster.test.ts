@@ -69,7 +69,7 @@ describe.skipIf(skip)('two server nodes sharing one Redis (in one process)', () 
     expect(await a.server.getJob('job-1')).toEqual(completed);
   });
 
-  it('delivers what a worker publishes to subscribers on every node, continuing the same seq', async () => {
+  it('delivers what a worker publishes to subscribers on every node, continuing the same seq and epoch', async () => {
     const [a, b] = [await startNode(), await startNode()];
     const publisher = createJobPublisher({ redis: { url: REDIS_URL, keyPrefix: prefix } });
     publishers.push(publisher);
@@ -87,6 +87,8 @@ describe.skipIf(skip)('two server nodes sharing one Redis (in one process)', () 
       expect(seqsOf(gotB)).toEqual([1, 2, 3]);
     });
     expect(gotA.find((update) => update.seq === 3)).toMatchObject({ status: 'completed', data: { rows: 12 } });
+    // One history, one epoch, whoever appends to it.
+    expect(new Set([...gotA, ...gotB].map((update) => update.epoch)).size).toBe(1);
     await expect(publisher.update('export-7', { status: 'running' })).rejects.toMatchObject({ code: ErrorCode.INVALID_PAYLOAD });
     await expect(publisher.update('bad id!', { status: 'running' })).rejects.toMatchObject({ code: ErrorCode.INVALID_PAYLOAD });
     expect(publisher.health()).toEqual({ status: 'ok', reasons: [] });

@@ -121,6 +121,29 @@ describe('job subscriptions over real sockets', () => {
     expect(ack).toEqual({ ok: true, jobId: 'import-3', epoch: expect.any(String), snapshot: expect.objectContaining({ seq: 5 }), updates: [], resync: true });
   });
 
+  it('answers a subscribe of another epoch with the current snapshot and resync, and one for a job it no longer holds as gone', async () => {
+    const { server, url } = await startJobServer();
+    for (const progress of [10, 20, 30]) await server.update('render-9', { status: 'running', progress });
+    const { epoch } = (await server.getJob('render-9'))!;
+    const client = await connectClient(url);
+
+    // Same epoch: the updates after lastSeq. Another epoch: never those, whatever lastSeq says (below or past the job's seq).
+    expect(await subscribe(client, { jobId: 'render-9', lastSeq: 1, epoch })).toMatchObject({ ok: true, epoch, resync: false, updates: [{ seq: 2 }, { seq: 3 }] });
+    for (const lastSeq of [1, 7]) {
+      expect(await subscribe(client, { jobId: 'render-9', lastSeq, epoch: 'old-run' })).toEqual({
+        ok: true,
+        jobId: 'render-9',
+        epoch,
+        snapshot: expect.objectContaining({ epoch, seq: 3 }),
+        updates: [],
+        resync: true,
+      });
+    }
+    // An epoch for a job the server does not hold: gone. Without one, a job not updated yet is simply waited for.
+    expect(await subscribe(client, { jobId: 'render-10', epoch: 'old-run' })).toEqual({ ok: true, jobId: 'render-10', epoch: null, snapshot: null, updates: [], resync: true });
+    expect(await subscribe(client, { jobId: 'render-11' })).toEqual({ ok: true, jobId: 'render-11', epoch: null, snapshot: null, updates: [], resync: false });
+  });
+
   it('keeps delivering to the other subscriber when one of two leaves', async () => {
     const { server, url } = await startJobServer();
     const stays = await connectClient(url);

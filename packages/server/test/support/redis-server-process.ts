@@ -10,9 +10,9 @@ import { closeRedisClient } from './redis-test-env';
 /** A private redis-server (never the shared one) that a test may stop and start again on the same port. */
 export interface RedisServerResource {
   readonly url: string;
-  /** Stops it the way a restart does (SIGTERM; the append-only file keeps the data). */
+  /** Stops it the way a restart does (SIGTERM; with persistence the append-only file keeps the data, without it the data is gone). */
   stop(): Promise<void>;
-  /** Starts it again on the same port with the same data directory. */
+  /** Starts it again on the same port with the same data directory (empty without persistence). */
   start(): Promise<void>;
   /** Stops it and deletes its data directory. */
   destroy(): Promise<void>;
@@ -42,15 +42,21 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** Starts `redis-server` on a free port with persistence in a temporary directory. */
-export async function startRedisServer(): Promise<RedisServerResource> {
+/** Options of {@link startRedisServer}. */
+export interface RedisServerOptions {
+  /** Keep the data across `stop`/`start` in an append-only file; `false` runs without any persistence. @default true */
+  persistence?: boolean;
+}
+
+/** Starts `redis-server` on a free port with a temporary data directory, with persistence unless told otherwise. */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerResource> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ws-redis-'));
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--logfile', ''], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', options.persistence === false ? 'no' : 'yes', '--save', '', '--logfile', ''], {
       stdio: 'ignore',
     });
     let spawnError: Error | undefined;
