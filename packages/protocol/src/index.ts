@@ -30,6 +30,7 @@ export type { Heartbeat, HeartbeatAck } from './heartbeat';
 export { NOTICE_REASONS, NoticeReasonSchema, TimeoutNoticeAckSchema, TimeoutNoticeSchema } from './timeout-notice';
 export type { NoticeReason, TimeoutNotice, TimeoutNoticeAck } from './timeout-notice';
 export { ConnectErrorDataSchema, HandshakeAuthSchema, MAX_TOKEN_LENGTH } from './handshake';
+export { MAX_CLIENT_PACKET_BYTES } from './client-packet-size';
 export type { HandshakeAuth } from './handshake';
 export {
   ErrorCode,

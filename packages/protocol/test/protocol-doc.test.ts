@@ -12,6 +12,7 @@ import {
   JobExpiredReasonSchema,
   JobExpiredSchema,
   JobUpdateSchema,
+  MAX_CLIENT_PACKET_BYTES,
   MAX_ERROR_MESSAGE_LENGTH,
   MAX_JOB_DATA_BYTES,
   MAX_JOB_DATA_DEPTH,
@@ -133,6 +134,8 @@ describe('PROTOCOL.md', () => {
     expect(doc).toContain(`at most ${MAX_JOB_DATA_DEPTH} nested levels`);
     expect(doc).toContain(`at most ${MAX_REPLAY_UPDATES} per`);
     expect(doc).toContain(`at most ${MAX_ERROR_MESSAGE_LENGTH} characters`);
+    expect(doc).toContain(`${MAX_CLIENT_PACKET_BYTES} bytes (\`MAX_CLIENT_PACKET_BYTES\`)`);
+    expect(readme).toContain(`| \`MAX_CLIENT_PACKET_BYTES\` | \`${MAX_CLIENT_PACKET_BYTES}\` |`);
     for (const key of ['__proto__', 'constructor', 'prototype']) expect(doc).toContain(`\`${key}\``);
   });
 

@@ -1,3 +1,4 @@
+import { MAX_CLIENT_PACKET_BYTES } from '@org/ws-protocol';
 import { describe, expect, it } from 'vitest';
 import { JobServerOptionsError } from './errors';
 import { DEVELOPMENT_MAX_CONNECTIONS_PER_IP, JOB_SERVER_DEFAULTS, resolveOptions } from './options';
@@ -53,6 +54,9 @@ describe('resolveOptions', () => {
     [{ jobs: { bufferSize: 5000 } }, 'jobs.bufferSize'],
     [{ limits: { outbound: { maxPendingBytes: 0 } } }, 'limits.outbound.maxPendingBytes'],
     [{ limits: { outbound: { conflateAboveBytes: 2048, maxPendingBytes: 1024 } } }, 'limits.outbound.conflateAboveBytes'],
+    [{ limits: { maxPayloadBytes: MAX_CLIENT_PACKET_BYTES - 1 } }, 'limits.maxPayloadBytes'],
+    [{ limits: { maxPayloadBytes: 1.5e5 + 0.5 } }, 'limits.maxPayloadBytes'],
+    [{ socketIoOptions: { maxHttpBufferSize: 1e6 } }, 'socketIoOptions.maxHttpBufferSize'],
   ])('refuses %j naming the option %s', (options, option) => {
     const error = optionError(options);
     expect(error.option).toBe(option);

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server as NetServer } from 'node:net';
-import type { HandshakeAuth } from '@org/ws-protocol';
+import { MAX_CLIENT_PACKET_BYTES, type HandshakeAuth } from '@org/ws-protocol';
 import type { Server as SocketIoServer, ServerOptions as SocketIoServerOptions } from 'socket.io';
 import * as z from 'zod';
 import { JobServerOptionsError } from './errors';
@@ -21,6 +21,7 @@ export const JOB_SERVER_DEFAULTS = {
   limits: {
     maxConnectionsPerIp: 100,
     trustProxy: false,
+    maxPayloadBytes: 64 * 1024,
     rateLimit: { events: 50, windowMs: 10 * SECOND, abuseStrikes: 10 },
     outbound: { conflateAboveBytes: 64 * 1024, maxPendingBytes: 1024 * 1024 },
   },
@@ -90,6 +91,11 @@ export interface JobServerOptions {
      * client-controlled leftmost one; with a shorter list it is the socket address. @default false (socket address)
      */
     trustProxy?: boolean | number;
+    /**
+     * Largest message a client may send (Engine.IO's `maxHttpBufferSize`): a WebSocket frame, or the body of one polling
+     * request. Past it the server closes the transport. At least `MAX_CLIENT_PACKET_BYTES`, the largest legal packet. @default 65536 (64 KiB)
+     */
+    maxPayloadBytes?: number;
     /** Per-socket token bucket for inbound events. */
     rateLimit?: {
       /** Bucket size: events allowed per window. @default 50 */
@@ -145,6 +151,7 @@ export interface ResolvedJobServerOptions {
     maxConnectionsPerIp: number;
     /** Trusted proxy hops: 0 for none (`false`), 1 for `true`. */
     trustProxy: number;
+    maxPayloadBytes: number;
     rateLimit: { events: number; windowMs: number; abuseStrikes: number };
     outbound: { conflateAboveBytes: number; maxPendingBytes: number };
   };
@@ -190,6 +197,7 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
     socketIoOptions: z
       .custom<Partial<SocketIoServerOptions>>((value) => typeof value === 'object' && value !== null, { message: 'must be an object' })
       .refine((socketIo) => !socketIo.connectionStateRecovery, { message: NO_STATE_RECOVERY, path: ['connectionStateRecovery'] })
+      .refine((socketIo) => socketIo.maxHttpBufferSize === undefined, { message: 'is set by the job server: use limits.maxPayloadBytes', path: ['maxHttpBufferSize'] })
       .default({}),
     heartbeat: z.strictObject({ intervalMs: durationMs(d.heartbeat.intervalMs), timeoutMs: durationMs(d.heartbeat.timeoutMs) }).prefault({}),
     session: z
@@ -213,6 +221,10 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
           .union([z.boolean(), z.int().nonnegative().max(MAX_PROXY_HOPS)], { error: `must be true, false or a number of proxy hops (0 to ${MAX_PROXY_HOPS})` })
           .default(d.limits.trustProxy)
           .transform((trust) => (trust === true ? 1 : trust === false ? 0 : trust)),
+        maxPayloadBytes: z
+          .int()
+          .min(MAX_CLIENT_PACKET_BYTES, `must be at least ${MAX_CLIENT_PACKET_BYTES} (MAX_CLIENT_PACKET_BYTES: the largest legal client packet)`)
+          .default(d.limits.maxPayloadBytes),
         rateLimit: z
           .strictObject({
             events: z.int().positive().default(d.limits.rateLimit.events),

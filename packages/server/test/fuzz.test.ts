@@ -11,7 +11,7 @@ import {
 } from '@org/ws-protocol';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import type { JobServer, JobServerOptions, JobServerStats } from '../src/index';
+import { JOB_SERVER_DEFAULTS, type JobServer, type JobServerOptions, type JobServerStats } from '../src/index';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { connectClient, createTestClient, subscribe, type TestClient, type TestSocket } from './support/test-client';
@@ -25,12 +25,9 @@ interface UntypedSocket {
 }
 const untyped = (socket: TestSocket): UntypedSocket => socket as unknown as UntypedSocket;
 
-// Rate limit out of the way (floods have their own suite); frames over 16 KiB are refused by Socket.IO.
-const MAX_FRAME_BYTES = 16 * 1024;
-const FUZZ_OPTIONS: JobServerOptions = {
-  limits: { rateLimit: { events: 1_000_000, windowMs: 1000 } },
-  socketIoOptions: { maxHttpBufferSize: MAX_FRAME_BYTES },
-};
+// Rate limit out of the way (floods have their own suite); frames over limits.maxPayloadBytes close the transport.
+const MAX_FRAME_BYTES = JOB_SERVER_DEFAULTS.limits.maxPayloadBytes;
+const FUZZ_OPTIONS: JobServerOptions = { limits: { rateLimit: { events: 1_000_000, windowMs: 1000 } } };
 const ACK_TIMEOUT_MS = 5000;
 const RUNS = { numRuns: 150 } as const;
 const SLOW_RUNS = { numRuns: 25 } as const;
@@ -158,7 +155,7 @@ describe('fuzzing every client → server message', () => {
   it.each([
     ['a string', () => ({ jobId: 'x'.repeat(MAX_FRAME_BYTES + 1) })],
     ['binary', () => Buffer.alloc(MAX_FRAME_BYTES + 1, 0xab)],
-  ])('drops only the connection that sends a frame beyond maxHttpBufferSize (%s)', async (_, oversized) => {
+  ])('drops only the connection that sends a frame beyond limits.maxPayloadBytes (%s)', async (_, oversized) => {
     const { server, url, client: bystander, baseline } = await fuzzTarget();
     const sender = await connectClient(url);
     untyped(sender.socket).emit('subscribe-job', oversized(), () => undefined);

@@ -18,12 +18,13 @@ export class SocketIoHost {
   readonly #ownsHttp: boolean;
   readonly #attachment: { attached: JobIoServer; detach: () => void } | undefined;
 
-  constructor(opts: Pick<ResolvedJobServerOptions, 'io' | 'httpServer' | 'socketIoOptions'>) {
+  constructor(opts: Pick<ResolvedJobServerOptions, 'io' | 'httpServer' | 'socketIoOptions' | 'limits'>) {
     this.#ownsIo = opts.io === undefined;
     this.#ownsHttp = this.#ownsIo && opts.httpServer === undefined;
     const httpServer = opts.io ? undefined : (opts.httpServer ?? createServer());
     this.#httpServer = httpServer;
-    const createIo = (): JobIoServer => new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, opts.socketIoOptions);
+    const socketIoOptions = { ...opts.socketIoOptions, maxHttpBufferSize: opts.limits.maxPayloadBytes };
+    const createIo = (): JobIoServer => new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, socketIoOptions);
     // On the application's HTTP server, Socket.IO's listeners must come off again at close (see `close`).
     this.#attachment = !opts.io && opts.httpServer ? attachReversibly(opts.httpServer, createIo) : undefined;
     this.io = opts.io ?? this.#attachment?.attached ?? createIo();

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 import type { JobServer } from '../../src/index';
+import { closeAllRawEngines } from './raw-engine-client';
 import { closeAllClients } from './test-client';
 
 /** `stats()` of a server that holds nothing. */
@@ -57,6 +58,7 @@ export function installLeakCheck(): void {
   afterEach(async () => {
     try {
       closeAllClients();
+      closeAllRawEngines();
       const servers = tracked.splice(0);
       await Promise.all(servers.map((server) => server.close({ timeoutMs: 500 })));
       for (const server of servers) expect(server.stats()).toEqual(ZERO_STATS);

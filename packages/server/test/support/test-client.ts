@@ -22,6 +22,8 @@ export interface TestClientOptions {
   answerNotices?: boolean;
   /** Extra handshake headers (e.g. X-Forwarded-For). */
   extraHeaders?: Record<string, string>;
+  /** Engine.IO transports, in the order tried. @default ['websocket'] */
+  transports?: ('websocket' | 'polling')[];
 }
 
 /** A client and what it received. */
@@ -41,7 +43,7 @@ export function createTestClient(url: string, options: TestClientOptions = {}): 
     autoConnect: false,
     forceNew: true,
     reconnection: false,
-    transports: ['websocket'],
+    transports: options.transports ?? ['websocket'],
     auth: options.auth ?? { protocolVersion: PROTOCOL_VERSION },
     ...(options.extraHeaders ? { extraHeaders: options.extraHeaders } : {}),
   });
