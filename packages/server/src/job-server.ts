@@ -69,10 +69,11 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     [EventName.SubscribeJob]: subscriptions.subscribe.bind(subscriptions),
     [EventName.UnsubscribeJob]: subscriptions.unsubscribe.bind(subscriptions),
   };
-  const connections = new ConnectionLifecycle({ phase, now, registry, ipLimit, limiter, options: opts, handlers, counters, logger, reporter });
+  const onAccepted = (record: ConnectionRecord): void => fanout.watch(record);
+  const connections = new ConnectionLifecycle({ phase, now, registry, ipLimit, limiter, options: opts, handlers, counters, logger, reporter, onAccepted });
   connections.attach(io);
   const onSlowConsumer = (record: ConnectionRecord, pendingBytes: number): void => connections.dropSlowConsumer(record, pendingBytes);
-  const fanout = new UpdateFanout({ io, registry, counters, ...opts.limits.outbound, onSlowConsumer });
+  const fanout = new UpdateFanout({ io, now, registry, counters, ...opts.limits.outbound, onSlowConsumer });
   const countsRefresher = new JobCountsRefresher(store, (error) => reporter.report(error, 'store.refreshCounts'));
   const ticker = new IntervalTimer(tickMs, () => {
     connections.tick();

@@ -35,7 +35,7 @@ export class JobUpdates {
       if (!(error instanceof JobProtocolError)) onStoreResult(false);
       throw storeFailure(error);
     }
-    fanout.publish(update, now());
+    fanout.publish(update);
     return update;
   }
 

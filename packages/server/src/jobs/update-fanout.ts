@@ -5,9 +5,18 @@ import { pendingOutboundBytes } from '../lifecycle/outbound-bytes';
 import type { JobServerCounters } from '../stats';
 import { jobRoom } from './job-rooms';
 
+/** Socket.IO's per-connection writer (`socket.client`): every packet for the connection, broadcast or not, goes through it. */
+interface EngineWriter {
+  writeToEngine(encodedPackets: unknown, options: unknown): void;
+}
+
+/** How Socket.IO encodes a `job-update` event without an ack in the main namespace. */
+const JOB_UPDATE_PACKET_PREFIX = `2["${EventName.JobUpdate}",`;
+
 /** What fanning updates out needs from the server. */
 export interface UpdateFanoutDeps {
   io: JobIoServer;
+  now: () => number;
   registry: ConnectionRegistry;
   counters: JobServerCounters;
   /** Above this many pending outbound bytes a connection only gets the latest state of each job. */
@@ -19,32 +28,35 @@ export interface UpdateFanoutDeps {
 }
 
 /**
- * Sends job updates to a job's subscribers. Healthy connections get one shared room broadcast; a connection with more
- * than `conflateAboveBytes` pending gets, per job, only the latest non-terminal state, sent when its transport drains
- * (terminal states go at once, replacing any held state of their job), and one past `maxPendingBytes` is closed.
+ * Sends job updates to a job's subscribers. Every update goes out as one room broadcast, and reaches a connection
+ * through its writer, which this class watches: whatever published it (this node, another node through the Redis
+ * adapter, a worker's publisher), a connection with more than `conflateAboveBytes` pending gets, per job, only the
+ * latest non-terminal state, sent when its transport drains (terminal states go at once, replacing any held state of
+ * their job), and one past `maxPendingBytes` is closed.
  */
 export class UpdateFanout {
   readonly #deps: UpdateFanoutDeps;
   // Connections waiting for their transport's next drain to send what is held for them.
   readonly #awaitingDrain = new WeakSet<ConnectionRecord>();
+  // Set while this class writes a held or terminal update itself, which the writer must let through.
+  #sendingDirectly = false;
 
   constructor(deps: UpdateFanoutDeps) {
     this.#deps = deps;
   }
 
-  /** Fans `update` out to the subscribers of its job on this node (and, through the adapter, on the others). */
-  publish(update: JobUpdate, at: number): void {
-    const { io, registry, conflateAboveBytes } = this.#deps;
-    let behind: string[] | undefined;
-    for (const record of registry.subscribersOf(update.jobId)) {
-      // Receiving updates keeps a watcher "active", so it is not dropped as idle mid-job.
-      record.lastActivityAt = at;
-      if (!registry.isConflating(record.id) && pendingOutboundBytes(record.socket, conflateAboveBytes) <= conflateAboveBytes) continue;
-      (behind ??= []).push(record.id);
-      this.#sendBehind(record, update);
-    }
-    const room = io.to(jobRoom(update.jobId));
-    (behind ? room.except(behind) : room).emit(EventName.JobUpdate, update);
+  /** Fans `update` out to the subscribers of its job on this node and, through the adapter, on the others. */
+  publish(update: JobUpdate): void {
+    this.#deps.io.to(jobRoom(update.jobId)).emit(EventName.JobUpdate, update);
+  }
+
+  /** Watches what is written to a new connection, so that its job updates are conflated while it is behind. */
+  watch(record: ConnectionRecord): void {
+    const writer = record.socket.client as unknown as EngineWriter;
+    const write = writer.writeToEngine.bind(writer);
+    writer.writeToEngine = (encodedPackets, options) => {
+      if (!this.#interceptJobUpdate(record, encodedPackets)) write(encodedPackets, options);
+    };
   }
 
   /** Sends what is held for connections that caught up, and closes those past the cap (called by the server's ticker). */
@@ -67,12 +79,35 @@ export class UpdateFanout {
     return max;
   }
 
+  /** True when `encodedPackets` is a job update that this class took over (held, or sent after what it replaces). */
+  #interceptJobUpdate(record: ConnectionRecord, encodedPackets: unknown): boolean {
+    if (this.#sendingDirectly) return false;
+    const packet: unknown = Array.isArray(encodedPackets) ? encodedPackets[0] : encodedPackets;
+    if (typeof packet !== 'string' || !packet.startsWith(JOB_UPDATE_PACKET_PREFIX)) return false;
+    const { registry, conflateAboveBytes, now } = this.#deps;
+    // Receiving updates keeps a watcher "active", so it is not dropped as idle mid-job.
+    record.lastActivityAt = now();
+    if (!registry.isConflating(record.id) && pendingOutboundBytes(record.socket, conflateAboveBytes) <= conflateAboveBytes) return false;
+    const [, update] = JSON.parse(packet.slice(1)) as [string, JobUpdate];
+    this.#sendBehind(record, update);
+    return true;
+  }
+
+  #sendDirectly(record: ConnectionRecord, update: JobUpdate): void {
+    this.#sendingDirectly = true;
+    try {
+      record.socket.emit(EventName.JobUpdate, update);
+    } finally {
+      this.#sendingDirectly = false;
+    }
+  }
+
   #sendBehind(record: ConnectionRecord, update: JobUpdate): void {
     const { registry, counters } = this.#deps;
     if (isTerminal(update.status)) {
       // Newer than whatever is held for its job, which it replaces; never held back itself.
       if (registry.takeConflatedJob(record.id, update.jobId)) counters.conflatedUpdates += 1;
-      record.socket.emit(EventName.JobUpdate, update);
+      this.#sendDirectly(record, update);
     } else if (registry.conflate(record.id, update)) {
       counters.conflatedUpdates += 1;
     }
@@ -98,7 +133,7 @@ export class UpdateFanout {
       this.#awaitDrain(record);
       return;
     }
-    for (const update of registry.takeConflated(record.id)) record.socket.emit(EventName.JobUpdate, update);
+    for (const update of registry.takeConflated(record.id)) this.#sendDirectly(record, update);
   }
 
   #slowConsumer(record: ConnectionRecord, bytes: number): void {

@@ -27,6 +27,8 @@ export interface ConnectionLifecycleDeps {
   counters: JobServerCounters;
   logger: Required<JobServerLogger>;
   reporter: ErrorReporter;
+  /** Called with each accepted connection before anything is sent to it (the fanout watches its writes). */
+  onAccepted: (record: ConnectionRecord) => void;
 }
 
 /** Optional fields of a notice beyond its reason and grace. */
@@ -207,6 +209,7 @@ export class ConnectionLifecycle {
       subscriptions: new Set(),
     };
     registry.add(record);
+    this.#deps.onAccepted(record);
     socket.on('disconnect', this.#onSocketDisconnect);
     socket.on('error', this.#onSocketError);
     attachClientEvents(record, this.#clientEventDeps);

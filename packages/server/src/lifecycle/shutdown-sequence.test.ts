@@ -33,6 +33,7 @@ function setUp(sweepStop: () => Promise<void>) {
     counters: emptyCounters(),
     logger,
     reporter,
+    onAccepted: () => undefined,
   });
   const steps: string[] = [];
   const shutdown = new ShutdownSequence({

@@ -1,0 +1,106 @@
+import type { JobUpdate } from '@org/ws-protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createJobPublisher, type JobPublisher, type JobServerOptions } from '../src/index';
+import { DORMANT_HEARTBEAT } from './support/fake-clock';
+import { startJobServer, type JobServerResource } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import { listKeys, REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
+import { connectClient, subscribe, type TestClient } from './support/test-client';
+
+const skip = await skipWithoutRedis('slow readers on a Redis-backed node');
+
+installLeakCheck();
+
+/** The `ws` WebSocket under a Node socket.io-client's websocket transport (its `pause`/`resume` stop and restart reading). */
+function underlyingWebSocket(client: TestClient): { pause(): void; resume(): void } {
+  const transport = (client.socket.io.engine as unknown as { transport: { ws?: { pause(): void; resume(): void } } }).transport;
+  if (!transport.ws) throw new Error('the test client is not on the websocket transport');
+  return transport.ws;
+}
+
+function recordUpdates(client: TestClient): JobUpdate[] {
+  const updates: JobUpdate[] = [];
+  client.socket.on('job-update', (update) => updates.push(update));
+  return updates;
+}
+
+/** Lets sockets and Redis read and write between two publishes (a paced publisher, not a synchronization sleep). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const MAX_UPDATES = 20_000;
+const UPDATE_DATA = { blob: 'x'.repeat(12 * 1024) };
+
+describe.skipIf(skip)('a slow reader on a node that gets its job updates through Redis', () => {
+  let prefix: string;
+  let nodes: JobServerResource[];
+  let publishers: JobPublisher[];
+
+  const startNode = async (options: JobServerOptions = {}): Promise<JobServerResource> => {
+    const node = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, ...options, redis: { url: REDIS_URL, keyPrefix: prefix } });
+    nodes.push(node);
+    return node;
+  };
+
+  beforeEach(() => {
+    prefix = uniqueKeyPrefix();
+    nodes = [];
+    publishers = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(publishers.map((publisher) => publisher.close()));
+    await Promise.all(nodes.map((node) => node.close()));
+    expect(await listKeys(`${prefix}node`)).toEqual([]);
+    await removeKeys(prefix);
+  });
+
+  it('is conflated there too, whether another node or a worker published: bounded pending bytes, seq jumps, the terminal last', async () => {
+    const conflateAboveBytes = 32 * 1024;
+    const a = await startNode();
+    const b = await startNode({ limits: { outbound: { conflateAboveBytes } } });
+    const publisher = createJobPublisher({ redis: { url: REDIS_URL, keyPrefix: prefix } });
+    publishers.push(publisher);
+    const [healthy, slow] = [await connectClient(b.url), await connectClient(b.url)];
+    const [healthyUpdates, slowUpdates] = [recordUpdates(healthy), recordUpdates(slow)];
+    await subscribe(healthy, { jobId: 'render' });
+    await subscribe(slow, { jobId: 'render' });
+    underlyingWebSocket(slow).pause();
+
+    let maxPending = 0;
+    for (let published = 0; b.server.counters().conflatedUpdates < 50; published += 1) {
+      if (published >= MAX_UPDATES) throw new Error(`node b conflated nothing after ${MAX_UPDATES} updates`);
+      const input = { status: 'running', progress: published % 100, data: UPDATE_DATA } as const;
+      await (published % 2 === 0 ? a.server.update('render', input) : publisher.update('render', input));
+      maxPending = Math.max(maxPending, b.server.maintenance.pendingOutboundBytes());
+      await nextTurn();
+    }
+    // One update over the watermark at most, plus Engine.IO's own small packets.
+    expect(maxPending).toBeLessThan(conflateAboveBytes + 2 * UPDATE_DATA.blob.length + 1024);
+    expect(b.server.stats().pendingConflations).toBe(1);
+    expect(a.server.counters().conflatedUpdates).toBe(0);
+    const terminal = await publisher.update('render', { status: 'completed', progress: 100 });
+
+    underlyingWebSocket(slow).resume();
+    await vi.waitFor(() => expect(slowUpdates.at(-1)).toEqual(terminal), { timeout: 20_000 });
+    await vi.waitFor(() => expect(healthyUpdates.at(-1)).toEqual(terminal), { timeout: 20_000 });
+    for (let i = 1; i < slowUpdates.length; i += 1) expect(slowUpdates[i]!.seq).toBeGreaterThan(slowUpdates[i - 1]!.seq);
+    expect(slowUpdates.length).toBeLessThan(terminal.seq - 40);
+    expect(healthyUpdates.map((update) => update.seq)).toEqual(Array.from({ length: terminal.seq }, (_, i) => i + 1));
+    expect(b.server.stats().pendingConflations).toBe(0);
+  }, 60_000);
+
+  it('counts updates that arrive through Redis as activity of the watchers they reach', async () => {
+    let time = Date.now();
+    const a = await startNode();
+    const b = await startNode({ now: () => time, session: { idleTimeoutMs: 1000, maxInactivityMs: 1000 } });
+    const watcher = await connectClient(b.url);
+    const updates = recordUpdates(watcher);
+    await subscribe(watcher, { jobId: 'long-job' });
+    time += 900;
+    await a.server.update('long-job', { status: 'running', progress: 10 });
+    await vi.waitFor(() => expect(updates).toHaveLength(1));
+    time += 900;
+    expect(b.server.maintenance.inactiveConnections()).toBe(0);
+    time += 200;
+    expect(b.server.maintenance.inactiveConnections()).toBe(1);
+  });
+});
