@@ -2,6 +2,7 @@
 // driven by run.mjs over IPC: measure memory and handles, publish updates, wait for cleanup.
 import { setTimeout as delay } from 'node:timers/promises';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { collectGarbage } from '@org/ws-server/testing';
 import { serveRequests } from './ipc-channel.mjs';
 
 const [targetName, optionsJson = '{}'] = process.argv.slice(2);
@@ -20,18 +21,6 @@ function activeResources() {
   return byType;
 }
 
-async function collectGarbage() {
-  // Several passes with a macrotask in between, so that weak callbacks and finalizers run; the last
-  // pass comes right before the caller reads the heap, with nothing allocated in between.
-  for (let pass = 0; pass < 3; pass++) {
-    globalThis.gc();
-    await delay(20);
-  }
-  // "last-resort" is V8's memory-reducing full GC (it compacts), so that fragmentation left by the
-  // previous round does not show up as live heap.
-  globalThis.gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-}
-
 process.on('SIGTERM', () => process.exit(0));
 
 serveRequests({
@@ -42,6 +31,7 @@ serveRequests({
     return user + system;
   },
   async measure() {
+    // The method `runLeakChurn` of @org/ws-server/testing uses: three full GCs, then a compacting one.
     await collectGarbage();
     const { heapUsed, rss } = process.memoryUsage();
     const heapSpaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space.space_used_size]));

@@ -1,19 +1,7 @@
 // Leak rounds: connect → subscribe → receive → disconnect, again and again; the server's heap after
 // GC at the end of each round, and the size of every registry once the round is over.
+import { leastSquaresSlope } from '@org/ws-server/testing';
 import { withScenarioSession } from '../scenario-session.mjs';
-
-/** Least-squares slope of `values` against their index: the heap trend in bytes per round. */
-function slope(values) {
-  const meanX = (values.length - 1) / 2;
-  const meanY = values.reduce((sum, value) => sum + value, 0) / values.length;
-  let covariance = 0;
-  let variance = 0;
-  values.forEach((value, index) => {
-    covariance += (index - meanX) * (value - meanY);
-    variance += (index - meanX) ** 2;
-  });
-  return variance === 0 ? 0 : covariance / variance;
-}
 
 /**
  * Runs `options.warmupRounds` + `options.rounds` rounds of `options.roundSize` connections against
@@ -49,7 +37,7 @@ function runRounds(target, options) {
       heapGrowth: (last - first) / first,
       heapGrowthWithWarmup: (last - veryFirst) / veryFirst,
       heapGrowthBytes: last - first,
-      heapSlopeBytesPerRound: slope(heaps),
+      heapSlopeBytesPerRound: leastSquaresSlope(heaps),
       allDrained: rounds.every((round) => round.drained),
     };
   });

@@ -1,0 +1,11 @@
+export { startTestJobServer, TEST_JOB_SERVER_DEFAULTS } from './test-job-server';
+export type { TestJobServer } from './test-job-server';
+export { expectNoLeaks } from './expect-no-leaks';
+export type { ExpectNoLeaksOptions, RegistryName } from './expect-no-leaks';
+export { openSubscribedClients } from './subscribed-clients';
+export type { OpenSubscribedClientsOptions, SubscribedClient, SubscribedClients } from './subscribed-clients';
+export { runLeakChurn } from './leak-churn';
+export type { LeakChurnOptions, LeakChurnResult, LeakChurnRound } from './leak-churn';
+export { collectGarbage, leastSquaresSlope } from './heap-trend';
+export { JobServerLeakError, TestClientError, TestKitOptionError } from './errors';
+export type { Leftover } from './errors';
