@@ -1,30 +1,20 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installPackedApp, repositoryRoot, runIn, runInBackground, workspaceVersion, type PackedApp } from '../support/packed-app';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
-const packages = ['protocol', 'server', 'client', 'react'] as const;
 /** The packages every typed consumer below reads; the React one has its own consumer. */
 const corePackages = ['protocol', 'server', 'client'] as const;
-const workspaceRequire = createRequire(join(root, 'packages/server/package.json'));
-const reactRequire = createRequire(join(root, 'packages/react/package.json'));
-const tsc = join(root, 'node_modules/typescript/bin/tsc');
+const tsc = join(repositoryRoot, 'node_modules/typescript/bin/tsc');
 
-/** The version this workspace resolves for a dependency, so the scratch app installs the same one. */
-function workspaceVersion(name: string, from = workspaceRequire): string {
-  return (JSON.parse(readFileSync(from.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
-}
-
+let packedApp: PackedApp | undefined;
 let app: string;
 
-function run(command: string, args: string[], cwd = app): string {
-  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+function run(command: string, args: string[]): string {
+  return runIn(app, command, args);
 }
 
 /**
@@ -40,35 +30,32 @@ async function typecheck(options: Record<string, string | boolean>, files: strin
       files,
     }),
   );
-  const result = await new Promise<{ failed: boolean; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [tsc, '-p', 'tsconfig.json', '--listFiles'], { cwd: app, encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ failed: error !== null, stdout, stderr }),
-    );
+  const stdout = await runInBackground(app, process.execPath, [tsc, '-p', 'tsconfig.json', '--listFiles']).catch((error: Error) => {
+    throw new Error(`tsc failed (${JSON.stringify(options)}): ${error.message}`);
   });
-  if (result.failed) throw new Error(`tsc failed (${JSON.stringify(options)}):\n${result.stdout}${result.stderr}`);
-  return result.stdout.split('\n').filter((file) => file.includes('/node_modules/@org/'));
+  return stdout.split('\n').filter((file) => file.includes('/node_modules/@org/'));
 }
 
-/** The entry declaration files of every `@org/ws-*` package with the given extension. */
-const entryDeclarations = (extension: 'd.ts' | 'd.cts') => corePackages.map((name) => `/node_modules/@org/ws-${name}/dist/index.${extension}`);
+/** The entry declaration files of every `@org/ws-*` package (and of `@org/ws-server/testing`) with the given extension. */
+const entryDeclarations = (extension: 'd.ts' | 'd.cts') => [
+  ...corePackages.map((name) => `/node_modules/@org/ws-${name}/dist/index.${extension}`),
+  `/node_modules/@org/ws-server/dist/testing.${extension}`,
+];
 
-beforeAll(() => {
-  const scratch = mkdtempSync(join(tmpdir(), 'org-ws-consumer-'));
-  const tarballs = join(scratch, 'tarballs');
-  for (const name of packages) run('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', name));
-  app = join(scratch, 'app');
-  cpSync(fixtures, app, { recursive: true });
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-consumer', private: true, version: '1.0.0' }));
-  const dependencies = [
-    ...['socket.io', 'socket.io-client', 'zod', '@types/node'].map((name) => `${name}@${workspaceVersion(name)}`),
-    ...['react', 'react-dom', '@types/react'].map((name) => `${name}@${workspaceVersion(name, reactRequire)}`),
-  ];
-  const packed = readdirSync(tarballs).map((file) => join(tarballs, file));
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed, ...dependencies]);
+beforeAll(async () => {
+  packedApp = await installPackedApp({
+    packages: ['protocol', 'server', 'client', 'react'],
+    fixtures,
+    dependencies: [
+      ...['socket.io', 'socket.io-client', 'zod', '@types/node'].map((name) => `${name}@${workspaceVersion(name)}`),
+      ...['react', 'react-dom', '@types/react'].map((name) => `${name}@${workspaceVersion(name, 'packages/react')}`),
+    ],
+  });
+  app = packedApp.dir;
 });
 
 afterAll(() => {
-  if (app) rmSync(join(app, '..'), { recursive: true, force: true });
+  packedApp?.remove();
 });
 
 describe('a scratch app that installs the packed tarballs with npm', () => {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import {
   EventName,
   PROTOCOL_VERSION,
@@ -64,9 +65,14 @@ export interface SubscribedClients {
 type ProtocolSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type ConnectOptions = Required<Pick<OpenSubscribedClientsOptions, 'timeoutMs'>> & Pick<OpenSubscribedClientsOptions, 'token' | 'extraHeaders'>;
 
-async function loadSocketIoClient(): Promise<typeof import('socket.io-client')> {
+// Loaded on first use with require, not import(): socket.io-client is an optional peer, and Jest runs CommonJS test
+// code without support for import(). Not ../optional-dependency's requireOptional, which bundled into this entry
+// would throw its own copy of MissingDependencyError in the CommonJS build.
+const requireFromHere = createRequire(import.meta.url);
+
+function loadSocketIoClient(): typeof import('socket.io-client') {
   try {
-    return await import('socket.io-client');
+    return requireFromHere('socket.io-client') as typeof import('socket.io-client');
   } catch (error) {
     throw new MissingDependencyError('socket.io-client', 'openSubscribedClients', { cause: error });
   }
@@ -137,7 +143,7 @@ export async function openSubscribedClients(target: string | { url: string }, op
   const jobIds = typeof options.jobId === 'string' ? [options.jobId] : (options.jobId ?? ['test-job']);
   if (jobIds.length === 0) throw new TestKitOptionError('jobId', 'must name at least one job');
   const url = typeof target === 'string' ? target : target.url;
-  const { io: connect } = await loadSocketIoClient();
+  const { io: connect } = loadSocketIoClient();
 
   const sockets: ProtocolSocket[] = [];
   const clients: SubscribedClient[] = new Array(count);
