@@ -38,6 +38,7 @@ export const RETRY_POLICY = {
   UNSUPPORTED_PROTOCOL: { action: 'give-up', why: 'This client speaks another protocol version; only upgrading the client fixes that.' },
   SHUTTING_DOWN: { action: 'retry-after', why: 'The server is going away; a restarted or sibling instance answers after retryAfterMs.' },
   UNSUBSCRIBED: { action: 'immediately', why: 'An unsubscribe overtook this subscribe, yet the job is still wanted (replies for dropped jobs are ignored): subscribe again.' },
+  OVERLOADED: { action: 'backoff', why: 'The server sheds load until its memory falls back: wait at least retryAfterMs, longer on each repeat.' },
   UNAVAILABLE: { action: 'backoff', why: 'A backing service is down and may recover.' },
   INTERNAL: { action: 'backoff', why: 'Unknown server failure: retry, slower each time.' },
   TRANSPORT_ERROR: { action: 'backoff', why: 'Network failure or server restart; the server may be back soon.' },

@@ -190,4 +190,25 @@ describe('connect refusals', () => {
     await first.client.close();
     await second.until(isConnected);
   });
+
+  it('waits at least the retryAfterMs of an OVERLOADED server, retries a refused subscribe, and gets in once it recovers', async () => {
+    const resource = await startJobServer({ limits: { overload: { retryAfterMs: 100 } } });
+    const inside = openClient({ url: resource.url, reconnect: { initialDelayMs: 5, maxDelayMs: 10, minDelayMs: 1 } });
+    await inside.until(isConnected);
+    resource.server.maintenance.startShedding('test');
+    const refusedSubscribe = record(inside.client, 'job-1');
+    const outside = openClient({ url: resource.url, reconnect: { initialDelayMs: 5, maxDelayMs: 10, minDelayMs: 1 } });
+    await vi.waitFor(() => expect(outside.errors.filter((e) => e.code === 'OVERLOADED').length).toBeGreaterThanOrEqual(2));
+    await vi.waitFor(() => expect(inside.errors.filter((e) => e.code === 'OVERLOADED').length).toBeGreaterThanOrEqual(2));
+    // The backoff alone would retry within 10 ms; the server asked for 100-200 ms.
+    const delays = outside.states.flatMap((s) => (s.status === 'reconnecting' ? [s.delayMs] : []));
+    for (const delayMs of delays) expect(delayMs).toBeGreaterThanOrEqual(100);
+    expect(refusedSubscribe.handle.outcome).toBeUndefined();
+
+    resource.server.maintenance.stopShedding('test');
+    await outside.until(isConnected);
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await resource.server.update('job-1', { status: 'completed' });
+    await vi.waitFor(() => expect(refusedSubscribe.seqs).toEqual([1]));
+  });
 });

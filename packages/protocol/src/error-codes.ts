@@ -18,6 +18,8 @@ export const ErrorCode = {
   SHUTTING_DOWN: 'SHUTTING_DOWN',
   /** An `unsubscribe-job` for the same job, sent after this `subscribe-job`, arrived while it was pending: not subscribed. */
   UNSUBSCRIBED: 'UNSUBSCRIBED',
+  /** The server is short of memory and sheds load (new connections, new subscriptions); retry after `retryAfterMs`. */
+  OVERLOADED: 'OVERLOADED',
   /** A backing service (e.g. Redis) is unreachable; retry later. */
   UNAVAILABLE: 'UNAVAILABLE',
   /** Anything else; details stay in the server log. */

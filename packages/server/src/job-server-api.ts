@@ -36,6 +36,16 @@ export interface JobServerMaintenance {
   purgeRateLimits(): number;
   /** Runs all three, as the periodic sweep does. */
   sweep(): Promise<SweepResult>;
+  /**
+   * Starts shedding load for `reason` (e.g. your own event-loop-lag signal): new connections and new subscriptions are
+   * refused with `OVERLOADED` and a `retryAfterMs`, `health()` is `degraded` with `overloaded:<reason>`, existing
+   * subscribers keep receiving. Idempotent per reason.
+   */
+  startShedding(reason: string): void;
+  /** Stops shedding for `reason`; the server accepts load again once no reason is left. */
+  stopShedding(reason: string): void;
+  /** Why the server sheds load now (`heap` for `limits.overload.heapUsedBytes`, `heap-alert` for a memory monitor); empty when it does not. */
+  sheddingReasons(): string[];
   /** How many connections `disconnectInactive` would drop now (read-only; a memory monitor's inactive ratio). */
   inactiveConnections(): number;
   /** Jobs per status as far as this process knows, or `null` when the store cannot count them (read-only). */

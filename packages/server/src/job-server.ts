@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { EventName } from '@org/ws-protocol';
 import { ErrorReporter } from './error-reporter';
 import { HealthReasons } from './health';
@@ -14,6 +15,7 @@ import { ConnectionLifecycle } from './lifecycle/connection-lifecycle';
 import type { ConnectionCounter } from './lifecycle/connection-counter';
 import { ConnectionRegistry, type ConnectionRecord } from './lifecycle/connection-registry';
 import { IntervalTimer } from './lifecycle/interval-timer';
+import { LoadShedding } from './lifecycle/load-shedding';
 import { IpConnectionLimit } from './lifecycle/ip-limit';
 import { Maintenance } from './lifecycle/maintenance';
 import { TokenBucketLimiter } from './lifecycle/rate-limit';
@@ -64,13 +66,15 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
   const registry = new ConnectionRegistry();
   const ipLimit: ConnectionCounter = cluster?.connections ?? new IpConnectionLimit(opts.limits.maxConnectionsPerIp);
   const limiter = new TokenBucketLimiter(opts.limits.rateLimit);
-  const subscriptions = new Subscriptions({ registry, store, authorize: opts.authorizeSubscribe, events: reporter.events, onError: reporter.report, onStoreResult });
+  const shedding = new LoadShedding({ ...opts.limits.overload, readHeapUsed: () => getHeapStatistics().used_heap_size, health: healthReasons, random: Math.random });
+  const overloadedRetryAfterMs = (): number | undefined => shedding.retryAfterMs();
+  const subscriptions = new Subscriptions({ registry, store, authorize: opts.authorizeSubscribe, events: reporter.events, onError: reporter.report, onStoreResult, overloadedRetryAfterMs });
   const handlers = {
     [EventName.SubscribeJob]: subscriptions.subscribe.bind(subscriptions),
     [EventName.UnsubscribeJob]: subscriptions.unsubscribe.bind(subscriptions),
   };
   const onAccepted = (record: ConnectionRecord): void => fanout.watch(record);
-  const connections = new ConnectionLifecycle({ phase, now, registry, ipLimit, limiter, options: opts, handlers, counters, logger, reporter, onAccepted });
+  const connections = new ConnectionLifecycle({ phase, now, registry, ipLimit, limiter, options: opts, handlers, counters, logger, reporter, onAccepted, overloadedRetryAfterMs });
   connections.attach(io);
   const onSlowConsumer = (record: ConnectionRecord, pendingBytes: number): void => connections.dropSlowConsumer(record, pendingBytes);
   const fanout = new UpdateFanout({ io, now, registry, counters, ...opts.limits.outbound, onSlowConsumer });
@@ -80,6 +84,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     fanout.tick();
     cluster?.tick();
     countsRefresher.tick();
+    shedding.tick();
   });
   const expiry = new JobExpiry({
     phase,
@@ -95,17 +100,8 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     logger,
     reportError: reporter.report,
   });
-  const maintenance = new Maintenance({
-    phase,
-    now,
-    registry,
-    connections,
-    limiter,
-    session: opts.session,
-    purgeStaleJobs: expiry.purgeStaleJobs,
-    jobsByStatus: () => store.countByStatus?.() ?? null,
-    pendingOutboundBytes: () => fanout.maxPendingBytes(),
-  });
+  const maintenanceParts = { phase, now, registry, connections, limiter, shedding, session: opts.session, purgeStaleJobs: expiry.purgeStaleJobs };
+  const maintenance = new Maintenance({ ...maintenanceParts, jobsByStatus: () => store.countByStatus?.() ?? null, pendingOutboundBytes: () => fanout.maxPendingBytes() });
   const sweeper = new Sweeper(opts.sweep.intervalMs, () => healthReasons.track('sweep-failed', maintenance.sweep()), (error) => reporter.report(error, 'sweep'));
   ticker.start();
   sweeper.start();

@@ -24,6 +24,7 @@ export const JOB_SERVER_DEFAULTS = {
     maxPayloadBytes: 64 * 1024,
     rateLimit: { events: 50, windowMs: 10 * SECOND, abuseStrikes: 10 },
     outbound: { conflateAboveBytes: 64 * 1024, maxPendingBytes: 1024 * 1024 },
+    overload: { retryAfterMs: 5 * SECOND },
   },
   jobs: { bufferSize: 100 },
   shutdown: { timeoutMs: 30 * SECOND, retryWindowMs: 10 * SECOND },
@@ -112,6 +113,17 @@ export interface JobServerOptions {
       /** Above this, the connection is closed with reason `slow-consumer` (the client recovers by `lastSeq`). @default 1048576 (1 MiB) */
       maxPendingBytes?: number;
     };
+    /**
+     * Load shedding: while overloaded the server refuses new connections and new subscriptions with `OVERLOADED`; existing
+     * subscribers keep receiving. Overloaded means the heap is past `heapUsedBytes`, a memory monitor's `heap` alert holds
+     * (see `createMemoryMonitor`'s `shedLoad`), or `maintenance.startShedding()` was called.
+     */
+    overload?: {
+      /** V8 heap in use above which the server sheds load by itself (checked at each heartbeat tick). @default undefined (only a memory monitor or `maintenance.startShedding()`) */
+      heapUsedBytes?: number | undefined;
+      /** Base of the `retryAfterMs` that `OVERLOADED` refusals carry; each adds up to as much again of jitter. @default 5000 */
+      retryAfterMs?: number | undefined;
+    };
   };
   /** Job history. */
   jobs?: {
@@ -154,6 +166,7 @@ export interface ResolvedJobServerOptions {
     maxPayloadBytes: number;
     rateLimit: { events: number; windowMs: number; abuseStrikes: number };
     outbound: { conflateAboveBytes: number; maxPendingBytes: number };
+    overload: { heapUsedBytes?: number; retryAfterMs: number };
   };
   jobs: { bufferSize: number };
   shutdown: { timeoutMs: number; retryWindowMs: number };
@@ -240,6 +253,12 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
           .refine((outbound) => outbound.conflateAboveBytes < outbound.maxPendingBytes, {
             message: 'conflateAboveBytes must be below maxPendingBytes',
             path: ['conflateAboveBytes'],
+          })
+          .prefault({}),
+        overload: z
+          .strictObject({
+            heapUsedBytes: z.int().positive().optional(),
+            retryAfterMs: durationMs(d.limits.overload.retryAfterMs),
           })
           .prefault({}),
       })

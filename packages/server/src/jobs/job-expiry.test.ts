@@ -26,7 +26,7 @@ function setUp(store = new MemoryJobStore()) {
   const phase = new ServerPhase();
   const registry = new ConnectionRegistry();
   const reporter = new ErrorReporter(phase, emptyCounters(), safeLogger(silentLogger));
-  const subscriptions = new Subscriptions({ registry, store, authorize: undefined, events: reporter.events, onError: reporter.report, onStoreResult: () => undefined });
+  const subscriptions = new Subscriptions({ registry, store, authorize: undefined, events: reporter.events, onError: reporter.report, onStoreResult: () => undefined, overloadedRetryAfterMs: () => undefined });
   const told: { room: string; event: string; payload: unknown }[] = [];
   const io = { to: (room: string) => ({ emit: (event: string, payload: unknown) => told.push({ room, event, payload }) }) } as unknown as JobIoServer;
   const announced: [string, number][] = [];

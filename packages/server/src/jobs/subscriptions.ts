@@ -25,6 +25,8 @@ export interface SubscriptionDeps {
   onError: (error: unknown, context: string) => void;
   /** The store answered (`true`) or failed (`false`), for `health()`. */
   onStoreResult: (ok: boolean) => void;
+  /** While the server sheds load, the `retryAfterMs` of an `OVERLOADED` refusal; otherwise `undefined`. */
+  overloadedRetryAfterMs: () => number | undefined;
 }
 
 // One message for "no such job" and "not yours", so that a client cannot probe which jobs exist.
@@ -72,6 +74,11 @@ export class Subscriptions {
     const request = parsePayload(SubscribeJobRequestSchema, payload, EventName.SubscribeJob);
     if (!request.ok) return { ok: false, error: request.error };
     const { jobId, lastSeq, epoch } = request.value;
+    // Shedding load refuses what would add state; a job this connection already watches costs nothing more.
+    const overloadedRetryAfterMs = record.subscriptions.has(jobId) ? undefined : this.#deps.overloadedRetryAfterMs();
+    if (overloadedRetryAfterMs !== undefined) {
+      return { ok: false, error: protocolError(ErrorCode.OVERLOADED, 'the server is overloaded; not subscribed', overloadedRetryAfterMs) };
+    }
     const pending = this.#startPending(record, jobId);
     try {
       return await this.#subscribe(record, jobId, { lastSeq, epoch }, pending);

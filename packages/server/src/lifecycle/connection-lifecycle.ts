@@ -29,6 +29,8 @@ export interface ConnectionLifecycleDeps {
   reporter: ErrorReporter;
   /** Called with each accepted connection before anything is sent to it (the fanout watches its writes). */
   onAccepted: (record: ConnectionRecord) => void;
+  /** While the server sheds load, the `retryAfterMs` of an `OVERLOADED` refusal; otherwise `undefined`. */
+  overloadedRetryAfterMs: () => number | undefined;
 }
 
 /** Optional fields of a notice beyond its reason and grace. */
@@ -108,6 +110,7 @@ export class ConnectionLifecycle {
       createHandshakeMiddleware({
         accepting: () => phase.running,
         shuttingDownRetryAfterMs: refusalRetryAfterMs(options.shutdown.retryWindowMs),
+        overloadedRetryAfterMs: this.#deps.overloadedRetryAfterMs,
         ipLimit,
         trustProxy: options.limits.trustProxy,
         authenticate: options.authenticate,

@@ -18,6 +18,8 @@ export interface HandshakeDeps {
   accepting: () => boolean;
   /** The `retryAfterMs` of the next `SHUTTING_DOWN` refusal (spread like the `shutdown` notices). */
   shuttingDownRetryAfterMs: () => number;
+  /** While the server sheds load, the `retryAfterMs` of an `OVERLOADED` refusal; otherwise `undefined`. */
+  overloadedRetryAfterMs: () => number | undefined;
   ipLimit: ConnectionCounter;
   /** Trusted proxy hops in front of the server (0: the socket address is the client). */
   trustProxy: number;
@@ -55,6 +57,8 @@ export function createHandshakeMiddleware(deps: HandshakeDeps) {
 
 async function admit(socket: JobSocket, ip: string, deps: HandshakeDeps): Promise<ConnectionRefusedError | undefined> {
   if (!deps.accepting()) return shuttingDown(deps);
+  const overloadedRetryAfterMs = deps.overloadedRetryAfterMs();
+  if (overloadedRetryAfterMs !== undefined) return refuse(ErrorCode.OVERLOADED, 'the server is overloaded', overloadedRetryAfterMs);
   const raw: unknown = socket.handshake.auth;
   const version = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).protocolVersion : undefined;
   if (version !== PROTOCOL_VERSION) {

@@ -3,6 +3,7 @@ import type { JobStatusCounts } from '../jobs/job-store';
 import type { ResolvedJobServerOptions } from '../options';
 import type { ConnectionLifecycle } from './connection-lifecycle';
 import type { ConnectionRecord, ConnectionRegistry } from './connection-registry';
+import type { LoadShedding } from './load-shedding';
 import type { TokenBucketLimiter } from './rate-limit';
 import type { ServerPhase } from './server-phase';
 import type { SweepResult } from './sweeper';
@@ -21,6 +22,7 @@ export interface MaintenanceDeps {
   jobsByStatus: () => JobStatusCounts | null;
   /** The largest pending outbound bytes of any connection. */
   pendingOutboundBytes: () => number;
+  shedding: LoadShedding;
 }
 
 /** The notice an inactive connection is due at `at`, or `undefined` while it is active enough. */
@@ -77,6 +79,18 @@ export class Maintenance implements JobServerMaintenance {
     let inactive = 0;
     for (const record of registry.values()) if (inactivityReason(record, at, session)) inactive += 1;
     return inactive;
+  };
+
+  readonly startShedding = (reason: string): void => {
+    this.#deps.shedding.start(reason);
+  };
+
+  readonly stopShedding = (reason: string): void => {
+    this.#deps.shedding.stop(reason);
+  };
+
+  readonly sheddingReasons = (): string[] => {
+    return this.#deps.shedding.reasons();
   };
 
   readonly jobsByStatus = (): JobStatusCounts | null => {

@@ -34,6 +34,7 @@ function setUp(sweepStop: () => Promise<void>) {
     logger,
     reporter,
     onAccepted: () => undefined,
+    overloadedRetryAfterMs: () => undefined,
   });
   const steps: string[] = [];
   const shutdown = new ShutdownSequence({

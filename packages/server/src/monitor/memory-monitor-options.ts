@@ -12,6 +12,7 @@ export const MEMORY_MONITOR_DEFAULTS = {
   historySize: 120,
   alerts: { maxConnections: 1000, heapGrowthRatio: 1.5, maxInactiveRatio: 0.4, maxProcessingJobs: 100 },
   remediation: { purgeRateLimits: true, purgeStaleJobs: true, disconnectInactive: true, runGc: true },
+  shedLoad: true,
 } as const;
 
 /** Heap and resident set size, as `process.memoryUsage()` reports them. */
@@ -62,6 +63,8 @@ export interface MemoryMonitorOptions {
   now?: () => number;
   /** Memory reader. @default process.memoryUsage */
   memoryUsage?: () => MemoryReading;
+  /** While the `heap` alert holds, the server sheds load (`maintenance.startShedding('heap-alert')`): new connections and subscriptions get `OVERLOADED`. @default true */
+  shedLoad?: boolean | undefined;
   /** Garbage collection for `runGc`. @default globalThis.gc, present with `node --expose-gc` */
   gc?: () => void;
 }
@@ -76,6 +79,7 @@ export interface ResolvedMemoryMonitorOptions {
   logger: JobServerLogger;
   now: () => number;
   memoryUsage: () => MemoryReading;
+  shedLoad: boolean;
   gc: (() => void) | undefined;
 }
 
@@ -123,6 +127,7 @@ const optionsSchema = z.strictObject({
     .default(silentLogger),
   now: fn<() => number>('() => milliseconds').default(() => Date.now),
   memoryUsage: fn<() => MemoryReading>('() => ({ heapUsed, rss })').default(() => () => process.memoryUsage()),
+  shedLoad: z.boolean().default(d.shedLoad),
   gc: fn<() => void>('() => void').optional(),
 });
 

@@ -72,6 +72,9 @@ export interface MemoryMonitor {
   [Symbol.dispose](): void;
 }
 
+/** The server's shedding reason while the monitor's `heap` alert holds. */
+const HEAP_ALERT_SHEDDING = 'heap-alert';
+
 const NON_TERMINAL_STATUSES = JOB_STATUSES.filter((status) => !isTerminal(status));
 
 const globalGc = (): (() => void) | undefined => {
@@ -159,10 +162,12 @@ export function createMemoryMonitor(options: MemoryMonitorOptions): MemoryMonito
     history.push(taken);
     const figures = { connections: taken.connections, heapUsedBytes: taken.heapUsedBytes, heapBaselineBytes, rssBytes: taken.rssBytes, inactiveRatio: taken.inactiveRatio, processingJobs: taken.processingJobs };
     for (const alert of changes.raised) {
+      if (alert.name === 'heap' && opts.shedLoad) server.maintenance.startShedding(HEAP_ALERT_SHEDDING);
       logger.warn({ alert: alert.name, value: alert.value, threshold: alert.threshold, ...figures }, `memory monitor: alert ${alert.name}: ${alert.value} > ${alert.threshold}`);
       events.emit('alert', alert);
     }
     for (const cleared of changes.cleared) {
+      if (cleared.name === 'heap' && opts.shedLoad) server.maintenance.stopShedding(HEAP_ALERT_SHEDDING);
       logger.info(
         { alert: cleared.name, value: cleared.value, threshold: cleared.threshold, heldMs: cleared.clearedAt - cleared.since, ...figures },
         `memory monitor: alert ${cleared.name} cleared: ${cleared.value} <= ${cleared.threshold}`,
@@ -181,6 +186,7 @@ export function createMemoryMonitor(options: MemoryMonitorOptions): MemoryMonito
     closed = true;
     clearInterval(timer);
     removeHealthCheck();
+    if (opts.shedLoad) server.maintenance.stopShedding(HEAP_ALERT_SHEDDING);
     events.clear();
     logger.debug({}, 'memory monitor: closed');
   };

@@ -1,0 +1,95 @@
+import type { JobUpdate } from '@org/ws-protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { startJobServer } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import { installMonitorCleanup, startMonitor } from './support/monitor-resource';
+import { connectClient, connectRefused, subscribe, type TestClient } from './support/test-client';
+
+installLeakCheck();
+installMonitorCleanup();
+
+function recordUpdates(client: TestClient): JobUpdate[] {
+  const updates: JobUpdate[] = [];
+  client.socket.on('job-update', (update) => updates.push(update));
+  return updates;
+}
+
+describe('load shedding', () => {
+  it('refuses new connections and new subscriptions with OVERLOADED while existing subscribers keep receiving, and recovers', async () => {
+    const { server, url } = await startJobServer({ limits: { overload: { retryAfterMs: 2000 } } });
+    const watcher = await connectClient(url);
+    const updates = recordUpdates(watcher);
+    expect(await subscribe(watcher, { jobId: 'render' })).toMatchObject({ ok: true });
+
+    server.maintenance.startShedding('event-loop-lag');
+    expect(server.maintenance.sheddingReasons()).toEqual(['event-loop-lag']);
+    expect(server.health()).toMatchObject({ status: 'degraded', reasons: ['overloaded:event-loop-lag'] });
+    const refusal = await connectRefused(url);
+    expect(refusal).toMatchObject({ code: 'OVERLOADED', message: 'the server is overloaded' });
+    expect(refusal.retryAfterMs).toBeGreaterThanOrEqual(2000);
+    expect(refusal.retryAfterMs).toBeLessThan(4000);
+    expect(server.counters().refusedConnectionsByCode).toEqual({ OVERLOADED: 1 });
+
+    const refused = await subscribe(watcher, { jobId: 'other' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'OVERLOADED' } });
+    expect(refused.ok === false && refused.error.retryAfterMs).toBeGreaterThanOrEqual(2000);
+    // A job the connection already watches costs nothing more: answered as usual.
+    expect(await subscribe(watcher, { jobId: 'render' })).toMatchObject({ ok: true });
+    expect(server.stats()).toMatchObject({ connections: 1, subscriptions: 1 });
+    const update = await server.update('render', { status: 'running', progress: 40 });
+    await vi.waitFor(() => expect(updates).toEqual([update]));
+
+    server.maintenance.stopShedding('event-loop-lag');
+    expect(server.maintenance.sheddingReasons()).toEqual([]);
+    expect(server.health().status).toBe('ok');
+    await connectClient(url);
+    expect(await subscribe(watcher, { jobId: 'other' })).toMatchObject({ ok: true });
+  });
+
+  it('sheds load by itself while the heap is past limits.overload.heapUsedBytes (checked at each tick)', async () => {
+    const { server, url } = await startJobServer({ heartbeat: { intervalMs: 50, timeoutMs: 5000 }, limits: { overload: { heapUsedBytes: 1 } } });
+    await vi.waitFor(() => expect(server.maintenance.sheddingReasons()).toEqual(['heap']));
+    expect(server.health().reasons).toContain('overloaded:heap');
+    expect(await connectRefused(url)).toMatchObject({ code: 'OVERLOADED' });
+  });
+
+  it("follows a memory monitor's heap alert: sheds while it holds, accepts again once the heap falls back", async () => {
+    const { server, url } = await startJobServer();
+    let heapUsed = 100e6;
+    const monitor = startMonitor({ server, alerts: { heapBaselineBytes: 100e6, heapGrowthRatio: 1.5 }, remediation: false, memoryUsage: () => ({ heapUsed, rss: 2 * heapUsed }) });
+    const watcher = await connectClient(url);
+    const updates = recordUpdates(watcher);
+    await subscribe(watcher, { jobId: 'render' });
+
+    heapUsed = 200e6;
+    monitor.sample();
+    expect(server.maintenance.sheddingReasons()).toEqual(['heap-alert']);
+    expect(server.health().reasons).toEqual(expect.arrayContaining(['overloaded:heap-alert', 'alert:heap']));
+    expect(await connectRefused(url)).toMatchObject({ code: 'OVERLOADED' });
+    const update = await server.update('render', { status: 'running', progress: 10 });
+    await vi.waitFor(() => expect(updates).toEqual([update]));
+
+    heapUsed = 120e6;
+    monitor.sample();
+    expect(server.maintenance.sheddingReasons()).toEqual([]);
+    expect(server.health().status).toBe('ok');
+    await connectClient(url);
+  });
+
+  it('stops shedding for the heap alert when the monitor closes, and not at all with shedLoad: false', async () => {
+    const { server } = await startJobServer();
+    let heapUsed = 100e6;
+    const reading = (): { heapUsed: number; rss: number } => ({ heapUsed, rss: heapUsed });
+    const off = startMonitor({ server, alerts: { heapBaselineBytes: 100e6 }, remediation: false, shedLoad: false, memoryUsage: reading });
+    heapUsed = 200e6;
+    off.sample();
+    expect(off.activeAlerts().map((alert) => alert.name)).toContain('heap');
+    expect(server.maintenance.sheddingReasons()).toEqual([]);
+
+    const on = startMonitor({ server, alerts: { heapBaselineBytes: 100e6 }, remediation: false, memoryUsage: reading });
+    on.sample();
+    expect(server.maintenance.sheddingReasons()).toEqual(['heap-alert']);
+    on.close();
+    expect(server.maintenance.sheddingReasons()).toEqual([]);
+  });
+});
