@@ -76,6 +76,7 @@ describe('memory monitor sampling', () => {
       historySize: 120,
       alerts: { maxConnections: 1000, heapGrowthRatio: 1.5, maxInactiveRatio: 0.4, maxProcessingJobs: 100 },
       remediation: { purgeRateLimits: true, purgeStaleJobs: true, disconnectInactive: true, runGc: true },
+      shedLoad: true,
     });
   });
 });
@@ -107,7 +108,7 @@ describe('memory monitor alerts', () => {
         context: expect.objectContaining({ alert: 'heap', value: 151 * MB, threshold: 150 * MB, heapBaselineBytes: 100 * MB, connections: 0 }),
       },
     ]);
-    expect(server.health()).toMatchObject({ status: 'degraded', reasons: ['alert:heap'] });
+    expect(server.health()).toMatchObject({ status: 'degraded', reasons: ['overloaded:heap-alert', 'alert:heap'] });
     expect(monitor.history().at(-1)?.alerts).toEqual(['heap']);
 
     memory.set(180 * MB);
