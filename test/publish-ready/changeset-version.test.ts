@@ -47,6 +47,14 @@ describe('pnpm changeset version', () => {
     }
   });
 
+  it('ships that CHANGELOG in every package tarball', () => {
+    for (const name of released) {
+      const packed = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: join(copy, 'packages', name), encoding: 'utf8', timeout: 60_000 });
+      const [{ files }] = JSON.parse(packed) as [{ files: { path: string }[] }];
+      expect(files.map((file) => file.path), name).toContain('CHANGELOG.md');
+    }
+  });
+
   it('keeps internal dependencies on the workspace protocol and leaves the demo alone', () => {
     expect(manifest('packages/server').dependencies?.['@org/ws-protocol']).toMatch(/^workspace:/);
     if (existsSync(join(copy, 'apps/demo/package.json'))) expect(existsSync(join(copy, 'apps/demo/CHANGELOG.md'))).toBe(false);
