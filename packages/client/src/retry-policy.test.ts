@@ -21,6 +21,7 @@ describe('retry policy', () => {
     ['UNAUTHORIZED', 'backoff'],
     ['RATE_LIMITED', 'backoff'],
     ['TRANSPORT_ERROR', 'backoff'],
+    ['UNAVAILABLE', 'server-paced'],
     ['notice:shutdown', 'retry-after'],
     ['notice:session-expired', 'immediately'],
     ['notice:idle', 'stay-disconnected'],
@@ -31,7 +32,7 @@ describe('retry policy', () => {
 
   it('never schedules a repeated retry sooner than minDelayMs, even with zero jitter', () => {
     for (const [trigger, rule] of Object.entries(RETRY_POLICY)) {
-      if (rule.action !== 'backoff' && rule.action !== 'retry-after') continue;
+      if (rule.action !== 'backoff' && rule.action !== 'retry-after' && rule.action !== 'server-paced') continue;
       for (let attempt = 1; attempt <= 10; attempt += 1) {
         const delay = retryDelayMs(rule.action, { attempt, retryAfterMs: undefined, backoff, random: () => 0 });
         expect(delay, trigger).toBeGreaterThanOrEqual(backoff.minDelayMs);
@@ -55,6 +56,14 @@ describe('retry policy', () => {
     const jittered = [1, 2, 3, 4, 5].map((attempt) => retryDelayMs('retry-after', { attempt, retryAfterMs: 0, backoff, random: () => 0.5 }));
     expect(jittered).toEqual([500, 1000, 2000, 4000, 4000]);
     expect(retryDelayMs('retry-after', { attempt: 3, retryAfterMs: 300, backoff, random: () => 0.5 })).toBe(2300);
+  });
+
+  it("keeps to the server's pace however many attempts failed: retryAfterMs plus up to half of it, backoff without a hint", () => {
+    const paced = (attempt: number, random: number): number | undefined => retryDelayMs('server-paced', { attempt, retryAfterMs: 1000, backoff, random: () => random });
+    expect([1, 5, 20].map((attempt) => paced(attempt, 0))).toEqual([1000, 1000, 1000]);
+    expect([1, 5, 20].map((attempt) => paced(attempt, 0.999))).toEqual([1500, 1500, 1500]);
+    expect(retryDelayMs('server-paced', { attempt: 1, retryAfterMs: 0, backoff, random: () => 0.5 })).toBe(backoff.minDelayMs);
+    expect([1, 4].map((attempt) => retryDelayMs('server-paced', { attempt, retryAfterMs: undefined, backoff, random: () => 0.5 }))).toEqual([500, 4000]);
   });
 
   it('retries immediately only when told to, and not at all when giving up or staying idle', () => {

@@ -10,6 +10,11 @@ export type RetryAction =
   | 'backoff'
   /** Retry after the server's `retryAfterMs` plus a backoff delay (at least `minDelayMs`, growing with each repeat). */
   | 'retry-after'
+  /**
+   * Retry at the server's pace: after its `retryAfterMs` plus up to half of it again (jitter), however many attempts
+   * failed before, so the delay stays short through an outage; as `backoff` when the server sent no `retryAfterMs`.
+   */
+  | 'server-paced'
   /** Retry at once. */
   | 'immediately'
   /** Do not reconnect until the application asks (`subscribe()` or `connect()`). */
@@ -39,7 +44,7 @@ export const RETRY_POLICY = {
   SHUTTING_DOWN: { action: 'retry-after', why: 'The server is going away; a restarted or sibling instance answers after retryAfterMs.' },
   UNSUBSCRIBED: { action: 'immediately', why: 'An unsubscribe overtook this subscribe, yet the job is still wanted (replies for dropped jobs are ignored): subscribe again.' },
   OVERLOADED: { action: 'backoff', why: 'The server sheds load until its memory falls back: wait at least retryAfterMs, longer on each repeat.' },
-  UNAVAILABLE: { action: 'backoff', why: 'A backing service is down and may recover.' },
+  UNAVAILABLE: { action: 'server-paced', why: 'A backing service is down and may be back any moment: retry at the pace the server sets, not ever later.' },
   INTERNAL: { action: 'backoff', why: 'Unknown server failure: retry, slower each time.' },
   TRANSPORT_ERROR: { action: 'backoff', why: 'Network failure or server restart; the server may be back soon.' },
   TIMEOUT: { action: 'backoff', why: 'No answer (heartbeat or reply) in time; the connection is likely half-open.' },
@@ -74,6 +79,9 @@ export function retryDelayMs(action: RetryAction, input: RetryDelayInput): numbe
     case 'retry-after':
       // The backoff on top spreads a herd of returning clients and keeps a `retryAfterMs: 0` from becoming a hot loop.
       return (input.retryAfterMs ?? 0) + backoffDelayMs(input.attempt, input.backoff, input.random);
+    case 'server-paced':
+      if (input.retryAfterMs === undefined) return retryDelayMs('backoff', input);
+      return Math.round(Math.max(input.backoff.minDelayMs, input.retryAfterMs * (1 + input.random() / 2)));
     case 'backoff':
       return Math.max(input.retryAfterMs ?? 0, backoffDelayMs(input.attempt, input.backoff, input.random));
     case 'stay-disconnected':

@@ -40,7 +40,11 @@ export const ProtocolErrorSchema = z
   .object({
     code: ErrorCodeSchema,
     message: z.string().max(MAX_ERROR_MESSAGE_LENGTH),
-    retryAfterMs: z.int().nonnegative().optional(),
+    retryAfterMs: z
+      .int()
+      .nonnegative()
+      .optional()
+      .meta({ description: 'how long to wait before trying again; always sent with RATE_LIMITED, OVERLOADED, UNAVAILABLE and a SHUTTING_DOWN handshake refusal' }),
   })
   .meta({ title: 'ProtocolError', description: 'A typed error: code, readable message, optional retry delay' });
 

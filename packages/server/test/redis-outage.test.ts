@@ -54,13 +54,14 @@ describe.skipIf(skip)('Redis restarted while two nodes serve clients', () => {
     });
     expect(publisher.health()).toEqual({ status: 'degraded', reasons: [REDIS_UNAVAILABLE] });
 
-    // What needs Redis answers a typed UNAVAILABLE; nothing throws anything else, nothing crashes.
-    await expect(a.server.update('job-1', { status: 'running', progress: 20 })).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
-    await expect(b.server.getJob('job-1')).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
-    await expect(publisher.update('job-1', { status: 'running', progress: 20 })).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    // What needs Redis answers a typed UNAVAILABLE that says when to try again; nothing throws anything else, nothing crashes.
+    const unavailable = { code: ErrorCode.UNAVAILABLE, retryAfterMs: 1000 };
+    await expect(a.server.update('job-1', { status: 'running', progress: 20 })).rejects.toMatchObject(unavailable);
+    await expect(b.server.getJob('job-1')).rejects.toMatchObject(unavailable);
+    await expect(publisher.update('job-1', { status: 'running', progress: 20 })).rejects.toMatchObject(unavailable);
     // Connections stay, and new ones are admitted against this node's own count.
     const late = await connectClient(b.url);
-    expect(await subscribe(late, { jobId: 'job-1' })).toMatchObject({ ok: false, error: { code: ErrorCode.UNAVAILABLE } });
+    expect(await subscribe(late, { jobId: 'job-1' })).toMatchObject({ ok: false, error: unavailable });
     expect([onA.socket.connected, onB.socket.connected]).toEqual([true, true]);
     expect(a.server.stats().connections + b.server.stats().connections).toBe(3);
 

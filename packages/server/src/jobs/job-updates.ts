@@ -2,7 +2,8 @@ import { ErrorCode, JobIdSchema, JobProtocolError, protocolError, type JobUpdate
 import type { ServerPhase } from '../lifecycle/server-phase';
 import type { JobStore } from './job-store';
 import type { UpdateFanout } from './update-fanout';
-import { parseUpdateRequest, storeFailure } from './update-request';
+import { storeFailure } from './store-failure';
+import { parseUpdateRequest } from './update-request';
 
 /** What publishing and reading jobs needs from the server. */
 export interface JobUpdatesDeps {

@@ -1,7 +1,6 @@
 import {
   ErrorCode,
   EventName,
-  JobProtocolError,
   SubscribeJobRequestSchema,
   UnsubscribeJobRequestSchema,
   parsePayload,
@@ -13,6 +12,7 @@ import type { ConnectionRecord, ConnectionRegistry } from '../lifecycle/connecti
 import { jobRoom } from './job-rooms';
 import type { JobReplay, JobStore } from './job-store';
 import { replayForEpoch } from './replay-window';
+import { storeRefusal } from './store-failure';
 import type { AuthorizeSubscribeHook } from '../options';
 import type { ServerEvents } from '../server-events';
 
@@ -133,8 +133,7 @@ export class Subscriptions {
       this.#deps.onStoreResult(false);
       this.#deps.onError(error, 'store.replay');
       // A subscription nothing confirmed goes once no subscribe for it is pending any more (#endPending).
-      const wire = error instanceof JobProtocolError ? error.toJSON() : protocolError(ErrorCode.UNAVAILABLE, 'job state is unavailable; retry later');
-      return { ok: false, error: wire };
+      return { ok: false, error: storeRefusal(error) };
     }
     if (pending.generation !== generation) return { ok: false, error: UNSUBSCRIBED };
     // The connection closed meanwhile (its subscriptions went with it), or the sweep dropped the job, ended the

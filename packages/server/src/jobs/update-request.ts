@@ -1,4 +1,4 @@
-import { ErrorCode, invalidPayload, JobIdSchema, JobProtocolError, JobUpdateInputSchema, protocolError, type JobUpdateInput } from '@org/ws-protocol';
+import { invalidPayload, JobIdSchema, JobProtocolError, JobUpdateInputSchema, type JobUpdateInput } from '@org/ws-protocol';
 
 /** A validated `update(jobId, input)` call. */
 export interface UpdateRequest {
@@ -17,8 +17,3 @@ export function parseUpdateRequest(jobId: unknown, input: unknown): UpdateReques
   return { jobId: id.data, input: parsed.data };
 }
 
-/** The typed error for a store that could not answer (Redis away); protocol errors of the store pass through. */
-export function storeFailure(error: unknown): JobProtocolError {
-  if (error instanceof JobProtocolError) return error;
-  return new JobProtocolError(protocolError(ErrorCode.UNAVAILABLE, 'job state is unavailable; retry later'), { cause: error });
-}

@@ -9,7 +9,8 @@ import { RedisConnection } from './redis-connection';
 import { RedisJobStore } from './redis-job-store';
 import { redisKeys } from './redis-keys';
 import { REDIS_DEFAULTS, type RedisConnectionOptions, type RedisNamespaceOptions } from './redis-options';
-import { parseUpdateRequest, storeFailure } from '../jobs/update-request';
+import { storeFailure } from '../jobs/store-failure';
+import { parseUpdateRequest } from '../jobs/update-request';
 
 /** Options of `createJobPublisher`; job settings must match those of the servers. */
 export interface JobPublisherOptions {
