@@ -8,7 +8,7 @@ import { openClient } from './support/job-client-resource';
 import { recordHistory, stitchedUpdates, type RecordedHistory } from './support/job-history';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck, trackClosable } from './support/leak-check';
-import { startTcpGate } from './support/tcp-gate';
+import { startPausableProxy } from './support/pausable-proxy';
 
 // Needs redis-server on PATH rather than the shared Redis: this suite restarts its own, empty.
 const skip = skipWithoutRedisServerBinary('Epochs across a Redis restart');
@@ -47,9 +47,9 @@ describe.skipIf(skip)('epochs: Redis restarted empty under two nodes and many wa
 
   it('settles every pending waitFor: reruns after a resync signal with their terminal, the others JOB_EXPIRED gone; nothing stitched', { timeout: 20_000 }, async () => {
     const keyPrefix = uniqueKeyPrefix();
-    // The nodes reach Redis through a gate, so the test decides that they see it back only once the reruns began.
-    const gate = await startTcpGate(Number(new URL(redis.url).port));
-    const nodeOptions = { redis: { url: `redis://127.0.0.1:${gate.port}`, keyPrefix } };
+    // The nodes reach Redis through a link the test cuts, so that they see it back only once the reruns began.
+    const link = await startPausableProxy(Number(new URL(redis.url).port));
+    const nodeOptions = { redis: { url: `redis://127.0.0.1:${link.port}`, keyPrefix } };
     const nodes = [await startJobServer(nodeOptions), await startJobServer(nodeOptions)];
     const publisher: JobPublisher = createJobPublisher({ redis: { url: redis.url, keyPrefix } });
     trackClosable(() => publisher.close());
@@ -77,7 +77,7 @@ describe.skipIf(skip)('epochs: Redis restarted empty under two nodes and many wa
     }
     await vi.waitFor(() => expect(watches.filter((w) => w.history.updates.length < OLD_RUN_UPDATES)).toEqual([]), { timeout: 5000 });
 
-    gate.shut();
+    link.cut();
     await redis.stop();
     await redis.start();
     // The worker sees the empty Redis first and runs some jobs again from seq 1: even ones past the seq their
@@ -89,7 +89,7 @@ describe.skipIf(skip)('epochs: Redis restarted empty under two nodes and many wa
       for (let i = 0; i < updates; i += 1) newEpochs.set(job, (await publisher.update(jobId(job), { status: 'running', progress: 5 })).epoch);
     }
     const reopenedAt = Date.now();
-    gate.open();
+    link.reconnect();
 
     // Watchers of a rerun follow it (after the signal); terminals go out once every one of them took the new run.
     const reruns = watches.filter((w) => w.job < RERUNS);
