@@ -3,5 +3,5 @@ import { sourceAliases } from '../../vitest.shared';
 
 export default defineProject({
   resolve: { alias: sourceAliases },
-  test: { name: 'client', typecheck: { enabled: true, include: ['src/**/*.test-d.ts', 'test/**/*.test-d.ts'] } },
+  test: { name: 'client' },
 });

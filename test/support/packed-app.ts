@@ -54,6 +54,8 @@ export interface PackedAppOptions {
 /** Packs `packages` with pnpm, copies `fixtures` into a scratch directory and installs the tarballs and `dependencies` there with npm. */
 export async function installPackedApp({ packages, fixtures, dependencies }: PackedAppOptions): Promise<PackedApp> {
   const scratch = mkdtempSync(join(tmpdir(), 'org-ws-packed-'));
+  // A minute or two of npm with nothing else to show: say what is going on.
+  console.log(`packing ${packages.map((name) => `@org/ws-${name}`).join(', ')} and installing them with npm in ${scratch}`);
   const tarballs = join(scratch, 'tarballs');
   for (const name of packages) await runInBackground(join(repositoryRoot, 'packages', name), 'pnpm', ['pack', '--pack-destination', tarballs]);
   const dir = join(scratch, 'app');
