@@ -21,8 +21,9 @@ function openOne(url, jobId) {
     socket.received = 0;
     socket.on(EventName.Heartbeat, (probe, ack) => ack?.({ ts: probe.ts }));
     socket.on(EventName.ServerTimeoutNotice, (notice, ack) => ack?.({ reason: notice.reason }));
-    socket.on(EventName.JobUpdate, () => {
+    socket.on(EventName.JobUpdate, (update) => {
       socket.received += 1;
+      socket.lastStatus = update.status;
       if (expectation && socket.received === expectation.updates) {
         expectation.lastAt = now();
         expectation.complete += 1;
@@ -86,6 +87,12 @@ serveRequests({
     expectation = null;
     const received = sockets.reduce((sum, socket) => sum + socket.received, 0);
     return { complete: current.complete === sockets.length, lastAt: current.lastAt, received };
+  },
+  /** Waits until every socket's latest update has `status` (or the timeout); reports each one's updates and latest status. */
+  async waitForStatus({ status, timeoutMs }) {
+    const deadline = Date.now() + timeoutMs;
+    while (sockets.some((socket) => socket.lastStatus !== status) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return sockets.map((socket) => ({ received: socket.received, lastStatus: socket.lastStatus }));
   },
   /** Closes every connection (a clean client-side disconnect). */
   closeAll() {

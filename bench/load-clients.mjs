@@ -18,6 +18,8 @@ export async function startLoadClients(processes) {
   const all = (cmd, args) => Promise.all(children.map((child) => child.request(cmd, args)));
 
   return {
+    /** Process ids of the load-client processes (a scenario may stop one to play a slow reader). */
+    pids: children.map((child) => child.pid),
     /**
      * Opens `count` subscribed connections to `url`; connection i of a process subscribes to
      * `${jobPrefix}${i % jobModulo}`. Resolves with the totals and the wall time of the whole batch.
@@ -52,6 +54,10 @@ export async function startLoadClients(processes) {
         lastAt: Math.max(...results.map((result) => result.lastAt)),
         received: results.reduce((sum, result) => sum + result.received, 0),
       };
+    },
+    /** Waits until the latest update of every connection has `status`; resolves each connection's count and latest status. */
+    async waitForStatus(status, timeoutMs) {
+      return (await all('waitForStatus', { status, timeoutMs })).flat();
     },
     /** Closes every connection of every process. */
     closeAll: () => all('closeAll'),

@@ -29,12 +29,16 @@ export const BENCH_DEFAULTS = {
   fanoutRepeats: 7,
   /** Client processes the fan-out subscribers are spread over. */
   fanoutProcesses: 2,
+  /** Updates published while the slow reader's process is stopped. */
+  slowUpdates: 20_000,
+  /** Approximate size of one of those updates on the wire, in bytes. */
+  slowUpdateBytes: 1024,
   /** Longest wait for any single step (delivery, cleanup) before the run fails. */
   stepTimeoutMs: 60_000,
 };
 
 /** Scenario names that `--only` accepts, in the order they run. */
-export const BENCH_SCENARIOS = ['capacity', 'fanout', 'leak'];
+export const BENCH_SCENARIOS = ['capacity', 'fanout', 'leak', 'slowReader'];
 
 const integerFlags = Object.keys(BENCH_DEFAULTS);
 const kebab = (name) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);

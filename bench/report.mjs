@@ -41,6 +41,13 @@ export function buildRows({ bare, ours }, options) {
     const largest = (result) => Math.max(...result.rounds.map((round) => sumRegistries(round.registries)));
     add('largest registry total after a round', largest(b), largest(o), integer, '= 0', largest(o) === 0 && o.allDrained, null);
   }
+  if (bare.slowReader && ours.slowReader) {
+    const [b, o] = [bare.slowReader, ours.slowReader];
+    const mib = (value) => `${(value / 2 ** 20).toFixed(1)} MiB`;
+    const label = `${integer(o.updates)} updates of ${options.slowUpdateBytes} B`;
+    add(`server memory held for one stopped reader (heap + external, ${label})`, b.heldBytes, o.heldBytes, mib, '≤ 0.10×', o.heldBytes <= 0.1 * b.heldBytes);
+    add('updates the resumed reader received (the last one terminal)', b.readerReceived, o.readerReceived, integer, null, null);
+  }
   return rows;
 }
 

@@ -8,8 +8,9 @@ import { buildRows, formatTable } from './report.mjs';
 import { runCapacity } from './scenarios/capacity.mjs';
 import { runFanout } from './scenarios/fanout.mjs';
 import { runLeakRounds } from './scenarios/leak-rounds.mjs';
+import { runSlowReader } from './scenarios/slow-reader.mjs';
 
-const scenarios = { capacity: runCapacity, fanout: runFanout, leak: runLeakRounds };
+const scenarios = { capacity: runCapacity, fanout: runFanout, leak: runLeakRounds, slowReader: runSlowReader };
 
 /** Fails early when the open-file limit cannot hold the connections of one process. */
 function checkFileLimit(options) {

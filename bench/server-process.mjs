@@ -33,9 +33,9 @@ serveRequests({
   async measure() {
     // The method `runLeakChurn` of @org/ws-server/testing uses: three full GCs, then a compacting one.
     await collectGarbage();
-    const { heapUsed, rss } = process.memoryUsage();
+    const { heapUsed, rss, external } = process.memoryUsage();
     const heapSpaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space.space_used_size]));
-    return { heapUsed, rss, heapSpaces, resources: activeResources(), connections: target.connections(), registries: target.registries() };
+    return { heapUsed, rss, external, heapSpaces, resources: activeResources(), connections: target.connections(), registries: target.registries() };
   },
   async publish({ jobId, count, bytes, finalStatus }) {
     const data = { blob: 'x'.repeat(bytes) };
