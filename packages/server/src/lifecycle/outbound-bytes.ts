@@ -1,24 +1,49 @@
 import type { JobSocket } from './connection-registry';
 
+/** One entry of Engine.IO's write buffer. */
+interface QueuedPacket {
+  data?: unknown;
+}
+
 /** The parts of Engine.IO's socket that hold outbound data; they are private in its types. */
 interface EngineSocketInternals {
-  writeBuffer?: ReadonlyArray<{ data?: unknown }>;
+  writeBuffer?: readonly QueuedPacket[];
   transport?: { socket?: { bufferedAmount?: number } };
+}
+
+/** What was counted of one write buffer: Engine.IO only appends to it, and replaces it with a new array when it flushes. */
+interface CountedBuffer {
+  buffer: readonly QueuedPacket[];
+  entries: number;
+  bytes: number;
+}
+
+// Per Engine.IO socket (weak: gone with the connection), so that a burst of N writes costs N, not N², to measure.
+const counted = new WeakMap<object, CountedBuffer>();
+
+function packetBytes({ data }: QueuedPacket): number {
+  if (typeof data === 'string' || Buffer.isBuffer(data)) return data.length;
+  return 0;
 }
 
 /**
  * Bytes queued for a connection and not yet written to the kernel: Engine.IO's write buffer (string packets counted
  * by length) plus what the WebSocket holds in Node's stream. Bytes the kernel accepted are not visible to Node.
- * Stops counting once past `stopAbove`, so that a check against a threshold costs no more than the threshold.
+ * Stops counting once past `stopAbove`, so that a check against a threshold costs no more than the threshold; the
+ * entries counted are remembered, so the next call only counts what was queued since.
  */
 export function pendingOutboundBytes(socket: JobSocket, stopAbove = Number.POSITIVE_INFINITY): number {
   const conn = socket.conn as unknown as EngineSocketInternals;
-  let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
-  for (const packet of conn.writeBuffer ?? []) {
-    const { data } = packet;
-    if (typeof data === 'string') bytes += data.length;
-    else if (Buffer.isBuffer(data)) bytes += data.length;
-    if (bytes > stopAbove) break;
+  const buffered = conn.transport?.socket?.bufferedAmount ?? 0;
+  const buffer = conn.writeBuffer ?? [];
+  let tally = counted.get(conn);
+  if (tally?.buffer !== buffer || tally.entries > buffer.length) {
+    tally = { buffer, entries: 0, bytes: 0 };
+    counted.set(conn, tally);
   }
-  return bytes;
+  while (tally.entries < buffer.length && buffered + tally.bytes <= stopAbove) {
+    tally.bytes += packetBytes(buffer[tally.entries]!);
+    tally.entries += 1;
+  }
+  return buffered + tally.bytes;
 }
