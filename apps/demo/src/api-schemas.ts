@@ -37,6 +37,8 @@ export type StatsSample = z.infer<typeof StatsSampleSchema>;
 
 /** `GET /api/stats`: the monitor's history (oldest first), the alerts in force and the server's lifecycle counters. */
 export const StatsReplySchema = z.object({
+  /** When the job server behind this reply started (ms since the epoch): another value means it restarted. */
+  serverStartedAt: z.number(),
   samples: z.array(StatsSampleSchema),
   activeAlerts: z.array(z.object({ name: z.string(), value: z.number(), threshold: z.number() })),
   counters: z.object({ heartbeatTimeouts: z.number(), noticesSent: z.number(), rateLimited: z.number() }),

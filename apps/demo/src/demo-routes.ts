@@ -12,6 +12,8 @@ export interface DemoRouteContext {
   jobServer: JobServer;
   /** The memory monitor whose history the stats chart draws. */
   monitor: MemoryMonitor;
+  /** When the job server started (ms since the epoch), so the page can tell a restarted server from the same one. */
+  serverStartedAt: number;
   /** `GET /healthz`. */
   health: HttpHandler;
   /** Simulated workers that `POST /api/jobs` starts. */
@@ -70,6 +72,7 @@ export function createDemoRequestHandler(context: DemoRouteContext): (req: Incom
     'GET /api/stats': (_req, res) => {
       const { heartbeatTimeouts, noticesSent, rateLimited } = context.jobServer.counters();
       const reply: StatsReply = {
+        serverStartedAt: context.serverStartedAt,
         samples: context.monitor.history().map(({ at, connections, heapUsedBytes, processingJobs, subscriptions, alerts }) => ({
           at,
           connections,

@@ -81,6 +81,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   handle = createDemoRequestHandler({
     jobServer,
     monitor,
+    serverStartedAt: Date.now(),
     health: createHealthHandler(jobServer, { monitor }),
     simulator: options.simulator,
     tabs,

@@ -1,6 +1,7 @@
 import { CLUSTER_HELP, ClusterDemoConfigError, startClusterDemo, takeClusterFlags, type ClusterFlags } from './cluster-demo';
 import { createDemoApp } from './demo-app';
 import { DemoConfigError, describeSettings, parseDemoConfig } from './demo-config';
+import { describeListenError } from './listen-error';
 
 const argv = process.argv.slice(2).filter((arg) => arg !== '--');
 if (argv.includes('--help') || argv.includes('-h')) {
@@ -22,7 +23,7 @@ try {
 if (cluster.nodes > 1) {
   // Several job servers sharing Redis, workers publishing through it (see packages/server README, "Multiple nodes").
   const demo = await startClusterDemo({ config, nodes: cluster.nodes, redisUrl: cluster.redisUrl! }).catch((error: unknown) => {
-    console.error('demo: could not start the nodes:', error instanceof Error ? error.message : error);
+    console.error(`demo: could not start the nodes: ${describeListenError(error, config.host, config.port)}`);
     process.exit(1);
   });
   console.log(`@org/ws demo running ${cluster.nodes} nodes on Redis: ${demo.urls.join('  ')}  (Ctrl-C stops them)`);
@@ -39,7 +40,7 @@ if (cluster.nodes > 1) {
     const server = await app.start();
     console.log(`@org/ws demo running at ${server.url}  (Ctrl-C stops it; --help lists the lifecycle flags)`);
   } catch (error) {
-    console.error(`demo: could not start on ${config.host}:${config.port}:`, error instanceof Error ? error.message : error);
+    console.error(`demo: ${describeListenError(error, config.host, config.port)}`);
     await app.close();
     process.exit(1);
   }

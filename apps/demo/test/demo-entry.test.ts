@@ -32,6 +32,14 @@ describe('the built demo entry (pnpm demo)', () => {
     expect(demo.output()).toContain('demo: SIGINT, sending shutdown notices and stopping');
   });
 
+  it('on a port in use, exits 1 saying how to choose another', async () => {
+    const first = await spawnDemo(['--port', '0']);
+    demo = first;
+    const busy = await spawnDemo(['--port', String(first.port)]).catch((error: unknown) => error);
+    expect(String(busy)).toMatch(/exited \(code 1, signal null\)/);
+    expect(String(busy)).toContain(`demo: port ${first.port} on 127.0.0.1 is already in use (another demo still running?). Choose another port: pnpm demo --port ${first.port + 1}, or PORT=${first.port + 1} pnpm demo`);
+  });
+
   it('refuses an invalid flag with exit code 2 and the usage', async () => {
     await expect(spawnDemo(['--port', 'nope'])).rejects.toThrow(/exited \(code 2, signal null\)[\s\S]*--port=nope[\s\S]*Usage: pnpm demo/);
   });

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sourceAliases } from '../../../vitest.shared';
 import { buildPage } from '../build.mjs';
 import type { DemoApp } from '../src/demo-app';
+import { TROUBLE_VISIBLE_MS } from '../src/page/connection-badge';
 import { launchChromium } from '../../../test/support/chromium';
 import { buildDemoEntry, spawnDemo, type DemoProcess } from './support/demo-process';
 import { startTestDemo, testDemoConfig, type TestDemoOverrides } from './support/demo-resource';
@@ -196,15 +197,57 @@ describe('demo page in Chromium', () => {
     const current = await openDemo({ jobs: { stepMs: 200, steps: 8 } });
     await current.click('#start-10');
     await someRunning(current);
+    // Every state the badge shows, with when it began.
+    await current.evaluate(() => {
+      const badge = document.querySelector<HTMLElement>('#connection')!;
+      const shown: [string, number][] = [];
+      Object.assign(window, { badgeStates: shown });
+      new MutationObserver(() => shown.push([badge.dataset.state ?? '', performance.now()])).observe(badge, { attributes: true, attributeFilter: ['data-state'] });
+    });
     await current.click('#drop');
     await current.waitForSelector('#connection[data-state="reconnecting"]', { timeout: 5000 });
     await current.waitForSelector('#connection[data-state="connected"]', { timeout: 10_000 });
+    // The reconnect takes milliseconds on 127.0.0.1; the badge still shows the lost connection long enough to be seen.
+    const states = await current.evaluate(() => (window as unknown as { badgeStates: [string, number][] }).badgeStates);
+    const lost = states.findIndex(([state]) => state === 'reconnecting');
+    const back = states.findIndex(([state], index) => index > lost && state === 'connected');
+    expect(lost).toBeGreaterThanOrEqual(0);
+    expect(states[back]![1] - states[lost]![1]).toBeGreaterThanOrEqual(TROUBLE_VISIBLE_MS - 20);
     await allTerminal(current, 10);
     await expectRowsMatchServer(current, app!);
     await expectEverySeqDelivered(current);
     const log = await current.textContent('#log');
     expect(log).toContain('Connection lost (connection-lost)');
     expect(log).toContain('Reconnected; open jobs resubscribed with their lastSeq');
+  });
+
+  it('Restart server: the badge says the server is restarting, the log shows no error, and the chart keeps its history', async () => {
+    const current = await openDemo({ jobs: { stepMs: 200, steps: 8 } });
+    // A few samples of the first server's monitor (one every 200 ms) before the restart.
+    await current.waitForFunction(() => (document.querySelector('.stat polyline')?.getAttribute('points') ?? '').split(' ').length >= 5, undefined, { timeout: 10_000 });
+    await current.click('#start-10');
+    await someRunning(current);
+    await current.click('#restart');
+    await current.waitForFunction(() => document.querySelector('#connection strong')?.textContent === 'Server restarting', undefined, { timeout: 5000 });
+    expect(await current.textContent('#connection small')).toMatch(/^reconnecting…/);
+    await current.waitForSelector('#connection[data-state="connected"]', { timeout: 15_000 });
+    await allTerminal(current, 10);
+    await expectRowsMatchServer(current, app!);
+    await expectEverySeqDelivered(current);
+
+    const log = await current.textContent('#log');
+    expect(log).toContain('Server notice "shutdown"');
+    expect(log).toContain('Server restarting, reconnecting…');
+    expect(log).toContain('Reconnected after the server restart');
+    // The expected reconnect is not an error: no red line.
+    expect(await current.$$eval('#log li[data-kind="bad"]', (lines) => lines.map((line) => line.textContent))).toEqual([]);
+
+    // The chart keeps the samples of the server before the restart and marks where it restarted.
+    await current.waitForSelector('.stat svg .restart-mark', { state: 'attached', timeout: 5000 });
+    expect(await current.textContent('.restarts')).toMatch(/^Server restarted at \d{2}:\d{2}:\d{2}/);
+    const drawn = await current.$eval('.stat polyline', (line) => (line.getAttribute('points') ?? '').split(' ').length);
+    const { samples } = (await (await fetch(`http://127.0.0.1:${app!.server!.port}/api/stats`)).json()) as { samples: unknown[] };
+    expect(drawn).toBeGreaterThan(samples.length);
   });
 
   it('recovers when the demo server stops mid-job and starts again on the same port', async () => {

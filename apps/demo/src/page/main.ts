@@ -1,8 +1,9 @@
 import { createJobClient, JobClientError, type JobSubscription } from '@org/ws-client';
 import type { DemoSettings } from '../api-schemas';
-import { renderConnectionBadge } from './connection-badge';
+import { ConnectionBadge } from './connection-badge';
 import { DemoApiError, demoApi } from './demo-api';
 import { EventLog } from './event-log';
+import { ExpectedRestart } from './expected-restart';
 import { floodWithRawSocket } from './flooding-connection';
 import { JobBoard, type BoardSummary } from './job-board';
 import { StatsChart } from './stats-chart';
@@ -73,7 +74,7 @@ function wireLifecycleButtons(settings: DemoSettings, tab: string, log: EventLog
 
 async function main(): Promise<void> {
   const log = new EventLog(byId('log'));
-  const badge = byId('connection');
+  const badge = new ConnectionBadge(byId('connection'));
   const board = new JobBoard(byId('jobs'), (summary) => renderSummary(byId('job-summary'), summary));
   const settings = await demoApi.settings();
   const tab = newTabId();
@@ -86,19 +87,30 @@ async function main(): Promise<void> {
     heartbeat: { intervalMs: settings.heartbeat.intervalMs, graceMs: settings.heartbeat.timeoutMs + 1000 },
     reconnect: { maxDelayMs: 5000 },
   });
-  renderConnectionBadge(badge, client.state);
-  client.on('state', (state) => renderConnectionBadge(badge, state));
+  // A shutdown notice that asks clients back (Restart server, Ctrl-C) makes the reconnect that follows expected, not an error.
+  const restart = new ExpectedRestart();
+  badge.show(client.state);
+  client.on('state', (state) => badge.show(state, restart.active));
   let connections = 0;
   client.on('connected', () => {
     connections += 1;
-    log.add('good', connections === 1 ? 'Connected' : 'Reconnected; open jobs resubscribed with their lastSeq');
+    if (restart.end()) log.add('good', 'Reconnected after the server restart; open jobs resubscribed with their lastSeq');
+    else log.add('good', connections === 1 ? 'Connected' : 'Reconnected; open jobs resubscribed with their lastSeq');
   });
-  client.on('reconnecting', (state) => log.add('warn', `Connection lost (${state.reason}); retry in ${Math.round(state.delayMs)} ms`));
-  client.on('disconnected', (state) => log.add(state.reason === 'idle' ? 'info' : 'bad', `Disconnected: ${state.reason}`));
-  client.on('notice', (notice) =>
-    log.add('warn', `Server notice "${notice.reason}": disconnect in ${notice.graceMs} ms${notice.reconnect ? `, come back after ${notice.retryAfterMs ?? 0} ms` : ''}`),
-  );
-  client.on('error', (error) => log.add('bad', `${error.code}: ${error.message}`));
+  client.on('reconnecting', (state) => {
+    if (!restart.active) log.add('warn', `Connection lost (${state.reason}); retry in ${Math.round(state.delayMs)} ms`);
+    else if (restart.firstReconnect()) log.add('warn', 'Server restarting, reconnecting…');
+  });
+  client.on('disconnected', (state) => {
+    restart.end();
+    log.add(state.reason === 'idle' ? 'info' : 'bad', `Disconnected: ${state.reason}`);
+  });
+  client.on('notice', (notice) => {
+    if (notice.reason === 'shutdown' && notice.reconnect) restart.announce();
+    log.add('warn', `Server notice "${notice.reason}": disconnect in ${notice.graceMs} ms${notice.reconnect ? `, come back after ${notice.retryAfterMs ?? 0} ms` : ''}`);
+  });
+  // While the server restarts, refused and failed connects are what a restart looks like: noted, not alarming.
+  client.on('error', (error) => log.add(restart.active ? 'info' : 'bad', `${restart.active ? 'While the server restarts: ' : ''}${error.code}: ${error.message}`));
 
   const subscriptions = new Map<string, JobSubscription>();
   const watch = (jobId: string): void => {

@@ -1,4 +1,5 @@
 import type { StatsReply, StatsSample } from '../api-schemas';
+import { StatsHistory } from './stats-history';
 
 interface Metric {
   label: string;
@@ -25,8 +26,10 @@ const svgElement = <K extends keyof SVGElementTagNameMap>(name: K, attributes: R
   return element;
 };
 
-/** Draws one metric over the samples: shaded alert periods, an area and a line. */
-function drawSparkline(svg: SVGSVGElement, samples: readonly StatsSample[], metric: Metric, slots: number): void {
+const clockTime = (at: number): string => new Date(at).toLocaleTimeString([], { hour12: false });
+
+/** Draws one metric over the samples: shaded alert periods, an area, a line, and a dashed mark where the server restarted. */
+function drawSparkline(svg: SVGSVGElement, samples: readonly StatsSample[], restarts: readonly number[], metric: Metric, slots: number): void {
   svg.replaceChildren();
   if (samples.length === 0) return;
   const values = samples.map(metric.value);
@@ -46,18 +49,31 @@ function drawSparkline(svg: SVGSVGElement, samples: readonly StatsSample[], metr
     svgElement('polygon', { class: 'area', points: `${x(0).toFixed(1)},${HEIGHT} ${points.join(' ')} ${WIDTH},${HEIGHT}` }),
     svgElement('polyline', { class: 'line', points: points.join(' ') }),
   );
+  for (const restartedAt of restarts) {
+    // Between the last sample of the old server and the first of the new one.
+    const first = samples.findIndex((sample) => sample.at >= restartedAt);
+    if (first <= 0) continue;
+    const markX = (x(first - 1) + x(first)) / 2;
+    svg.append(svgElement('line', { class: 'restart-mark', x1: markX, x2: markX, y1: 0, y2: HEIGHT }));
+  }
 }
 
-/** The stats panel: one sparkline card per metric, alert periods shaded red, and lifecycle counters. */
+/**
+ * The stats panel: one sparkline card per metric, alert periods shaded red, and lifecycle counters. It keeps the
+ * history across a server restart (marked with a dashed line and a note) instead of starting over empty.
+ */
 export class StatsChart {
   private readonly cards: { metric: Metric; value: HTMLElement; svg: SVGSVGElement }[];
   private readonly alerts: HTMLElement;
+  private readonly restarts: HTMLElement;
   private readonly counters: HTMLElement;
+  private readonly history: StatsHistory;
 
   constructor(
     container: HTMLElement,
     private readonly slots: number,
   ) {
+    this.history = new StatsHistory(slots);
     const grid = document.createElement('div');
     grid.className = 'stats-grid';
     this.cards = METRICS.map((metric) => {
@@ -76,19 +92,28 @@ export class StatsChart {
     });
     this.alerts = document.createElement('p');
     this.alerts.className = 'alerts';
+    this.restarts = document.createElement('p');
+    this.restarts.className = 'restarts';
+    this.restarts.hidden = true;
     this.counters = document.createElement('p');
     this.counters.className = 'counters';
-    container.replaceChildren(grid, this.alerts, this.counters);
+    container.replaceChildren(grid, this.alerts, this.restarts, this.counters);
   }
 
   /** Redraws everything from a `GET /api/stats` reply. */
   render(reply: StatsReply): void {
-    const { samples, counters, activeAlerts } = reply;
+    const { counters, activeAlerts } = reply;
+    this.history.add(reply);
+    const { samples, restarts } = this.history;
     const latest = samples.at(-1);
     for (const { metric, value, svg } of this.cards) {
       value.textContent = latest ? metric.format(metric.value(latest)) : '–';
-      drawSparkline(svg, samples, metric, this.slots);
+      drawSparkline(svg, samples, restarts, metric, this.slots);
     }
+    const lastRestart = restarts.at(-1);
+    this.restarts.hidden = lastRestart === undefined;
+    this.restarts.textContent =
+      lastRestart === undefined ? '' : `Server restarted at ${clockTime(lastRestart)} (dashed line); the chart keeps what came before, the counters below start again from 0`;
     const describe = ({ name, value, threshold }: StatsReply['activeAlerts'][number]): string =>
       `${name} ${Number.isInteger(value) ? value : value.toFixed(2)} > ${threshold}`;
     this.alerts.dataset.active = String(activeAlerts.length > 0);
