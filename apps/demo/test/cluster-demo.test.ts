@@ -60,7 +60,7 @@ describe.skipIf(skip)('demo with two nodes on Redis', () => {
     await demo?.close();
     demo = undefined;
     for (const node of nodes) {
-      expect(node?.jobServer.stats()).toEqual({ connections: 0, connectionsByIp: 0, jobs: 0, subscriptions: 0, rateLimitRecords: 0, watchedJobs: 0, pendingHeartbeats: 0, pendingNotices: 0, pendingAcks: 0, timers: 0, pendingConflations: 0 });
+      expect(node?.jobServer.stats()).toEqual({ connections: 0, connectionsByIp: 0, pendingTransports: 0, jobs: 0, subscriptions: 0, rateLimitRecords: 0, watchedJobs: 0, pendingHeartbeats: 0, pendingNotices: 0, pendingAcks: 0, timers: 0, pendingConflations: 0 });
     }
     await removeKeys(keyPrefix);
   });

@@ -15,7 +15,7 @@ afterEach(async () => {
   const last = app?.server?.jobServer;
   await app?.close();
   app = undefined;
-  if (last) expect(last.stats()).toEqual({ connections: 0, connectionsByIp: 0, jobs: 0, subscriptions: 0, rateLimitRecords: 0, watchedJobs: 0, pendingHeartbeats: 0, pendingNotices: 0, pendingAcks: 0, timers: 0, pendingConflations: 0 });
+  if (last) expect(last.stats()).toEqual({ connections: 0, connectionsByIp: 0, pendingTransports: 0, jobs: 0, subscriptions: 0, rateLimitRecords: 0, watchedJobs: 0, pendingHeartbeats: 0, pendingNotices: 0, pendingAcks: 0, timers: 0, pendingConflations: 0 });
 });
 
 async function demo(): Promise<string> {

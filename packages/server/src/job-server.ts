@@ -75,7 +75,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
   };
   const onAccepted = (record: ConnectionRecord): void => fanout.watch(record);
   const connections = new ConnectionLifecycle({ phase, now, registry, ipLimit, limiter, options: opts, handlers, counters, logger, reporter, onAccepted, overloadedRetryAfterMs });
-  connections.attach(io);
+  connections.attach(io, host.ownsIo);
   const onSlowConsumer = (record: ConnectionRecord, pendingBytes: number): void => connections.dropSlowConsumer(record, pendingBytes);
   const fanout = new UpdateFanout({ io, now, registry, counters, ...opts.limits.outbound, onSlowConsumer });
   const countsRefresher = new JobCountsRefresher(store, (error) => reporter.report(error, 'store.refreshCounts'));
@@ -131,7 +131,7 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
     listen: (listenOptions = {}) => host.listen(listenOptions, phase.running),
     update: (jobId, input) => jobs.update(jobId, input),
     getJob: (jobId) => jobs.getJob(jobId),
-    stats: () => readStats({ registry, ipLimit, store, limiter, connections, timers: () => [ticker.running, sweeper.running, shutdown.timerArmed, connections.notices.timerArmed] }),
+    stats: () => readStats({ registry, ipLimit, store, limiter, connections, timers: () => [ticker.running, sweeper.running, shutdown.timerArmed, connections.notices.timerArmed, connections.transports.timerArmed] }),
     counters: () => copyCounters(counters),
     health: () => healthReasons.report(phase.running, registry.size, now() - createdAt),
     addHealthCheck: (check) => healthReasons.addCheck(check),

@@ -57,6 +57,8 @@ describe('resolveOptions', () => {
     [{ limits: { maxPayloadBytes: MAX_CLIENT_PACKET_BYTES - 1 } }, 'limits.maxPayloadBytes'],
     [{ limits: { maxPayloadBytes: 1.5e5 + 0.5 } }, 'limits.maxPayloadBytes'],
     [{ socketIoOptions: { maxHttpBufferSize: 1e6 } }, 'socketIoOptions.maxHttpBufferSize'],
+    [{ socketIoOptions: { connectTimeout: 45_000 } }, 'socketIoOptions.connectTimeout'],
+    [{ limits: { handshakeTimeoutMs: 0 } }, 'limits.handshakeTimeoutMs'],
   ])('refuses %j naming the option %s', (options, option) => {
     const error = optionError(options);
     expect(error.option).toBe(option);

@@ -22,6 +22,7 @@ export const JOB_SERVER_DEFAULTS = {
     maxConnectionsPerIp: 100,
     trustProxy: false,
     maxPayloadBytes: 64 * 1024,
+    handshakeTimeoutMs: 10 * SECOND,
     rateLimit: { events: 50, windowMs: 10 * SECOND, abuseStrikes: 10 },
     outbound: { conflateAboveBytes: 64 * 1024, maxPendingBytes: 1024 * 1024 },
     overload: { retryAfterMs: 5 * SECOND },
@@ -97,6 +98,11 @@ export interface JobServerOptions {
      * request. Past it the server closes the transport. At least `MAX_CLIENT_PACKET_BYTES`, the largest legal packet. @default 65536 (64 KiB)
      */
     maxPayloadBytes?: number;
+    /**
+     * How long a transport may stay open without completing the Socket.IO handshake before the server closes it
+     * (Socket.IO's `connectTimeout`; it includes the time `authenticate` takes). @default 10000
+     */
+    handshakeTimeoutMs?: number;
     /** Per-socket token bucket for inbound events. */
     rateLimit?: {
       /** Bucket size: events allowed per window. @default 50 */
@@ -164,6 +170,7 @@ export interface ResolvedJobServerOptions {
     /** Trusted proxy hops: 0 for none (`false`), 1 for `true`. */
     trustProxy: number;
     maxPayloadBytes: number;
+    handshakeTimeoutMs: number;
     rateLimit: { events: number; windowMs: number; abuseStrikes: number };
     outbound: { conflateAboveBytes: number; maxPendingBytes: number };
     overload: { heapUsedBytes?: number; retryAfterMs: number };
@@ -211,6 +218,7 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
       .custom<Partial<SocketIoServerOptions>>((value) => typeof value === 'object' && value !== null, { message: 'must be an object' })
       .refine((socketIo) => !socketIo.connectionStateRecovery, { message: NO_STATE_RECOVERY, path: ['connectionStateRecovery'] })
       .refine((socketIo) => socketIo.maxHttpBufferSize === undefined, { message: 'is set by the job server: use limits.maxPayloadBytes', path: ['maxHttpBufferSize'] })
+      .refine((socketIo) => socketIo.connectTimeout === undefined, { message: 'is set by the job server: use limits.handshakeTimeoutMs', path: ['connectTimeout'] })
       .default({}),
     heartbeat: z.strictObject({ intervalMs: durationMs(d.heartbeat.intervalMs), timeoutMs: durationMs(d.heartbeat.timeoutMs) }).prefault({}),
     session: z
@@ -238,6 +246,7 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
           .int()
           .min(MAX_CLIENT_PACKET_BYTES, `must be at least ${MAX_CLIENT_PACKET_BYTES} (MAX_CLIENT_PACKET_BYTES: the largest legal client packet)`)
           .default(d.limits.maxPayloadBytes),
+        handshakeTimeoutMs: durationMs(d.limits.handshakeTimeoutMs),
         rateLimit: z
           .strictObject({
             events: z.int().positive().default(d.limits.rateLimit.events),

@@ -22,6 +22,7 @@ export function readStats({ registry, ipLimit, store, limiter, connections, time
   return {
     connections: registry.size,
     connectionsByIp: ipLimit.size,
+    pendingTransports: connections.transports.pendingCount,
     jobs: store.size(),
     subscriptions: registry.subscriptionCount,
     rateLimitRecords: limiter.size,

@@ -4,8 +4,10 @@ import type { ErrorCode, NoticeReason } from '@org/ws-protocol';
 export interface JobServerStats {
   /** Live connections. */
   connections: number;
-  /** Client IPs with at least one connection (entries of the per-IP counter). */
+  /** Client IPs with at least one open transport (entries of the per-IP counter). */
   connectionsByIp: number;
+  /** Open transports (Engine.IO connections) that carry no connection: waiting for their Socket.IO handshake, or being refused. */
+  pendingTransports: number;
   /** Jobs the store holds. */
   jobs: number;
   /** (connection, job) subscriptions. */

@@ -13,7 +13,8 @@ describe('handshake', () => {
     expect(error).toEqual({ code: ErrorCode.UNSUPPORTED_PROTOCOL, message: expect.stringContaining(`version ${PROTOCOL_VERSION}`) });
     expect(await connectRefused(url, { auth: {} })).toMatchObject({ code: ErrorCode.UNSUPPORTED_PROTOCOL });
     expect(server.counters().refusedConnections).toBe(2);
-    expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0 });
+    // The slot is the transport's: it goes when the refused client closes its transport.
+    await vi.waitFor(() => expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0, pendingTransports: 0 }));
   });
 
   it('refuses a handshake auth that fails its schema with INVALID_PAYLOAD', async () => {
@@ -49,30 +50,38 @@ describe('handshake', () => {
     expect(await connectRefused(url)).toEqual({ code: ErrorCode.INTERNAL, message: 'the server could not authenticate this connection' });
     expect(await connectRefused(url)).toMatchObject({ code: ErrorCode.INTERNAL });
     expect(errors).toEqual(['authenticate', 'authenticate']);
-    expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0 });
+    await vi.waitFor(() => expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0, pendingTransports: 0 }));
     expect(server.health().status).toBe('ok');
   });
 
-  it('releases the IP slot of a client that goes away while authenticate is still running', async () => {
+  it('releases the IP slot of a client that goes away while authenticate is still running, and never admits it', async () => {
     let releaseHook: () => void = () => undefined;
     const hookStarted = new Promise<void>((started) => {
       releaseHook = started;
     });
     let finishAuth: (principal: string) => void = () => undefined;
     const { server, url } = await startJobServer({
-      authenticate: () =>
-        new Promise((resolve) => {
-          finishAuth = resolve;
-          releaseHook();
-        }),
+      limits: { maxConnectionsPerIp: 1 },
+      authenticate: ({ auth }) =>
+        auth.token === 'second'
+          ? 'second'
+          : new Promise((resolve) => {
+              finishAuth = resolve;
+              releaseHook();
+            }),
     });
+    const admitted: unknown[] = [];
+    server.on('connection', ({ principal }) => admitted.push(principal));
     const client = createTestClient(url);
     client.socket.connect();
     await hookStarted;
     client.socket.disconnect();
     await vi.waitFor(() => expect(server.io.engine.clientsCount).toBe(0));
+    expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0, pendingTransports: 0 });
     finishAuth('late');
-    await vi.waitFor(() => expect(server.counters().refusedConnections).toBe(1));
-    expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0 });
+    // The one slot is free: the next client gets it, and the late handshake never became a connection.
+    await connectClient(url, { auth: { protocolVersion: PROTOCOL_VERSION, token: 'second' } });
+    expect(admitted).toEqual(['second']);
+    expect(server.stats()).toMatchObject({ connections: 1, connectionsByIp: 1, pendingTransports: 0 });
   });
 });

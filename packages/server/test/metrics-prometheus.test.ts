@@ -31,6 +31,7 @@ const SERVER_METRICS = {
   orgws_pending_acks: 'gauge',
   orgws_timers: 'gauge',
   orgws_pending_conflations: 'gauge',
+  orgws_pending_transports: 'gauge',
   orgws_pending_outbound_bytes_max: 'gauge',
   orgws_inactive_connections: 'gauge',
   orgws_heap_used_bytes: 'gauge',
@@ -86,6 +87,7 @@ describe('Prometheus metrics', () => {
     expect(scrape.values.get('orgws_pending_acks')).toBe(0);
     expect(scrape.values.get('orgws_timers')).toBe(2);
     expect(scrape.values.get('orgws_pending_conflations')).toBe(0);
+    expect(scrape.values.get('orgws_pending_transports')).toBe(0);
     expect(scrape.values.get('orgws_pending_outbound_bytes_max')).toBeGreaterThanOrEqual(0);
     expect(scrape.values.get('orgws_inactive_connections')).toBe(0);
     expect(scrape.values.get('orgws_heap_used_bytes')).toBe(64 * MB);

@@ -96,7 +96,8 @@ export const DEFAULT_METRIC_PREFIX = 'orgws_';
 /** Gauge name (after the prefix) and help of every registry size in `stats()`. */
 const REGISTRY_GAUGES: Readonly<Record<keyof JobServerStats, readonly [string, string]>> = {
   connections: ['connections', 'Live Socket.IO connections.'],
-  connectionsByIp: ['connection_ips', 'Client IPs with at least one connection (entries of the per-IP counter).'],
+  connectionsByIp: ['connection_ips', 'Client IPs with at least one open transport (entries of the per-IP counter).'],
+  pendingTransports: ['pending_transports', 'Open transports that carry no connection yet (waiting for the Socket.IO handshake, or being refused).'],
   jobs: ['jobs', 'Jobs the job store holds.'],
   subscriptions: ['subscriptions', '(connection, job) subscriptions.'],
   rateLimitRecords: ['rate_limit_records', 'Token buckets of the per-socket event rate limit.'],

@@ -6,6 +6,9 @@ import type { JobIoServer, ListenOptions } from '../job-server-api';
 import type { ResolvedJobServerOptions } from '../options';
 import { attachReversibly } from './http-attachment';
 
+/** How long after `limits.handshakeTimeoutMs` Socket.IO's own `connectTimeout` would close a transport the job server missed. */
+const SOCKET_IO_FALLBACK_MS = 1000;
+
 /**
  * Owns where the job server's Socket.IO server lives: one it creates on its own HTTP server, one it attaches to the
  * application's HTTP server (and takes off again at close), or one the application gave it (left running at close).
@@ -23,11 +26,19 @@ export class SocketIoHost {
     this.#ownsHttp = this.#ownsIo && opts.httpServer === undefined;
     const httpServer = opts.io ? undefined : (opts.httpServer ?? createServer());
     this.#httpServer = httpServer;
-    const socketIoOptions = { ...opts.socketIoOptions, maxHttpBufferSize: opts.limits.maxPayloadBytes };
+    const { maxPayloadBytes, handshakeTimeoutMs } = opts.limits;
+    // The job server closes a transport at its handshake deadline itself; Socket.IO's own bound is a fallback behind it.
+    const connectTimeout = handshakeTimeoutMs + SOCKET_IO_FALLBACK_MS;
+    const socketIoOptions = { ...opts.socketIoOptions, maxHttpBufferSize: maxPayloadBytes, connectTimeout };
     const createIo = (): JobIoServer => new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, socketIoOptions);
     // On the application's HTTP server, Socket.IO's listeners must come off again at close (see `close`).
     this.#attachment = !opts.io && opts.httpServer ? attachReversibly(opts.httpServer, createIo) : undefined;
     this.io = opts.io ?? this.#attachment?.attached ?? createIo();
+  }
+
+  /** Whether the job server created the Socket.IO server (and so owns its Engine.IO server), rather than the application. */
+  get ownsIo(): boolean {
+    return this.#ownsIo;
   }
 
   /** Starts listening when there is an HTTP server that is not listening yet; resolves the port. */
@@ -63,7 +74,7 @@ export class SocketIoHost {
     this.#attachment?.detach();
   }
 
-  /** Closes what the job server owns of Socket.IO; `detachConnections` runs instead when the application owns it. */
+  /** Closes what the job server owns of Socket.IO, then runs `detachConnections` (alone when the application owns it). */
   async close(detachConnections: () => void): Promise<void> {
     const { io } = this;
     if (this.#ownsHttp) {
@@ -76,8 +87,7 @@ export class SocketIoHost {
       await io.of('/').adapter.close();
       // Otherwise engine.io would keep answering /socket.io/ on it, and a new job server could not attach.
       this.#attachment?.detach();
-    } else {
-      detachConnections();
     }
+    detachConnections();
   }
 }

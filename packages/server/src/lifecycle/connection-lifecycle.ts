@@ -1,4 +1,4 @@
-import type { NoticeReason, TimeoutNotice } from '@org/ws-protocol';
+import type { NoticeReason, ProtocolError, TimeoutNotice } from '@org/ws-protocol';
 import type { ErrorReporter } from '../error-reporter';
 import type { JobIoServer } from '../job-server-api';
 import type { JobServerLogger } from '../logger';
@@ -13,12 +13,14 @@ import { NoticeTracker } from './notices';
 import type { TokenBucketLimiter } from './rate-limit';
 import type { ServerPhase } from './server-phase';
 import { refusalRetryAfterMs } from './shutdown';
+import { TransportAdmission } from './transport-admission';
 
 /** What the connection lifecycle needs from the server. */
 export interface ConnectionLifecycleDeps {
   phase: ServerPhase;
   now: () => number;
   registry: ConnectionRegistry;
+  /** Per-IP slots, one per open transport. */
   ipLimit: ConnectionCounter;
   limiter: TokenBucketLimiter;
   options: Pick<ResolvedJobServerOptions, 'heartbeat' | 'session' | 'limits' | 'shutdown' | 'authenticate'>;
@@ -37,10 +39,13 @@ export interface ConnectionLifecycleDeps {
 type NoticeExtra = { reconnect: boolean; retryAfterMs?: number };
 
 /**
- * Owns a connection from handshake to release: admission, its record, heartbeats, notices, and removing every
- * trace of it (registry, rate limit, heartbeat, notice, IP slot) exactly once, with the reason it ended.
+ * Owns a connection from its transport to release: admission (of the transport, then of the handshake), its record,
+ * heartbeats, notices, and removing every trace of it (registry, rate limit, heartbeat, notice) exactly once, with the
+ * reason it ended; the transport's IP slot goes when the transport closes.
  */
 export class ConnectionLifecycle {
+  /** Open transports and their per-IP slots. */
+  readonly transports: TransportAdmission;
   /** Liveness probes of every connection. */
   readonly heartbeat: HeartbeatMonitor;
   /** Notices waiting for their acknowledgement. */
@@ -58,7 +63,15 @@ export class ConnectionLifecycle {
 
   constructor(deps: ConnectionLifecycleDeps) {
     this.#deps = deps;
-    const { now, counters, logger, limiter, options } = deps;
+    const { now, counters, logger, limiter, options, reporter } = deps;
+    this.transports = new TransportAdmission({
+      now,
+      ipLimit: deps.ipLimit,
+      trustProxy: options.limits.trustProxy,
+      handshakeTimeoutMs: options.limits.handshakeTimeoutMs,
+      onRefused: this.#onRefused,
+      onError: (error) => reporter.report(error, 'connection-counter'),
+    });
     this.notices = new NoticeTracker(now);
     this.heartbeat = new HeartbeatMonitor({
       ...options.heartbeat,
@@ -103,32 +116,33 @@ export class ConnectionLifecycle {
     };
   }
 
-  /** Puts the handshake middleware and the connection handler on `io`. */
-  attach(io: JobIoServer): void {
-    const { ipLimit, options, counters, logger, reporter, phase } = this.#deps;
+  /**
+   * Puts the handshake middleware and the connection handler on `io`; with `guardTransports` (a Socket.IO server the
+   * job server created) every Engine.IO connection is admitted as it opens, otherwise at its Socket.IO handshake.
+   */
+  attach(io: JobIoServer, guardTransports: boolean): void {
+    const { options, reporter, phase } = this.#deps;
+    if (guardTransports) this.transports.guard(io);
     io.use(
       createHandshakeMiddleware({
         accepting: () => phase.running,
         shuttingDownRetryAfterMs: refusalRetryAfterMs(options.shutdown.retryWindowMs),
         overloadedRetryAfterMs: this.#deps.overloadedRetryAfterMs,
-        ipLimit,
+        transports: this.transports,
         trustProxy: options.limits.trustProxy,
         authenticate: options.authenticate,
         admissions: this.#admissions,
-        onRefused: (error, ip) => {
-          counters.refusedConnections += 1;
-          countBy(counters.refusedConnectionsByCode, error.code);
-          logger.warn({ ip, code: error.code }, `job server: connection refused: ${error.message}`);
-        },
+        onRefused: this.#onRefused,
         onHookError: (error) => reporter.report(error, 'authenticate'),
       }),
     );
     io.on('connection', this.#onConnection);
   }
 
-  /** Stops accepting connections from a Socket.IO server that belongs to the application. */
+  /** Stops accepting connections from `io` and gives back the slots of transports still open (an application's `io` keeps them). */
   detach(io: JobIoServer): void {
     io.off('connection', this.#onConnection);
+    this.transports.release(io);
   }
 
   /** Runs the heartbeat round and the notice deadlines (called by the server's one ticker). */
@@ -173,20 +187,27 @@ export class ConnectionLifecycle {
 
   /** Removes every trace of a connection; safe to call more than once. */
   #release(record: ConnectionRecord, socketReason: string): void {
-    const { registry, limiter, ipLimit, logger, reporter } = this.#deps;
+    const { registry, limiter, logger, reporter } = this.#deps;
     if (registry.remove(record.id) !== record) return;
     limiter.delete(record.id);
     this.heartbeat.forget(record.id);
     this.notices.forget(record.id);
-    ipLimit.release(record.ip);
+    this.transports.unclaim(record.socket.conn);
     const reason = this.#closeReasons.get(record) ?? socketReason;
     logger.debug({ socketId: record.id, ip: record.ip, reason }, 'job server: connection closed');
     const { connectedAt, lastActivityAt, lastAliveAt } = record;
     reporter.events.emit('disconnect', { socketId: record.id, ip: record.ip, reason, connectedAt, lastActivityAt, lastAliveAt });
   }
 
+  readonly #onRefused = (error: ProtocolError, ip: string): void => {
+    const { counters, logger } = this.#deps;
+    counters.refusedConnections += 1;
+    countBy(counters.refusedConnectionsByCode, error.code);
+    logger.warn({ ip, code: error.code }, `job server: connection refused: ${error.message}`);
+  };
+
   readonly #onConnection = (socket: JobSocket): void => {
-    const { registry, ipLimit, phase, now, logger, reporter } = this.#deps;
+    const { registry, phase, now, logger, reporter } = this.#deps;
     const admission = this.#admissions.get(socket);
     if (!admission) {
       // Only possible when the application's own middleware admitted a socket before ours ran.
@@ -194,9 +215,7 @@ export class ConnectionLifecycle {
       return;
     }
     this.#admissions.delete(socket);
-    admission.claim();
     if (!phase.running) {
-      ipLimit.release(admission.ip);
       socket.disconnect(true);
       return;
     }

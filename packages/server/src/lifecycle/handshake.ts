@@ -1,16 +1,14 @@
 import { ErrorCode, HandshakeAuthSchema, PROTOCOL_VERSION, parsePayload, protocolError, type ProtocolError } from '@org/ws-protocol';
 import { ConnectionRefusedError } from '../errors';
 import type { JobSocket } from './connection-registry';
-import type { ConnectionCounter } from './connection-counter';
 import { clientIp } from './ip-limit';
+import type { TransportAdmission } from './transport-admission';
 import type { AuthenticateHook } from '../options';
 
 /** What a handshake that passed left for the `connection` handler. */
 export interface Admission {
   ip: string;
   principal: unknown;
-  /** Hands the IP slot over to the connection (stops the early-close release). */
-  claim: () => void;
 }
 
 /** What the handshake middleware needs from the server. */
@@ -20,7 +18,8 @@ export interface HandshakeDeps {
   shuttingDownRetryAfterMs: () => number;
   /** While the server sheds load, the `retryAfterMs` of an `OVERLOADED` refusal; otherwise `undefined`. */
   overloadedRetryAfterMs: () => number | undefined;
-  ipLimit: ConnectionCounter;
+  /** Per-IP slots of the transports, and which transport carries a connection. */
+  transports: TransportAdmission;
   /** Trusted proxy hops in front of the server (0: the socket address is the client). */
   trustProxy: number;
   authenticate: AuthenticateHook | undefined;
@@ -31,22 +30,28 @@ export interface HandshakeDeps {
 
 const refuse = (code: ErrorCode, message: string, retryAfterMs?: number): ConnectionRefusedError =>
   new ConnectionRefusedError(protocolError(code, message, retryAfterMs));
+/** The answer to a handshake on a transport refused as it opened. */
+const alreadyRefused = refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address');
 const shuttingDown = (deps: HandshakeDeps): ConnectionRefusedError =>
   refuse(ErrorCode.SHUTTING_DOWN, 'the server is shutting down', deps.shuttingDownRetryAfterMs());
 
 /**
- * Socket.IO middleware that admits a connection: protocol version, handshake schema, per-IP cap,
- * `authenticate`. A refusal reaches the client as `connect_error` whose `data` is a `ProtocolError`.
+ * Socket.IO middleware that admits a connection: protocol version, handshake schema, the transport's per-IP slot
+ * (one connection per transport), `authenticate`. A refusal reaches the client as `connect_error` whose `data` is a
+ * `ProtocolError`.
  */
 export function createHandshakeMiddleware(deps: HandshakeDeps) {
   return (socket: JobSocket, next: (error?: Error) => void): void => {
     const ip = clientIp(socket.handshake, deps.trustProxy);
-    const fail = (error: ConnectionRefusedError): void => {
-      deps.onRefused(error.data, ip);
+    const handshake = { claimed: false };
+    const fail = (error: ConnectionRefusedError, counted = false): void => {
+      // The transport may carry another handshake now (never one this handshake did not claim).
+      if (handshake.claimed) deps.transports.unclaim(socket.conn);
+      if (!counted) deps.onRefused(error.data, ip);
       next(error);
     };
-    void admit(socket, ip, deps).then(
-      (refusal) => (refusal ? fail(refusal) : next()),
+    void admit(socket, ip, deps, handshake).then(
+      (refusal) => (refusal ? fail(refusal, refusal === alreadyRefused) : next()),
       (error: unknown) => {
         deps.onHookError(error);
         fail(refuse(ErrorCode.INTERNAL, 'the server could not authenticate this connection'));
@@ -55,7 +60,7 @@ export function createHandshakeMiddleware(deps: HandshakeDeps) {
   };
 }
 
-async function admit(socket: JobSocket, ip: string, deps: HandshakeDeps): Promise<ConnectionRefusedError | undefined> {
+async function admit(socket: JobSocket, ip: string, deps: HandshakeDeps, handshake: { claimed: boolean }): Promise<ConnectionRefusedError | undefined> {
   if (!deps.accepting()) return shuttingDown(deps);
   const overloadedRetryAfterMs = deps.overloadedRetryAfterMs();
   if (overloadedRetryAfterMs !== undefined) return refuse(ErrorCode.OVERLOADED, 'the server is overloaded', overloadedRetryAfterMs);
@@ -66,7 +71,13 @@ async function admit(socket: JobSocket, ip: string, deps: HandshakeDeps): Promis
   }
   const auth = parsePayload(HandshakeAuthSchema, raw, 'auth');
   if (!auth.ok) return new ConnectionRefusedError(auth.error);
-  if (!(await deps.ipLimit.hasRoom(ip))) return refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address');
+  const transport = await deps.transports.admit(socket.conn);
+  // Refused as it opened (and counted then): this CONNECT raced with the refusal already on its way.
+  if (transport === 'refused') return alreadyRefused;
+  if (transport === 'full') return refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address');
+  // Socket.IO runs a second CONNECT that arrives while the first is being admitted: one slot, one connection.
+  handshake.claimed = deps.transports.claim(socket.conn);
+  if (!handshake.claimed) return refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'this transport already carries a connection');
 
   let principal: unknown = null;
   if (deps.authenticate) {
@@ -75,19 +86,10 @@ async function admit(socket: JobSocket, ip: string, deps: HandshakeDeps): Promis
       return refuse(ErrorCode.UNAUTHORIZED, 'the handshake did not authenticate');
     }
   }
-  // Re-checked after the hook's await: the server may have begun closing, or other handshakes took the slots.
+  // Re-checked after the hook's await: the server may have begun closing.
   if (!deps.accepting()) return shuttingDown(deps);
-  if (!(await deps.ipLimit.acquire(ip))) return refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address');
-
-  // Socket.IO drops a socket silently when its transport closes between `next()` and `connection`;
-  // this listener gives the slot back in that case.
-  const conn = socket.conn;
-  if (conn.readyState !== 'open') {
-    deps.ipLimit.release(ip);
-    return refuse(ErrorCode.INTERNAL, 'the transport closed during the handshake');
-  }
-  const releaseEarly = (): void => deps.ipLimit.release(ip);
-  conn.once('close', releaseEarly);
-  deps.admissions.set(socket, { ip, principal, claim: () => conn.off('close', releaseEarly) });
+  // When the transport closes before Socket.IO emits `connection`, Socket.IO drops the socket silently; the transport's
+  // close gives its slot back.
+  deps.admissions.set(socket, { ip, principal });
   return undefined;
 }

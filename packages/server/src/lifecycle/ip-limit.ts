@@ -9,11 +9,6 @@ export class IpConnectionLimit implements ConnectionCounter {
     this.#max = maxPerIp;
   }
 
-  /** Whether one more connection from `ip` would still be allowed. */
-  hasRoom(ip: string): boolean {
-    return (this.#counts.get(ip) ?? 0) < this.#max;
-  }
-
   /** Takes a slot for `ip`; false (and nothing taken) when the cap is reached. */
   acquire(ip: string): boolean {
     const count = this.#counts.get(ip) ?? 0;

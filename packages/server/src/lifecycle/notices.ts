@@ -1,5 +1,6 @@
 import { EventName, TimeoutNoticeAckSchema, type TimeoutNotice } from '@org/ws-protocol';
 import type { ConnectionRecord } from './connection-registry';
+import { DeadlineTimer } from './deadline-timer';
 
 /** How a notice ended. */
 export type NoticeOutcome = 'acknowledged' | 'expired' | 'disconnected' | 'superseded';
@@ -18,11 +19,11 @@ interface PendingNotice {
 export class NoticeTracker {
   readonly #pending = new Map<string, PendingNotice>();
   readonly #now: () => number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #timerDeadline = Number.POSITIVE_INFINITY;
+  readonly #timer: DeadlineTimer;
 
   constructor(now: () => number) {
     this.#now = now;
+    this.#timer = new DeadlineTimer(now, () => this.tick());
   }
 
   /** Sends a notice; resolves when it is acknowledged, expired or moot. `deadline` = `now + graceMs` unless given. */
@@ -31,7 +32,7 @@ export class NoticeTracker {
     return new Promise((resolve) => {
       const entry: PendingNotice = { deadline, resolve };
       this.#pending.set(record.id, entry);
-      if (deadline < this.#timerDeadline) this.#arm(deadline);
+      this.#timer.armBy(deadline);
       record.socket.emit(EventName.ServerTimeoutNotice, notice, (reply: unknown) => {
         if (this.#pending.get(record.id) !== entry) return;
         if (!TimeoutNoticeAckSchema.safeParse(reply).success) return;
@@ -48,8 +49,7 @@ export class NoticeTracker {
       if (now >= entry.deadline) this.#settle(id, 'expired');
       else earliest = Math.min(earliest, entry.deadline);
     }
-    if (earliest === Number.POSITIVE_INFINITY) this.#disarm();
-    else if (earliest !== this.#timerDeadline) this.#arm(earliest);
+    this.#timer.armAt(earliest);
   }
 
   /** Whether a notice to this connection awaits its ack. */
@@ -69,30 +69,14 @@ export class NoticeTracker {
 
   /** Whether the deadline timer is armed (only while a notice is pending). */
   get timerArmed(): boolean {
-    return this.#timer !== undefined;
-  }
-
-  #arm(deadline: number): void {
-    this.#disarm();
-    this.#timerDeadline = deadline;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#timerDeadline = Number.POSITIVE_INFINITY;
-      this.tick();
-    }, Math.max(0, deadline - this.#now()));
-  }
-
-  #disarm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerDeadline = Number.POSITIVE_INFINITY;
+    return this.#timer.armed;
   }
 
   #settle(id: string, outcome: NoticeOutcome): void {
     const entry = this.#pending.get(id);
     if (!entry) return;
     this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#disarm();
+    if (this.#pending.size === 0) this.#timer.disarm();
     entry.resolve(outcome);
   }
 }

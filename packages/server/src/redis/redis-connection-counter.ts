@@ -25,7 +25,7 @@ export interface RedisConnectionCounterOptions {
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-// KEYS: nodes index, this node's hash. ARGV: node hash prefix, node id, ip, max, ttl, '1' to take a slot.
+// KEYS: nodes index, this node's hash. ARGV: node hash prefix, node id, ip, max, ttl.
 // Sums the IP's count over every live node; dead nodes (past their TTL) drop out of the index.
 const COUNT_AND_TAKE = new RedisScript(`${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -34,7 +34,6 @@ for _, node in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if node ~= ARGV[2] then total = total + tonumber(redis.call('HGET', ARGV[1] .. node, ARGV[3]) or '0') end
 end
 if total >= tonumber(ARGV[4]) then return 0 end
-if ARGV[6] ~= '1' then return 1 end
 redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[5]), ARGV[2])
@@ -106,21 +105,10 @@ export class RedisConnectionCounter implements ConnectionCounter {
     return this.#nodeId;
   }
 
-  async hasRoom(ip: string): Promise<boolean> {
-    try {
-      const room = await this.#countAndTake(ip, false);
-      this.#onResult(true);
-      return room;
-    } catch (error) {
-      this.#onResult(false, error);
-      return this.#local.hasRoom(ip);
-    }
-  }
-
   async acquire(ip: string): Promise<boolean> {
     this.#acquiring += 1;
     try {
-      const taken = await this.#countAndTake(ip, true);
+      const taken = await this.#countAndTake(ip);
       this.#onResult(true);
       if (taken) this.#local.acquire(ip);
       return taken;
@@ -183,11 +171,11 @@ export class RedisConnectionCounter implements ConnectionCounter {
     }
   }
 
-  #countAndTake(ip: string, take: boolean): Promise<boolean> {
+  #countAndTake(ip: string): Promise<boolean> {
     return COUNT_AND_TAKE.run(
       this.#client,
       [this.#keys.nodes, this.#nodeKey],
-      [this.#keys.nodeConnectionsPrefix, this.#nodeId, ip, this.#max, this.#ttlMs, take ? '1' : '0'],
+      [this.#keys.nodeConnectionsPrefix, this.#nodeId, ip, this.#max, this.#ttlMs],
     ).then((result) => result === 1);
   }
 }

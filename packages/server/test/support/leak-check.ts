@@ -7,6 +7,7 @@ import { closeAllClients } from './test-client';
 export const ZERO_STATS = {
   connections: 0,
   connectionsByIp: 0,
+  pendingTransports: 0,
   jobs: 0,
   subscriptions: 0,
   rateLimitRecords: 0,

@@ -15,8 +15,8 @@ export interface RawEngineConnection {
   close(): void;
 }
 
-/** What opening a raw connection gave: the HTTP status of a refused upgrade, or the open connection. */
-export type RawEngineOutcome = { refused: number } | { connection: RawEngineConnection };
+/** What opening a raw connection gave: the HTTP status and body of a refused upgrade, or the open connection. */
+export type RawEngineOutcome = { refused: number; body: string } | { connection: RawEngineConnection };
 
 const opened: WebSocket[] = [];
 
@@ -53,9 +53,15 @@ export function openRawEngine(url: string, headers: Record<string, string> = {})
   return new Promise((resolve, reject) => {
     socket.once('open', () => resolve({ connection }));
     socket.once('unexpected-response', (_request, response) => {
-      resolve({ refused: response.statusCode ?? 0 });
-      response.resume();
-      socket.terminate();
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.once('end', () => {
+        resolve({ refused: response.statusCode ?? 0, body });
+        socket.terminate();
+      });
     });
     socket.once('error', reject);
   });
