@@ -114,7 +114,8 @@ describe('admission before state: every transport counts against limits.maxConne
   });
 
   it('frees the slots of raw connections once the handshake bound closed them', async () => {
-    const { server, url } = await startJobServer({ limits: { maxConnectionsPerIp: 2, handshakeTimeoutMs: 200 } });
+    // Long enough for the refused client below to be turned away before the bound frees the slots, even on a loaded machine.
+    const { server, url } = await startJobServer({ limits: { maxConnectionsPerIp: 2, handshakeTimeoutMs: 1000 } });
     const sitting = await times(2, () => openRawEngineAccepted(url));
     expect(await connectRefused(url)).toEqual(TOO_MANY);
     await Promise.all(sitting.map((connection) => connection.closed));
