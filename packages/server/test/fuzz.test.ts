@@ -109,14 +109,15 @@ describe('fuzzing every client → server message', () => {
     expect(registries(server)).toEqual(baseline);
   });
 
-  it('takes the last argument as the ack whatever number of arguments comes before it', async () => {
+  it('takes the last argument as the ack whatever number of arguments comes before it, and accepts only one payload before it', async () => {
     const { server, client, baseline } = await fuzzTarget();
     await fc.assert(
       fc.asyncProperty(fc.array(junk, { maxLength: 3 }), async (args) => {
         const reply = SubscribeJobAckSchema.parse(await untyped(client.socket).timeout(ACK_TIMEOUT_MS).emitWithAck('subscribe-job', ...args));
         const request = SubscribeJobRequestSchema.safeParse(args[0]);
-        expect(reply.ok).toBe(request.success);
-        if (request.success) await untyped(client.socket).timeout(ACK_TIMEOUT_MS).emitWithAck('unsubscribe-job', { jobId: request.data.jobId });
+        expect(reply.ok).toBe(request.success && args.length === 1);
+        if (args.length > 1) expect(reply).toMatchObject({ ok: false, error: { code: ErrorCode.INVALID_PAYLOAD } });
+        if (reply.ok && request.success) await untyped(client.socket).timeout(ACK_TIMEOUT_MS).emitWithAck('unsubscribe-job', { jobId: request.data.jobId });
       }),
       RUNS,
     );

@@ -28,8 +28,10 @@ function reply(ack: ((response: unknown) => void) | undefined, response: unknown
 }
 
 /**
- * Gates every inbound packet of a connection: rate limit first, then dispatch to the protocol's request
- * handlers. Unknown events, requests without an ack callback and junk payloads are counted, never thrown.
+ * Gates every inbound event of a connection (PROTOCOL.md §3): rate limit first, whatever the event, then dispatch to
+ * the protocol's request handlers. Unknown events and requests without an ack callback are counted and dropped; a
+ * request with more than its one payload argument is answered `INVALID_PAYLOAD`. Nothing here throws. (Socket.IO's
+ * reserved names never get here: its parser refuses such a packet as undecodable.)
  */
 export function attachClientEvents(record: ConnectionRecord, deps: ClientEventDeps): void {
   record.socket.use((packet, next) => {
@@ -60,6 +62,11 @@ export function attachClientEvents(record: ConnectionRecord, deps: ClientEventDe
       return;
     }
     record.lastActivityAt = deps.now();
+    if (args.length > 1) {
+      deps.counters.invalidPayloads += 1;
+      reply(ack, { ok: false, error: protocolError(ErrorCode.INVALID_PAYLOAD, `${event}: takes one payload argument before its acknowledgement, got ${args.length}`) });
+      return;
+    }
     handler(record, args[0]).then(
       (response) => {
         if (response.error?.code === ErrorCode.INVALID_PAYLOAD) deps.counters.invalidPayloads += 1;
