@@ -222,7 +222,7 @@ class JobClientImpl implements JobClient {
   private onUpdate(update: JobUpdate): void {
     const job = this.jobs.get(update.jobId);
     if (!job) return;
-    if (job.applyUpdate(update) === 'new-history') this.sendSubscribe(job);
+    if (job.applyUpdate(update) === 'gap') this.sendSubscribe(job);
     this.releaseIfEnded(job);
   }
 
@@ -299,7 +299,7 @@ class JobClientImpl implements JobClient {
       }
       this.clearJobRetry(job.jobId);
       this.heldOnServer.add(job.jobId);
-      job.applyAck(ack);
+      if (job.applyAck(ack) === 'gap') this.retryJob(job, 'INTERNAL', undefined);
       this.releaseIfEnded(job);
     });
   }

@@ -1,4 +1,4 @@
-import { MAX_REPLAY_UPDATES, type JobUpdate, type SubscribeJobOk } from '@org/ws-protocol';
+import type { JobUpdate, SubscribeJobOk } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { JobClientError } from './errors';
 import type { JobOutcome } from './job-outcome';
@@ -84,7 +84,7 @@ describe('JobSubscriptionState', () => {
   it('never stitches a live update of another epoch onto its history: asks for a resubscribe instead', () => {
     const { state, seen } = watched();
     state.applyAck(ack(update(3)));
-    expect(state.applyUpdate(update(4, 'running', 'e2'))).toBe('new-history');
+    expect(state.applyUpdate(update(4, 'running', 'e2'))).toBe('gap');
     expect(state.synced).toBe(false);
     state.applyAck(ack(update(4, 'completed', 'e2'), [], true));
     expect(seen).toEqual([3, 4]);
@@ -129,35 +129,22 @@ describe('JobSubscriptionState', () => {
     expect(state.outcome).toBeUndefined();
   });
 
-  it('delivers a live update past the next seq at once, as newer state (the server conflated the ones between)', () => {
+  it('reports a gap in live updates and fills it from the next reply', () => {
     const { state, seen } = watched();
     state.applyAck(ack(update(1)));
-    expect(state.applyUpdate(update(3))).toBe('applied');
-    expect(state.synced).toBe(true);
-    expect(state.applyUpdate(update(2))).toBe('dropped');
-    expect(state.applyUpdate(update(7, 'completed'))).toBe('applied');
-    expect(seen).toEqual([1, 3, 7]);
-    expect(state.outcome).toEqual({ kind: 'terminal', update: update(7, 'completed') });
-  });
-
-  it('delivers the updates that arrived before the reply after it, newer ones only, in seq order', () => {
-    const { state, seen } = watched();
-    state.beginSync();
-    expect(state.applyUpdate(update(9))).toBe('buffered');
+    expect(state.applyUpdate(update(3))).toBe('gap');
+    expect(state.synced).toBe(false);
     expect(state.applyUpdate(update(4))).toBe('buffered');
-    expect(state.applyUpdate(update(7))).toBe('buffered');
-    expect(state.applyAck(ack(update(5)))).toBe('synced');
-    expect(seen).toEqual([5, 7, 9]);
+    state.applyAck(ack(update(4), [update(2), update(3), update(4)]));
+    expect(seen).toEqual([1, 2, 3, 4]);
   });
 
-  it('keeps the newest updates when more arrive before the reply than it holds', () => {
+  it('says a gap is left when the reply does not reach the buffered updates', () => {
     const { state, seen } = watched();
     state.beginSync();
-    for (let seq = 1; seq <= MAX_REPLAY_UPDATES + 5; seq += 1) state.applyUpdate(update(seq, seq === MAX_REPLAY_UPDATES + 5 ? 'completed' : 'running'));
-    state.applyAck(ack(null));
-    expect(seen[0]).toBe(6);
-    expect(seen.at(-1)).toBe(MAX_REPLAY_UPDATES + 5);
-    expect(state.outcome?.kind).toBe('terminal');
+    state.applyUpdate(update(7));
+    expect(state.applyAck(ack(update(5)))).toBe('gap');
+    expect(seen).toEqual([5]);
   });
 
   it('ends once on the terminal update and ignores everything after it', () => {

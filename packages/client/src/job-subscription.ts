@@ -110,13 +110,13 @@ class SubscriptionHandle implements JobSubscription {
 }
 
 /** What {@link JobSubscriptionState.applyAck} made of a `subscribe-job` reply. */
-export type AckResult = 'synced' | 'gone';
+export type AckResult = 'synced' | 'gap' | 'gone';
 
 /** Most replaced epochs a job remembers, to drop late updates of a history it left. */
 const MAX_RETIRED_EPOCHS = 8;
 
 /** What {@link JobSubscriptionState.applyUpdate} did with a live update. */
-export type LiveUpdateResult = 'applied' | 'buffered' | 'dropped' | 'new-history';
+export type LiveUpdateResult = 'applied' | 'buffered' | 'dropped' | 'gap';
 
 /**
  * Client-side state of one watched job: `lastSeq`, snapshot, handles, ordering and de-duplication.
@@ -135,7 +135,7 @@ export class JobSubscriptionState {
   outcome: JobOutcome | undefined;
   /** Whether the current connection's `subscribe-job` reply has been applied. */
   synced = false;
-  /** Live updates that arrived before the `subscribe-job` reply, sorted by `seq`. */
+  /** Live updates that arrived before the reply or after a gap, sorted by `seq`. */
   private pending: JobUpdate[] = [];
   private readonly handles = new Set<SubscriptionHandle>();
 
@@ -172,8 +172,8 @@ export class JobSubscriptionState {
   }
 
   /**
-   * Applies a `subscribe-job` reply: replayed updates, or on resync (or first subscribe) the snapshot, then the live
-   * updates that arrived before it. Returns `gone` when the server no longer has a job we had seen updates of:
+   * Applies a `subscribe-job` reply: replayed updates, or on resync (or first subscribe) the snapshot.
+   * Returns whether a gap remains, or `gone` when the server no longer has a job we had seen updates of:
    * the subscription then ends `expired` with reason `gone`.
    */
   applyAck(ack: SubscribeJobOk): AckResult {
@@ -192,28 +192,29 @@ export class JobSubscriptionState {
     }
     if (snapshot) this.accept(snapshot);
     this.synced = true;
-    this.drain();
-    return 'synced';
+    return this.drain() ? 'synced' : 'gap';
   }
 
-  /**
-   * Applies a live `job-update`. Each update is the job's full state, so one with a higher `seq` than the next is newer
-   * state (the server conflated the ones between for a connection that was behind) and is delivered at once. A
-   * `new-history` result means another history of the job appeared: resubscribe to get its snapshot.
-   */
+  /** Applies a live `job-update`. A `gap` result means updates are missing: resubscribe with {@link lastSeq}. */
   applyUpdate(update: JobUpdate): LiveUpdateResult {
     if (this.outcome || this.retiredEpochs.includes(update.epoch)) return 'dropped';
     if (this.epoch !== undefined && update.epoch !== this.epoch) {
       // Another history of the job (its store lost the one we follow): the resubscribe's reply brings its snapshot.
       this.synced = false;
-      return 'new-history';
+      return 'gap';
     }
     if (update.seq <= this.lastSeq) return 'dropped';
     if (!this.synced) {
       this.buffer(update);
       return 'buffered';
     }
+    if (update.seq !== this.lastSeq + 1) {
+      this.buffer(update);
+      this.synced = false;
+      return 'gap';
+    }
     this.accept(update);
+    this.drain();
     return 'applied';
   }
 
@@ -257,17 +258,26 @@ export class JobSubscriptionState {
     if (isTerminal(update.status)) this.finish({ kind: 'terminal', update });
   }
 
-  /** Delivers the updates that arrived before the reply and are newer than it, in `seq` order. */
-  private drain(): void {
-    const held = this.pending;
-    this.pending = [];
-    for (const update of held) this.accept(update);
+  /** Delivers buffered updates that now follow on; returns false when a gap is left. */
+  private drain(): boolean {
+    while (this.pending.length > 0 && !this.outcome) {
+      const next = this.pending[0]!;
+      if (next.seq <= this.lastSeq) {
+        this.pending.shift();
+      } else if (next.seq === this.lastSeq + 1) {
+        this.pending.shift();
+        this.accept(next);
+      } else {
+        return false;
+      }
+    }
+    return true;
   }
 
   private buffer(update: JobUpdate): void {
     if (this.pending.some((held) => held.seq === update.seq && held.epoch === update.epoch)) return;
-    // Beyond the bound the oldest held update goes: a newer full state replaces it, as the server's conflation does.
-    if (this.pending.length >= MAX_REPLAY_UPDATES) this.pending.shift();
+    // Beyond the bound the update is dropped; recovery by lastSeq (or a resync) fetches it again.
+    if (this.pending.length >= MAX_REPLAY_UPDATES) return;
     this.pending.push(update);
     this.pending.sort((a, b) => a.seq - b.seq);
   }

@@ -261,10 +261,9 @@ describe('subscriptions', () => {
         const reply = (): void => ack({ ok: true, jobId, epoch: count === 2 ? null : 'e1', snapshot: count === 2 ? null : snapshot(jobId), updates: [], resync: false });
         if (count === 1) {
           reply();
-          // Another history of the job: the client resubscribes for its snapshot.
-          socket.emit('job-update', { ...snapshot(jobId), epoch: 'e2', seq: 1 });
+          socket.emit('job-update', { ...snapshot(jobId), seq: 3 });
         } else if (count === 2) {
-          // That resubscribe: the job expires first, the subscribe registers after.
+          // The resubscribe filling the gap: the job expires first, the subscribe registers after.
           socket.emit('job-expired', { jobId, reason: 'stale', lastSeq: 1 });
           if (jobId === 'dropped-job') reply();
           else heldReply = reply;
