@@ -99,7 +99,7 @@ describe('/healthz handler over node:http', () => {
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.body)).toEqual({
       status: 'degraded',
-      reasons: ['alert:heap'],
+      reasons: ['overloaded:heap-alert', 'alert:heap'],
       connections: 0,
       uptimeMs: expect.any(Number),
       alerts: [{ name: 'heap', value: 151, threshold: 150, since: sample?.at }],
