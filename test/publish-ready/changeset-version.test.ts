@@ -49,7 +49,7 @@ describe('pnpm changeset version', () => {
 
   it('ships that CHANGELOG in every package tarball', () => {
     for (const name of released) {
-      const packed = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: join(copy, 'packages', name), encoding: 'utf8', timeout: 60_000 });
+      const packed = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', '--loglevel=error'], { cwd: join(copy, 'packages', name), encoding: 'utf8', timeout: 60_000 });
       const [{ files }] = JSON.parse(packed) as [{ files: { path: string }[] }];
       expect(files.map((file) => file.path), name).toContain('CHANGELOG.md');
     }

@@ -22,14 +22,14 @@ describe('expectNoLeaks', () => {
 
     expect(error).toBeInstanceOf(JobServerLeakError);
     const leak = error as JobServerLeakError;
-    expect(leak.message).toBe(
-      'the job server still holds, 100 ms after expectNoLeaks started: connections 1, connectionsByIp 1, subscriptions 1, rateLimitRecords 1, watchedJobs 1',
+    // Its rate-limit bucket is named too unless it refilled and the test server's sweep (every 100 ms) dropped it already.
+    expect(leak.message).toMatch(
+      /^the job server still holds, 100 ms after expectNoLeaks started: connections 1, connectionsByIp 1, subscriptions 1, (rateLimitRecords 1, )?watchedJobs 1$/,
     );
-    expect(leak.leftovers).toEqual([
+    expect(leak.leftovers.filter(({ name }) => name !== 'rateLimitRecords')).toEqual([
       { name: 'connections', count: 1, allowed: 0 },
       { name: 'connectionsByIp', count: 1, allowed: 0 },
       { name: 'subscriptions', count: 1, allowed: 0 },
-      { name: 'rateLimitRecords', count: 1, allowed: 0 },
       { name: 'watchedJobs', count: 1, allowed: 0 },
     ]);
     expect(leak.stats).toMatchObject({ connections: 1, subscriptions: 1, timers: 2 });
