@@ -36,6 +36,9 @@ async function typecheck(options: Record<string, string | boolean>, files: strin
   return stdout.split('\n').filter((file) => file.includes('/node_modules/@org/'));
 }
 
+/** The strictest settings a consumer may compile with, on top of `strict`. */
+const strictest = { exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true };
+
 /** The entry declaration files of every `@org/ws-*` package (and of `@org/ws-server/testing`) with the given extension. */
 const entryDeclarations = (extension: 'd.ts' | 'd.cts') => [
   ...corePackages.map((name) => `/node_modules/@org/ws-${name}/dist/index.${extension}`),
@@ -76,17 +79,17 @@ describe('a scratch app that installs the packed tarballs with npm', () => {
     expect(run(process.execPath, ['cjs.cjs'])).toContain('cjs received running,completed');
   });
 
-  it('type-checks a strict consumer with node16 resolution, as CommonJS (.d.cts) and as ESM (.d.ts)', async () => {
+  it('type-checks a strict consumer (exactOptionalPropertyTypes) with node16 resolution, as CommonJS (.d.cts) and as ESM (.d.ts)', async () => {
     // Without "type": "module" a .ts file is CommonJS under node16; the same consumer as .mts is ESM.
     cpSync(join(app, 'typed-consumer.ts'), join(app, 'typed-consumer.mts'));
-    const read = await typecheck({ module: 'node16', moduleResolution: 'node16' }, ['typed-consumer.ts', 'typed-consumer.mts']);
+    const read = await typecheck({ ...strictest, module: 'node16', moduleResolution: 'node16' }, ['typed-consumer.ts', 'typed-consumer.mts']);
     for (const declaration of [...entryDeclarations('d.cts'), ...entryDeclarations('d.ts')]) {
       expect(read.some((file) => file.endsWith(declaration)), declaration).toBe(true);
     }
   });
 
-  it('type-checks a strict consumer with bundler resolution', async () => {
-    const read = await typecheck({ module: 'esnext', moduleResolution: 'bundler' }, ['typed-consumer.ts']);
+  it('type-checks a strict consumer (exactOptionalPropertyTypes) with bundler resolution', async () => {
+    const read = await typecheck({ ...strictest, module: 'esnext', moduleResolution: 'bundler' }, ['typed-consumer.ts']);
     for (const declaration of entryDeclarations('d.ts')) expect(read.some((file) => file.endsWith(declaration)), declaration).toBe(true);
   });
 
@@ -95,9 +98,8 @@ describe('a scratch app that installs the packed tarballs with npm', () => {
   });
 
   it('type-checks a strict React consumer (exactOptionalPropertyTypes) with node16 and bundler resolution', async () => {
-    const strictest = { jsx: 'react-jsx', exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true };
     for (const resolution of [{ module: 'node16', moduleResolution: 'node16' }, { module: 'esnext', moduleResolution: 'bundler' }]) {
-      const read = await typecheck({ ...strictest, ...resolution }, ['react-consumer.tsx']);
+      const read = await typecheck({ ...strictest, jsx: 'react-jsx', ...resolution }, ['react-consumer.tsx']);
       expect(read.some((file) => /\/node_modules\/@org\/ws-react\/dist\/index\.d\.c?ts$/.test(file)), JSON.stringify(resolution)).toBe(true);
     }
   });

@@ -78,7 +78,7 @@ describe('demo HTTP API', () => {
 
   it('POST /api/drop closes the transport of that tab only, and its client reconnects', async () => {
     const url = await demo();
-    client = createJobClient({ url, auth: 'tab-under-test', reconnect: { initialDelayMs: 50, maxDelayMs: 100 } });
+    client = createJobClient({ url, auth: 'tab-under-test', reconnect: { initialDelayMs: 50, maxDelayMs: 100 }, autoConnect: true });
     const states: string[] = [];
     client.on('state', (state) => states.push(state.status));
     await vi.waitFor(() => expect(client?.state.status).toBe('connected'));

@@ -22,10 +22,28 @@ describe('resolveJobClientOptions', () => {
       heartbeat: JOB_CLIENT_DEFAULTS.heartbeat,
       ackTimeoutMs: JOB_CLIENT_DEFAULTS.ackTimeoutMs,
       connectTimeoutMs: JOB_CLIENT_DEFAULTS.connectTimeoutMs,
-      autoConnect: true,
+      autoConnect: false,
       random: Math.random,
       socketOptions: {},
     });
+  });
+
+  it('treats every option given as undefined as not given, nested ones included', () => {
+    const resolved = resolveJobClientOptions({
+      url: 'http://127.0.0.1:1',
+      urls: undefined,
+      auth: undefined,
+      reconnect: { initialDelayMs: undefined, maxDelayMs: undefined, factor: undefined, minDelayMs: undefined },
+      heartbeat: { intervalMs: undefined, graceMs: undefined },
+      ackTimeoutMs: undefined,
+      connectTimeoutMs: undefined,
+      autoConnect: undefined,
+      random: undefined,
+      socketOptions: { path: undefined, transports: undefined },
+    });
+    expect(resolved).toEqual(resolveJobClientOptions({ url: 'http://127.0.0.1:1' }));
+    expect(resolved.socketOptions).toEqual({});
+    expect(resolveJobClientOptions({ url: 'http://127.0.0.1:1', reconnect: undefined, heartbeat: undefined, socketOptions: undefined })).toEqual(resolved);
   });
 
   it('merges partial groups over the defaults and keeps heartbeat: false', () => {

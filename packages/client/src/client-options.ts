@@ -1,4 +1,4 @@
-import { describeZodError } from '@org/ws-protocol';
+import { describeZodError, withoutUndefined, type PartialOptions } from '@org/ws-protocol';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import * as z from 'zod';
 import type { BackoffOptions, RandomSource } from './backoff';
@@ -9,33 +9,45 @@ import type { HeartbeatOptions } from './heartbeat-watchdog';
 export type AuthOption = string | (() => string | Promise<string>);
 
 /** Socket.IO client options passed through to every connection; the reconnect-related ones are the client's own and cannot be set. */
-export type SocketPassthroughOptions = Omit<
-  Partial<ManagerOptions & SocketOptions>,
-  'reconnection' | 'autoConnect' | 'auth' | 'forceNew' | 'timeout' | 'ackTimeout' | 'retries'
->;
+export type SocketPassthroughOptions = Omit<PartialOptions<ManagerOptions & SocketOptions>, ReservedSocketOption>;
+
+/** The socket.io-client options the job client sets itself (`socketOptions` refuses them). */
+export type ReservedSocketOption = 'reconnection' | 'autoConnect' | 'auth' | 'forceNew' | 'timeout' | 'ackTimeout' | 'retries';
+const RESERVED_SOCKET_OPTIONS = {
+  reconnection: true,
+  autoConnect: true,
+  auth: true,
+  forceNew: true,
+  timeout: true,
+  ackTimeout: true,
+  retries: true,
+} as const satisfies Record<ReservedSocketOption, true>;
 
 /** Options of {@link createJobClient}. Give `url` or `urls`. */
 export interface JobClientOptions {
   /** Server URL, e.g. `https://jobs.example.com`. */
-  url?: string;
+  url?: string | undefined;
   /** Several equivalent server URLs; the client moves to the next one on every reconnect. */
-  urls?: readonly string[];
+  urls?: readonly string[] | undefined;
   /** Credential sent as the handshake `token`. @default undefined (no token) */
-  auth?: AuthOption;
+  auth?: AuthOption | undefined;
   /** Reconnect backoff (exponential, full jitter). @default JOB_CLIENT_DEFAULTS.reconnect */
-  reconnect?: Partial<BackoffOptions>;
+  reconnect?: PartialOptions<BackoffOptions> | undefined;
   /** Heartbeat watchdog, or `false` to rely on the transport alone. @default JOB_CLIENT_DEFAULTS.heartbeat */
-  heartbeat?: Partial<HeartbeatOptions> | false;
+  heartbeat?: PartialOptions<HeartbeatOptions> | false | undefined;
   /** How long to wait for the server's reply to `subscribe-job` / `unsubscribe-job`. @default 10000 */
-  ackTimeoutMs?: number;
+  ackTimeoutMs?: number | undefined;
   /** How long one connection attempt may take. @default 20000 */
-  connectTimeoutMs?: number;
-  /** Connect as soon as the client is created; otherwise on the first `subscribe()` or `connect()`. @default true */
-  autoConnect?: boolean;
+  connectTimeoutMs?: number | undefined;
+  /**
+   * Connect as soon as the client is created. By default the client opens nothing until the first `subscribe()`,
+   * `watch()`, `waitFor()` or `connect()`, so creating one at module scope (server rendering, tests) is free. @default false
+   */
+  autoConnect?: boolean | undefined;
   /** Jitter source; inject a fixed one in tests. @default Math.random */
-  random?: RandomSource;
+  random?: RandomSource | undefined;
   /** Extra socket.io-client options (`path`, `transports`, `extraHeaders`, ...). @default {} */
-  socketOptions?: SocketPassthroughOptions;
+  socketOptions?: SocketPassthroughOptions | undefined;
 }
 
 /** Every default of {@link JobClientOptions}, in one place. */
@@ -44,7 +56,7 @@ export const JOB_CLIENT_DEFAULTS = {
   heartbeat: { intervalMs: 30_000, graceMs: 10_000 },
   ackTimeoutMs: 10_000,
   connectTimeoutMs: 20_000,
-  autoConnect: true,
+  autoConnect: false,
 } as const satisfies {
   reconnect: BackoffOptions;
   heartbeat: HeartbeatOptions;
@@ -71,8 +83,8 @@ export interface ResolvedJobClientOptions {
   autoConnect: boolean;
   /** Jitter source. */
   random: RandomSource;
-  /** socket.io-client passthrough. */
-  socketOptions: SocketPassthroughOptions;
+  /** socket.io-client passthrough, without the options given as `undefined`. */
+  socketOptions: Omit<Partial<ManagerOptions & SocketOptions>, ReservedSocketOption>;
 }
 
 const DelaySchema = z.number().finite().nonnegative();
@@ -105,12 +117,12 @@ export function resolveJobClientOptions(options: JobClientOptions): ResolvedJobC
   if (options.url !== undefined && options.urls !== undefined) {
     throw new JobClientError('INVALID_OPTIONS', 'options: give either `url` or `urls`, not both');
   }
-  const reconnect: BackoffOptions = { ...JOB_CLIENT_DEFAULTS.reconnect, ...stripUndefined(options.reconnect ?? {}) };
+  const reconnect: BackoffOptions = { ...JOB_CLIENT_DEFAULTS.reconnect, ...withoutUndefined(options.reconnect ?? {}) };
   if (reconnect.minDelayMs > reconnect.maxDelayMs) {
     throw new JobClientError('INVALID_OPTIONS', 'options.reconnect: minDelayMs must not exceed maxDelayMs');
   }
-  const socketOptions = options.socketOptions ?? {};
-  for (const reserved of ['reconnection', 'autoConnect', 'auth', 'forceNew', 'timeout', 'ackTimeout', 'retries']) {
+  const socketOptions = withoutUndefined(options.socketOptions ?? {});
+  for (const reserved of Object.keys(RESERVED_SOCKET_OPTIONS)) {
     if (reserved in socketOptions) {
       throw new JobClientError('INVALID_OPTIONS', `options.socketOptions.${reserved} is managed by the job client`);
     }
@@ -119,7 +131,7 @@ export function resolveJobClientOptions(options: JobClientOptions): ResolvedJobC
     urls: [...urls],
     auth: options.auth,
     reconnect,
-    heartbeat: options.heartbeat === false ? false : { ...JOB_CLIENT_DEFAULTS.heartbeat, ...stripUndefined(options.heartbeat ?? {}) },
+    heartbeat: options.heartbeat === false ? false : { ...JOB_CLIENT_DEFAULTS.heartbeat, ...withoutUndefined(options.heartbeat ?? {}) },
     ackTimeoutMs: options.ackTimeoutMs ?? JOB_CLIENT_DEFAULTS.ackTimeoutMs,
     connectTimeoutMs: options.connectTimeoutMs ?? JOB_CLIENT_DEFAULTS.connectTimeoutMs,
     autoConnect: options.autoConnect ?? JOB_CLIENT_DEFAULTS.autoConnect,

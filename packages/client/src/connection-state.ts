@@ -17,7 +17,7 @@ export type ReconnectReason =
 
 /** Why the client is disconnected and not trying to reconnect. */
 export type DisconnectReason =
-  /** Created with `autoConnect: false` and nothing has asked for a connection yet. */
+  /** Nothing has asked for a connection yet: no `subscribe()`, `watch()`, `waitFor()` or `connect()` (and no `autoConnect: true`). */
   | 'not-started'
   /** The server dropped an idle connection; the next `subscribe()` or `connect()` reconnects. */
   | 'idle'

@@ -30,13 +30,13 @@ export interface JobClientErrorDetails {
   /** What caused it (ES2022 `cause`). */
   cause?: unknown;
   /** The job it is about. */
-  jobId?: string;
+  jobId?: string | undefined;
   /** The terminal update behind `JOB_FAILED` / `JOB_CANCELLED`. */
-  update?: JobUpdate;
+  update?: JobUpdate | undefined;
   /** The outcome behind `JOB_EXPIRED`: `reason` (`stale` or `gone`) and `lastSeq`. */
-  expired?: JobExpiredOutcome;
+  expired?: JobExpiredOutcome | undefined;
   /** How long the server asked us to wait before retrying. */
-  retryAfterMs?: number;
+  retryAfterMs?: number | undefined;
 }
 
 /** The one error type the client throws, rejects with and reports on its `error` event. */

@@ -1,7 +1,7 @@
 export { createJobClient } from './job-client';
 export type { JobClient, JobClientEvents } from './job-client';
 export { JOB_CLIENT_DEFAULTS } from './client-options';
-export type { AuthOption, JobClientOptions, SocketPassthroughOptions } from './client-options';
+export type { AuthOption, JobClientOptions, ReservedSocketOption, SocketPassthroughOptions } from './client-options';
 export type { ConnectionState, ConnectionStateOf, DisconnectReason, ReconnectReason } from './connection-state';
 export { JobClientError, JobClientErrorCode } from './errors';
 export type { JobClientErrorDetails } from './errors';

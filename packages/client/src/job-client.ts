@@ -400,7 +400,8 @@ class JobClientImpl implements JobClient {
 }
 
 /**
- * Creates a job client: one self-healing connection, any number of job subscriptions.
+ * Creates a job client: one self-healing connection, any number of job subscriptions. It opens nothing until the
+ * first `subscribe()`, `watch()`, `waitFor()` or `connect()` (unless `autoConnect: true`), so it is safe at module scope.
  * Throws `JobClientError` `INVALID_OPTIONS` naming a bad option.
  * @example
  * const client = createJobClient({ url: 'https://jobs.example.com', auth: () => getToken() });

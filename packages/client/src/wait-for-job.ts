@@ -6,9 +6,9 @@ import type { SubscribeFunction } from './watch-job';
 /** Options of `waitFor()`. */
 export interface WaitForOptions {
   /** Rejects with `ABORTED` when it fires. @default undefined */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Rejects with `TIMEOUT` after this long. @default undefined (no deadline) */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /**

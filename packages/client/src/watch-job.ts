@@ -6,7 +6,7 @@ import type { JobSubscription, JobUpdateListener } from './job-subscription';
 /** Options of `watch()`. */
 export interface WatchOptions {
   /** Ends the iteration with an `ABORTED` error. @default undefined */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Opens a subscription; the client's `subscribe`. */

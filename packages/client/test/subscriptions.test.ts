@@ -371,21 +371,6 @@ describe('subscriptions', () => {
     await vi.waitFor(() => expect(resource.server.stats().connections).toBe(0));
   });
 
-  it('with autoConnect: false connects on the first subscribe, and `await using` closes it', async () => {
-    const resource = await startJobServer();
-    let observed: string | undefined;
-    {
-      await using scoped = openClient({ url: resource.url, autoConnect: false }).client;
-      expect(scoped.state).toEqual({ status: 'disconnected', reason: 'not-started' });
-      expect(resource.server.stats().connections).toBe(0);
-      scoped.subscribe('lazy-job');
-      await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
-      observed = scoped.state.status;
-    }
-    expect(observed).toBe('connected');
-    await vi.waitFor(() => expect(resource.server.stats().connections).toBe(0));
-  });
-
   it('paces resubscribing many jobs so the rate limit never turns into an abuse disconnect', async () => {
     const resource = await startJobServer({ limits: { rateLimit: { events: 5, windowMs: 500, abuseStrikes: 5 } } });
     const { client, states } = openClient({ url: resource.url });

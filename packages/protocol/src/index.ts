@@ -43,6 +43,8 @@ export {
 export type { ProtocolError } from './error-codes';
 export { describeZodError, invalidPayload, parsePayload } from './parse-payload';
 export type { ParseResult } from './parse-payload';
+export { withoutUndefined } from './partial-options';
+export type { PartialOptions } from './partial-options';
 export type { ClientToServerEvents, ServerToClientEvents } from './event-maps';
 export { createAsyncApiDocument } from './asyncapi';
 export type { AsyncApiDocument } from './asyncapi';

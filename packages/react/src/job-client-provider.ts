@@ -14,7 +14,7 @@ export type JobClientProviderProps = { readonly children?: ReactNode } & (
       /**
        * Options of a client the provider creates on first render and closes when it unmounts. Read once: to
        * change them, remount the provider (give it a new `key`). The client opens nothing while rendering (so server
-       * rendering never connects); it connects after mount unless `autoConnect` is `false`, then on the first `useJob`.
+       * rendering never connects); it connects on the first `useJob`, or right after mount with `autoConnect: true`.
        */
       readonly options: JobClientOptions;
       readonly client?: undefined;
@@ -62,7 +62,7 @@ export function JobClientProvider(props: JobClientProviderProps): ReactElement {
       return;
     }
     owned.lease.hold();
-    if (owned.options.autoConnect !== false) owned.client.connect();
+    if (owned.options.autoConnect === true) owned.client.connect();
     return () => owned.lease.letGo();
   }, [owned]);
 

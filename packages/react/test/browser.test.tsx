@@ -103,17 +103,28 @@ describe.each(REACT_VERSIONS)('with React %i in Chromium', (major) => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('connects on the first useJob by default, not when the provider mounts', async () => {
+    const { show, badge, server, page, pageErrors } = await openPage(major);
+    await show({ jobs: [], strict: false, sharedClient: false });
+    expect(await badge()).toBe('disconnected');
+    await show({ jobs: ['lazy-1'], strict: false, sharedClient: false });
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+    expect(await badge()).toBe('connected');
+    expect(await evaluateOnPage(page, (jobPage) => jobPage.badgeHistory)).toEqual(['disconnected', 'connecting', 'connected']);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('sends one subscribe-job for a job mounted under StrictMode and releases it on unmount', async () => {
     const { show, rows, badge, server, requests, page, pageErrors } = await openPage(major);
-    // Connected first, so the StrictMode remount happens while a subscribe-job could go out at once.
-    await show({ jobs: [], strict: true, sharedClient: false });
+    // Connected first (autoConnect: true connects after mount), so the StrictMode remount happens while a subscribe-job could go out at once.
+    await show({ jobs: [], strict: true, sharedClient: false, autoConnect: true });
     await vi.waitFor(async () => expect(await badge()).toBe('connected'), { timeout: 5000 });
-    await show({ jobs: ['strict-1'], strict: true, sharedClient: false });
+    await show({ jobs: ['strict-1'], strict: true, sharedClient: false, autoConnect: true });
     await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
     await server().update('strict-1', { status: 'running', progress: 5 });
     await vi.waitFor(async () => expect((await rows())[0]?.progress).toBe('5'), { timeout: 5000 });
 
-    await show({ jobs: [], strict: true, sharedClient: false });
+    await show({ jobs: [], strict: true, sharedClient: false, autoConnect: true });
     await vi.waitFor(() => expect(server().stats().subscriptions).toBe(0), { timeout: 5000 });
     expect(requests).toEqual([
       { event: 'subscribe-job', jobId: 'strict-1' },

@@ -13,9 +13,9 @@ export type JobIoServer = Server<ClientToServerEvents, ServerToClientEvents>;
 /** Where `listen` binds. */
 export interface ListenOptions {
   /** TCP port; 0 picks a free one. @default 0 */
-  port?: number;
+  port?: number | undefined;
   /** Interface to bind. @default '127.0.0.1' */
-  host?: string;
+  host?: string | undefined;
 }
 
 /**

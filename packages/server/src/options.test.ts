@@ -23,6 +23,41 @@ describe('resolveOptions', () => {
     expect(resolved.shutdown.timeoutMs).toBe(30_000);
   });
 
+  it('treats every option given as undefined as not given, nested ones included', () => {
+    const everyOptionUndefined = {
+      httpServer: undefined,
+      io: undefined,
+      socketIoOptions: { path: undefined, pingTimeout: undefined, cors: undefined },
+      heartbeat: { intervalMs: undefined, timeoutMs: undefined },
+      session: { idleTimeoutMs: undefined, maxInactivityMs: undefined, noticeGraceMs: undefined },
+      sweep: { intervalMs: undefined, staleJobMs: undefined, finishedJobRetentionMs: undefined },
+      limits: {
+        maxConnectionsPerIp: undefined,
+        trustProxy: undefined,
+        maxPayloadBytes: undefined,
+        handshakeTimeoutMs: undefined,
+        rateLimit: { events: undefined, windowMs: undefined, abuseStrikes: undefined },
+        outbound: { conflateAboveBytes: undefined, maxPendingBytes: undefined },
+        overload: { heapUsedBytes: undefined, retryAfterMs: undefined },
+      },
+      jobs: { bufferSize: undefined },
+      shutdown: { timeoutMs: undefined, retryWindowMs: undefined },
+      authenticate: undefined,
+      authorizeSubscribe: undefined,
+      logger: undefined,
+      store: undefined,
+      redis: undefined,
+      now: undefined,
+    };
+    const resolved = resolveOptions(everyOptionUndefined, 'production');
+    const defaults = resolveOptions({}, 'production');
+    expect({ ...resolved, now: undefined }).toEqual({ ...defaults, now: undefined });
+    // Socket.IO spreads its options over its own defaults, so an undefined one must not reach it.
+    expect(resolved.socketIoOptions).toEqual({});
+    expect(resolveOptions({ heartbeat: undefined, limits: undefined, socketIoOptions: undefined }, 'production')).toMatchObject({ heartbeat: defaults.heartbeat, limits: defaults.limits });
+    expect(resolveOptions({ redis: { url: 'redis://127.0.0.1:6379', keyPrefix: undefined, nodeTtlMs: undefined } }, 'test').redis).toMatchObject({ keyPrefix: 'ws-jobs:', nodeTtlMs: 30_000 });
+  });
+
   it('allows 1000 connections per IP when NODE_ENV is development', () => {
     expect(resolveOptions({}, 'development').limits.maxConnectionsPerIp).toBe(DEVELOPMENT_MAX_CONNECTIONS_PER_IP);
     expect(resolveOptions({ limits: { maxConnectionsPerIp: 7 } }, 'development').limits.maxConnectionsPerIp).toBe(7);

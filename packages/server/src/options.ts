@@ -1,13 +1,13 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server as NetServer } from 'node:net';
-import { MAX_CLIENT_PACKET_BYTES, type HandshakeAuth } from '@org/ws-protocol';
+import { MAX_CLIENT_PACKET_BYTES, withoutUndefined, type HandshakeAuth, type PartialOptions } from '@org/ws-protocol';
 import type { Server as SocketIoServer, ServerOptions as SocketIoServerOptions } from 'socket.io';
 import * as z from 'zod';
 import { JobServerOptionsError } from './errors';
 import type { JobStore } from './jobs/job-store';
 import { firstOptionIssue } from './option-path';
 import { silentLogger, type JobServerLogger } from './logger';
-import { RedisOptionsSchema, type JobServerRedisOptions } from './redis/redis-options';
+import { RedisOptionsSchema, type JobServerRedisOptions, type ResolvedRedisOptions } from './redis/redis-options';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -53,72 +53,72 @@ export type AuthorizeSubscribeHook = (request: { principal: unknown; jobId: stri
 /** Options of `createJobServer`; every field is optional. */
 export interface JobServerOptions {
   /** Attach to this HTTP(S) server instead of creating one. */
-  httpServer?: HttpServer;
+  httpServer?: HttpServer | undefined;
   /** Attach to this Socket.IO server instead of creating one (not with `httpServer`; one built with `connectionStateRecovery` is refused). */
-  io?: SocketIoServer;
+  io?: SocketIoServer | undefined;
   /** Options for the Socket.IO server this package creates (ignored with `io`; `connectionStateRecovery` is refused). */
-  socketIoOptions?: Partial<SocketIoServerOptions>;
+  socketIoOptions?: PartialOptions<SocketIoServerOptions> | undefined;
   /** Liveness probing. */
   heartbeat?: {
     /** How often every connection gets a `heartbeat`. @default 30000 */
-    intervalMs?: number;
+    intervalMs?: number | undefined;
     /** How long an answer may take before the connection counts as dead. @default 10000 */
-    timeoutMs?: number;
-  };
+    timeoutMs?: number | undefined;
+  } | undefined;
   /** Inactivity rules. */
   session?: {
     /** A connection without subscriptions or events for this long is told `idle` and dropped. @default 7200000 (2 h) */
-    idleTimeoutMs?: number;
+    idleTimeoutMs?: number | undefined;
     /** A connection without any activity for this long is told `session-expired` and dropped. @default 86400000 (24 h) */
-    maxInactivityMs?: number;
+    maxInactivityMs?: number | undefined;
     /** How long a client has to acknowledge a notice before it is disconnected. @default 5000 */
-    noticeGraceMs?: number;
-  };
+    noticeGraceMs?: number | undefined;
+  } | undefined;
   /** The periodic sweep. */
   sweep?: {
     /** How often the one sweeper runs. @default 300000 (5 min) */
-    intervalMs?: number;
+    intervalMs?: number | undefined;
     /** A non-terminal job without an update for this long is purged (subscribers get `job-expired`). @default 3600000 (1 h) */
-    staleJobMs?: number;
+    staleJobMs?: number | undefined;
     /** A terminal job is purged this long after its terminal update (once nobody watches it). @default 300000 (5 min) */
-    finishedJobRetentionMs?: number;
-  };
+    finishedJobRetentionMs?: number | undefined;
+  } | undefined;
   /** Abuse limits. */
   limits?: {
     /** Connections allowed per client IP. @default 100 (1000 when NODE_ENV=development) */
-    maxConnectionsPerIp?: number;
+    maxConnectionsPerIp?: number | undefined;
     /**
      * Proxies you control in front of this server: `true` is one, a number is that many (`false` or 0: none). The client IP is then
      * the `X-Forwarded-For` entry that many from the right (the one your outermost proxy appended), not the
      * client-controlled leftmost one; with a shorter list it is the socket address. @default false (socket address)
      */
-    trustProxy?: boolean | number;
+    trustProxy?: boolean | number | undefined;
     /**
      * Largest message a client may send (Engine.IO's `maxHttpBufferSize`): a WebSocket frame, or the body of one polling
      * request. Past it the server closes the transport. At least `MAX_CLIENT_PACKET_BYTES`, the largest legal packet. @default 65536 (64 KiB)
      */
-    maxPayloadBytes?: number;
+    maxPayloadBytes?: number | undefined;
     /**
      * How long a transport may stay open without completing the Socket.IO handshake before the server closes it
      * (Socket.IO's `connectTimeout`; it includes the time `authenticate` takes). @default 10000
      */
-    handshakeTimeoutMs?: number;
+    handshakeTimeoutMs?: number | undefined;
     /** Per-socket token bucket for inbound events. */
     rateLimit?: {
       /** Bucket size: events allowed per window. @default 50 */
-      events?: number;
+      events?: number | undefined;
       /** Time for an empty bucket to refill completely. @default 10000 */
-      windowMs?: number;
+      windowMs?: number | undefined;
       /** Refused events in a row before a `rate-limited` notice and a disconnect. @default 10 */
-      abuseStrikes?: number;
-    };
+      abuseStrikes?: number | undefined;
+    } | undefined;
     /** Slow readers: bytes Engine.IO queued for a connection and not yet written (write buffer plus WebSocket buffer). */
     outbound?: {
       /** Above this, the connection gets only the latest non-terminal state of each job, sent when it drains. @default 65536 */
-      conflateAboveBytes?: number;
+      conflateAboveBytes?: number | undefined;
       /** Above this, the connection is closed with reason `slow-consumer` (the client recovers by `lastSeq`). @default 1048576 (1 MiB) */
-      maxPendingBytes?: number;
-    };
+      maxPendingBytes?: number | undefined;
+    } | undefined;
     /**
      * Load shedding: while overloaded the server refuses new connections and new subscriptions with `OVERLOADED`; existing
      * subscribers keep receiving. Overloaded means the heap is past `heapUsedBytes`, a memory monitor's `heap` alert holds
@@ -129,32 +129,32 @@ export interface JobServerOptions {
       heapUsedBytes?: number | undefined;
       /** Base of the `retryAfterMs` that `OVERLOADED` refusals carry; each adds up to as much again of jitter. @default 5000 */
       retryAfterMs?: number | undefined;
-    };
-  };
+    } | undefined;
+  } | undefined;
   /** Job history. */
   jobs?: {
     /** Recent updates kept per job for `lastSeq` recovery (at most 1000). @default 100 */
-    bufferSize?: number;
-  };
+    bufferSize?: number | undefined;
+  } | undefined;
   /** Graceful shutdown. */
   shutdown?: {
     /** Default deadline of `close()`. @default 30000 */
-    timeoutMs?: number;
+    timeoutMs?: number | undefined;
     /** Reconnect delays sent in `shutdown` notices are spread over this window. @default 10000 */
-    retryWindowMs?: number;
-  };
+    retryWindowMs?: number | undefined;
+  } | undefined;
   /** Authenticates the handshake; the result is the connection's principal. */
-  authenticate?: AuthenticateHook;
+  authenticate?: AuthenticateHook | undefined;
   /** Authorizes each `subscribe-job`. */
-  authorizeSubscribe?: AuthorizeSubscribeHook;
+  authorizeSubscribe?: AuthorizeSubscribeHook | undefined;
   /** Structured logger with pino's call shape. @default silent */
-  logger?: JobServerLogger;
+  logger?: JobServerLogger | undefined;
   /** Where job snapshots and recent updates live. @default an in-memory store (or Redis with `redis`) */
-  store?: JobStore;
+  store?: JobStore | undefined;
   /** Share job state, fan-out and per-IP counts with other server processes through Redis (needs `ioredis` and `@socket.io/redis-adapter`). @default undefined (one process, in memory) */
-  redis?: JobServerRedisOptions;
+  redis?: JobServerRedisOptions | undefined;
   /** Clock in ms since the epoch. @default Date.now */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** Options after defaults were applied. */
@@ -181,7 +181,7 @@ export interface ResolvedJobServerOptions {
   authorizeSubscribe: AuthorizeSubscribeHook | undefined;
   logger: JobServerLogger;
   store: JobStore | undefined;
-  redis: (JobServerRedisOptions & { keyPrefix: string; nodeTtlMs: number }) | undefined;
+  redis: ResolvedRedisOptions | undefined;
   now: () => number;
 }
 
@@ -215,11 +215,13 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
       .refine((io) => !recoversConnectionState(io), { message: `has connectionStateRecovery enabled: ${NO_STATE_RECOVERY}` })
       .optional(),
     socketIoOptions: z
-      .custom<Partial<SocketIoServerOptions>>((value) => typeof value === 'object' && value !== null, { message: 'must be an object' })
+      .custom<PartialOptions<SocketIoServerOptions>>((value) => typeof value === 'object' && value !== null, { message: 'must be an object' })
       .refine((socketIo) => !socketIo.connectionStateRecovery, { message: NO_STATE_RECOVERY, path: ['connectionStateRecovery'] })
       .refine((socketIo) => socketIo.maxHttpBufferSize === undefined, { message: 'is set by the job server: use limits.maxPayloadBytes', path: ['maxHttpBufferSize'] })
       .refine((socketIo) => socketIo.connectTimeout === undefined, { message: 'is set by the job server: use limits.handshakeTimeoutMs', path: ['connectTimeout'] })
-      .default({}),
+      .default({})
+      // An option given as `undefined` would override Socket.IO's own default (its options are spread over them).
+      .transform((socketIo): Partial<SocketIoServerOptions> => withoutUndefined(socketIo)),
     heartbeat: z.strictObject({ intervalMs: durationMs(d.heartbeat.intervalMs), timeoutMs: durationMs(d.heartbeat.timeoutMs) }).prefault({}),
     session: z
       .strictObject({
@@ -331,7 +333,7 @@ export function resolveOptions(options: unknown, env: string | undefined = proce
 /** Options of `JobServer.close()`. */
 export interface CloseOptions {
   /** How long clients get to acknowledge the `shutdown` notice before everyone is disconnected; 0 sends the notices and waits for no ack. @default `shutdown.timeoutMs` */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /**

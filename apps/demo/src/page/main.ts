@@ -111,6 +111,8 @@ async function main(): Promise<void> {
   });
   // While the server restarts, refused and failed connects are what a restart looks like: noted, not alarming.
   client.on('error', (error) => log.add(restart.active ? 'info' : 'bad', `${restart.active ? 'While the server restarts: ' : ''}${error.code}: ${error.message}`));
+  // The client is lazy (it would connect on the first job); the page connects at once to show its connection badge.
+  client.connect();
 
   const subscriptions = new Map<string, JobSubscription>();
   const watch = (jobId: string): void => {

@@ -16,9 +16,12 @@ export interface RecordedClient {
   until(predicate: (state: ConnectionState) => boolean): Promise<ConnectionState>;
 }
 
-/** Creates a job client for a test (fast test-friendly defaults, overridable). */
+/**
+ * Creates a job client for a test (fast test-friendly defaults, overridable). It connects at once (`autoConnect: true`)
+ * because these tests are about the connection; pass `autoConnect: false` or `undefined` for the lazy default.
+ */
 export function openClient(options: JobClientOptions): RecordedClient {
-  const client = createJobClient({ reconnect: { initialDelayMs: 50, maxDelayMs: 500, minDelayMs: 20 }, ackTimeoutMs: 2000, ...options });
+  const client = createJobClient({ reconnect: { initialDelayMs: 50, maxDelayMs: 500, minDelayMs: 20 }, ackTimeoutMs: 2000, autoConnect: true, ...options });
   trackClosable(() => client.close());
   const states: ConnectionState[] = [client.state];
   const errors: JobClientError[] = [];

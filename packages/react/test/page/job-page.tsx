@@ -15,6 +15,8 @@ export interface Scene {
   readonly strict: boolean;
   /** Give the provider the page's long-lived client instead of options (the provider then does not own it). */
   readonly sharedClient: boolean;
+  /** The provider's `autoConnect` option: `true` connects right after mount, before any job is watched. */
+  readonly autoConnect?: boolean;
 }
 
 /** What the page exposes on `window.jobPage`. */
@@ -72,7 +74,7 @@ function App({ scene }: { scene: Scene }) {
     sharedClient ??= createJobClient({ url: scene.url, reconnect: FAST_RECONNECT });
     return <JobClientProvider client={sharedClient}>{body}</JobClientProvider>;
   }
-  return <JobClientProvider options={{ url: scene.url, reconnect: FAST_RECONNECT }}>{body}</JobClientProvider>;
+  return <JobClientProvider options={{ url: scene.url, reconnect: FAST_RECONNECT, autoConnect: scene.autoConnect }}>{body}</JobClientProvider>;
 }
 
 const jobPage: JobPage = {

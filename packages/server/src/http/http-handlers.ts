@@ -38,9 +38,9 @@ export interface FastifyReplyLike {
 /** Options of `createHealthHandler`. */
 export interface HealthHandlerOptions {
   /** Adds the monitor's alerts in force, with their numbers, to the body. */
-  monitor?: MemoryMonitor;
+  monitor?: MemoryMonitor | undefined;
   /** Status code while `degraded` (200 keeps a load balancer sending traffic; 503 takes the instance out). @default 200 */
-  degradedStatusCode?: number;
+  degradedStatusCode?: number | undefined;
 }
 
 const ALLOWED_METHODS = 'GET, HEAD';

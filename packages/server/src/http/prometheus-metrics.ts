@@ -69,17 +69,17 @@ export interface PromClientLike {
 /** Options of `registerPrometheusMetrics`. */
 export interface PrometheusMetricsOptions {
   /** The prom-client module (`import * as client from 'prom-client'`). @default the `prom-client` this package resolves, loaded on this call (throws `MissingDependencyError` when it is not installed) */
-  client?: PromClientLike;
+  client?: PromClientLike | undefined;
   /** The job server to report on. */
   server: JobServer;
   /** Adds the heap baseline and the alerts in force. */
-  monitor?: MemoryMonitor;
+  monitor?: MemoryMonitor | undefined;
   /** Registry to register with. @default client.register */
-  registry?: PromRegistryLike;
+  registry?: PromRegistryLike | undefined;
   /** Prefix of every metric name. @default 'orgws_' */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Memory reader for the heap and RSS gauges. @default process.memoryUsage */
-  memoryUsage?: () => MemoryReading;
+  memoryUsage?: (() => MemoryReading) | undefined;
 }
 
 /** The metrics one `registerPrometheusMetrics` call registered. */

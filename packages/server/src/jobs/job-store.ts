@@ -38,13 +38,13 @@ export interface ExpiryRule {
    * Most jobs of each kind to report; the sweep asks again while a kind comes back full. Without it the store picks
    * its own bound (`MemoryJobStore`: none, `RedisJobStore`: 500).
    */
-  limit?: number;
+  limit?: number | undefined;
   /**
    * Finished jobs to keep whatever their age (the server's: those a subscriber on this node still watches). A store
    * leaves them out of what it reports and out of `limit`, so that kept jobs cannot fill every batch and hide the
    * droppable ones behind them; a store that cannot may report them anyway (the server checks again before dropping).
    */
-  keep?: (jobId: string) => boolean;
+  keep?: ((jobId: string) => boolean) | undefined;
 }
 
 /**

@@ -12,7 +12,7 @@ interface JobRecord {
 /** Options of `MemoryJobStore`. */
 export interface MemoryJobStoreOptions {
   /** Recent updates kept per job. @default 100 */
-  bufferSize?: number;
+  bufferSize?: number | undefined;
 }
 
 /** The default `JobStore`: one process, plain maps, nothing to install. */

@@ -34,18 +34,18 @@ export async function withDeadline(work: Promise<unknown>, timeoutMs: number, on
 /** Options of `closeOnSignals`. */
 export interface CloseOnSignalsOptions {
   /** Signals that start a graceful close. @default ['SIGTERM', 'SIGINT'] */
-  signals?: NodeJS.Signals[];
+  signals?: NodeJS.Signals[] | undefined;
   /** Deadline passed to `close()` (checked when `closeOnSignals` is called); the server's `shutdown.timeoutMs` when omitted. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Called once the server closed, or failed to. @default re-raises the signal so the process ends as it would have */
-  onClosed?: (signal: NodeJS.Signals) => void;
+  onClosed?: ((signal: NodeJS.Signals) => void) | undefined;
   /** Called when `close()` rejects, before `onClosed`. @default logs the error with `logger.error` */
-  onCloseError?: (error: unknown, signal: NodeJS.Signals) => void;
+  onCloseError?: ((error: unknown, signal: NodeJS.Signals) => void) | undefined;
   /**
    * Where a failed close, and an `onClosed` or `onCloseError` that throws, are logged (pass the server's logger).
    * @default silent, as the server's own default
    */
-  logger?: JobServerLogger;
+  logger?: JobServerLogger | undefined;
 }
 
 /**

@@ -28,45 +28,46 @@ export interface MemoryMonitorOptions {
   /** The job server to watch and remediate. */
   server: JobServer;
   /** Time between samples (one timer). @default 30000 */
-  intervalMs?: number;
+  intervalMs?: number | undefined;
   /** Samples kept in the history ring. @default 120 (one hour at 30 s) */
-  historySize?: number;
+  historySize?: number | undefined;
   /** Alert thresholds; an alert holds while its value is strictly above the threshold. */
   alerts?: {
     /** Live connections. @default 1000 */
-    maxConnections?: number;
+    maxConnections?: number | undefined;
     /** Heap in use as a multiple of the heap baseline. @default 1.5 */
-    heapGrowthRatio?: number;
+    heapGrowthRatio?: number | undefined;
     /** Heap baseline in bytes. @default the heap in use at the first sample, i.e. after start-up */
-    heapBaselineBytes?: number;
+    heapBaselineBytes?: number | undefined;
     /** Share of connections the server considers inactive (`maintenance.inactiveConnections()`), 0..1. @default 0.4 */
-    maxInactiveRatio?: number;
+    maxInactiveRatio?: number | undefined;
     /** Jobs not in a terminal status. @default 100 */
-    maxProcessingJobs?: number;
-  };
+    maxProcessingJobs?: number | undefined;
+  } | undefined;
   /** Remediation while an alert holds: `false` turns it off, or switch actions one by one. @default every action on */
   remediation?:
     | boolean
     | {
         /** Drop rate-limit buckets that refilled completely. @default true */
-        purgeRateLimits?: boolean;
+        purgeRateLimits?: boolean | undefined;
         /** Drop stale jobs and finished jobs past retention. @default true */
-        purgeStaleJobs?: boolean;
+        purgeStaleJobs?: boolean | undefined;
         /** Send `idle`/`session-expired` notices to inactive connections, then disconnect them. @default true */
-        disconnectInactive?: boolean;
+        disconnectInactive?: boolean | undefined;
         /** Run a full garbage collection when the process was started with `--expose-gc`. @default true */
-        runGc?: boolean;
-      };
+        runGc?: boolean | undefined;
+      }
+    | undefined;
   /** Structured logger with pino's call shape. @default silent */
-  logger?: JobServerLogger;
+  logger?: JobServerLogger | undefined;
   /** Clock in ms since the epoch. @default Date.now */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Memory reader. @default process.memoryUsage */
-  memoryUsage?: () => MemoryReading;
+  memoryUsage?: (() => MemoryReading) | undefined;
   /** While the `heap` alert holds, the server sheds load (`maintenance.startShedding('heap-alert')`): new connections and subscriptions get `OVERLOADED`. @default true */
   shedLoad?: boolean | undefined;
   /** Garbage collection for `runGc`. @default globalThis.gc, present with `node --expose-gc` */
-  gc?: () => void;
+  gc?: (() => void) | undefined;
 }
 
 /** Monitor options after defaults were applied. */

@@ -19,17 +19,17 @@ export interface JobPublisherOptions {
   /** Job history, as on the servers. */
   jobs?: {
     /** Recent updates kept per job for `lastSeq` recovery. @default 100 */
-    bufferSize?: number;
-  };
+    bufferSize?: number | undefined;
+  } | undefined;
   /** Retention, as on the servers. */
   sweep?: {
     /** A non-terminal job without an update for this long expires. @default 3600000 (1 h) */
-    staleJobMs?: number;
+    staleJobMs?: number | undefined;
     /** A terminal job expires this long after its terminal update. @default 300000 (5 min) */
-    finishedJobRetentionMs?: number;
-  };
+    finishedJobRetentionMs?: number | undefined;
+  } | undefined;
   /** Clock in ms since the epoch, stamped as `at`. @default Date.now */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** What `health()` of a job publisher returns. */

@@ -30,7 +30,7 @@ export interface RedisClusterDeps {
   health: HealthReasons;
   logger: Required<JobServerLogger>;
   /** Called when Redis is reachable again, to clear the server's own store-failure reason (when the store is this one). */
-  onStoreRecovered?: () => void;
+  onStoreRecovered?: (() => void) | undefined;
   /** Another node expired a stale job: drop this node's subscriptions of it. */
   onExpiredElsewhere: (jobId: string, lastSeq: number) => void;
   /** Redis came back without a job this node's sockets watch (it lost its data, or the job has no update yet): tell them it is `gone`. */

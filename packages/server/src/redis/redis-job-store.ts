@@ -13,24 +13,24 @@ export interface RedisJobStoreOptions {
   /** Connected ioredis client for commands (not one in subscriber mode). */
   client: RedisClientLike;
   /** Prefix of every key; all servers and publishers of one deployment share it. @default 'ws-jobs:' */
-  keyPrefix?: string;
+  keyPrefix?: string | undefined;
   /** Recent updates kept per job for `lastSeq` recovery. @default 100 */
-  bufferSize?: number;
+  bufferSize?: number | undefined;
   /** A non-terminal job without an update for this long expires. @default 3600000 (1 h) */
-  staleJobMs?: number;
+  staleJobMs?: number | undefined;
   /**
    * A terminal job expires this long after its terminal update, but Redis keeps it at least 1 s (the sweep may drop it
    * sooner), so that an update racing the terminal one is refused, as by `MemoryJobStore`, instead of starting the job
    * again at seq 1.
    * @default 300000 (5 min)
    */
-  finishedJobRetentionMs?: number;
+  finishedJobRetentionMs?: number | undefined;
   /**
    * Clock in ms since the epoch by which `refreshCounts()` judges ages; give it the clock the `at` of your `append`s
    * comes from (a server passes its `now` option), so that an offset clock never makes a live job look old.
    * @default Date.now
    */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** Shortest time Redis keeps a terminal job, whatever `finishedJobRetentionMs` says (the sweep may still drop it sooner). */

@@ -37,14 +37,14 @@ export type RedisConnectionOptions =
 /** Where keys and channels live; every server node and job publisher of one deployment must use the same. */
 export interface RedisNamespaceOptions {
   /** Prefix of every Redis key and of the Socket.IO adapter channels. @default 'ws-jobs:' */
-  keyPrefix?: string;
+  keyPrefix?: string | undefined;
 }
 
 /** The `redis` option of `createJobServer`: shares job state, fan-out and per-IP counts between server processes. */
 export type JobServerRedisOptions = RedisConnectionOptions &
   RedisNamespaceOptions & {
     /** How long a node's connection counts outlive its last refresh; a node that died stops counting after this. @default 30000 */
-    nodeTtlMs?: number;
+    nodeTtlMs?: number | undefined;
   };
 
 /** Defaults of the `redis` options. */
@@ -56,6 +56,9 @@ export const REDIS_DEFAULTS = {
 const isRedisClient = (value: unknown): value is RedisClientLike =>
   typeof value === 'object' && value !== null && ['duplicate', 'evalsha', 'publish'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
 
+/** The `redis` option with its defaults applied. */
+export type ResolvedRedisOptions = RedisConnectionOptions & { keyPrefix: string; nodeTtlMs: number };
+
 /** Schema of the `redis` option: exactly one of `url` and `client`. */
 export const RedisOptionsSchema = z
   .strictObject({
@@ -65,4 +68,4 @@ export const RedisOptionsSchema = z
     nodeTtlMs: z.int().min(1000).max(2 ** 31 - 1).default(REDIS_DEFAULTS.nodeTtlMs),
   })
   .refine((value) => (value.url === undefined) !== (value.client === undefined), { message: 'give either url or client' })
-  .transform((value) => value as JobServerRedisOptions & Required<RedisNamespaceOptions> & { nodeTtlMs: number });
+  .transform((value) => value as ResolvedRedisOptions);
