@@ -173,7 +173,7 @@ export interface ResolvedJobServerOptions {
     handshakeTimeoutMs: number;
     rateLimit: { events: number; windowMs: number; abuseStrikes: number };
     outbound: { conflateAboveBytes: number; maxPendingBytes: number };
-    overload: { heapUsedBytes?: number; retryAfterMs: number };
+    overload: { heapUsedBytes?: number | undefined; retryAfterMs: number };
   };
   jobs: { bufferSize: number };
   shutdown: { timeoutMs: number; retryWindowMs: number };

@@ -9,12 +9,12 @@ export type RegistryName = Exclude<keyof JobServerStats, 'timers'>;
 /** Options of `expectNoLeaks`. */
 export interface ExpectNoLeaksOptions {
   /** How long the registries get to drain. @default 5000 */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * Registries allowed to stay above zero, with the most each may hold: what the server keeps by design,
    * e.g. `{ jobs: 2 }` for two unfinished jobs that stay until `sweep.staleJobMs`. @default {}
    */
-  allow?: Partial<Record<RegistryName, number>>;
+  allow?: Partial<Record<RegistryName, number>> | undefined;
 }
 
 // The sum of pendingHeartbeats and pendingNotices, which are checked (and named) themselves.

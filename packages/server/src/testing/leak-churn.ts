@@ -9,21 +9,21 @@ import { wholeNumber } from './whole-number';
 /** Options of `runLeakChurn`. */
 export interface LeakChurnOptions extends Pick<OpenSubscribedClientsOptions, 'token' | 'extraHeaders' | 'concurrency'> {
   /** Rounds measured. @default 10 */
-  rounds?: number;
+  rounds?: number | undefined;
   /** Rounds run first and not counted in the trend (V8 warms up: compiled code, inline caches). @default 2 */
-  warmupRounds?: number;
+  warmupRounds?: number | undefined;
   /** Clients connected, subscribed and closed each round. @default 50 */
-  clientsPerRound?: number;
+  clientsPerRound?: number | undefined;
   /** Jobs the clients of a round spread over (new ids every round: `churn-<run>-r<round>-j<job>`). @default 5 */
-  jobsPerRound?: number;
+  jobsPerRound?: number | undefined;
   /** Publish one `completed` update per job each round and wait until every client has it. @default true */
-  publish?: boolean;
+  publish?: boolean | undefined;
   /** Where clients connect. @default the server's `url`, else the address its HTTP server listens on */
-  url?: string;
+  url?: string | undefined;
   /** How long each step (open, deliver, drain) may take. @default 10000 */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** What the registries may still hold after a round (see `expectNoLeaks`). @default {} */
-  allow?: ExpectNoLeaksOptions['allow'];
+  allow?: ExpectNoLeaksOptions['allow'] | undefined;
 }
 
 /** What one round left behind. */

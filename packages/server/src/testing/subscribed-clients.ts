@@ -20,15 +20,15 @@ export interface OpenSubscribedClientsOptions {
   /** How many clients to open. */
   count: number;
   /** The job each client subscribes to; with several, client `i` takes `jobIds[i % jobIds.length]`. @default 'test-job' */
-  jobId?: string | readonly string[];
+  jobId?: string | readonly string[] | undefined;
   /** Handshake `auth.token`, for a server with an `authenticate` hook. */
-  token?: string;
+  token?: string | undefined;
   /** Extra handshake headers (e.g. a cookie or `X-Forwarded-For`). */
-  extraHeaders?: Record<string, string>;
+  extraHeaders?: Record<string, string> | undefined;
   /** Handshakes in flight at once. @default 10 */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** How long one client may take to connect and subscribe. @default 5000 */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** One real Socket.IO client that speaks the protocol (answers heartbeats and notices) and subscribed to a job. */
@@ -55,7 +55,7 @@ export interface SubscribedClients {
    * Resolves once every client received at least `count` `job-update`s.
    * @throws TestClientError saying how many did when `timeoutMs` (default 5000) passed first.
    */
-  waitForUpdates(count: number, options?: { timeoutMs?: number }): Promise<void>;
+  waitForUpdates(count: number, options?: { timeoutMs?: number | undefined }): Promise<void>;
   /** Disconnects every client (the server then releases them; `expectNoLeaks` waits for that). */
   close(): void;
   /** Same as `close()`, for `await using`. */
