@@ -14,6 +14,7 @@ import {
   type PrometheusMetricsOptions,
   type RedisJobStoreOptions,
 } from './index';
+import type { ExpectNoLeaksOptions, LeakChurnOptions, OpenSubscribedClientsOptions } from './testing/index';
 
 type Group<T> = Exclude<T, undefined | boolean>;
 type Limits = Group<JobServerOptions['limits']>;
@@ -48,6 +49,9 @@ describe('server option types under exactOptionalPropertyTypes', () => {
     expectTypeOf<OptionsRejectingUndefined<Group<JobPublisherOptions['sweep']>>>().toEqualTypeOf<never>();
     expectTypeOf<OptionsRejectingUndefined<RedisJobStoreOptions>>().toEqualTypeOf<never>();
     expectTypeOf<OptionsRejectingUndefined<MemoryJobStoreOptions>>().toEqualTypeOf<never>();
+    expectTypeOf<OptionsRejectingUndefined<ExpectNoLeaksOptions>>().toEqualTypeOf<never>();
+    expectTypeOf<OptionsRejectingUndefined<LeakChurnOptions>>().toEqualTypeOf<never>();
+    expectTypeOf<OptionsRejectingUndefined<OpenSubscribedClientsOptions>>().toEqualTypeOf<never>();
   });
 
   it('a strict consumer passes possibly-undefined values straight through', async () => {

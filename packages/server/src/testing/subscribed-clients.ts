@@ -63,7 +63,7 @@ export interface SubscribedClients {
 }
 
 type ProtocolSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-type ConnectOptions = Required<Pick<OpenSubscribedClientsOptions, 'timeoutMs'>> & Pick<OpenSubscribedClientsOptions, 'token' | 'extraHeaders'>;
+type ConnectOptions = { timeoutMs: number } & Pick<OpenSubscribedClientsOptions, 'token' | 'extraHeaders'>;
 
 // Loaded on first use with require, not import(): socket.io-client is an optional peer, and Jest runs CommonJS test
 // code without support for import(). Not ../optional-dependency's requireOptional, which bundled into this entry
