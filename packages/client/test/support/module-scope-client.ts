@@ -4,5 +4,8 @@
 import { createJobClient } from '../../src/index';
 
 const [url, mode] = process.argv.slice(2);
-export const client = createJobClient({ url: url!, autoConnect: mode === 'eager' ? true : undefined });
+const eager = mode === 'eager';
+// The eager client speaks WebSocket only, so the test that kills it sees the TCP close at once (a polling or
+// half-upgraded transport would linger on the server until its timeouts).
+export const client = createJobClient({ url: url!, autoConnect: eager ? true : undefined, socketOptions: eager ? { transports: ['websocket'] } : undefined });
 process.stdout.write(JSON.stringify({ hasWindow: typeof window !== 'undefined', state: client.state }));
