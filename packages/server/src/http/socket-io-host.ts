@@ -1,5 +1,6 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ClientToServerEvents, ServerToClientEvents } from '@org/ws-protocol';
 import { Server } from 'socket.io';
 import type { JobIoServer, ListenOptions } from '../job-server-api';
@@ -20,6 +21,8 @@ export class SocketIoHost {
   readonly #ownsIo: boolean;
   readonly #ownsHttp: boolean;
   readonly #attachment: { attached: JobIoServer; detach: () => void } | undefined;
+  /** Open WebSocket connections (upgraded sockets) of the HTTP server the job server created; none on the application's. */
+  readonly #upgraded = new Set<Duplex>();
 
   constructor(opts: Pick<ResolvedJobServerOptions, 'io' | 'httpServer' | 'socketIoOptions' | 'limits'>) {
     this.#ownsIo = opts.io === undefined;
@@ -34,6 +37,7 @@ export class SocketIoHost {
     // On the application's HTTP server, Socket.IO's listeners must come off again at close (see `close`).
     this.#attachment = !opts.io && opts.httpServer ? attachReversibly(opts.httpServer, createIo) : undefined;
     this.io = opts.io ?? this.#attachment?.attached ?? createIo();
+    if (this.#ownsHttp) httpServer?.on('upgrade', this.#trackUpgrade);
   }
 
   /** Whether the job server created the Socket.IO server (and so owns its Engine.IO server), rather than the application. */
@@ -68,6 +72,11 @@ export class SocketIoHost {
     }
   }
 
+  readonly #trackUpgrade = (_request: IncomingMessage, socket: Duplex): void => {
+    this.#upgraded.add(socket);
+    socket.once('close', () => this.#upgraded.delete(socket));
+  };
+
   #abandon(): void {
     if (!this.#ownsIo) return;
     this.io.engine.close();
@@ -78,6 +87,12 @@ export class SocketIoHost {
   async close(detachConnections: () => void): Promise<void> {
     const { io } = this;
     if (this.#ownsHttp) {
+      // Socket.IO's close waits for every connection of the HTTP server to end, and a WebSocket client that does not
+      // answer the close handshake (a stalled reader) would hold that for 30 s. Close Engine.IO first (its close frames
+      // and last packets are written at once), then end every WebSocket connection. (HTTP connections end by themselves:
+      // Engine.IO answers the pending polls, and an idle keep-alive connection is closed by the HTTP server's close.)
+      io.engine.close();
+      for (const socket of this.#upgraded) socket.destroy();
       await io.close();
     } else if (this.#ownsIo) {
       // Leave the application's HTTP server running: close only what Socket.IO added to it. A later job server on it

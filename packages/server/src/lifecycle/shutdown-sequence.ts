@@ -81,7 +81,8 @@ export class ShutdownSequence {
         deadline,
       ),
     );
-    if (noticed.length > 0 && timeoutMs > 0) await this.#within(Promise.all(noticed), timeoutMs);
+    // Measured from the deadline: sending the notices to many connections takes time of its own.
+    if (noticed.length > 0 && timeoutMs > 0) await this.#within(Promise.all(noticed), Math.max(1, deadline - now()));
     for (const record of [...registry.values()]) connections.drop(record, 'shutdown');
     await this.#deps.closeTransport();
     // The sweep uses the store and the cluster: it must not fail (and report it) after they are closed,
