@@ -61,6 +61,8 @@ describe('server-timeout-notice handling', () => {
     const retryAfter = notices.map(([notice]) => notice?.retryAfterMs);
     expect(notices.map(([notice]) => notice?.reason)).toEqual(['shutdown', 'shutdown']);
     expect([...retryAfter].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([0, 200]);
+    // The client hears its connection close a moment after the server's close() resolved.
+    await vi.waitFor(() => clients.forEach(({ states }) => expect(states.some((s) => s.status === 'reconnecting')).toBe(true)));
     clients.forEach(({ states }, i) => {
       const firstRetry = states.find((s) => s.status === 'reconnecting');
       expect(firstRetry).toEqual({ status: 'reconnecting', attempt: 1, delayMs: (retryAfter[i] ?? 0) + 25, reason: 'shutdown' });

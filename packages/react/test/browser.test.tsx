@@ -53,7 +53,14 @@ async function openPage(major: ReactMajor) {
   const pageErrors: Error[] = [];
   page.on('pageerror', (error) => pageErrors.push(error));
   trackClosable(async () => {
-    await page.evaluate(() => (window as unknown as { jobPage: JobPage }).jobPage.clear());
+    await page.evaluate(async () => {
+      const { jobPage } = window as unknown as { jobPage: JobPage };
+      jobPage.clear();
+      await jobPage.closeSharedClient();
+    });
+    // Unmounting closes the clients the page made; their goodbye must reach the server before the page goes,
+    // or a connection still on long-polling would only be noticed at Engine.IO's ping timeout.
+    await vi.waitFor(() => expect(resource.server.stats().connections).toBe(0), { timeout: 5000 });
     await page.close();
   });
   await page.goto(resource.url);
