@@ -6,6 +6,8 @@ import { EventName } from './event-names';
 
 const builtDocument = new URL('../asyncapi.json', import.meta.url);
 const parser = new Parser();
+/** How long one parse may take before the test counts as hung. */
+const PARSER_BUDGET_MS = 60_000;
 
 /** Diagnostics that make a document invalid, formatted so a failure names them. */
 function errorsOf(diagnostics: Diagnostic[]): string[] {
@@ -18,17 +20,18 @@ describe('createAsyncApiDocument', () => {
   let diagnostics: Diagnostic[] = [];
   let document: AsyncAPIDocumentInterface | undefined;
 
+  // The parser is CPU-bound (seconds on a loaded 2-core machine); its budget is about hanging, not speed.
   beforeAll(async () => {
     ({ document, diagnostics } = await parser.parse(JSON.stringify(createAsyncApiDocument())));
-  });
+  }, PARSER_BUDGET_MS);
 
-  it('is a valid AsyncAPI 3.0 document for the real parser', async () => {
+  it('is a valid AsyncAPI 3.0 document for the real parser', { timeout: PARSER_BUDGET_MS }, async () => {
     expect(errorsOf(diagnostics)).toEqual([]);
     expect(errorsOf(await parser.validate(JSON.stringify(createAsyncApiDocument())))).toEqual([]);
     expect(document?.version()).toBe('3.0.0');
   });
 
-  it('would report a broken document, so the check above is not vacuous', async () => {
+  it('would report a broken document, so the check above is not vacuous', { timeout: PARSER_BUDGET_MS }, async () => {
     const { info: _info, ...broken } = createAsyncApiDocument();
     expect(errorsOf(await parser.validate(JSON.stringify(broken)))).not.toEqual([]);
   });
@@ -73,7 +76,7 @@ describe('asyncapi.json (committed, rewritten by every build)', () => {
     expect(written).toStrictEqual(JSON.parse(JSON.stringify(createAsyncApiDocument())));
   });
 
-  it('is valid for the real parser', async () => {
+  it('is valid for the real parser', { timeout: PARSER_BUDGET_MS }, async () => {
     expect(errorsOf(await parser.validate(JSON.stringify(written)))).toEqual([]);
   });
 });

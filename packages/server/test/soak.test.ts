@@ -28,7 +28,7 @@ function dropTransport(client: TestClient): void {
 }
 
 describe('soak', () => {
-  it(`returns every registry to zero after ${CYCLES} random connect / subscribe / unsubscribe / complete / disconnect cycles`, { timeout: 60_000 }, async () => {
+  it(`returns every registry to zero after ${CYCLES} random connect / subscribe / unsubscribe / complete / disconnect cycles`, { timeout: 240_000 }, async () => {
     const { server, url } = await startJobServer({
       limits: { maxConnectionsPerIp: 1000 },
       sweep: { intervalMs: 50, finishedJobRetentionMs: 0 },
