@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 
 /** The Redis the multi-node tests use. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -19,7 +19,7 @@ async function redisAnswers(url: string): Promise<boolean> {
 }
 
 /** Closes a test's Redis client and resolves once its socket is gone (no timer of it left behind). */
-export async function closeRedisClient(client: Redis): Promise<void> {
+export async function closeRedisClient(client: Redis | Cluster): Promise<void> {
   // Closed already: disconnect() would only arm ioredis' grace timer for a socket that is gone.
   if (client.status === 'end') return;
   // Between two reconnect attempts there is no socket to wait for.
@@ -94,4 +94,26 @@ export async function listKeys(prefix: string, url: string = REDIS_URL): Promise
   } finally {
     await closeRedisClient(client);
   }
+}
+
+/** Lowest Redis that has sharded pub/sub (SPUBLISH, SSUBSCRIBE). */
+const MIN_CLUSTER_REDIS_MAJOR = 7;
+
+/** Why a local Redis Cluster cannot start here (no binaries, or Redis older than 7), or `undefined` when it can. */
+function clusterUnsupportedReason(): string | undefined {
+  const match = /v=(\d+)\./.exec(spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout ?? '');
+  if (!match) return 'no redis-server binary on PATH';
+  if (Number(match[1]) < MIN_CLUSTER_REDIS_MAJOR) return `redis-server ${match[1]} has no sharded pub/sub (needs ${MIN_CLUSTER_REDIS_MAJOR}+)`;
+  if (spawnSync('redis-cli', ['--version'], { stdio: 'ignore' }).error !== undefined) return 'no redis-cli binary on PATH';
+  return undefined;
+}
+
+/**
+ * Whether to skip the suites that start their own Redis Cluster: only when redis-server 7+ or redis-cli is missing and
+ * CI is not set. Prints the reason, so a skipped run says why.
+ */
+export function skipWithoutRedisCluster(suite: string): boolean {
+  const reason = clusterUnsupportedReason();
+  if (reason === undefined) return false;
+  return skipUnlessCi(suite, reason, 'install redis-server 7+ and redis-cli');
 }

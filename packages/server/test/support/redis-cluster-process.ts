@@ -1,0 +1,181 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster, Redis } from 'ioredis';
+import { vi } from 'vitest';
+import { closeRedisClient } from './redis-test-env';
+
+/** One redis-server of a private cluster. */
+export interface RedisClusterMember {
+  readonly port: number;
+  /** Process id of its redis-server. */
+  readonly pid: number;
+}
+
+/** A private local Redis Cluster (3 masters + 3 replicas) on free ports, never the shared Redis on 6379. */
+export interface RedisClusterResource {
+  /** Startup nodes for an ioredis `Cluster` or the `redis.nodes` option. */
+  readonly nodes: { host: string; port: number }[];
+  readonly members: readonly RedisClusterMember[];
+  /** The member that currently masters `key`'s slot (asks the cluster). */
+  masterOf(key: string): Promise<RedisClusterMember>;
+  /** `kill -9` of one member (a crash: no cleanup, no failover handshake). */
+  kill(member: RedisClusterMember): Promise<void>;
+  /** Waits until `cluster info` reports `cluster_state:ok` on every live member and `key`'s slot has a live master. */
+  waitUntilHealthy(key?: string): Promise<void>;
+  /** Stops every member by PID and deletes the data directory. */
+  destroy(): Promise<void>;
+}
+
+const MEMBERS = 6;
+/** A master is failed over this long after it stops answering: small, so that failover tests stay short. */
+const NODE_TIMEOUT_MS = 1000;
+
+function listen(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(undefined));
+    probe.listen(port, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : undefined));
+    });
+  });
+}
+
+/** A free port whose cluster bus port (+10000) is free too. */
+async function freeClusterPort(taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = await listen(0);
+    if (port === undefined || port > 55_000 || taken.has(port)) continue;
+    if ((await listen(port + 10_000)) === undefined) continue;
+    taken.add(port);
+    return port;
+  }
+  throw new Error('no free port pair for a cluster member');
+}
+
+async function clusterInfo(port: number): Promise<string> {
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return String(await client.call('CLUSTER', 'INFO'));
+  } catch {
+    return '';
+  } finally {
+    await closeRedisClient(client);
+  }
+}
+
+function runCli(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-cli', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli ${args.join(' ')} exited ${code}: ${output}`))));
+  });
+}
+
+/**
+ * Starts 6 `redis-server --cluster-enabled yes` on free ports in a temporary directory (no persistence, node timeout
+ * 1 s), joins them with `redis-cli --cluster create --cluster-replicas 1` and waits until the cluster is ok.
+ */
+export async function startRedisCluster(): Promise<RedisClusterResource> {
+  const dir = mkdtempSync(join(tmpdir(), 'ws-redis-cluster-'));
+  const taken = new Set<number>();
+  const children = new Map<number, ChildProcess>();
+  const members: RedisClusterMember[] = [];
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(
+      [...children.values()].map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGKILL');
+        await exited;
+      }),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    for (let index = 0; index < MEMBERS; index += 1) {
+      const port = await freeClusterPort(taken);
+      const memberDir = join(dir, String(port));
+      mkdirSync(memberDir);
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', memberDir, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'];
+      args.push('--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--save', '', '--appendonly', 'no', '--logfile', '');
+      const child = spawn('redis-server', args, { stdio: 'ignore' });
+      child.once('error', () => undefined);
+      if (child.pid === undefined) throw new Error('redis-server did not start');
+      children.set(port, child);
+      members.push({ port, pid: child.pid });
+    }
+    await vi.waitFor(
+      async () => {
+        for (const { port } of members) if ((await clusterInfo(port)) === '') throw new Error(`cluster member ${port} does not answer yet`);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    await runCli(['--cluster', 'create', ...members.map(({ port }) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes']);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+
+  const alive = (): RedisClusterMember[] => members.filter(({ port }) => children.get(port)?.exitCode === null && children.get(port)?.signalCode === null);
+  const masterOf = async (key: string): Promise<RedisClusterMember> => {
+    const client = new Redis({ port: alive()[0]!.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+    client.on('error', () => undefined);
+    try {
+      const slot = Number(await client.call('CLUSTER', 'KEYSLOT', key));
+      const ranges = (await client.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]], ...unknown[]][];
+      const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+      const member = members.find(({ port }) => port === range?.[2][1]);
+      if (!member) throw new Error(`no master owns slot ${slot} yet`);
+      return member;
+    } finally {
+      await closeRedisClient(client);
+    }
+  };
+  const waitUntilHealthy = async (key?: string): Promise<void> => {
+    await vi.waitFor(
+      async () => {
+        for (const { port } of alive()) {
+          if (!(await clusterInfo(port)).includes('cluster_state:ok')) throw new Error(`cluster member ${port} is not ok yet`);
+        }
+        if (key !== undefined && !alive().includes(await masterOf(key))) throw new Error(`the slot of ${key} has no live master yet`);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+  };
+
+  try {
+    await waitUntilHealthy();
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  return {
+    nodes: members.map(({ port }) => ({ host: '127.0.0.1', port })),
+    members,
+    masterOf,
+    async kill(member) {
+      const child = children.get(member.port);
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    waitUntilHealthy,
+    destroy: stopAll,
+  };
+}
+
+/** An ioredis Cluster client of `cluster` as the package wants it (sharded subscribers on). */
+export function clusterClient(cluster: RedisClusterResource): Cluster {
+  return new Cluster(cluster.nodes, { shardedSubscribers: true, redisOptions: { maxRetriesPerRequest: 1 } });
+}
