@@ -139,6 +139,19 @@ describe('JobSubscriptionState', () => {
     expect(seen).toEqual([1, 2, 3, 4]);
   });
 
+  it('applies a seq jump the server marked conflated as newer state, live or buffered, without asking for a resubscribe', () => {
+    const { state, seen } = watched();
+    state.applyAck(ack(update(1)));
+    expect(state.applyUpdate({ ...update(5), conflated: true })).toBe('applied');
+    expect(state.applyUpdate(update(6))).toBe('applied');
+    expect(state.applyUpdate(update(4))).toBe('dropped');
+    state.beginSync();
+    expect(state.applyUpdate({ ...update(9, 'completed'), conflated: true })).toBe('buffered');
+    expect(state.applyAck(ack(update(7), [update(7)]))).toBe('synced');
+    expect(seen).toEqual([1, 5, 6, 7, 9]);
+    expect(state.lastSeq).toBe(9);
+  });
+
   it('says a gap is left when the reply does not reach the buffered updates', () => {
     const { state, seen } = watched();
     state.beginSync();

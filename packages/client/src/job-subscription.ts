@@ -208,7 +208,7 @@ export class JobSubscriptionState {
       this.buffer(update);
       return 'buffered';
     }
-    if (update.seq !== this.lastSeq + 1) {
+    if (update.seq !== this.lastSeq + 1 && !update.conflated) {
       this.buffer(update);
       this.synced = false;
       return 'gap';
@@ -264,7 +264,8 @@ export class JobSubscriptionState {
       const next = this.pending[0]!;
       if (next.seq <= this.lastSeq) {
         this.pending.shift();
-      } else if (next.seq === this.lastSeq + 1) {
+      } else if (next.seq === this.lastSeq + 1 || next.conflated) {
+        // A `conflated` update follows on by definition: the server skipped what came between on purpose.
         this.pending.shift();
         this.accept(next);
       } else {

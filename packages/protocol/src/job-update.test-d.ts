@@ -4,7 +4,7 @@ import type { JobStatus } from './job-status';
 import type { JobExpired, JobUpdate, JobUpdateInput } from './job-update';
 
 describe('JobUpdate', () => {
-  it('has the wire fields with progress and data optional', () => {
+  it('has the wire fields with progress, data and the conflation mark optional', () => {
     expectTypeOf<JobUpdate>().toEqualTypeOf<{
       jobId: string;
       epoch: string;
@@ -13,6 +13,7 @@ describe('JobUpdate', () => {
       progress?: number | undefined;
       data?: JsonValue | undefined;
       at: number;
+      conflated?: true | undefined;
     }>();
   });
 

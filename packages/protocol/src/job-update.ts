@@ -23,6 +23,10 @@ export const JobUpdateSchema = z
     progress: ProgressSchema.optional(),
     data: JobDataSchema.optional(),
     at: TimestampSchema,
+    conflated: z
+      .literal(true)
+      .optional()
+      .meta({ description: 'Set when the server skipped older updates of this job for this connection (it read too slowly): the seq jump before it is newer state, not a gap' }),
   })
   .meta({ title: 'JobUpdate', description: 'One update of a job; the newest one is its snapshot' });
 

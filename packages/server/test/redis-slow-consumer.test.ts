@@ -80,10 +80,15 @@ describe.skipIf(skip)('a slow reader on a node that gets its job updates through
     const terminal = await publisher.update('render', { status: 'completed', progress: 100 });
 
     underlyingWebSocket(slow).resume();
-    await vi.waitFor(() => expect(slowUpdates.at(-1)).toEqual(terminal), { timeout: 20_000 });
+    await vi.waitFor(() => expect(slowUpdates.at(-1)).toEqual({ ...terminal, conflated: true }), { timeout: 20_000 });
     await vi.waitFor(() => expect(healthyUpdates.at(-1)).toEqual(terminal), { timeout: 20_000 });
     for (let i = 1; i < slowUpdates.length; i += 1) expect(slowUpdates[i]!.seq).toBeGreaterThan(slowUpdates[i - 1]!.seq);
     expect(slowUpdates.length).toBeLessThan(terminal.seq - 40);
+    // Each update after skipped ones, and only those, carries the mark that tells a client the jump is on purpose.
+    const jumped = slowUpdates.filter((update, i) => i > 0 && update.seq > slowUpdates[i - 1]!.seq + 1);
+    expect(jumped.length).toBeGreaterThan(0);
+    expect(slowUpdates.filter((update) => update.conflated === true)).toEqual(jumped);
+    expect(healthyUpdates.some((update) => update.conflated === true)).toBe(false);
     expect(healthyUpdates.map((update) => update.seq)).toEqual(Array.from({ length: terminal.seq }, (_, i) => i + 1));
     expect(b.server.stats().pendingConflations).toBe(0);
   }, 60_000);

@@ -53,6 +53,14 @@ function expectIncreasingSeqs(updates: JobUpdate[]): void {
   for (let i = 1; i < updates.length; i += 1) expect(updates[i]!.seq).toBeGreaterThan(updates[i - 1]!.seq);
 }
 
+/** The seqs of the updates that jumped (came after skipped ones), and of those marked `conflated`: the same list. */
+function jumpsAndMarks(updates: JobUpdate[]): { jumped: number[]; marked: number[] } {
+  return {
+    jumped: updates.filter((update, i) => i > 0 && update.seq > updates[i - 1]!.seq + 1).map((update) => update.seq),
+    marked: updates.filter((update) => update.conflated === true).map((update) => update.seq),
+  };
+}
+
 describe('a reader that stops reading', () => {
   it('gets only the latest state of its job while behind, pending bytes stay bounded, and the terminal arrives last', async () => {
     const conflateAboveBytes = 32 * 1024;
@@ -73,13 +81,18 @@ describe('a reader that stops reading', () => {
     expect(terminal.seq).toBe(published + 1);
 
     underlyingWebSocket(slow).resume();
-    await vi.waitFor(() => expect(slowUpdates.at(-1)).toEqual(terminal), { timeout: 20_000 });
+    // The terminal replaced the state held for the paused reader, so it says that states were skipped before it.
+    await vi.waitFor(() => expect(slowUpdates.at(-1)).toEqual({ ...terminal, conflated: true }), { timeout: 20_000 });
     await vi.waitFor(() => expect(healthyUpdates.at(-1)).toEqual(terminal), { timeout: 20_000 });
     expectIncreasingSeqs(slowUpdates);
     expectIncreasingSeqs(healthyUpdates);
     // The paused reader skipped states (seq jumped) yet lost nothing that mattered: its last update is the terminal.
     expect(slowUpdates.length).toBeLessThan(published + 1);
-    expect(slowUpdates.some((update, i) => i > 0 && update.seq > slowUpdates[i - 1]!.seq + 1)).toBe(true);
+    // Every jump, and only a jump, is marked, so a client tells it from a gap; the healthy reader saw no mark.
+    const { jumped, marked } = jumpsAndMarks(slowUpdates);
+    expect(jumped.length).toBeGreaterThan(0);
+    expect(marked).toEqual(jumped);
+    expect(jumpsAndMarks(healthyUpdates)).toEqual({ jumped: [], marked: [] });
     expect(server.stats().pendingConflations).toBe(0);
     expect(server.counters().slowConsumerDisconnects).toBe(0);
   });

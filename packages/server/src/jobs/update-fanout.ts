@@ -106,8 +106,9 @@ export class UpdateFanout {
     const { registry, counters } = this.#deps;
     if (isTerminal(update.status)) {
       // Newer than whatever is held for its job, which it replaces; never held back itself.
-      if (registry.takeConflatedJob(record.id, update.jobId)) counters.conflatedUpdates += 1;
-      this.#sendDirectly(record, update);
+      const replaced = registry.takeConflatedJob(record.id, update.jobId);
+      if (replaced) counters.conflatedUpdates += 1;
+      this.#sendDirectly(record, replaced ? { ...update, conflated: true } : update);
     } else if (registry.conflate(record.id, update)) {
       counters.conflatedUpdates += 1;
     }

@@ -79,17 +79,26 @@ export class ConnectionRegistry {
     return true;
   }
 
-  /** Holds `update` as the latest unsent state of its job for a connection; returns whether it replaced an older one (dropped it). */
+  /**
+   * Holds `update` as the latest unsent state of its job for a connection; returns whether an update was dropped for
+   * it (the one held before, or `update` itself when an update of the same history with a higher `seq` is held, as
+   * when several nodes' updates arrive out of order). The held update is marked `conflated` once one was dropped.
+   */
   conflate(id: string, update: JobUpdate): boolean {
     let held = this.#conflated.get(id);
     if (!held) {
       held = new Map();
       this.#conflated.set(id, held);
     }
-    const replaced = held.has(update.jobId);
-    if (!replaced) this.#conflatedCount += 1;
-    held.set(update.jobId, update);
-    return replaced;
+    const previous = held.get(update.jobId);
+    if (!previous) {
+      this.#conflatedCount += 1;
+      held.set(update.jobId, update);
+      return false;
+    }
+    if (previous.epoch === update.epoch && previous.seq > update.seq) previous.conflated = true;
+    else held.set(update.jobId, { ...update, conflated: true });
+    return true;
   }
 
   /** Whether updates are being held back for a connection. */
