@@ -22,9 +22,10 @@ export async function startLoadClients(processes) {
     pids: children.map((child) => child.pid),
     /**
      * Opens `count` subscribed connections to `url`; connection i of a process subscribes to
-     * `${jobPrefix}${i % jobModulo}`. Resolves with the totals and the wall time of the whole batch.
+     * `${jobPrefix}${i % jobModulo}` (or, with `subscribe: false`, only connects, for `subscribePending`).
+     * Resolves with the totals and the wall time of the whole batch.
      */
-    async open(count, { url, concurrency, jobPrefix, jobModulo = Number.MAX_SAFE_INTEGER, distinctJobsPerProcess = false }) {
+    async open(count, { url, concurrency, jobPrefix, jobModulo = Number.MAX_SAFE_INTEGER, distinctJobsPerProcess = false, subscribe = true }) {
       const counts = split(count, children.length);
       const perProcessConcurrency = split(concurrency, children.length).map((value) => Math.max(1, value));
       const results = await Promise.all(
@@ -35,6 +36,7 @@ export async function startLoadClients(processes) {
             concurrency: perProcessConcurrency[index],
             jobPrefix: distinctJobsPerProcess ? `${jobPrefix}p${index}-` : jobPrefix,
             jobModulo,
+            subscribe,
           }),
         ),
       );
@@ -42,7 +44,24 @@ export async function startLoadClients(processes) {
       const endedAt = Math.max(...results.map((result) => result.startedAt + result.elapsedMs));
       const failed = results.reduce((sum, result) => sum + result.failed, 0);
       const firstError = results.find((result) => result.firstError)?.firstError;
-      return { opened: results.reduce((sum, result) => sum + result.opened, 0), failed, firstError, elapsedMs: endedAt - startedAt };
+      const failuresByCode = {};
+      for (const result of results) {
+        for (const [code, times] of Object.entries(result.failuresByCode)) failuresByCode[code] = (failuresByCode[code] ?? 0) + times;
+      }
+      return { opened: results.reduce((sum, result) => sum + result.opened, 0), failed, firstError, failuresByCode, elapsedMs: endedAt - startedAt };
+    },
+    /** Subscribes the connections `open` left unsubscribed; resolves the totals and the wall time. */
+    async subscribePending({ concurrency }) {
+      const perProcessConcurrency = split(concurrency, children.length).map((value) => Math.max(1, value));
+      const results = await Promise.all(children.map((child, index) => child.request('subscribePending', { concurrency: perProcessConcurrency[index] })));
+      const startedAt = Math.min(...results.map((result) => result.startedAt));
+      const endedAt = Math.max(...results.map((result) => result.startedAt + result.elapsedMs));
+      return {
+        subscribed: results.reduce((sum, result) => sum + result.subscribed, 0),
+        failed: results.reduce((sum, result) => sum + result.failed, 0),
+        firstError: results.find((result) => result.firstError)?.firstError,
+        elapsedMs: endedAt - startedAt,
+      };
     },
     /** Starts counting: each connection is to receive `updates` updates. */
     arm: (updates) => all('arm', { updates }),
@@ -58,6 +77,21 @@ export async function startLoadClients(processes) {
     /** Waits until the latest update of every connection has `status`; resolves each connection's count and latest status. */
     async waitForStatus(status, timeoutMs) {
       return (await all('waitForStatus', { status, timeoutMs })).flat();
+    },
+    /** Starts timing every update's delivery (server `at` to arrival). */
+    recordLatencies: () => all('recordLatencies'),
+    /**
+     * Stops timing; resolves the number of timed updates and their p50/p99 in ms (over several processes: the
+     * median process's p50 and the worst p99, which is exact for one process).
+     */
+    async latencyPercentiles() {
+      const results = await all('latencyPercentiles');
+      const p50s = results.map((result) => result.p50).sort((a, b) => a - b);
+      return {
+        samples: results.reduce((sum, result) => sum + result.samples, 0),
+        p50: p50s[Math.floor(p50s.length / 2)] ?? 0,
+        p99: Math.max(0, ...results.map((result) => result.p99)),
+      };
     },
     /** Closes every connection of every process. */
     closeAll: () => all('closeAll'),

@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 
 /** Default value of every flag. */
 export const BENCH_DEFAULTS = {
+  /** Runs of every scenario but fan-out (which repeats bursts instead), alternating which server goes first; the table shows median and range. */
+  repeats: 3,
   /** Idle subscribed connections held open for the memory, connect-rate and handle measurements. */
   connections: 5000,
   /** Handshakes in flight at once, across all client processes. */
@@ -33,12 +35,22 @@ export const BENCH_DEFAULTS = {
   slowUpdates: 20_000,
   /** Approximate size of one of those updates on the wire, in bytes. */
   slowUpdateBytes: 1024,
+  /** Healthy subscribers of the slow reader's job, in another client process, whose delivery latency is measured. */
+  slowHealthy: 100,
+  /** Subscribers watching a job while the overload scenario pushes the server's heap past its threshold. */
+  overloadSubscribers: 100,
+  /** New connections tried while overloaded, and again after memory fell back. */
+  overloadNewcomers: 200,
+  /** Updates published to the watched job while overloaded. */
+  overloadUpdates: 100,
+  /** Heap threshold of the overload scenario, in MiB (our `limits.overload.heapUsedBytes`); the ballast doubles the heap past it. */
+  overloadHeapMib: 64,
   /** Longest wait for any single step (delivery, cleanup) before the run fails. */
   stepTimeoutMs: 60_000,
 };
 
 /** Scenario names that `--only` accepts, in the order they run. */
-export const BENCH_SCENARIOS = ['capacity', 'fanout', 'leak', 'slowReader'];
+export const BENCH_SCENARIOS = ['capacity', 'fanout', 'leak', 'slowReader', 'overload'];
 
 const integerFlags = Object.keys(BENCH_DEFAULTS);
 const kebab = (name) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);

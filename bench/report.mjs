@@ -1,55 +1,107 @@
-// Turns the raw results of both servers into rows (bare, ours, ratio, target, verdict) and a table.
+// Turns the runs of both servers into rows (bare, ours, ratio, target, verdict) and a table. Every
+// scenario ran several times: a figure is the median of its runs, shown with their range, and the
+// ratio and the verdict are read from the medians.
 
 const integer = (value) => Math.round(value).toLocaleString('en-US');
 const percent = (value) => `${(value * 100).toFixed(2)} %`;
-const ratio = (ours, bare) => (bare === 0 ? null : ours / bare);
+const mib = (value) => `${(value / 2 ** 20).toFixed(1)} MiB`;
+const decimals = (digits) => (value) => value.toFixed(digits);
 
-/** Builds one row per measured quantity; `met` is null when the row has no target. */
+/** Median, smallest and largest of `values`. */
+function spread(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return { median, min: sorted[0], max: sorted.at(-1), runs: sorted.length };
+}
+
+/** `median (min–max)`, or the single value of one run. */
+function shown(stats, format) {
+  if (stats.runs === 1 || format(stats.min) === format(stats.max)) return format(stats.median);
+  return `${format(stats.median)} (${format(stats.min)}–${format(stats.max)})`;
+}
+
+/** Builds one row per measured quantity from `{ bare: { scenario: run[] }, ours: … }`; `met` is null when the row has no target. */
 export function buildRows({ bare, ours }, options) {
   const rows = [];
-  const add = (metric, bareValue, oursValue, format, target, met, shownRatio = ratio(oursValue, bareValue)) =>
-    rows.push({ metric, bare: bareValue, ours: oursValue, ratio: shownRatio, target, met, text: [format(bareValue), format(oursValue)] });
+  /**
+   * One row: `pick` reads the figure from one run of a server; `meets(bareMedian, oursMedian)` says whether the target
+   * holds; `withRatio` false for rows where a ratio means nothing (signed growth, counts that should be 0).
+   */
+  const add = (metric, scenario, pick, format, target = null, meets = null, withRatio = true) => {
+    const [b, o] = [spread(bare[scenario].map(pick)), spread(ours[scenario].map(pick))];
+    const ratio = withRatio && b.median !== 0 ? o.median / b.median : null;
+    rows.push({ metric, bare: b, ours: o, ratio, target, met: meets ? meets(b.median, o.median) : null, text: [shown(b, format), shown(o, format)] });
+  };
+  const first = (scenario) => ours[scenario][0];
 
   if (bare.capacity && ours.capacity) {
-    const [b, o] = [bare.capacity, ours.capacity];
-    const n = integer(o.connections);
-    add(`heap bytes / idle subscribed conn (${n})`, b.heapPerConnection, o.heapPerConnection, integer, '≤ 1.10×', o.heapPerConnection <= 1.1 * b.heapPerConnection);
-    add(`RSS bytes / idle subscribed conn (${n})`, b.rssPerConnection, o.rssPerConnection, integer, '≤ 1.10×', o.rssPerConnection <= 1.1 * b.rssPerConnection);
-    add(`connections/s (concurrency ${options.concurrency})`, b.connectsPerSecond, o.connectsPerSecond, integer, '≥ 0.90×', o.connectsPerSecond >= 0.9 * b.connectsPerSecond);
-    add('server CPU µs per connect + subscribe', b.serverCpuMicrosPerConnect, o.serverCpuMicrosPerConnect, integer, null, null);
-    add('Timeout handles at 0 conns', b.timersAtZero, o.timersAtZero, integer, null, null);
-    add(`Timeout handles at ${n} conns`, b.timersAtN, o.timersAtN, integer, null, null);
-    add('active handles of every kind at 0 conns', countResources(b.resourcesAtZero), countResources(o.resourcesAtZero), integer, null, null);
-    add(`active handles of every kind at ${n} conns`, countResources(b.resourcesAtN), countResources(o.resourcesAtN), integer, null, null);
-    // Socket.IO keeps one ping timer per connection in both servers; ours must add none on top.
-    const extraGrowth = o.timersAtN - o.timersAtZero - (b.timersAtN - b.timersAtZero);
-    add('timers added per conn beyond Socket.IO', 0, extraGrowth / o.connections, (value) => value.toFixed(4), 'constant (0)', extraGrowth <= 0, null);
+    const n = integer(first('capacity').connections);
+    add(`heap bytes / idle subscribed conn (${n})`, 'capacity', (run) => run.heapPerConnection, integer, '≤ 1.05×', (b, o) => o <= 1.05 * b);
+    add(`RSS bytes / idle subscribed conn (${n})`, 'capacity', (run) => run.rssPerConnection, integer, '≤ 1.10×', (b, o) => o <= 1.1 * b);
+    add(`connections/s (concurrency ${options.concurrency})`, 'capacity', (run) => run.connectsPerSecond, integer, '≥ 0.90×', (b, o) => o >= 0.9 * b);
+    add('server CPU µs per connect (handshake)', 'capacity', (run) => run.serverCpuMicrosPerConnect, integer, '≤ 1.05×', (b, o) => o <= 1.05 * b);
+    add('server CPU µs per subscribe-job', 'capacity', (run) => run.serverCpuMicrosPerSubscribe, integer, '≤ 1.10×', (b, o) => o <= 1.1 * b);
+    add('Timeout handles at 0 conns', 'capacity', (run) => run.timersAtZero, integer);
+    add(`Timeout handles at ${n} conns`, 'capacity', (run) => run.timersAtN, integer);
+    add('active handles of every kind at 0 conns', 'capacity', (run) => countResources(run.resourcesAtZero), integer);
+    add(`active handles of every kind at ${n} conns`, 'capacity', (run) => countResources(run.resourcesAtN), integer);
+    // Socket.IO keeps one ping timer per connection in both servers; ours must add none on top (worst run of each).
+    const growth = (run) => run.timersAtN - run.timersAtZero;
+    const extraPerConnection = ours.capacity.map((run, index) => (growth(run) - growth(bare.capacity[index])) / run.connections);
+    rows.push({
+      metric: 'timers added per conn beyond Socket.IO (worst run)',
+      ratio: null,
+      target: 'constant (0)',
+      met: Math.max(...extraPerConnection) <= 0,
+      text: ['0.0000', Math.max(...extraPerConnection).toFixed(4)],
+    });
   }
   if (bare.fanout && ours.fanout) {
-    const [b, o] = [bare.fanout, ours.fanout];
-    const label = `${integer(o.subscribers)} subs × ${o.updates} updates of ${o.updateBytes} B`;
-    add(`fan-out msgs/s (${label})`, b.messagesPerSecond, o.messagesPerSecond, integer, '≥ 0.90×', o.messagesPerSecond >= 0.9 * b.messagesPerSecond);
-    add('fan-out ms until last client has last update', b.lastDeliveryMs, o.lastDeliveryMs, integer, '≤ 1.11×', o.lastDeliveryMs <= b.lastDeliveryMs / 0.9);
-    add('fan-out server CPU µs per delivered msg', b.serverCpuMicrosPerMessage, o.serverCpuMicrosPerMessage, (value) => value.toFixed(2), null, null);
+    const run = first('fanout');
+    const label = `${integer(run.subscribers)} subs × ${run.updates} updates of ${run.updateBytes} B`;
+    add(`fan-out msgs/s (${label})`, 'fanout', (burst) => burst.messagesPerSecond, integer, '≥ 0.90×', (b, o) => o >= 0.9 * b);
+    add('fan-out ms until last client has last update', 'fanout', (burst) => burst.lastDeliveryMs, integer, '≤ 1.11×', (b, o) => o <= b / 0.9);
+    add('fan-out server CPU µs per delivered msg', 'fanout', (burst) => burst.serverCpuMicrosPerMessage, decimals(2), '≤ 1.10×', (b, o) => o <= 1.1 * b);
   }
   if (bare.leak && ours.leak) {
-    const [b, o] = [bare.leak, ours.leak];
     const label = `${options.rounds} rounds × ${integer(options.roundSize)} after ${options.warmupRounds} warm-up`;
-    add(`heap growth last/first round (${label})`, b.heapGrowth, o.heapGrowth, percent, '≤ 1 %', o.heapGrowth <= 0.01, null);
-    add('heap growth last/first round, warm-up included', b.heapGrowthWithWarmup, o.heapGrowthWithWarmup, percent, null, null, null);
-    add('heap trend, bytes per round (least squares)', b.heapSlopeBytesPerRound, o.heapSlopeBytesPerRound, integer, null, null, null);
-    const largest = (result) => Math.max(...result.rounds.map((round) => sumRegistries(round.registries)));
-    add('largest registry total after a round', largest(b), largest(o), integer, '= 0', largest(o) === 0 && o.allDrained, null);
+    add(`heap growth last/first round (${label})`, 'leak', (run) => run.heapGrowth, percent, '≤ 1 %', (_b, o) => o <= 0.01, false);
+    add('heap growth last/first round, warm-up included', 'leak', (run) => run.heapGrowthWithWarmup, percent, null, null, false);
+    add('heap trend, bytes per round (least squares)', 'leak', (run) => run.heapSlopeBytesPerRound, integer, null, null, false);
+    const largest = (run) => (run.allDrained ? Math.max(...run.rounds.map((round) => sumRegistries(round.registries))) : Number.POSITIVE_INFINITY);
+    const worst = (runs) => Math.max(...runs.map(largest));
+    rows.push({ metric: 'largest registry total after a round (worst run)', ratio: null, target: '= 0', met: worst(ours.leak) === 0, text: [integer(worst(bare.leak)), integer(worst(ours.leak))] });
   }
   if (bare.slowReader && ours.slowReader) {
-    const [b, o] = [bare.slowReader, ours.slowReader];
-    const mib = (value) => `${(value / 2 ** 20).toFixed(1)} MiB`;
-    const label = `${integer(o.updates)} updates of ${options.slowUpdateBytes} B`;
-    add(`server memory held for one stopped reader (heap + external, ${label})`, b.heldBytes, o.heldBytes, mib, '≤ 0.10×', o.heldBytes <= 0.1 * b.heldBytes);
-    add('updates the resumed reader received (the last one terminal)', b.readerReceived, o.readerReceived, integer, null, null);
+    const run = first('slowReader');
+    const label = `${integer(run.updates)} updates of ${options.slowUpdateBytes} B, ${run.healthySubscribers} healthy subscribers`;
+    add(`server memory held for one stopped reader (heap + external; ${label})`, 'slowReader', (r) => r.heldBytes, mib, '≤ 2 MiB', (_b, o) => o <= 2 * 2 ** 20);
+    add('healthy subscribers: delivery latency p50, ms', 'slowReader', (r) => r.healthyLatencyP50Ms, integer);
+    add('healthy subscribers: delivery latency p99, ms', 'slowReader', (r) => r.healthyLatencyP99Ms, integer);
+    add('updates each healthy subscriber received (fewest)', 'slowReader', (r) => r.healthyReceivedMin, integer);
+    add('updates the resumed reader received (the last one terminal)', 'slowReader', (r) => r.readerReceived, integer);
+  }
+  if (bare.overload && ours.overload) {
+    const run = first('overload');
+    const label = `heap pushed to ${mib(run.heapWithBallast)} past a ${mib(run.thresholdBytes)} threshold`;
+    const newcomers = run.newcomers;
+    add(`new connections refused while overloaded (of ${newcomers}; ${label})`, 'overload', (r) => r.refusedWhileOverloaded, integer, `${newcomers}, all OVERLOADED`, (_b, o) => o === newcomers && ours.overload.every((r) => r.refusedByCode.OVERLOADED === newcomers), false);
+    add(`updates the ${run.subscribers} existing subscribers received meanwhile (of ${run.subscribers * options.overloadUpdates})`, 'overload', (r) => r.existingReceived, integer, 'all', (_b, o) => o === run.subscribers * options.overloadUpdates, false);
+    rows.push({
+      metric: 'ms from memory falling back to accepting again (health ok)',
+      ratio: null,
+      target: null,
+      met: null,
+      text: ['–', shown(spread(ours.overload.map((r) => r.recoveredAfterMs)), integer)],
+    });
+    add(`new connections accepted after recovery (of ${newcomers})`, 'overload', (r) => r.acceptedAfterRecovery, integer, `${newcomers}`, (_b, o) => o === newcomers, false);
+    rows.push({ metric: 'server process still serving after every run', ratio: null, target: 'yes', met: ours.overload.every((r) => r.survived), text: [yesNo(bare.overload), yesNo(ours.overload)] });
   }
   return rows;
 }
+
+const yesNo = (runs) => (runs.every((run) => run.survived) ? 'yes' : 'no');
 
 /** Number of active handles and requests of every kind in a `getActiveResourcesInfo()` tally. */
 function countResources(resources) {

@@ -8,9 +8,31 @@ import { buildRows, formatTable } from './report.mjs';
 import { runCapacity } from './scenarios/capacity.mjs';
 import { runFanout } from './scenarios/fanout.mjs';
 import { runLeakRounds } from './scenarios/leak-rounds.mjs';
+import { runOverload } from './scenarios/overload.mjs';
 import { runSlowReader } from './scenarios/slow-reader.mjs';
 
-const scenarios = { capacity: runCapacity, fanout: runFanout, leak: runLeakRounds, slowReader: runSlowReader };
+/** Each scenario resolves the runs of both servers, `{ bare: run[], ours: run[] }`. */
+const scenarios = {
+  capacity: repeated(runCapacity),
+  // Fan-out keeps both servers up and alternates its bursts itself (`--fanout-repeats`).
+  fanout: runFanout,
+  leak: repeated(runLeakRounds),
+  slowReader: repeated(runSlowReader),
+  overload: repeated(runOverload),
+};
+
+/** Runs a one-run scenario `--repeats` times, alternating which server goes first (bare, ours / ours, bare / …). */
+function repeated(runOnce) {
+  return async (options) => {
+    const runs = { bare: [], ours: [] };
+    for (let index = 0; index < options.repeats; index++) {
+      const { bare, ours } = await runOnce(options, { order: index % 2 === 0 ? ['bare', 'ours'] : ['ours', 'bare'] });
+      runs.bare.push(bare);
+      runs.ours.push(ours);
+    }
+    return runs;
+  };
+}
 
 /** Fails early when the open-file limit cannot hold the connections of one process. */
 function checkFileLimit(options) {

@@ -13,6 +13,9 @@ if (typeof globalThis.gc !== 'function') throw new Error('server-process.mjs nee
 const { startTarget } = await import(targetModules[targetName]);
 const target = await startTarget(JSON.parse(optionsJson));
 const now = () => performance.timeOrigin + performance.now();
+/** Heap the `addBallast` command holds, in chunks of this many bytes. */
+const BALLAST_CHUNK_BYTES = 1024 * 1024;
+const ballast = [];
 
 /** Counts `process.getActiveResourcesInfo()` by resource type. */
 function activeResources() {
@@ -37,15 +40,34 @@ serveRequests({
     const heapSpaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space.space_used_size]));
     return { heapUsed, rss, external, heapSpaces, resources: activeResources(), connections: target.connections(), registries: target.registries() };
   },
-  async publish({ jobId, count, bytes, finalStatus }) {
+  /**
+   * Publishes `count` updates of about `bytes` to `jobId`, the last one `finalStatus` when given. As fast as it can, or
+   * `paced`: letting the event loop write to sockets between two updates, as a worker reporting progress would.
+   */
+  async publish({ jobId, count, bytes, finalStatus, paced = false }) {
     const data = { blob: 'x'.repeat(bytes) };
     const startedAt = now();
     for (let seq = 1; seq <= count; seq++) {
       const status = seq === count && finalStatus ? finalStatus : 'running';
       await target.publish(jobId, seq, { status, progress: Math.min(100, (seq / count) * 100), data });
+      if (paced) await new Promise((resolve) => setImmediate(resolve));
     }
     return { startedAt, endedAt: now() };
   },
+  /** Holds about `bytes` more of heap (arrays of numbers) until `dropBallast`: memory pressure on demand. */
+  addBallast({ bytes }) {
+    const chunks = Math.ceil(bytes / BALLAST_CHUNK_BYTES);
+    for (let i = 0; i < chunks; i++) ballast.push(Array.from({ length: BALLAST_CHUNK_BYTES / 8 }, (_, j) => i + j + 0.5));
+    return process.memoryUsage().heapUsed;
+  },
+  /** Lets go of the ballast and collects it. */
+  async dropBallast() {
+    ballast.length = 0;
+    await collectGarbage();
+    return process.memoryUsage().heapUsed;
+  },
+  /** The server's own health (`status` and `reasons`), or `null` for a server that has none. */
+  health: () => target.health(),
   async waitIdle({ timeoutMs }) {
     const deadline = Date.now() + timeoutMs;
     await target.settle();

@@ -43,7 +43,9 @@ function runRounds(target, options) {
   });
 }
 
-/** Leak rounds on bare Socket.IO, then on ours. */
-export async function runLeakRounds(options) {
-  return { bare: await runRounds('bare', options), ours: await runRounds('ours', options) };
+/** Leak rounds on one server, then on the other, in `order`. */
+export async function runLeakRounds(options, { order }) {
+  const results = {};
+  for (const target of order) results[target] = await runRounds(target, options);
+  return results;
 }

@@ -1,49 +1,70 @@
 // Slow reader: one subscriber whose process is stopped (SIGSTOP) while its job publishes a burst of
-// updates. Bare Socket.IO queues every update for it in the server's memory until the connection dies;
-// ours keeps only the latest state of the job for it (conflation) and caps its backlog. Reported: what
-// the server holds, after full GCs, with the reader still stopped (heap + external, above the level
-// before the burst), and that the reader, once resumed, ends on the last update.
+// updates, next to healthy subscribers of the same job in another process. Bare Socket.IO queues every
+// update for the stopped reader in the server's memory until the connection dies; ours keeps only the
+// latest state of the job for it (conflation) and caps its backlog. Reported: what the server holds,
+// after full GCs, with the reader still stopped (heap + external, above the level before the burst),
+// the healthy subscribers' delivery latency meanwhile, and that the reader, once resumed, ends on the
+// last update.
+import { startLoadClients } from '../load-clients.mjs';
 import { withScenarioSession } from '../scenario-session.mjs';
 
 const JOB_ID = 'slow-0';
+const subscribeToJob = { concurrency: 50, jobPrefix: 'slow-', jobModulo: 1 };
 
 /** Heap plus memory outside it (Buffers, socket data) that the server process holds. */
 const held = (measure) => measure.heapUsed + measure.external;
 
-/** One run against `target`: resolves the memory the stopped reader made the server hold. */
+/** One run against `target`: the memory the stopped reader made the server hold, and the healthy subscribers' latency. */
 function measureTarget(target, options, blobBytes) {
-  return withScenarioSession({ target, targetOptions: { maxConnections: 100 }, processes: 1 }, async ({ server, clients }) => {
-    const batch = await clients.open(1, { url: server.url, concurrency: 1, jobPrefix: 'slow-', jobModulo: 1 });
-    if (batch.failed > 0) throw new Error(`${target}: the subscriber failed: ${batch.firstError}`);
-    const before = await server.request('measure');
-    const [readerPid] = clients.pids;
-    process.kill(readerPid, 'SIGSTOP');
-    let during;
+  const targetOptions = { maxConnections: options.slowHealthy + 100 };
+  return withScenarioSession({ target, targetOptions, processes: 1 }, async ({ server, clients: healthy }) => {
+    const reader = await startLoadClients(1);
     try {
-      await server.request('publish', { jobId: JOB_ID, count: options.slowUpdates, bytes: blobBytes, finalStatus: 'completed' });
-      during = await server.request('measure');
+      const opened = [await reader.open(1, { url: server.url, ...subscribeToJob }), await healthy.open(options.slowHealthy, { url: server.url, ...subscribeToJob })];
+      const failed = opened.find((batch) => batch.failed > 0);
+      if (failed) throw new Error(`${target}: a subscriber failed: ${failed.firstError}`);
+      const before = await server.request('measure');
+      const [readerPid] = reader.pids;
+      process.kill(readerPid, 'SIGSTOP');
+      let during;
+      let latency;
+      let healthyDone;
+      try {
+        await healthy.recordLatencies();
+        await server.request('publish', { jobId: JOB_ID, count: options.slowUpdates, bytes: blobBytes, finalStatus: 'completed', paced: true });
+        healthyDone = await healthy.waitForStatus('completed', options.stepTimeoutMs);
+        latency = await healthy.latencyPercentiles();
+        during = await server.request('measure');
+      } finally {
+        process.kill(readerPid, 'SIGCONT');
+      }
+      if (healthyDone.some((subscriber) => subscriber.lastStatus !== 'completed')) throw new Error(`${target}: a healthy subscriber missed the terminal update`);
+      // The reader, resumed, must end on the terminal update (ours: after skipped states; bare: after all of them).
+      const [resumed] = await reader.waitForStatus('completed', options.stepTimeoutMs);
+      if (resumed?.lastStatus !== 'completed') throw new Error(`${target}: the resumed reader did not get the terminal update (${JSON.stringify(resumed)})`);
+      return {
+        updates: options.slowUpdates,
+        healthySubscribers: options.slowHealthy,
+        readerReceived: resumed.received,
+        healthyReceivedMin: Math.min(...healthyDone.map((subscriber) => subscriber.received)),
+        healthyLatencyP50Ms: latency.p50,
+        healthyLatencyP99Ms: latency.p99,
+        heldBytes: Math.max(0, held(during) - held(before)),
+        heapBytes: during.heapUsed - before.heapUsed,
+        externalBytes: during.external - before.external,
+        connectionsDuring: during.connections,
+      };
     } finally {
-      process.kill(readerPid, 'SIGCONT');
+      await reader.stop();
     }
-    // The reader, resumed, must end on the terminal update (ours: after skipped states; bare: after all of them).
-    const [reader] = await clients.waitForStatus('completed', options.stepTimeoutMs);
-    if (reader?.lastStatus !== 'completed') throw new Error(`${target}: the resumed reader did not get the terminal update (${JSON.stringify(reader)})`);
-    return {
-      readerReceived: reader.received,
-      updates: options.slowUpdates,
-      heldBytes: Math.max(0, held(during) - held(before)),
-      heapBytes: during.heapUsed - before.heapUsed,
-      externalBytes: during.external - before.external,
-      connectionsDuring: during.connections,
-    };
   });
 }
 
-/** Measures what one stopped reader costs each server while `options.slowUpdates` updates are published. */
-export async function runSlowReader(options) {
+/** Measures what one stopped reader costs each server while `options.slowUpdates` updates are published; `order` says which server runs first. */
+export async function runSlowReader(options, { order }) {
   const envelope = JSON.stringify({ jobId: JOB_ID, seq: options.slowUpdates, status: 'running', progress: 99.5, data: { blob: '' }, at: Date.now() });
   const blobBytes = Math.max(0, options.slowUpdateBytes - envelope.length);
-  const bare = await measureTarget('bare', options, blobBytes);
-  const ours = await measureTarget('ours', options, blobBytes);
-  return { bare, ours };
+  const results = {};
+  for (const target of order) results[target] = await measureTarget(target, options, blobBytes);
+  return results;
 }

@@ -26,6 +26,7 @@ export async function startTarget() {
       io.to(jobId).emit(EventName.JobUpdate, { jobId, seq, ...input, at: Date.now() });
     },
     connections: () => io.engine.clientsCount,
+    health: () => null,
     registries: () => ({ connections: io.engine.clientsCount, rooms: io.of('/').adapter.rooms.size }),
     settle: async () => undefined,
     idle: () => io.engine.clientsCount === 0 && io.of('/').adapter.rooms.size === 0,

@@ -5,9 +5,11 @@
 import { createJobServer } from '@org/ws-server';
 
 /** Starts our job server on 127.0.0.1, port 0. */
-export async function startTarget({ maxConnections, finishedJobRetentionMs }) {
+export async function startTarget({ maxConnections, finishedJobRetentionMs, overloadHeapUsedBytes, tickMs }) {
   const server = createJobServer({
-    limits: { maxConnectionsPerIp: maxConnections },
+    limits: { maxConnectionsPerIp: maxConnections, overload: { heapUsedBytes: overloadHeapUsedBytes } },
+    // The overload scenario checks the heap every `tickMs` (the ticker runs at the shortest heartbeat period).
+    ...(tickMs === undefined ? {} : { heartbeat: { intervalMs: tickMs } }),
     ...(finishedJobRetentionMs === undefined ? {} : { sweep: { finishedJobRetentionMs } }),
   });
   const port = await server.listen({ port: 0, host: '127.0.0.1' });
@@ -18,6 +20,10 @@ export async function startTarget({ maxConnections, finishedJobRetentionMs }) {
       await server.update(jobId, input);
     },
     connections: () => server.stats().connections,
+    health: () => {
+      const { status, reasons } = server.health();
+      return { status, reasons };
+    },
     registries: () => server.stats(),
     settle: () => server.maintenance.purgeStaleJobs(),
     idle: () => {
