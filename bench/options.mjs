@@ -35,6 +35,8 @@ export const BENCH_DEFAULTS = {
   slowUpdates: 20_000,
   /** Approximate size of one of those updates on the wire, in bytes. */
   slowUpdateBytes: 1024,
+  /** Updates per second published to the slow reader's job (slow enough for the healthy subscribers to keep up). */
+  slowRate: 250,
   /** Healthy subscribers of the slow reader's job, in another client process, whose delivery latency is measured. */
   slowHealthy: 100,
   /** Subscribers watching a job while the overload scenario pushes the server's heap past its threshold. */

@@ -89,7 +89,7 @@ export function buildRows({ bare, ours }, options) {
     add(`new connections refused while overloaded (of ${newcomers}; ${label})`, 'overload', (r) => r.refusedWhileOverloaded, integer, `${newcomers}, all OVERLOADED`, (_b, o) => o === newcomers && ours.overload.every((r) => r.refusedByCode.OVERLOADED === newcomers), false);
     add(`updates the ${run.subscribers} existing subscribers received meanwhile (of ${run.subscribers * options.overloadUpdates})`, 'overload', (r) => r.existingReceived, integer, 'all', (_b, o) => o === run.subscribers * options.overloadUpdates, false);
     rows.push({
-      metric: 'ms from memory falling back to accepting again (health ok)',
+      metric: 'ms from dropping the ballast (GC included) to accepting again (health ok)',
       ratio: null,
       target: null,
       met: null,

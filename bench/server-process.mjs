@@ -41,16 +41,22 @@ serveRequests({
     return { heapUsed, rss, external, heapSpaces, resources: activeResources(), connections: target.connections(), registries: target.registries() };
   },
   /**
-   * Publishes `count` updates of about `bytes` to `jobId`, the last one `finalStatus` when given. As fast as it can, or
-   * `paced`: letting the event loop write to sockets between two updates, as a worker reporting progress would.
+   * Publishes `count` updates of about `bytes` to `jobId`, the last one `finalStatus` when given. As fast as it can,
+   * `paced`: letting the event loop write to sockets between two updates, or at most `perSecond` updates a second, as a
+   * worker reporting progress would.
    */
-  async publish({ jobId, count, bytes, finalStatus, paced = false }) {
+  async publish({ jobId, count, bytes, finalStatus, paced = false, perSecond }) {
     const data = { blob: 'x'.repeat(bytes) };
     const startedAt = now();
     for (let seq = 1; seq <= count; seq++) {
       const status = seq === count && finalStatus ? finalStatus : 'running';
       await target.publish(jobId, seq, { status, progress: Math.min(100, (seq / count) * 100), data });
-      if (paced) await new Promise((resolve) => setImmediate(resolve));
+      if (perSecond !== undefined) {
+        const due = startedAt + (seq * 1000) / perSecond;
+        if (due > now()) await delay(due - now());
+      } else if (paced) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     return { startedAt, endedAt: now() };
   },

@@ -41,8 +41,9 @@ function measureTarget(target, options) {
       const delivery = await existing.collect(options.stepTimeoutMs);
       await newcomers.closeAll();
 
+      const droppedAt = Date.now();
       await server.request('dropBallast');
-      const recoveredAfterMs = hasHealth ? await waitForHealth(server, (health) => health.status === 'ok', options.stepTimeoutMs) : null;
+      const recoveredAfterMs = hasHealth ? (await waitForHealth(server, (health) => health.status === 'ok', options.stepTimeoutMs), Date.now() - droppedAt) : null;
       const afterRecovery = await newcomers.open(options.overloadNewcomers, { url, concurrency: 50, jobPrefix: 'overload-again-' });
       await newcomers.closeAll();
       return {

@@ -31,7 +31,7 @@ function measureTarget(target, options, blobBytes) {
       let healthyDone;
       try {
         await healthy.recordLatencies();
-        await server.request('publish', { jobId: JOB_ID, count: options.slowUpdates, bytes: blobBytes, finalStatus: 'completed', paced: true });
+        await server.request('publish', { jobId: JOB_ID, count: options.slowUpdates, bytes: blobBytes, finalStatus: 'completed', perSecond: options.slowRate });
         healthyDone = await healthy.waitForStatus('completed', options.stepTimeoutMs);
         latency = await healthy.latencyPercentiles();
         during = await server.request('measure');
