@@ -22,6 +22,7 @@ import { JobClientError } from './errors';
 import { EventEmitter } from './event-emitter';
 import { HeartbeatWatchdog } from './heartbeat-watchdog';
 import { retryDelayMs, retryRuleFor, type RetryTrigger } from './retry-policy';
+import { crossOriginHint, transportRefusal } from './transport-refusal';
 
 /** A socket speaking the job protocol. */
 export type JobSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -207,9 +208,12 @@ export class Connection {
   private describeConnectError(error: Error, url: string): { trigger: RetryTrigger; reported: JobClientError } {
     // socket.io sets `data` on refusals sent by the server; transport failures have none.
     if (!('data' in error)) {
+      // An HTTP 403 on the transport is a refusal (its reason is final, like a handshake `FORBIDDEN`): stop retrying.
+      const refusal = transportRefusal(error);
+      if (refusal !== undefined) return { trigger: 'FORBIDDEN', reported: new JobClientError('FORBIDDEN', `${url} refused the connection: ${refusal}`, { cause: error }) };
       return {
         trigger: 'TRANSPORT_ERROR',
-        reported: new JobClientError('TRANSPORT_ERROR', `could not connect to ${url}: ${error.message}`, { cause: error }),
+        reported: new JobClientError('TRANSPORT_ERROR', `could not connect to ${url}: ${error.message}${crossOriginHint(error, url)}`, { cause: error }),
       };
     }
     const parsed = ConnectErrorDataSchema.safeParse(error.data);

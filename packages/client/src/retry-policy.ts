@@ -37,7 +37,7 @@ export interface RetryRule {
 export const RETRY_POLICY = {
   INVALID_PAYLOAD: { action: 'give-up', why: 'The server rejected what we sent; sending the same again cannot succeed.' },
   RATE_LIMITED: { action: 'backoff', why: 'Too many events: wait at least as long as the server asks, longer on each repeat.' },
-  FORBIDDEN: { action: 'give-up', why: 'The job does not exist or is not visible to us; asking again gives the same answer.' },
+  FORBIDDEN: { action: 'give-up', why: 'The job does not exist or is not visible to us, or the server refuses the page origin (cors option); asking again gives the same answer.' },
   UNAUTHORIZED: { action: 'backoff', why: 'Credentials may be refreshed: the auth function is called again on the next attempt.' },
   TOO_MANY_CONNECTIONS: { action: 'backoff', why: 'The per-IP cap frees up as other connections close; hammering it keeps it full.' },
   UNSUPPORTED_PROTOCOL: { action: 'give-up', why: 'This client speaks another protocol version; only upgrading the client fixes that.' },

@@ -2,6 +2,7 @@ export { createJobServer } from './job-server';
 export type { JobIoServer, JobServer, JobServerMaintenance, ListenOptions } from './job-server-api';
 export { DEVELOPMENT_MAX_CONNECTIONS_PER_IP, JOB_SERVER_DEFAULTS } from './options';
 export type { AuthenticateHook, AuthorizeSubscribeHook, CloseOptions, HandshakeInfo, JobServerOptions } from './options';
+export type { AllowedOrigin, JobServerCorsOptions } from './lifecycle/origin-policy';
 export { ConnectionRefusedError, JobServerOptionsError, MemoryMonitorOptionsError } from './errors';
 export type { JobStore, JobReplay, JobStatusCounts, ExpiredJob, ExpiryRule } from './jobs/job-store';
 export { MemoryJobStore } from './jobs/memory-job-store';

@@ -93,6 +93,9 @@ describe('resolveOptions', () => {
     [{ limits: { maxPayloadBytes: 1.5e5 + 0.5 } }, 'limits.maxPayloadBytes'],
     [{ socketIoOptions: { maxHttpBufferSize: 1e6 } }, 'socketIoOptions.maxHttpBufferSize'],
     [{ socketIoOptions: { connectTimeout: 45_000 } }, 'socketIoOptions.connectTimeout'],
+    [{ socketIoOptions: { cors: { origin: '*' } } }, 'socketIoOptions.cors'],
+    [{ cors: { origin: 42 } }, 'cors.origin'],
+    [{ cors: { origin: true, methods: ['GET'] } }, 'cors.methods'],
     [{ limits: { handshakeTimeoutMs: 0 } }, 'limits.handshakeTimeoutMs'],
   ])('refuses %j naming the option %s', (options, option) => {
     const error = optionError(options);

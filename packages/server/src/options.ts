@@ -5,6 +5,7 @@ import type { Server as SocketIoServer, ServerOptions as SocketIoServerOptions }
 import * as z from 'zod';
 import { JobServerOptionsError } from './errors';
 import type { JobStore } from './jobs/job-store';
+import type { JobServerCorsOptions } from './lifecycle/origin-policy';
 import { firstOptionIssue } from './option-path';
 import { silentLogger, type JobServerLogger } from './logger';
 import { RedisOptionsSchema, type JobServerRedisOptions, type ResolvedRedisOptions } from './redis/redis-options';
@@ -58,6 +59,13 @@ export interface JobServerOptions {
   io?: SocketIoServer | undefined;
   /** Options for the Socket.IO server this package creates (ignored with `io`; `connectionStateRecovery` is refused). */
   socketIoOptions?: PartialOptions<SocketIoServerOptions> | undefined;
+  /**
+   * Pages on other origins that may connect (passed to Socket.IO's `cors`, and enforced on WebSocket too, which browsers
+   * never check): a refused page gets `FORBIDDEN` and its client stops retrying. Not with `io`. @default undefined (no
+   * cross-origin polling; WebSocket from any origin)
+   * @example cors: { origin: ['https://app.example.com', /\.example\.com$/] }
+   */
+  cors?: JobServerCorsOptions | undefined;
   /** Liveness probing. */
   heartbeat?: {
     /** How often every connection gets a `heartbeat`. @default 30000 */
@@ -162,6 +170,7 @@ export interface ResolvedJobServerOptions {
   httpServer: HttpServer | undefined;
   io: SocketIoServer | undefined;
   socketIoOptions: Partial<SocketIoServerOptions>;
+  cors: JobServerCorsOptions | undefined;
   heartbeat: { intervalMs: number; timeoutMs: number };
   session: { idleTimeoutMs: number; maxInactivityMs: number; noticeGraceMs: number };
   sweep: { intervalMs: number; staleJobMs: number; finishedJobRetentionMs: number };
@@ -193,6 +202,7 @@ const MAX_PROXY_HOPS = 100;
 
 const durationMs = (fallback: number) => z.int().positive().max(MAX_DURATION_MS).default(fallback);
 const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
+const allowedOrigin = z.union([z.string(), z.instanceof(RegExp)]);
 const isSocketIoServer = (value: unknown): value is SocketIoServer =>
   typeof value === 'object' && value !== null && typeof (value as SocketIoServer).use === 'function' && typeof (value as SocketIoServer).of === 'function';
 
@@ -219,9 +229,16 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
       .refine((socketIo) => !socketIo.connectionStateRecovery, { message: NO_STATE_RECOVERY, path: ['connectionStateRecovery'] })
       .refine((socketIo) => socketIo.maxHttpBufferSize === undefined, { message: 'is set by the job server: use limits.maxPayloadBytes', path: ['maxHttpBufferSize'] })
       .refine((socketIo) => socketIo.connectTimeout === undefined, { message: 'is set by the job server: use limits.handshakeTimeoutMs', path: ['connectTimeout'] })
+      .refine((socketIo) => socketIo.cors === undefined, { message: 'is set by the job server: use the cors option', path: ['cors'] })
       .default({})
       // An option given as `undefined` would override Socket.IO's own default (its options are spread over them).
       .transform((socketIo): Partial<SocketIoServerOptions> => withoutUndefined(socketIo)),
+    cors: z
+      .strictObject({
+        origin: z.union([z.boolean(), allowedOrigin, z.array(allowedOrigin)], { error: 'must be true, false, an origin, a RegExp or a list of them' }),
+        credentials: z.boolean().optional(),
+      })
+      .optional(),
     heartbeat: z.strictObject({ intervalMs: durationMs(d.heartbeat.intervalMs), timeoutMs: durationMs(d.heartbeat.timeoutMs) }).prefault({}),
     session: z
       .strictObject({
@@ -324,9 +341,11 @@ export function resolveOptions(options: unknown, env: string | undefined = proce
     authorizeSubscribe: undefined,
     store: undefined,
     redis: undefined,
+    cors: undefined,
     ...result.data,
   };
   if (resolved.io && resolved.httpServer) throw new JobServerOptionsError('io', 'give either io or httpServer, not both');
+  if (resolved.io && resolved.cors) throw new JobServerOptionsError('cors', 'is for the Socket.IO server this package creates: give cors to your own io');
   return resolved;
 }
 

@@ -6,6 +6,7 @@ import { Server } from 'socket.io';
 import type { JobIoServer, ListenOptions } from '../job-server-api';
 import type { ResolvedJobServerOptions } from '../options';
 import { attachReversibly } from './http-attachment';
+import { OriginPolicy, type AllowedOrigin } from '../lifecycle/origin-policy';
 
 /** How long after `limits.handshakeTimeoutMs` Socket.IO's own `connectTimeout` would close a transport the job server missed. */
 const SOCKET_IO_FALLBACK_MS = 1000;
@@ -24,7 +25,7 @@ export class SocketIoHost {
   /** Open WebSocket connections (upgraded sockets) of the HTTP server the job server created; none on the application's. */
   readonly #upgraded = new Set<Duplex>();
 
-  constructor(opts: Pick<ResolvedJobServerOptions, 'io' | 'httpServer' | 'socketIoOptions' | 'limits'>) {
+  constructor(opts: Pick<ResolvedJobServerOptions, 'io' | 'httpServer' | 'socketIoOptions' | 'limits' | 'cors'>) {
     this.#ownsIo = opts.io === undefined;
     this.#ownsHttp = this.#ownsIo && opts.httpServer === undefined;
     const httpServer = opts.io ? undefined : (opts.httpServer ?? createServer());
@@ -32,8 +33,15 @@ export class SocketIoHost {
     const { maxPayloadBytes, handshakeTimeoutMs } = opts.limits;
     // The job server closes a transport at its handshake deadline itself; Socket.IO's own bound is a fallback behind it.
     const connectTimeout = handshakeTimeoutMs + SOCKET_IO_FALLBACK_MS;
-    const socketIoOptions = { ...opts.socketIoOptions, maxHttpBufferSize: maxPayloadBytes, connectTimeout };
-    const createIo = (): JobIoServer => new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, socketIoOptions);
+    const origins = opts.cors && new OriginPolicy(opts.cors);
+    const origin = opts.cors?.origin;
+    const cors = opts.cors && { ...opts.cors, origin: typeof origin === 'boolean' ? origin : ([] as AllowedOrigin[]).concat(origin ?? []) };
+    const socketIoOptions = { ...opts.socketIoOptions, ...(cors && { cors }), maxHttpBufferSize: maxPayloadBytes, connectTimeout };
+    const createIo = (): JobIoServer => {
+      const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, socketIoOptions);
+      if (origins) io.engine.use(origins.refusePolling);
+      return io;
+    };
     // On the application's HTTP server, Socket.IO's listeners must come off again at close (see `close`).
     this.#attachment = !opts.io && opts.httpServer ? attachReversibly(opts.httpServer, createIo) : undefined;
     this.io = opts.io ?? this.#attachment?.attached ?? createIo();

@@ -7,6 +7,7 @@ import { countBy, type JobServerCounters } from '../stats';
 import { attachClientEvents, type ClientEventDeps } from './client-events';
 import type { ConnectionCounter } from './connection-counter';
 import type { ConnectionRecord, ConnectionRegistry, JobSocket } from './connection-registry';
+import { OriginPolicy } from './origin-policy';
 import { createHandshakeMiddleware, type Admission } from './handshake';
 import { HeartbeatMonitor } from './heartbeat';
 import { NoticeTracker } from './notices';
@@ -23,7 +24,7 @@ export interface ConnectionLifecycleDeps {
   /** Per-IP slots, one per open transport. */
   ipLimit: ConnectionCounter;
   limiter: TokenBucketLimiter;
-  options: Pick<ResolvedJobServerOptions, 'heartbeat' | 'session' | 'limits' | 'shutdown' | 'authenticate'>;
+  options: Pick<ResolvedJobServerOptions, 'heartbeat' | 'session' | 'limits' | 'shutdown' | 'authenticate' | 'cors'>;
   /** Handlers of the client's requests (`subscribe-job`, `unsubscribe-job`). */
   handlers: ClientEventDeps['handlers'];
   counters: JobServerCounters;
@@ -131,6 +132,7 @@ export class ConnectionLifecycle {
         transports: this.transports,
         trustProxy: options.limits.trustProxy,
         authenticate: options.authenticate,
+        origins: options.cors && new OriginPolicy(options.cors),
         admissions: this.#admissions,
         onRefused: this.#onRefused,
         onHookError: (error) => reporter.report(error, 'authenticate'),

@@ -1,5 +1,6 @@
 import { ErrorCode, HandshakeAuthSchema, PROTOCOL_VERSION, parsePayload, protocolError, type ProtocolError } from '@org/ws-protocol';
 import { ConnectionRefusedError } from '../errors';
+import { originRefusal, type OriginPolicy } from './origin-policy';
 import type { JobSocket } from './connection-registry';
 import { clientIp } from './ip-limit';
 import type { TransportAdmission } from './transport-admission';
@@ -23,6 +24,8 @@ export interface HandshakeDeps {
   /** Trusted proxy hops in front of the server (0: the socket address is the client). */
   trustProxy: number;
   authenticate: AuthenticateHook | undefined;
+  /** The `cors` option's origins, when given. */
+  origins: OriginPolicy | undefined;
   admissions: WeakMap<JobSocket, Admission>;
   onRefused: (error: ProtocolError, ip: string) => void;
   onHookError: (error: unknown) => void;
@@ -36,7 +39,7 @@ const shuttingDown = (deps: HandshakeDeps): ConnectionRefusedError =>
   refuse(ErrorCode.SHUTTING_DOWN, 'the server is shutting down', deps.shuttingDownRetryAfterMs());
 
 /**
- * Socket.IO middleware that admits a connection: protocol version, handshake schema, the transport's per-IP slot
+ * Socket.IO middleware that admits a connection: page origin (`cors`), protocol version, handshake schema, the transport's per-IP slot
  * (one connection per transport), `authenticate`. A refusal reaches the client as `connect_error` whose `data` is a
  * `ProtocolError`.
  */
@@ -62,6 +65,9 @@ export function createHandshakeMiddleware(deps: HandshakeDeps) {
 
 async function admit(socket: JobSocket, ip: string, deps: HandshakeDeps, handshake: { claimed: boolean }): Promise<ConnectionRefusedError | undefined> {
   if (!deps.accepting()) return shuttingDown(deps);
+  // Polling from a refused page never gets here (its requests are refused with a 403); a WebSocket does.
+  const refusedOrigin = deps.origins?.refusedOrigin(socket.handshake.headers);
+  if (refusedOrigin !== undefined) return refuse(ErrorCode.FORBIDDEN, originRefusal(refusedOrigin));
   const overloadedRetryAfterMs = deps.overloadedRetryAfterMs();
   if (overloadedRetryAfterMs !== undefined) return refuse(ErrorCode.OVERLOADED, 'the server is overloaded', overloadedRetryAfterMs);
   const raw: unknown = socket.handshake.auth;
