@@ -44,6 +44,6 @@ export type { JobPublisher, JobPublisherHealth, JobPublisherOptions } from './re
 export { RedisJobStore } from './redis/redis-job-store';
 export type { RedisJobStoreOptions } from './redis/redis-job-store';
 export { REDIS_DEFAULTS } from './redis/redis-options';
-export type { JobServerRedisOptions, RedisClientLike, RedisConnectionOptions, RedisNamespaceOptions } from './redis/redis-options';
+export type { JobServerRedisOptions, RedisClientLike, RedisClusterStartupNode, RedisConnectionOptions, RedisFanout, RedisNamespaceOptions } from './redis/redis-options';
 export { REDIS_UNAVAILABLE } from './redis/redis-cluster';
 export { MissingDependencyError } from './optional-dependency';

@@ -1,14 +1,15 @@
 import { ErrorCode, type JobUpdate } from '@org/ws-protocol';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJobPublisher, RedisJobStore, type JobPublisher, type JobServerOptions } from '../src/index';
 import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { installMonitorCleanup, startMonitor } from './support/monitor-resource';
-import { closeRedisClient, listKeys, REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
+import { closeRedisClient, skipWithoutRedis, skipWithoutRedisCluster, uniqueKeyPrefix } from './support/redis-test-env';
+import { redisClusterTarget, singleRedisTarget, type RedisTarget } from './support/redis-target';
 import { connectClient, connectRefused, subscribe, type TestClient } from './support/test-client';
 
-const skip = await skipWithoutRedis('Redis cluster');
+const skipSingle = await skipWithoutRedis('Redis cluster');
+const skipCluster = skipWithoutRedisCluster('Redis cluster on a Redis Cluster');
 
 installLeakCheck();
 installMonitorCleanup();
@@ -26,16 +27,27 @@ function received(client: TestClient): JobUpdate[] {
  */
 const seqsOf = (updates: JobUpdate[]): number[] => updates.map((update) => update.seq).sort((a, b) => a - b);
 
-describe.skipIf(skip)('two server nodes sharing one Redis (in one process)', () => {
+/** The multi-node suite, against one Redis deployment (started once for the whole describe). */
+function describeOn(deployment: string, skip: boolean, startTarget: () => Promise<RedisTarget>): void {
+describe.skipIf(skip)(`two server nodes sharing ${deployment} (in one process)`, () => {
+  let target: RedisTarget;
   let prefix: string;
   let nodes: JobServerResource[];
   let publishers: JobPublisher[];
 
   const startNode = async (options: JobServerOptions = {}): Promise<JobServerResource> => {
-    const node = await startJobServer({ ...options, redis: { url: REDIS_URL, keyPrefix: prefix, ...options.redis } as JobServerOptions['redis'] });
+    const node = await startJobServer({ ...options, redis: { ...target.connection, keyPrefix: prefix, ...options.redis } as JobServerOptions['redis'] });
     nodes.push(node);
     return node;
   };
+
+  beforeAll(async () => {
+    target = await startTarget();
+  }, 30_000);
+
+  afterAll(async () => {
+    await target?.destroy();
+  });
 
   beforeEach(() => {
     prefix = uniqueKeyPrefix();
@@ -46,8 +58,8 @@ describe.skipIf(skip)('two server nodes sharing one Redis (in one process)', () 
   afterEach(async () => {
     await Promise.all(publishers.map((publisher) => publisher.close()));
     await Promise.all(nodes.map((node) => node.close()));
-    expect(await listKeys(`${prefix}node`)).toEqual([]);
-    await removeKeys(prefix);
+    expect(await target.listKeys(`${prefix}node`)).toEqual([]);
+    await target.removeKeys(prefix);
   });
 
   it('delivers an update published on either node to subscribers on both', async () => {
@@ -71,7 +83,7 @@ describe.skipIf(skip)('two server nodes sharing one Redis (in one process)', () 
 
   it('delivers what a worker publishes to subscribers on every node, continuing the same seq and epoch', async () => {
     const [a, b] = [await startNode(), await startNode()];
-    const publisher = createJobPublisher({ redis: { url: REDIS_URL, keyPrefix: prefix } });
+    const publisher = createJobPublisher({ redis: { ...target.connection, keyPrefix: prefix } });
     publishers.push(publisher);
     const [onA, onB] = [await connectClient(a.url), await connectClient(b.url)];
     const [gotA, gotB] = [received(onA), received(onB)];
@@ -168,7 +180,7 @@ describe.skipIf(skip)('two server nodes sharing one Redis (in one process)', () 
     let clockOffsetMs = 0;
     const sweep = { staleJobMs: 60_000, finishedJobRetentionMs: 60_000 };
     const node = await startNode({ now: () => Date.now() + clockOffsetMs, sweep, heartbeat: { intervalMs: 200, timeoutMs: 100 } });
-    const client = new Redis(REDIS_URL);
+    const client = target.client();
     try {
       const worker = new RedisJobStore({ client, keyPrefix: prefix });
       await Promise.all(Array.from({ length: 700 }, (_, index) => worker.append(`stale-${index}`, { status: 'running' }, Date.now())));
@@ -180,9 +192,13 @@ describe.skipIf(skip)('two server nodes sharing one Redis (in one process)', () 
       expect(await node.server.maintenance.sweep()).toMatchObject({ purgedJobs: 1_300 });
       await vi.waitFor(() => expect(node.server.maintenance.jobsByStatus()).toEqual({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 }));
       expect(node.server.stats().jobs).toBe(0);
-      expect(await listKeys(`${prefix}job`)).toEqual([]);
+      expect(await target.listKeys(`${prefix}job`)).toEqual([]);
     } finally {
       await closeRedisClient(client);
     }
   });
 });
+}
+
+describeOn('one Redis', skipSingle, async () => singleRedisTarget());
+describeOn('a Redis Cluster (3 masters + 3 replicas, sharded fan-out)', skipCluster, redisClusterTarget);

@@ -28,7 +28,8 @@ function setUp(store = new MemoryJobStore()) {
   const reporter = new ErrorReporter(phase, emptyCounters(), safeLogger(silentLogger));
   const subscriptions = new Subscriptions({ registry, store, authorize: undefined, events: reporter.events, onError: reporter.report, onStoreResult: () => undefined, overloadedRetryAfterMs: () => undefined });
   const told: { room: string; event: string; payload: unknown }[] = [];
-  const io = { to: (room: string) => ({ emit: (event: string, payload: unknown) => told.push({ room, event, payload }) }) } as unknown as JobIoServer;
+  // Each node tells only its own watchers (`io.local`); the other nodes tell theirs when they hear of the expiry.
+  const io = { local: { to: (room: string) => ({ emit: (event: string, payload: unknown) => told.push({ room, event, payload }) }) } } as unknown as JobIoServer;
   const announced: [string, number][] = [];
   const storeResults: boolean[] = [];
   const reported: { error: unknown; context: string }[] = [];
@@ -71,6 +72,19 @@ describe('JobExpiry', () => {
     expect(await store.get('done')).toBeNull();
     expect(await store.get('done-watched')).not.toBeNull();
     expect(storeResults).toEqual([true]);
+  });
+
+  it('tells its own watchers of a job another node expired and ends their subscriptions, without touching the store', async () => {
+    const { expiry, registry, store, told, announced } = setUp();
+    await store.append('elsewhere', { status: 'running' }, 0);
+    watcher('a', ['elsewhere'], registry);
+
+    expiry.expiredElsewhere('elsewhere', 7);
+
+    expect(told).toEqual([{ room: 'job:elsewhere', event: EventName.JobExpired, payload: { jobId: 'elsewhere', lastSeq: 7, reason: 'stale' } }]);
+    expect(registry.subscriptionCount).toBe(0);
+    expect(announced).toEqual([]);
+    expect(await store.get('elsewhere')).not.toBeNull();
   });
 
   it('leaves jobs younger than their age limit', async () => {

@@ -79,9 +79,16 @@ export class JobExpiry {
     return this.#batch !== undefined && expired.filter((job) => job.kind === kind).length >= this.#batch;
   }
 
-  /** Another node expired a stale job and told its room cluster-wide: only this node's records of it go. */
+  /**
+   * Another node expired a stale job: this node tells its own watchers and drops their subscriptions. Each node tells
+   * its own, because a room broadcast from the expiring node and its announcement may travel on different channels
+   * (sharded fan-out), and the announcement could arrive first and end the subscriptions the broadcast was meant for.
+   */
   readonly expiredElsewhere = (jobId: string, lastSeq: number): void => {
-    this.#deps.subscriptions.expire(jobId, lastSeq, () => undefined);
+    const { subscriptions, io } = this.#deps;
+    subscriptions.expire(jobId, lastSeq, (room, roomLastSeq) => {
+      io.local.to(room).emit(EventName.JobExpired, { jobId, lastSeq: roomLastSeq, reason: 'stale' });
+    });
   };
 
   /** The store lost a job this node's sockets watch: they get `job-expired` (`gone`) and their subscriptions end. */
@@ -100,8 +107,9 @@ export class JobExpiry {
     if (!(await store.delete(job.jobId, job.lastSeq))) return false;
     if (job.kind === 'stale') {
       subscriptions.expire(job.jobId, job.lastSeq, (room, lastSeq) => {
-        io.to(room).emit(EventName.JobExpired, { jobId: job.jobId, lastSeq, reason: 'stale' });
+        io.local.to(room).emit(EventName.JobExpired, { jobId: job.jobId, lastSeq, reason: 'stale' });
       });
+      // The other nodes tell their own watchers (see `expiredElsewhere`).
       onExpired(job.jobId, job.lastSeq);
     }
     return true;

@@ -8,13 +8,14 @@ import { REDIS_UNAVAILABLE } from './redis-cluster';
 import { RedisConnection } from './redis-connection';
 import { RedisJobStore } from './redis-job-store';
 import { redisKeys } from './redis-keys';
-import { REDIS_DEFAULTS, type RedisConnectionOptions, type RedisNamespaceOptions } from './redis-options';
+import { fanoutOf, REDIS_DEFAULTS, type RedisConnectionOptions, type RedisNamespaceOptions } from './redis-options';
+import { shardedBroadcast } from './sharded-broadcast';
 import { storeFailure } from '../jobs/store-failure';
 import { parseUpdateRequest } from '../jobs/update-request';
 
 /** Options of `createJobPublisher`; job settings must match those of the servers. */
 export interface JobPublisherOptions {
-  /** The Redis the servers use (`{ url }` or `{ client }`), with the same `keyPrefix`. */
+  /** The Redis the servers use (`{ url }`, `{ nodes }` or `{ client }`), with the same `keyPrefix` and `fanout`. */
   redis: RedisConnectionOptions & RedisNamespaceOptions;
   /** Job history, as on the servers. */
   jobs?: {
@@ -59,13 +60,15 @@ export interface JobPublisher {
 
 /**
  * Creates a job publisher: the main multi-node pattern, where workers report progress and any number of server nodes
- * (started with the same `redis` option) deliver it. Needs `ioredis` and `@socket.io/redis-emitter`.
+ * (started with the same `redis` option) deliver it. Needs `ioredis`, and `@socket.io/redis-emitter` for the classic
+ * fan-out; with the sharded one it SPUBLISHes to the job room's channel, so only the nodes watching the job receive it.
  * @example
  * const publisher = createJobPublisher({ redis: { url: process.env.REDIS_URL } });
  * await publisher.update('export-42', { status: 'running', progress: 10 });
  */
 export function createJobPublisher(options: JobPublisherOptions): JobPublisher {
-  const { Emitter } = requireOptional<typeof RedisEmitterModule>('@socket.io/redis-emitter', 'createJobPublisher');
+  const sharded = fanoutOf(options.redis) === 'sharded';
+  const { Emitter } = sharded ? { Emitter: undefined } : requireOptional<typeof RedisEmitterModule>('@socket.io/redis-emitter', 'createJobPublisher');
   const keyPrefix = options.redis.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
   const now = options.now ?? Date.now;
   const health = new HealthReasons();
@@ -77,8 +80,19 @@ export function createJobPublisher(options: JobPublisherOptions): JobPublisher {
     staleJobMs: options.sweep?.staleJobMs ?? JOB_SERVER_DEFAULTS.sweep.staleJobMs,
     finishedJobRetentionMs: options.sweep?.finishedJobRetentionMs ?? JOB_SERVER_DEFAULTS.sweep.finishedJobRetentionMs,
   });
-  // Same connection as the store's script, so Redis sees each broadcast after the append that produced it.
-  const emitter = new Emitter<ServerToClientEvents>(connection.guarded(connection.client), { key: redisKeys(keyPrefix).adapterChannel });
+  // Same connection as the store's script, so Redis sees each broadcast after the append that produced it (on a Redis
+  // Cluster the job's keys and its channel may be on different masters: there, only this process's order holds).
+  const client = connection.guarded(connection.client);
+  const channelPrefix = redisKeys(keyPrefix).adapterChannel;
+  const emitter = Emitter && new Emitter<ServerToClientEvents>(client, { key: channelPrefix });
+  const broadcast = (update: JobUpdate): void => {
+    if (emitter) {
+      emitter.to(jobRoom(update.jobId)).emit(EventName.JobUpdate, update);
+      return;
+    }
+    const { channel, message } = shardedBroadcast(channelPrefix, jobRoom(update.jobId), EventName.JobUpdate, [update]);
+    void client.spublish(channel, message);
+  };
   let closed = false;
 
   const publisher: JobPublisher = {
@@ -91,7 +105,7 @@ export function createJobPublisher(options: JobPublisherOptions): JobPublisher {
       } catch (error) {
         throw storeFailure(error);
       }
-      emitter.to(jobRoom(update.jobId)).emit(EventName.JobUpdate, update);
+      broadcast(update);
       return update;
     },
     async getJob(jobId) {

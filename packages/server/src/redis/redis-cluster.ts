@@ -10,7 +10,7 @@ import { RedisConnection } from './redis-connection';
 import { RedisConnectionCounter } from './redis-connection-counter';
 import { RedisJobStore } from './redis-job-store';
 import { redisKeys } from './redis-keys';
-import { REDIS_DEFAULTS, type JobServerRedisOptions } from './redis-options';
+import { fanoutOf, REDIS_DEFAULTS, type JobServerRedisOptions } from './redis-options';
 
 /** The health reason while Redis is unreachable. */
 export const REDIS_UNAVAILABLE = 'redis-unavailable';
@@ -45,7 +45,7 @@ const JOB_EXPIRED_ELSEWHERE = 'org-ws:job-expired';
 
 /**
  * One server node's part of a Redis-backed cluster (SPEC §4): the official Socket.IO Redis adapter for fan-out
- * between nodes, the shared `RedisJobStore`, cluster-wide per-IP counts, and `degraded` health while Redis is away.
+ * between nodes (classic pub/sub, or sharded pub/sub with a channel per watched job), the shared `RedisJobStore`, cluster-wide per-IP counts, and `degraded` health while Redis is away.
  * When Redis returns, every job room of this node gets the job's snapshot again, so that subscribers who missed an
  * update during the outage see the gap and recover with `lastSeq`.
  */
@@ -77,7 +77,7 @@ export class RedisCluster {
     this.#deps = deps;
     const { redis, io } = deps;
     const keyPrefix = redis.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
-    const { createAdapter } = requireOptional<typeof RedisAdapterModule>('@socket.io/redis-adapter', 'The redis option');
+    const { createAdapter, createShardedAdapter } = requireOptional<typeof RedisAdapterModule>('@socket.io/redis-adapter', 'The redis option');
     this.#connection = new RedisConnection(redis, (available, error) => this.#onAvailability(available, error));
     const client = this.#connection.client;
     this.store = new RedisJobStore({
@@ -99,7 +99,14 @@ export class RedisCluster {
       },
     });
     const guarded = this.#connection.guarded.bind(this.#connection);
-    io.adapter(createAdapter(guarded(client), guarded(this.#connection.subscriber), { key: redisKeys(keyPrefix).adapterChannel }));
+    const channel = redisKeys(keyPrefix).adapterChannel;
+    const [publishing, subscribing] = [guarded(client), guarded(this.#connection.subscriber)];
+    io.adapter(
+      fanoutOf(redis) === 'sharded'
+        ? // One channel per job room, subscribed only while a local socket watches the job (see `shardedJobChannel`).
+          createShardedAdapter(publishing, subscribing, { channelPrefix: channel, subscriptionMode: 'dynamic' })
+        : createAdapter(publishing, subscribing, { key: channel }),
+    );
     this.#onExpiredElsewhere = (jobId, lastSeq) => {
       if (typeof jobId === 'string' && typeof lastSeq === 'number') deps.onExpiredElsewhere(jobId, lastSeq);
     };

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ConnectionCounter } from '../lifecycle/connection-counter';
 import { IpConnectionLimit } from '../lifecycle/ip-limit';
-import { redisKeys, type RedisKeys } from './redis-keys';
+import { CLUSTER_BUCKETS, redisKeys, type RedisBucketKeys, type RedisKeys } from './redis-keys';
 import { RedisScript } from './redis-script';
 
 /** Options of `RedisConnectionCounter`. */
 export interface RedisConnectionCounterOptions {
-  /** Connected ioredis client for commands. */
+  /** Connected ioredis client (or ioredis `Cluster`) for commands. */
   client: Redis;
   /** Prefix of every key. */
   keyPrefix: string;
@@ -25,8 +25,9 @@ export interface RedisConnectionCounterOptions {
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-// KEYS: nodes index, this node's hash. ARGV: node hash prefix, node id, ip, max, ttl.
-// Sums the IP's count over every live node; dead nodes (past their TTL) drop out of the index.
+// KEYS: the IP's bucket's nodes index, this node's hash in that bucket. ARGV: the bucket's node hash prefix, node id, ip, max, ttl.
+// Sums the IP's count over every live node; dead nodes (past their TTL) drop out of the index. Every key it reads
+// carries the bucket's hash tag, so on a Redis Cluster they all live in the slot of KEYS[1].
 const COUNT_AND_TAKE = new RedisScript(`${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local total = tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or '0')
@@ -47,7 +48,7 @@ if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS
 return 1
 `);
 
-// KEYS: nodes index, this node's hash. ARGV: node id, ttl, '1' to rewrite the hash, then ip, count pairs.
+// KEYS: a bucket's nodes index, this node's hash in it. ARGV: node id, ttl, '1' to rewrite the hash, then ip, count pairs.
 // Returns whether the hash existed after the refresh (it does not after a Redis restart without persistence).
 const REFRESH = new RedisScript(`${NOW}
 if ARGV[3] == '1' then
@@ -60,7 +61,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return exists
 `);
 
-// KEYS: nodes index, this node's hash. ARGV: node id.
+// KEYS: a bucket's nodes index, this node's hash in it. ARGV: node id.
 const LEAVE = new RedisScript(`
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[2])
@@ -68,32 +69,33 @@ return 1
 `);
 
 /**
- * Per-IP connection caps for the whole cluster. Each node keeps its counts in its own Redis hash with a TTL that it
- * refreshes from the server's ticker (no timer of its own); a node that dies without cleaning up stops counting once
- * its TTL runs out. When Redis is unreachable it falls back to this node's own count against the same cap, and
- * rewrites its hash once Redis answers again.
+ * Per-IP connection caps for the whole cluster. Each node keeps its counts in its own Redis hash per bucket of IPs (one
+ * bucket on a single Redis, 64 on a Redis Cluster, each under its own hash tag with that bucket's index of live nodes)
+ * with a TTL that it refreshes from the server's ticker (no timer of its own); a node that dies without cleaning up
+ * stops counting once its TTL runs out. When Redis is unreachable it falls back to this node's own count against the
+ * same cap, and rewrites its hashes once Redis answers again.
  */
 export class RedisConnectionCounter implements ConnectionCounter {
   readonly #client: Redis;
   readonly #keys: RedisKeys;
   readonly #nodeId: string;
-  readonly #nodeKey: string;
   readonly #max: number;
   readonly #ttlMs: number;
   readonly #onResult: (ok: boolean, error?: unknown) => void;
   /** This node's own counts; the truth its Redis hash is rebuilt from. */
   readonly #local: IpConnectionLimit;
-  /** The Redis hash may differ from `#local` (a write failed, or Redis lost it): rewrite it on the next refresh. */
+  /** The Redis hashes may differ from `#local` (a write failed, or Redis lost them): rewrite them on the next refresh. */
   #dirty = false;
+  /** Buckets where this node may have a hash or an index entry: refreshed, rewritten and left. */
+  readonly #buckets = new Set<number>();
   #acquiring = 0;
   #refreshing = false;
   #closed = false;
 
   constructor(options: RedisConnectionCounterOptions) {
     this.#client = options.client;
-    this.#keys = redisKeys(options.keyPrefix);
+    this.#keys = redisKeys(options.keyPrefix, options.client.isCluster ? CLUSTER_BUCKETS : 1);
     this.#nodeId = options.nodeId ?? randomUUID();
-    this.#nodeKey = `${this.#keys.nodeConnectionsPrefix}${this.#nodeId}`;
     this.#max = options.maxPerIp;
     this.#ttlMs = options.ttlMs;
     this.#onResult = options.onResult;
@@ -126,7 +128,7 @@ export class RedisConnectionCounter implements ConnectionCounter {
     if (this.#local.count(ip) === 0) return;
     this.#local.release(ip);
     if (this.#dirty || this.#closed) return;
-    GIVE_BACK.run(this.#client, [this.#nodeKey], [ip]).then(
+    GIVE_BACK.run(this.#client, [this.#nodeKey(this.#keys.bucketOf(ip))], [ip]).then(
       () => this.#onResult(true),
       (error: unknown) => {
         this.#dirty = true;
@@ -139,18 +141,34 @@ export class RedisConnectionCounter implements ConnectionCounter {
     return this.#local.size;
   }
 
-  /** Extends this node's TTL (and rewrites its counts when they may be wrong); called on every server tick. */
+  /** Extends this node's TTL in each bucket it counts in (and rewrites its counts when they may be wrong); called on every server tick. */
   async refresh(): Promise<void> {
     if (this.#refreshing || this.#closed) return;
     this.#refreshing = true;
     const rewrite = this.#dirty;
-    const pairs: (string | number)[] = [];
-    if (rewrite) for (const [ip, count] of this.#local.entries()) pairs.push(ip, count);
+    const pairs = new Map<number, (string | number)[]>();
+    for (const [ip, count] of this.#local.entries()) {
+      const bucket = this.#keys.bucketOf(ip);
+      this.#buckets.add(bucket);
+      const list = pairs.get(bucket) ?? [];
+      list.push(ip, count);
+      pairs.set(bucket, list);
+    }
     try {
-      const existed = await REFRESH.run(this.#client, [this.#keys.nodes, this.#nodeKey], [this.#nodeId, this.#ttlMs, rewrite ? '1' : '0', ...pairs]);
+      const buckets = [...this.#buckets];
+      const existed = await Promise.all(
+        buckets.map((bucket) =>
+          REFRESH.run(this.#client, this.#bucketKeys(bucket), [this.#nodeId, this.#ttlMs, rewrite ? '1' : '0', ...(rewrite ? (pairs.get(bucket) ?? []) : [])]),
+        ),
+      );
       // Acquires that ran during the rewrite may have been overwritten: keep the flag for one more round.
       if (rewrite && this.#acquiring === 0) this.#dirty = false;
-      if (existed === 0 && this.#local.size > 0) this.#dirty = true;
+      buckets.forEach((bucket, index) => {
+        const counted = pairs.has(bucket);
+        if (existed[index] === 0 && counted) this.#dirty = true;
+        // A rewritten bucket without local counts is empty in Redis now: no need to keep it alive.
+        if (rewrite && !counted) this.#buckets.delete(bucket);
+      });
       this.#onResult(true);
     } catch (error) {
       this.#dirty = true;
@@ -165,17 +183,27 @@ export class RedisConnectionCounter implements ConnectionCounter {
     this.#closed = true;
     if (!reachable) return;
     try {
-      await LEAVE.run(this.#client, [this.#keys.nodes, this.#nodeKey], [this.#nodeId]);
+      await Promise.all([...this.#buckets].map((bucket) => LEAVE.run(this.#client, this.#bucketKeys(bucket), [this.#nodeId])));
     } catch {
       // Nothing to do: the TTL removes them.
     }
   }
 
   #countAndTake(ip: string): Promise<boolean> {
-    return COUNT_AND_TAKE.run(
-      this.#client,
-      [this.#keys.nodes, this.#nodeKey],
-      [this.#keys.nodeConnectionsPrefix, this.#nodeId, ip, this.#max, this.#ttlMs],
-    ).then((result) => result === 1);
+    const bucket = this.#keys.bucketOf(ip);
+    this.#buckets.add(bucket);
+    const keys: RedisBucketKeys = this.#keys.bucket(bucket);
+    return COUNT_AND_TAKE.run(this.#client, this.#bucketKeys(bucket), [keys.nodeConnectionsPrefix, this.#nodeId, ip, this.#max, this.#ttlMs]).then(
+      (result) => result === 1,
+    );
+  }
+
+  /** The bucket's nodes index and this node's hash in it, as the scripts take them. */
+  #bucketKeys(bucket: number): [string, string] {
+    return [this.#keys.bucket(bucket).nodes, this.#nodeKey(bucket)];
+  }
+
+  #nodeKey(bucket: number): string {
+    return `${this.#keys.bucket(bucket).nodeConnectionsPrefix}${this.#nodeId}`;
   }
 }

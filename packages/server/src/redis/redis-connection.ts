@@ -1,6 +1,6 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { requireOptional } from '../optional-dependency';
-import { asIoRedis, type RedisConnectionOptions } from './redis-options';
+import { asIoRedis, asIoRedisCluster, type RedisClusterStartupNode, type RedisConnectionOptions } from './redis-options';
 
 /**
  * Settings of the clients this package creates from a URL: reconnect for ever, and never let a command wait long for
@@ -16,10 +16,22 @@ const CLIENT_SETTINGS: RedisOptions = {
 };
 
 /**
+ * Settings of the Cluster clients this package creates from startup nodes: the same per-node settings, sharded
+ * subscribers (without them ioredis delivers no sharded message at all), and a periodic slot refresh, so that a
+ * subscription whose slot moved (resharding) is renewed within a second.
+ */
+const CLUSTER_SETTINGS: ClusterOptions = {
+  shardedSubscribers: true,
+  slotsRefreshInterval: 1000,
+  clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  redisOptions: { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 5000, disconnectTimeout: 0 },
+};
+
+/**
  * Commands wait for the first connection (a server starting up should not fail its first calls), but once the client
  * was ready or failed, a command sent while it is disconnected fails at once: the caller answers `UNAVAILABLE`.
  */
-function failFastOnceConnected(client: Redis): void {
+function failFastOnceConnected(client: Redis | Cluster): void {
   const stopQueueing = (): void => {
     client.options.enableOfflineQueue = false;
   };
@@ -27,10 +39,19 @@ function failFastOnceConnected(client: Redis): void {
   client.once('error', stopQueueing);
 }
 
-/** Loads ioredis (an optional peer dependency) and creates a client for `url`. */
-function createClient(url: string): Redis {
-  const { Redis: RedisClient } = requireOptional<typeof import('ioredis')>('ioredis', 'The redis option');
-  return new RedisClient(url, CLIENT_SETTINGS);
+/** Loads ioredis (an optional peer dependency) and creates a client for `url`, or a Cluster client for startup `nodes`. */
+function createClient(options: { url: string } | { nodes: RedisClusterStartupNode[] }): Redis {
+  const ioredis = requireOptional<typeof import('ioredis')>('ioredis', 'The redis option');
+  if ('url' in options) return new ioredis.Redis(options.url, CLIENT_SETTINGS);
+  return asIoRedis(new ioredis.Cluster(options.nodes, CLUSTER_SETTINGS));
+}
+
+/** A subscriber like `client`: commands wait for the connection however long Redis is away, so fan-out resumes by itself. */
+function duplicateForSubscribing(client: Redis): Redis {
+  if (!client.isCluster) return client.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined, disconnectTimeout: 0 });
+  const cluster = asIoRedisCluster(client);
+  const redisOptions = { ...cluster.options.redisOptions, maxRetriesPerRequest: null, commandTimeout: undefined, disconnectTimeout: 0 };
+  return asIoRedis(cluster.duplicate([], { shardedSubscribers: true, enableOfflineQueue: true, redisOptions } satisfies ClusterOptions));
 }
 
 /**
@@ -81,7 +102,7 @@ export class RedisConnection {
   /** `onChange` hears when Redis becomes unreachable (with the error) and when every client is ready again. */
   constructor(options: RedisConnectionOptions, onChange: (available: boolean, error?: unknown) => void) {
     this.#onChange = onChange;
-    this.client = options.client ? asIoRedis(options.client) : createClient(options.url);
+    this.client = options.client ? asIoRedis(options.client) : createClient(options.nodes ? { nodes: options.nodes } : { url: options.url });
     if (!options.client) {
       this.#owned.push(this.client);
       failFastOnceConnected(this.client);
@@ -92,8 +113,7 @@ export class RedisConnection {
   /** The client in subscriber mode (created on first use, closed by `close()`). */
   get subscriber(): Redis {
     if (!this.#subscriber) {
-      // Its (p)subscribe commands wait for the connection however long Redis is away, so fan-out resumes by itself.
-      this.#subscriber = this.client.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined, disconnectTimeout: 0 });
+      this.#subscriber = duplicateForSubscribing(this.client);
       this.#owned.push(this.#subscriber);
       this.#watch(this.#subscriber);
     }

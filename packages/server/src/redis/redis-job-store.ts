@@ -2,7 +2,7 @@ import { ErrorCode, isTerminal, JOB_STATUSES, JobProtocolError, protocolError, t
 import type { ChainableCommander, Redis } from 'ioredis';
 import { EXPIRED_BATCH, type ExpiredJob, type ExpiryRule, type JobReplay, type JobStatusCounts, type JobStore } from '../jobs/job-store';
 import { JOB_SERVER_DEFAULTS } from '../options';
-import { redisKeys, type RedisKeys } from './redis-keys';
+import { CLUSTER_BUCKETS, redisKeys, type RedisBucketKeys, type RedisKeys } from './redis-keys';
 import { asIoRedis, REDIS_DEFAULTS, type RedisClientLike } from './redis-options';
 import { RedisScript } from './redis-script';
 import { newEpoch } from '../jobs/job-epoch';
@@ -10,7 +10,7 @@ import { replayWindow } from '../jobs/replay-window';
 
 /** Options of `RedisJobStore`. */
 export interface RedisJobStoreOptions {
-  /** Connected ioredis client for commands (not one in subscriber mode). */
+  /** Connected ioredis client (or ioredis `Cluster`) for commands (not one in subscriber mode). */
   client: RedisClientLike;
   /** Prefix of every key; all servers and publishers of one deployment share it. @default 'ws-jobs:' */
   keyPrefix?: string | undefined;
@@ -129,7 +129,9 @@ return 1
  * jobs without updates after `staleJobMs`). `size()` and `countByStatus()` answer from counts of the whole cluster that
  * `refreshCounts()` and each sweep read; the counts heal by age (on the writers' clock, as the sweep), so a job Redis
  * expired stops counting even if no sweep saw it. Needs Redis 4.0 or later. Every writer must run the same version (they share the scripts and the key layout). Works with a standalone
- * Redis or Sentinel, not Redis Cluster.
+ * Redis, Sentinel, and Redis Cluster (given an ioredis `Cluster`): the keys of one job share a hash tag with its bucket's
+ * indexes (64 buckets on a cluster, 1 otherwise), so each script touches one slot, and the counts and the sweep read
+ * every bucket.
  */
 export class RedisJobStore implements JobStore {
   readonly #client: Redis;
@@ -144,7 +146,7 @@ export class RedisJobStore implements JobStore {
 
   constructor(options: RedisJobStoreOptions) {
     this.#client = asIoRedis(options.client);
-    this.#keys = redisKeys(options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix);
+    this.#keys = redisKeys(options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix, this.#client.isCluster ? CLUSTER_BUCKETS : 1);
     this.#bufferSize = options.bufferSize ?? JOB_SERVER_DEFAULTS.jobs.bufferSize;
     this.#staleJobMs = options.staleJobMs ?? JOB_SERVER_DEFAULTS.sweep.staleJobMs;
     this.#finishedJobTtlMs = Math.max(options.finishedJobRetentionMs ?? JOB_SERVER_DEFAULTS.sweep.finishedJobRetentionMs, MIN_FINISHED_JOB_TTL_MS);
@@ -179,14 +181,15 @@ export class RedisJobStore implements JobStore {
   }
 
   async get(jobId: string): Promise<JobUpdate | null> {
-    const json = await this.#client.hget(this.#keys.job(jobId), 'snapshot');
+    const json = await this.#client.hget(this.#keysOf(jobId).job(jobId), 'snapshot');
     return json === null ? null : (JSON.parse(json) as JobUpdate);
   }
 
   async replay(jobId: string, lastSeq: number | undefined): Promise<JobReplay> {
     if (lastSeq === undefined) return replayWindow(await this.get(jobId), [], undefined);
     // One transaction, so that the snapshot and the buffer belong to the same moment.
-    const [snapshot, buffer] = (await execAll(this.#client.multi().hget(this.#keys.job(jobId), 'snapshot').lrange(this.#keys.updates(jobId), 0, -1))) as [
+    const keys = this.#keysOf(jobId);
+    const [snapshot, buffer] = (await execAll(this.#client.multi().hget(keys.job(jobId), 'snapshot').lrange(keys.updates(jobId), 0, -1))) as [
       string | null,
       string[],
     ];
@@ -212,27 +215,38 @@ export class RedisJobStore implements JobStore {
     return found.value;
   }
 
+  /** Reads every bucket and keeps the oldest `limit` of each kind. */
   async #readExpired(staleBefore: number, finishedBefore: number, limit: number, keep: ExpiryRule['keep']): Promise<ExpiredJob[]> {
+    const perBucket = await Promise.all(this.#buckets().map((keys) => this.#readExpiredIn(keys, staleBefore, finishedBefore, limit, keep)));
+    const oldest = (kind: ExpiredJob['kind']): ScoredJob[] =>
+      perBucket
+        .flat()
+        .filter((entry) => entry.job.kind === kind)
+        .sort((a, b) => a.score - b.score)
+        .slice(0, limit);
+    return [...oldest('stale'), ...oldest('finished')].map(({ job }) => job);
+  }
+
+  async #readExpiredIn(keys: RedisBucketKeys, staleBefore: number, finishedBefore: number, limit: number, keep: ExpiryRule['keep']): Promise<ScoredJob[]> {
     const transaction = this.#client
       .multi()
-      .zrangebyscore(this.#keys.activeJobs, '-inf', staleBefore, 'LIMIT', 0, limit)
-      .zrangebyscore(this.#keys.finishedJobs, '-inf', finishedBefore, 'LIMIT', 0, limit);
+      .zrangebyscore(keys.activeJobs, '-inf', staleBefore, 'WITHSCORES', 'LIMIT', 0, limit)
+      .zrangebyscore(keys.finishedJobs, '-inf', finishedBefore, 'WITHSCORES', 'LIMIT', 0, limit);
     const [stale, firstPage] = (await execAll(transaction)) as [string[], string[]];
-    const finished: ExpiredJob[] = [];
-    let page = firstPage;
+    const finished: ScoredJob[] = [];
+    let page = scoredJobs(firstPage, 'finished');
     for (let pages = 1; ; pages += 1) {
-      for (const member of page) {
-        const job = expiredJob(member, 'finished');
-        if (keep?.(job.jobId)) continue;
-        finished.push(job);
+      for (const entry of page) {
+        if (keep?.(entry.job.jobId)) continue;
+        finished.push(entry);
         if (finished.length >= limit) break;
       }
       // A short page ends the expired part of the index. Paging by offset: an entry another node deletes meanwhile may
       // make this one skip a job, which the next sweep then finds.
       if (finished.length >= limit || page.length < limit || pages >= FINISHED_PAGES_PER_CALL) break;
-      page = await this.#client.zrangebyscore(this.#keys.finishedJobs, '-inf', finishedBefore, 'LIMIT', pages * limit, limit);
+      page = scoredJobs(await this.#client.zrangebyscore(keys.finishedJobs, '-inf', finishedBefore, 'WITHSCORES', 'LIMIT', pages * limit, limit), 'finished');
     }
-    return [...stale.map((member) => expiredJob(member, 'stale')), ...finished];
+    return [...scoredJobs(stale, 'stale'), ...finished];
   }
 
   /**
@@ -247,14 +261,9 @@ export class RedisJobStore implements JobStore {
   }
 
   #refreshCounts(now: number): Promise<void> {
-    this.#refreshing ??= COUNT.run(this.#client, this.#countKeys(), [
-      now,
-      this.#staleJobMs,
-      this.#finishedJobTtlMs,
-      INDEX_AGE_FACTOR,
-      ...JOB_STATUSES.map((status) => (isTerminal(status) ? '1' : '0')),
-    ])
-      .then((counts) => this.#keepCounts(counts as number[]))
+    const args = [now, this.#staleJobMs, this.#finishedJobTtlMs, INDEX_AGE_FACTOR, ...JOB_STATUSES.map((status) => (isTerminal(status) ? '1' : '0'))];
+    this.#refreshing ??= Promise.all(this.#buckets().map((keys) => COUNT.run(this.#client, countKeys(keys), args)))
+      .then((perBucket) => this.#keepCounts(JOB_STATUSES.map((_, index) => (perBucket as number[][]).reduce((sum, counts) => sum + (counts[index] ?? 0), 0))))
       .finally(() => {
         this.#refreshing = undefined;
       });
@@ -280,8 +289,12 @@ export class RedisJobStore implements JobStore {
     this.#counts = zeroCounts();
   }
 
-  #countKeys(): string[] {
-    return [this.#keys.activeJobs, this.#keys.finishedJobs, ...JOB_STATUSES.map((status) => this.#keys.jobsWithStatus(status))];
+  #buckets(): RedisBucketKeys[] {
+    return Array.from({ length: this.#keys.buckets }, (_, index) => this.#keys.bucket(index));
+  }
+
+  #keysOf(jobId: string): RedisBucketKeys {
+    return this.#keys.bucket(this.#keys.bucketOf(jobId));
   }
 
   #keepCounts(counts: readonly number[]): void {
@@ -291,13 +304,31 @@ export class RedisJobStore implements JobStore {
   }
 
   #jobKeys(jobId: string): string[] {
-    return [this.#keys.job(jobId), this.#keys.updates(jobId), ...this.#countKeys()];
+    const keys = this.#keysOf(jobId);
+    return [keys.job(jobId), keys.updates(jobId), ...countKeys(keys)];
   }
 }
 
-function expiredJob(member: string, kind: ExpiredJob['kind']): ExpiredJob {
-  const separator = member.indexOf('|');
-  return { jobId: member.slice(separator + 1), lastSeq: Number(member.slice(0, separator)), kind };
+/** A bucket's sweep and count indexes, in the order the scripts take them. */
+function countKeys(keys: RedisBucketKeys): string[] {
+  return [keys.activeJobs, keys.finishedJobs, ...JOB_STATUSES.map((status) => keys.jobsWithStatus(status))];
+}
+
+/** An expired job with its index score (the time of its last update), to merge the buckets oldest first. */
+interface ScoredJob {
+  job: ExpiredJob;
+  score: number;
+}
+
+/** Entries of a `WITHSCORES` reply of a sweep index (`seq|jobId`, score, ...). */
+function scoredJobs(reply: readonly string[], kind: ExpiredJob['kind']): ScoredJob[] {
+  const entries: ScoredJob[] = [];
+  for (let index = 0; index + 1 < reply.length; index += 2) {
+    const member = reply[index]!;
+    const separator = member.indexOf('|');
+    entries.push({ job: { jobId: member.slice(separator + 1), lastSeq: Number(member.slice(0, separator)), kind }, score: Number(reply[index + 1]) });
+  }
+  return entries;
 }
 
 function zeroCounts(): JobStatusCounts {

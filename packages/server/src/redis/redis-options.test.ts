@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { JobServerOptionsError } from '../errors';
 import { resolveOptions } from '../options';
@@ -13,12 +13,26 @@ describe('the redis option', () => {
       url: 'redis://127.0.0.1:6379',
       keyPrefix: 'ws-jobs:',
       nodeTtlMs: 30_000,
+      fanout: 'classic',
     });
+  });
+
+  it('takes the startup nodes of a Redis Cluster, and fans out sharded by default there', () => {
+    const nodes = [{ host: '10.0.0.1', port: 7000 }, '10.0.0.2:7000'];
+    expect(resolveOptions({ redis: { nodes } }).redis).toEqual({ nodes, keyPrefix: 'ws-jobs:', nodeTtlMs: 30_000, fanout: 'sharded' });
+    expect(resolveOptions({ redis: { nodes, fanout: 'classic' } }).redis).toMatchObject({ fanout: 'classic' });
+  });
+
+  it('takes an ioredis Cluster, and fans out sharded by default with it', () => {
+    const client = new Cluster([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true });
+    expect(resolveOptions({ redis: { client } }).redis).toMatchObject({ client, fanout: 'sharded' });
+    client.disconnect();
   });
 
   it('takes an ioredis client', () => {
     const client = new Redis({ lazyConnect: true });
-    expect(resolveOptions({ redis: { client, keyPrefix: 'app:' } }).redis).toMatchObject({ client, keyPrefix: 'app:' });
+    expect(resolveOptions({ redis: { client, keyPrefix: 'app:' } }).redis).toMatchObject({ client, keyPrefix: 'app:', fanout: 'classic' });
+    expect(resolveOptions({ redis: { client, fanout: 'sharded' } }).redis).toMatchObject({ fanout: 'sharded' });
     client.disconnect();
   });
 
@@ -30,6 +44,10 @@ describe('the redis option', () => {
     [{ url: 'redis://a', nodeTtlMs: 10 }, 'redis.nodeTtlMs'],
     [{ url: 'redis://a', keyPrefix: '' }, 'redis.keyPrefix'],
     [{ url: 'redis://a', extra: 1 }, 'redis.extra'],
+    [{ url: 'redis://a', nodes: ['a:1'] }, 'redis'],
+    [{ nodes: [] }, 'redis.nodes'],
+    [{ nodes: ['no-port'] }, 'redis.nodes.0'],
+    [{ url: 'redis://a', fanout: 'broadcast' }, 'redis.fanout'],
   ])('refuses %o naming %s', (redis, option) => {
     const attempt = () => resolveOptions({ redis });
     expect(attempt).toThrow(JobServerOptionsError);

@@ -1,13 +1,15 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import * as z from 'zod';
 
 /**
- * An ioredis 5 client, described by shape so that these types compile without ioredis installed
- * (it is an optional peer dependency); pass your `new Redis(...)`.
+ * An ioredis 5 client or Redis Cluster client, described by shape so that these types compile without ioredis
+ * installed (it is an optional peer dependency); pass your `new Redis(...)` or `new Cluster(...)`.
  */
 export interface RedisClientLike {
   /** Connection status (`ready`, `reconnecting`, ...). */
   readonly status: string;
+  /** `true` on an ioredis `Cluster`. */
+  readonly isCluster?: boolean;
   /** Creates a client with the same settings. */
   duplicate(...args: never[]): unknown;
   /** Runs a cached Lua script. */
@@ -16,28 +18,66 @@ export interface RedisClientLike {
   publish(...args: never[]): unknown;
 }
 
-/** The client of the options as the ioredis client it is (`RedisOptionsSchema` checked its shape). */
+/**
+ * The client of the options as the ioredis client it is (`RedisOptionsSchema` checked its shape). An ioredis `Cluster`
+ * has the same commands; the few places that differ check `isCluster`.
+ */
 export function asIoRedis(client: RedisClientLike): Redis {
   return client as unknown as Redis;
 }
 
-/** How to reach Redis: a URL (the package creates its clients and closes them) or your own ioredis client (you close it). */
+/** The client of the options as the ioredis `Cluster` it is (when `isCluster` is true). */
+export function asIoRedisCluster(client: RedisClientLike): Cluster {
+  return client as unknown as Cluster;
+}
+
+/** A startup node of a Redis Cluster: `{ host, port }` or `'host:port'`. */
+export type RedisClusterStartupNode = { host: string; port: number } | string;
+
+/**
+ * How to reach Redis: a URL (the package creates its clients and closes them), the startup nodes of a Redis Cluster
+ * (the package creates an ioredis `Cluster` and closes it), or your own ioredis client or `Cluster` (you close it).
+ */
 export type RedisConnectionOptions =
   | {
       /** Redis URL, e.g. `redis://127.0.0.1:6379`. */
       url: string;
       client?: undefined;
+      nodes?: undefined;
     }
   | {
-      /** Your ioredis 5 client; the package duplicates it for the subscriber connection and leaves it open on close. */
+      /**
+       * Your ioredis 5 client or `Cluster`; the package duplicates it for the subscriber connection (on a `Cluster`
+       * with `shardedSubscribers: true`) and leaves it open on close.
+       */
       client: RedisClientLike;
       url?: undefined;
+      nodes?: undefined;
+    }
+  | {
+      /** Startup nodes of a Redis Cluster (7 or later for the sharded fan-out), e.g. `[{ host: '10.0.0.1', port: 7000 }]`. */
+      nodes: RedisClusterStartupNode[];
+      url?: undefined;
+      client?: undefined;
     };
+
+/**
+ * How updates travel between nodes: `classic` Redis pub/sub (every node receives every update) or Redis 7 `sharded`
+ * pub/sub with one channel per watched job (a node receives only the updates of jobs its own sockets watch).
+ */
+export type RedisFanout = 'classic' | 'sharded';
 
 /** Where keys and channels live; every server node and job publisher of one deployment must use the same. */
 export interface RedisNamespaceOptions {
   /** Prefix of every Redis key and of the Socket.IO adapter channels. @default 'ws-jobs:' */
   keyPrefix?: string | undefined;
+  /** How updates travel between nodes (see {@link RedisFanout}). @default 'sharded' on a Redis Cluster, else 'classic' */
+  fanout?: RedisFanout | undefined;
+}
+
+/** The fan-out of these options: the given one, else `sharded` on a Redis Cluster and `classic` otherwise. */
+export function fanoutOf(options: RedisConnectionOptions & RedisNamespaceOptions): RedisFanout {
+  return options.fanout ?? (options.nodes !== undefined || options.client?.isCluster === true ? 'sharded' : 'classic');
 }
 
 /** The `redis` option of `createJobServer`: shares job state, fan-out and per-IP counts between server processes. */
@@ -57,15 +97,19 @@ const isRedisClient = (value: unknown): value is RedisClientLike =>
   typeof value === 'object' && value !== null && ['duplicate', 'evalsha', 'publish'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
 
 /** The `redis` option with its defaults applied. */
-export type ResolvedRedisOptions = RedisConnectionOptions & { keyPrefix: string; nodeTtlMs: number };
+export type ResolvedRedisOptions = RedisConnectionOptions & { keyPrefix: string; nodeTtlMs: number; fanout: RedisFanout };
 
-/** Schema of the `redis` option: exactly one of `url` and `client`. */
+const StartupNodeSchema = z.union([z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port'), z.strictObject({ host: z.string().min(1), port: z.int().min(1).max(65_535) })]);
+
+/** Schema of the `redis` option: exactly one of `url`, `client` and `nodes`. */
 export const RedisOptionsSchema = z
   .strictObject({
     url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-    client: z.custom<RedisClientLike>(isRedisClient, { message: 'must be an ioredis 5 client' }).optional(),
+    client: z.custom<RedisClientLike>(isRedisClient, { message: 'must be an ioredis 5 client or Cluster' }).optional(),
+    nodes: z.array(StartupNodeSchema).min(1).optional(),
     keyPrefix: z.string().min(1).max(100).default(REDIS_DEFAULTS.keyPrefix),
     nodeTtlMs: z.int().min(1000).max(2 ** 31 - 1).default(REDIS_DEFAULTS.nodeTtlMs),
+    fanout: z.enum(['classic', 'sharded']).optional(),
   })
-  .refine((value) => (value.url === undefined) !== (value.client === undefined), { message: 'give either url or client' })
-  .transform((value) => value as ResolvedRedisOptions);
+  .refine((value) => [value.url, value.client, value.nodes].filter((given) => given !== undefined).length === 1, { message: 'give one of url, client and nodes' })
+  .transform((value) => ({ ...value, fanout: fanoutOf(value as RedisConnectionOptions & RedisNamespaceOptions) }) as ResolvedRedisOptions);
