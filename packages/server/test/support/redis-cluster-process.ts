@@ -23,7 +23,10 @@ export interface RedisClusterResource {
   masterOf(key: string): Promise<RedisClusterMember>;
   /** `kill -9` of one member (a crash: no cleanup, no failover handshake). */
   kill(member: RedisClusterMember): Promise<void>;
-  /** Waits until `cluster info` reports `cluster_state:ok` on every live member and `key`'s slot has a live master. */
+  /**
+   * Waits until `cluster info` reports `cluster_state:ok` on every live member, every replica's link to its master is
+   * up (so that it can be promoted), and `key`'s slot has a live master.
+   */
   waitUntilHealthy(key?: string): Promise<void>;
   /** Stops every member by PID and deletes the data directory. */
   destroy(): Promise<void>;
@@ -56,12 +59,13 @@ async function freeClusterPort(taken: Set<number>): Promise<number> {
   throw new Error('no free port pair for a cluster member');
 }
 
+/** `CLUSTER INFO` and `INFO replication` of one member, or '' when it does not answer. */
 async function clusterInfo(port: number): Promise<string> {
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    return String(await client.call('CLUSTER', 'INFO'));
+    return `${String(await client.call('CLUSTER', 'INFO'))}\n${await client.info('replication')}`;
   } catch {
     return '';
   } finally {
@@ -107,7 +111,8 @@ export async function startRedisCluster(): Promise<RedisClusterResource> {
       const memberDir = join(dir, String(port));
       mkdirSync(memberDir);
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', memberDir, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'];
-      args.push('--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--save', '', '--appendonly', 'no', '--logfile', '');
+      // No delay before a replica's first sync (5 s by default): a replica that never synced cannot be promoted.
+      args.push('--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--repl-diskless-sync-delay', '0', '--save', '', '--appendonly', 'no', '--logfile', '');
       const child = spawn('redis-server', args, { stdio: 'ignore' });
       child.once('error', () => undefined);
       if (child.pid === undefined) throw new Error('redis-server did not start');
@@ -145,7 +150,9 @@ export async function startRedisCluster(): Promise<RedisClusterResource> {
     await vi.waitFor(
       async () => {
         for (const { port } of alive()) {
-          if (!(await clusterInfo(port)).includes('cluster_state:ok')) throw new Error(`cluster member ${port} is not ok yet`);
+          const info = await clusterInfo(port);
+          if (!info.includes('cluster_state:ok')) throw new Error(`cluster member ${port} is not ok yet`);
+          if (info.includes('role:slave') && !info.includes('master_link_status:up')) throw new Error(`replica ${port} has not synced yet`);
         }
         if (key !== undefined && !alive().includes(await masterOf(key))) throw new Error(`the slot of ${key} has no live master yet`);
       },

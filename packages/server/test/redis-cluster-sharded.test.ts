@@ -1,0 +1,170 @@
+import type { JobUpdate } from '@org/ws-protocol';
+import { Cluster } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createJobPublisher, RedisJobStore, type JobPublisher, type JobServerOptions } from '../src/index';
+import { startJobServer, type JobServerResource } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import { redisClusterTarget, type RedisTarget } from './support/redis-target';
+import type { RedisClusterResource } from './support/redis-cluster-process';
+import { closeRedisClient, skipWithoutRedisCluster, uniqueKeyPrefix } from './support/redis-test-env';
+import { connectClient, subscribe, type TestClient } from './support/test-client';
+
+const skip = skipWithoutRedisCluster('Redis Cluster sharded fan-out');
+
+installLeakCheck();
+
+/** Collects the `job-update`s a client receives. */
+function received(client: TestClient): JobUpdate[] {
+  const updates: JobUpdate[] = [];
+  client.socket.on('job-update', (update) => updates.push(update));
+  return updates;
+}
+
+/** What a node's adapter got from its Redis subscriber, by channel (every message the sharded subscriber delivered). */
+function countDeliveries(node: JobServerResource): Map<string, number> {
+  const counts = new Map<string, number>();
+  const adapter = node.server.io.of('/').adapter as unknown as { onRawMessage(message: Buffer, channel: Buffer | string): void };
+  const original = adapter.onRawMessage.bind(adapter);
+  adapter.onRawMessage = (message, channel) => {
+    counts.set(channel.toString(), (counts.get(channel.toString()) ?? 0) + 1);
+    original(message, channel);
+  };
+  return counts;
+}
+
+/** How many subscribers a sharded channel has in the whole cluster (SHARDNUMSUB on every master). */
+async function shardSubscribers(client: Cluster, channel: string): Promise<number> {
+  const counts = await Promise.all(client.nodes('master').map(async (master) => ((await master.call('PUBSUB', 'SHARDNUMSUB', channel)) as [string, number])[1]));
+  return counts.reduce((sum, count) => sum + count, 0);
+}
+
+describe.skipIf(skip)('sharded fan-out on a Redis Cluster: a node hears only the jobs its own sockets watch', () => {
+  let target: RedisTarget & { readonly cluster: RedisClusterResource };
+  let prefix: string;
+  let nodes: JobServerResource[];
+  let publishers: JobPublisher[];
+  let probe: Cluster;
+
+  const startNode = async (options: JobServerOptions = {}): Promise<JobServerResource> => {
+    const node = await startJobServer({ ...options, redis: { ...target.connection, keyPrefix: prefix, ...options.redis } as JobServerOptions['redis'] });
+    nodes.push(node);
+    return node;
+  };
+  const startPublisher = (fanout?: 'classic' | 'sharded'): JobPublisher => {
+    const publisher = createJobPublisher({ redis: { ...target.connection, keyPrefix: prefix, fanout } });
+    publishers.push(publisher);
+    return publisher;
+  };
+  const channelOf = (jobId: string): string => `${prefix}socket.io#/#job:${jobId}#`;
+
+  beforeAll(async () => {
+    target = await redisClusterTarget();
+    probe = target.client() as Cluster;
+  }, 30_000);
+
+  afterAll(async () => {
+    if (probe) await closeRedisClient(probe);
+    await target?.destroy();
+  });
+
+  beforeEach(() => {
+    prefix = uniqueKeyPrefix();
+    nodes = [];
+    publishers = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(publishers.map((publisher) => publisher.close()));
+    await Promise.all(nodes.map((node) => node.close()));
+    await target.removeKeys(prefix);
+  });
+
+  it('delivers each job only to the node watching it: the other nodes receive none of its messages from Redis', async () => {
+    const [a, b, c] = [await startNode(), await startNode(), await startNode()];
+    const [heardA, heardB, heardC] = [countDeliveries(a), countDeliveries(b), countDeliveries(c)];
+    const [onA, onB] = [await connectClient(a.url), await connectClient(b.url)];
+    const [gotA, gotB] = [received(onA), received(onB)];
+    await subscribe(onA, { jobId: 'job-a' });
+    await subscribe(onB, { jobId: 'job-b' });
+    // The adapter subscribes when the room is created, without waiting for Redis: wait until Redis has the subscriptions.
+    await vi.waitFor(async () => {
+      expect(await shardSubscribers(probe, channelOf('job-a'))).toBe(1);
+      expect(await shardSubscribers(probe, channelOf('job-b'))).toBe(1);
+    });
+
+    const publisher = startPublisher();
+    for (let progress = 1; progress <= 20; progress += 1) {
+      await publisher.update('job-a', { status: 'running', progress });
+      await publisher.update('job-b', { status: 'running', progress });
+    }
+    // Updates made on a node travel the same way.
+    await c.server.update('job-a', { status: 'completed' });
+    await c.server.update('job-b', { status: 'completed' });
+
+    await vi.waitFor(() => {
+      expect(gotA.map((update) => update.seq)).toEqual(Array.from({ length: 21 }, (_, index) => index + 1));
+      expect(gotB.map((update) => update.seq)).toEqual(Array.from({ length: 21 }, (_, index) => index + 1));
+    });
+    expect(heardA.get(channelOf('job-a'))).toBe(21);
+    expect(heardB.get(channelOf('job-b'))).toBe(21);
+    expect(heardA.get(channelOf('job-b'))).toBeUndefined();
+    expect(heardB.get(channelOf('job-a'))).toBeUndefined();
+    // The node without watchers received nothing at all (its own updates it sent; they do not come back to it).
+    expect([...heardC.values()].reduce((sum, count) => sum + count, 0)).toBe(0);
+
+    // When the last watcher leaves, the node unsubscribes.
+    onA.socket.disconnect();
+    await vi.waitFor(async () => expect(await shardSubscribers(probe, channelOf('job-a'))).toBe(0));
+    expect(await shardSubscribers(probe, channelOf('job-b'))).toBe(1);
+  });
+
+  it('still fans out classically on a cluster when asked to, with the emitter publishing to every node', async () => {
+    const options = { redis: { fanout: 'classic' } } as JobServerOptions;
+    const [a, b] = [await startNode(options), await startNode(options)];
+    const [onA, onB] = [await connectClient(a.url), await connectClient(b.url)];
+    const [gotA, gotB] = [received(onA), received(onB)];
+    await subscribe(onA, { jobId: 'classic-job' });
+    await subscribe(onB, { jobId: 'classic-job' });
+    expect(await shardSubscribers(probe, channelOf('classic-job'))).toBe(0);
+
+    const publisher = startPublisher('classic');
+    await publisher.update('classic-job', { status: 'running', progress: 50 });
+    await b.server.update('classic-job', { status: 'completed' });
+    await vi.waitFor(() => {
+      expect(gotA.map((update) => update.seq)).toEqual([1, 2]);
+      expect(gotB.map((update) => update.seq)).toEqual([1, 2]);
+    });
+  });
+
+  it('keeps each job in one slot, spreads the jobs over every master, and counts and replays them there', async () => {
+    const client = target.client();
+    try {
+      const store = new RedisJobStore({ client, keyPrefix: prefix, bufferSize: 3 });
+      const jobIds = Array.from({ length: 60 }, (_, index) => `spread-${index}`);
+      await Promise.all(jobIds.map((jobId) => store.append(jobId, { status: 'running' }, Date.now())));
+      for (const progress of [10, 20, 30]) await store.append('spread-0', { status: 'running', progress }, Date.now());
+      await store.append('spread-1', { status: 'completed' }, Date.now());
+
+      const keys = await target.listKeys(`${prefix}job:`);
+      expect(keys).toHaveLength(60);
+      const masters = new Set(await Promise.all(keys.map(async (key) => (await target.cluster.masterOf(key)).port)));
+      expect(masters.size).toBe(3);
+      // A job's hash, its buffer and its bucket's indexes share one hash tag, hence one slot.
+      const [tag] = /\{\d+\}/.exec(keys.find((key) => key.endsWith(':spread-0'))!)!;
+      const slots = new Set(
+        await Promise.all(
+          [`${prefix}job:${tag}:spread-0`, `${prefix}updates:${tag}:spread-0`, `${prefix}jobs:active:${tag}`].map((key) => probe.call('CLUSTER', 'KEYSLOT', key)),
+        ),
+      );
+      expect(slots.size).toBe(1);
+
+      await store.refreshCounts();
+      expect(store.countByStatus()).toEqual({ queued: 0, running: 59, completed: 1, failed: 0, cancelled: 0 });
+      const replay = await store.replay('spread-0', 1);
+      expect(replay).toMatchObject({ resync: false, snapshot: { seq: 4, progress: 30 } });
+      expect(await store.findExpired({ now: Date.now() + 10 * 60 * 60 * 1000, staleJobMs: 1000, finishedJobRetentionMs: 1000, limit: 5 })).toHaveLength(6);
+    } finally {
+      await closeRedisClient(client);
+    }
+  });
+});
