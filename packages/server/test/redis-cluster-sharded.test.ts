@@ -1,4 +1,4 @@
-import type { JobUpdate } from '@org/ws-protocol';
+import { ErrorCode, type JobUpdate } from '@org/ws-protocol';
 import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJobPublisher, RedisJobStore, type JobPublisher, type JobServerOptions } from '../src/index';
@@ -20,6 +20,9 @@ function received(client: TestClient): JobUpdate[] {
   return updates;
 }
 
+/** The seqs received, in seq order (updates from different processes may arrive out of order; clients reorder them). */
+const seqsOf = (updates: JobUpdate[]): number[] => updates.map((update) => update.seq).sort((a, b) => a - b);
+
 /** What a node's adapter got from its Redis subscriber, by channel (every message the sharded subscriber delivered). */
 function countDeliveries(node: JobServerResource): Map<string, number> {
   const counts = new Map<string, number>();
@@ -36,6 +39,18 @@ function countDeliveries(node: JobServerResource): Map<string, number> {
 async function shardSubscribers(client: Cluster, channel: string): Promise<number> {
   const counts = await Promise.all(client.nodes('master').map(async (master) => ((await master.call('PUBSUB', 'SHARDNUMSUB', channel)) as [string, number])[1]));
   return counts.reduce((sum, count) => sum + count, 0);
+}
+
+/** Retries an update until it is accepted (during a failover the store answers UNAVAILABLE for a few seconds). */
+async function updateUntilAccepted(publisher: JobPublisher, jobId: string, input: Parameters<JobPublisher['update']>[1]): Promise<JobUpdate> {
+  let accepted: JobUpdate | undefined;
+  await vi.waitFor(
+    async () => {
+      accepted = await publisher.update(jobId, input);
+    },
+    { timeout: 20_000, interval: 100 },
+  );
+  return accepted!;
 }
 
 describe.skipIf(skip)('sharded fan-out on a Redis Cluster: a node hears only the jobs its own sockets watch', () => {
@@ -102,8 +117,8 @@ describe.skipIf(skip)('sharded fan-out on a Redis Cluster: a node hears only the
     await c.server.update('job-b', { status: 'completed' });
 
     await vi.waitFor(() => {
-      expect(gotA.map((update) => update.seq)).toEqual(Array.from({ length: 21 }, (_, index) => index + 1));
-      expect(gotB.map((update) => update.seq)).toEqual(Array.from({ length: 21 }, (_, index) => index + 1));
+      expect(seqsOf(gotA)).toEqual(Array.from({ length: 21 }, (_, index) => index + 1));
+      expect(seqsOf(gotB)).toEqual(Array.from({ length: 21 }, (_, index) => index + 1));
     });
     expect(heardA.get(channelOf('job-a'))).toBe(21);
     expect(heardB.get(channelOf('job-b'))).toBe(21);
@@ -131,8 +146,8 @@ describe.skipIf(skip)('sharded fan-out on a Redis Cluster: a node hears only the
     await publisher.update('classic-job', { status: 'running', progress: 50 });
     await b.server.update('classic-job', { status: 'completed' });
     await vi.waitFor(() => {
-      expect(gotA.map((update) => update.seq)).toEqual([1, 2]);
-      expect(gotB.map((update) => update.seq)).toEqual([1, 2]);
+      expect(seqsOf(gotA)).toEqual([1, 2]);
+      expect(seqsOf(gotB)).toEqual([1, 2]);
     });
   });
 
@@ -166,5 +181,47 @@ describe.skipIf(skip)('sharded fan-out on a Redis Cluster: a node hears only the
     } finally {
       await closeRedisClient(client);
     }
+  });
+
+  it('recovers from a master killed with kill -9: the replica takes over, every watcher gets updates again and the terminal once', { timeout: 60_000 }, async () => {
+    const options = { limits: { maxConnectionsPerIp: 1000 } };
+    const [a, b] = [await startNode(options), await startNode(options)];
+    const jobId = 'failover-job';
+    const watchers = await Promise.all(Array.from({ length: 200 }, (_, index) => connectClient((index % 2 === 0 ? a : b).url)));
+    const got = watchers.map(received);
+    await Promise.all(watchers.map((watcher) => subscribe(watcher, { jobId })));
+    await vi.waitFor(async () => expect(await shardSubscribers(probe, channelOf(jobId))).toBe(2));
+    const publisher = startPublisher();
+    await publisher.update(jobId, { status: 'running', progress: 1 });
+    await vi.waitFor(() => expect(got.every((updates) => updates.length === 1)).toBe(true));
+
+    const victim = await target.cluster.masterOf(channelOf(jobId));
+    await target.cluster.kill(victim);
+    // While the slot has no master, updates fail with UNAVAILABLE (or are lost in the air): nothing hangs.
+    await expect(publisher.update(jobId, { status: 'running', progress: 2 }).then(() => 'accepted', (error: { code?: string }) => error.code)).resolves.toMatch(
+      new RegExp(`accepted|${ErrorCode.UNAVAILABLE}`),
+    );
+    await target.cluster.waitUntilHealthy(channelOf(jobId));
+
+    // The nodes subscribe again on the promoted replica by themselves: progress reaches every watcher again. Each
+    // round publishes one update and gives it a second to arrive; an update sent before the nodes resubscribed is lost.
+    const reachedAll = (update: JobUpdate): boolean => got.every((updates) => updates.some((received) => received.seq === update.seq));
+    let recovered = false;
+    for (let round = 0; round < 20 && !recovered; round += 1) {
+      const update = await updateUntilAccepted(publisher, jobId, { status: 'running', progress: 10 + round });
+      recovered = await vi.waitFor(() => expect(reachedAll(update)).toBe(true), { timeout: 1000, interval: 20 }).then(
+        () => true,
+        () => false,
+      );
+    }
+    expect(recovered).toBe(true);
+    const terminal = await updateUntilAccepted(publisher, jobId, { status: 'completed' });
+
+    await vi.waitFor(() => expect(got.every((updates) => updates.filter((update) => update.status === 'completed').length === 1)).toBe(true), { timeout: 10_000 });
+    for (const updates of got) {
+      expect(updates.filter((update) => update.status === 'completed')).toEqual([terminal]);
+      expect(updates.at(-1)).toEqual(terminal);
+    }
+    expect(a.server.health().status).toBe('ok');
   });
 });
