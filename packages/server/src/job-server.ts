@@ -68,7 +68,8 @@ export function createJobServer(options: JobServerOptions = {}): JobServer {
   const limiter = new TokenBucketLimiter(opts.limits.rateLimit);
   const shedding = new LoadShedding({ ...opts.limits.overload, readHeapUsed: () => getHeapStatistics().used_heap_size, health: healthReasons, random: Math.random });
   const overloadedRetryAfterMs = (): number | undefined => shedding.retryAfterMs();
-  const subscriptions = new Subscriptions({ registry, store, authorize: opts.authorizeSubscribe, events: reporter.events, onError: reporter.report, onStoreResult, overloadedRetryAfterMs });
+  const subscriptionParts = { registry, store, authorize: opts.authorizeSubscribe, events: reporter.events, onError: reporter.report, onStoreResult, overloadedRetryAfterMs };
+  const subscriptions = new Subscriptions({ ...subscriptionParts, roomReady: cluster?.roomReady });
   const handlers = {
     [EventName.SubscribeJob]: subscriptions.subscribe.bind(subscriptions),
     [EventName.UnsubscribeJob]: subscriptions.unsubscribe.bind(subscriptions),

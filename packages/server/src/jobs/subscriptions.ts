@@ -27,6 +27,11 @@ export interface SubscriptionDeps {
   onStoreResult: (ok: boolean) => void;
   /** While the server sheds load, the `retryAfterMs` of an `OVERLOADED` refusal; otherwise `undefined`. */
   overloadedRetryAfterMs: () => number | undefined;
+  /**
+   * Resolves once updates published to the room reach this node (a fan-out that subscribes per room, asynchronously,
+   * e.g. Redis sharded pub/sub); the store is read only then. @default resolved at once
+   */
+  roomReady?: ((room: string) => Promise<void>) | undefined;
 }
 
 // One message for "no such job" and "not yours", so that a client cannot probe which jobs exist.
@@ -122,9 +127,11 @@ export class Subscriptions {
     // The sweep dropped the job during authorization: registering now would confirm a job that is gone.
     if (pending.expiries !== expiries) return { ok: false, error: FORBIDDEN };
 
-    // Join before reading the store: an update racing with this request then arrives twice (deduplicated by seq), never zero times.
+    // Join (and let the fan-out's subscription of the room take effect) before reading the store: an update racing
+    // with this request then arrives twice (deduplicated by seq), never zero times.
     if (registry.subscribe(record, jobId)) pending.provisional = true;
     await record.socket.join(jobRoom(jobId));
+    await this.#deps.roomReady?.(jobRoom(jobId));
     let replay: JobReplay;
     try {
       replay = replayForEpoch(await store.replay(jobId, held.lastSeq), held.epoch);

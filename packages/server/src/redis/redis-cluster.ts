@@ -10,6 +10,7 @@ import { RedisConnection } from './redis-connection';
 import { RedisConnectionCounter } from './redis-connection-counter';
 import { RedisJobStore } from './redis-job-store';
 import { redisKeys } from './redis-keys';
+import { PendingSubscriptions } from './pending-subscriptions';
 import { fanoutOf, REDIS_DEFAULTS, type JobServerRedisOptions } from './redis-options';
 
 /** The health reason while Redis is unreachable. */
@@ -57,6 +58,9 @@ export class RedisCluster {
   readonly #connection: RedisConnection;
   readonly #deps: RedisClusterDeps;
   readonly #onExpiredElsewhere: (jobId: unknown, lastSeq: unknown) => void;
+  readonly #subscribing = new PendingSubscriptions();
+  /** Channel of a room under the sharded fan-out; `undefined` with the classic one (nothing to wait for). */
+  readonly #roomChannel: ((room: string) => string) | undefined;
   /** `connecting` until Redis first answers; `down` after it was lost (or never came up). */
   #state: 'connecting' | 'up' | 'down' = 'connecting';
 
@@ -100,12 +104,13 @@ export class RedisCluster {
     });
     const guarded = this.#connection.guarded.bind(this.#connection);
     const channel = redisKeys(keyPrefix).adapterChannel;
-    const [publishing, subscribing] = [guarded(client), guarded(this.#connection.subscriber)];
+    const sharded = fanoutOf(redis) === 'sharded';
+    const publishing = guarded(client);
+    const subscribing = sharded ? this.#subscribing.track(guarded(this.#connection.subscriber)) : guarded(this.#connection.subscriber);
+    // Sharded: one channel per job room (`<channel>#/#<room>#`), subscribed only while a local socket watches the job.
+    this.#roomChannel = sharded ? (room) => `${channel}#/#${room}#` : undefined;
     io.adapter(
-      fanoutOf(redis) === 'sharded'
-        ? // One channel per job room, subscribed only while a local socket watches the job (see `shardedJobChannel`).
-          createShardedAdapter(publishing, subscribing, { channelPrefix: channel, subscriptionMode: 'dynamic' })
-        : createAdapter(publishing, subscribing, { key: channel }),
+      sharded ? createShardedAdapter(publishing, subscribing, { channelPrefix: channel, subscriptionMode: 'dynamic' }) : createAdapter(publishing, subscribing, { key: channel }),
     );
     this.#onExpiredElsewhere = (jobId, lastSeq) => {
       if (typeof jobId === 'string' && typeof lastSeq === 'number') deps.onExpiredElsewhere(jobId, lastSeq);
@@ -118,6 +123,15 @@ export class RedisCluster {
   tick(): void {
     void this.connections.refresh();
   }
+
+  /**
+   * Resolves once updates published to `room` reach this node: at once with the classic fan-out (its subscription
+   * covers every room), after the room channel's SSUBSCRIBE with the sharded one (or at once while Redis is away).
+   */
+  readonly roomReady = (room: string): Promise<void> => {
+    if (!this.#roomChannel || !this.#connection.available) return Promise.resolve();
+    return this.#subscribing.whenActive(this.#roomChannel(room));
+  };
 
   /** Tells the other nodes that this node expired a stale job (its watchers everywhere already got `job-expired`). */
   announceExpired(jobId: string, lastSeq: number): void {
@@ -145,6 +159,7 @@ export class RedisCluster {
       return;
     }
     health.fail(REDIS_UNAVAILABLE);
+    this.#subscribing.releaseAll();
     // Still connecting for the first time is not worth a warning; a connection error or a lost connection is.
     if (this.#state === 'down' || (this.#state === 'connecting' && error === undefined)) return;
     logger.warn({ err: error }, 'job server: Redis is unreachable; serving local connections only');
