@@ -1,11 +1,12 @@
 // One job-server node in its own process, sharing Redis with the others: `kill -9` on it is a real crash.
 import type { JobUpdateInput } from '@org/ws-protocol';
-import { createJobServer } from '@org/ws-server';
+import { createJobServer, type RedisConnectionOptions } from '@org/ws-server';
 import { childConfig, sendEvent, serveRequests } from './redis-child-ipc';
 
 /** Config of a node process. */
 export interface NodeProcessConfig {
-  redisUrl: string;
+  /** `{ url }` of a single Redis or `{ nodes }` of a Redis Cluster. */
+  redis: RedisConnectionOptions;
   keyPrefix: string;
   maxConnectionsPerIp: number;
   nodeTtlMs: number;
@@ -13,7 +14,7 @@ export interface NodeProcessConfig {
 
 const config = childConfig<NodeProcessConfig>();
 const server = createJobServer({
-  redis: { url: config.redisUrl, keyPrefix: config.keyPrefix, nodeTtlMs: config.nodeTtlMs },
+  redis: { ...config.redis, keyPrefix: config.keyPrefix, nodeTtlMs: config.nodeTtlMs },
   limits: { maxConnectionsPerIp: config.maxConnectionsPerIp },
   // A short tick, so that the node refreshes its connection counts several times per TTL.
   heartbeat: { intervalMs: 1000, timeoutMs: 300 },
