@@ -4,11 +4,12 @@ import { createJobPublisher, RedisJobStore, type JobPublisher, type JobServerOpt
 import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { installMonitorCleanup, startMonitor } from './support/monitor-resource';
-import { closeRedisClient, skipWithoutRedis, skipWithoutRedisCluster, uniqueKeyPrefix } from './support/redis-test-env';
+import { closeRedisClient, skipWithoutRedis, skipWithoutRedisCluster, skipWithoutShardedPubSub, uniqueKeyPrefix } from './support/redis-test-env';
 import { redisClusterTarget, singleRedisTarget, type RedisTarget } from './support/redis-target';
 import { connectClient, connectRefused, subscribe, type TestClient } from './support/test-client';
 
 const skipSingle = await skipWithoutRedis('Redis cluster');
+const skipSingleSharded = await skipWithoutShardedPubSub('Redis cluster with sharded fan-out on one Redis');
 const skipCluster = skipWithoutRedisCluster('Redis cluster on a Redis Cluster');
 
 installLeakCheck();
@@ -201,4 +202,5 @@ function describeOn(deployment: string, skip: boolean, startTarget: () => Promis
 }
 
 describeOn('one Redis', skipSingle, async () => singleRedisTarget());
+describeOn('one Redis 7 with the sharded fan-out', skipSingleSharded, async () => singleRedisTarget('sharded'));
 describeOn('a Redis Cluster (3 masters + 3 replicas, sharded fan-out)', skipCluster, redisClusterTarget);

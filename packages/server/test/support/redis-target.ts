@@ -1,12 +1,12 @@
 import { Redis, type Cluster } from 'ioredis';
-import type { RedisConnectionOptions } from '../../src/index';
+import type { RedisConnectionOptions, RedisFanout, RedisNamespaceOptions } from '../../src/index';
 import { clusterClient, startRedisCluster, type RedisClusterResource } from './redis-cluster-process';
 import { closeRedisClient, listKeys, REDIS_URL, removeKeys } from './redis-test-env';
 
 /** A Redis deployment the multi-node suites run against: the shared single Redis, or a private local Redis Cluster. */
 export interface RedisTarget {
-  /** How the package reaches it (`{ url }` or `{ nodes }`). */
-  readonly connection: RedisConnectionOptions;
+  /** How the package reaches it (`{ url }` or `{ nodes }`), and the fan-out when it is not the default. */
+  readonly connection: RedisConnectionOptions & Pick<RedisNamespaceOptions, 'fanout'>;
   /** A new command client of it (the test closes it). */
   client(): Redis | Cluster;
   /** Keys under `prefix` (every master of a cluster). */
@@ -17,10 +17,10 @@ export interface RedisTarget {
   destroy(): Promise<void>;
 }
 
-/** The shared Redis at `REDIS_URL`. */
-export function singleRedisTarget(): RedisTarget {
+/** The shared Redis at `REDIS_URL`, with its default (classic) fan-out or the one given. */
+export function singleRedisTarget(fanout?: RedisFanout): RedisTarget {
   return {
-    connection: { url: REDIS_URL },
+    connection: fanout === undefined ? { url: REDIS_URL } : { url: REDIS_URL, fanout },
     client: () => new Redis(REDIS_URL),
     listKeys: (prefix) => listKeys(prefix),
     removeKeys: (prefix) => removeKeys(prefix),

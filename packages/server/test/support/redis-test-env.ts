@@ -55,6 +55,23 @@ export async function skipWithoutRedis(suite: string): Promise<boolean> {
 }
 
 /**
+ * Whether to skip the suites that need sharded pub/sub on the Redis at `REDIS_URL`: only when it does not answer, or
+ * is older than 7, and CI is not set. Prints the reason, so a skipped run says why.
+ */
+export async function skipWithoutShardedPubSub(suite: string): Promise<boolean> {
+  if (await skipWithoutRedis(suite)) return true;
+  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  try {
+    const major = Number(/redis_version:(\d+)/.exec(await client.info('server'))?.[1]);
+    if (major >= 7) return false;
+    return skipUnlessCi(suite, `the Redis at ${REDIS_URL} is ${major}, without sharded pub/sub`, 'run Redis 7 or later');
+  } finally {
+    await closeRedisClient(client);
+  }
+}
+
+/**
  * Whether to skip the suites that start their own `redis-server` (to stop and restart it): only when the binary is not
  * on PATH and CI is not set. Prints the reason, so a skipped run says why.
  */
