@@ -1,5 +1,5 @@
 export { createJobServer } from './job-server';
-export type { JobIoServer, JobServer, JobServerMaintenance, ListenOptions } from './job-server-api';
+export type { AnyJobServer, JobIoServer, JobServer, JobServerMaintenance, ListenOptions } from './job-server-api';
 export { DEVELOPMENT_MAX_CONNECTIONS_PER_IP, JOB_SERVER_DEFAULTS } from './options';
 export type { AuthenticateHook, AuthorizeSubscribeHook, CloseOptions, HandshakeInfo, JobServerOptions } from './options';
 export type { AllowedOrigin, JobServerCorsOptions } from './lifecycle/origin-policy';

