@@ -18,6 +18,8 @@ export const JobClientErrorCode = {
   CLOSED: 'CLOSED',
   /** The transport failed or dropped (server unreachable, connection lost). */
   TRANSPORT_ERROR: 'TRANSPORT_ERROR',
+  /** An update's `data` failed the subscription's schema (`data` option); the update is on the error, nothing was dropped silently. */
+  INVALID_DATA: 'INVALID_DATA',
   /** `createJobClient` was given an option it cannot use. */
   INVALID_OPTIONS: 'INVALID_OPTIONS',
 } as const;
@@ -31,7 +33,7 @@ export interface JobClientErrorDetails {
   cause?: unknown;
   /** The job it is about. */
   jobId?: string | undefined;
-  /** The terminal update behind `JOB_FAILED` / `JOB_CANCELLED`. */
+  /** The terminal update behind `JOB_FAILED` / `JOB_CANCELLED`, or the update whose data is `INVALID_DATA`. */
   update?: JobUpdate | undefined;
   /** The outcome behind `JOB_EXPIRED`: `reason` (`stale` or `gone`) and `lastSeq`. */
   expired?: JobExpiredOutcome | undefined;
@@ -46,7 +48,7 @@ export class JobClientError extends Error {
   readonly code: JobClientErrorCode;
   /** The job it is about, if any. */
   readonly jobId: string | undefined;
-  /** The terminal update behind `JOB_FAILED` / `JOB_CANCELLED`. */
+  /** The terminal update behind `JOB_FAILED` / `JOB_CANCELLED`, or the update whose data is `INVALID_DATA` (as received). */
   readonly update: JobUpdate | undefined;
   /** The outcome behind `JOB_EXPIRED`: `reason` (`stale` or `gone`) and `lastSeq`, as the subscription's `outcome` has them. */
   readonly expired: JobExpiredOutcome | undefined;

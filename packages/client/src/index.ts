@@ -12,6 +12,7 @@ export type { RetryAction, RetryRule, RetryTrigger } from './retry-policy';
 export type { JobResync, JobResyncReason, JobSubscription, JobSubscriptionEvents, JobUpdateListener } from './job-subscription';
 export type { JobExpiredOutcome, JobExpiredOutcomeReason, JobOutcome } from './job-outcome';
 export type { WatchOptions } from './watch-job';
+export type { JobDataOptions, SubscribeOptions } from './job-data-check';
 export type { WaitForOptions } from './wait-for-job';
 export { PROTOCOL_VERSION } from '@org/ws-protocol';
-export type { JobStatus, JobUpdate, TimeoutNotice } from '@org/ws-protocol';
+export type { JobDataMap, JobDataOf, JobStatus, JobUpdate, JobUpdateOf, StandardSchemaV1, TimeoutNotice } from '@org/ws-protocol';

@@ -4,8 +4,11 @@ import {
   parsePayload,
   SubscribeJobAckSchema,
   UnsubscribeJobAckSchema,
+  type JobDataMap,
+  type JobDataOf,
   type JobExpired,
   type JobUpdate,
+  type JobUpdateOf,
   type SubscribeJobRequest,
   type TimeoutNotice,
 } from '@org/ws-protocol';
@@ -14,6 +17,7 @@ import { Connection } from './connection';
 import type { ConnectionState, ConnectionStateOf } from './connection-state';
 import { JobClientError } from './errors';
 import { EventEmitter } from './event-emitter';
+import { checkOf, type JobDataCheck, type SubscribeOptions } from './job-data-check';
 import { JobSubscriptionState, type JobSubscription, type JobUpdateListener } from './job-subscription';
 import { retryDelayMs, retryRuleFor, type RetryTrigger } from './retry-policy';
 import { RequestPacer } from './request-pacer';
@@ -41,20 +45,28 @@ export interface JobClientEvents {
   notice: (notice: TimeoutNotice) => void;
 }
 
-/** Watches jobs over one self-healing connection. Create with {@link createJobClient}. */
-export interface JobClient {
+/**
+ * Watches jobs over one self-healing connection. Create with {@link createJobClient}. `Map` types each job's `data` by
+ * job id (see `JobDataMap`); a `data` schema on a call types and checks it at runtime instead.
+ */
+export interface JobClient<Map extends object = JobDataMap> {
   /** Current connection state. */
   readonly state: ConnectionState;
   /**
    * Watches a job. The listener gets the snapshot first, then each update in `seq` order, never twice,
    * across reconnects. Throws `INVALID_PAYLOAD` for a malformed job id, `CLOSED` after `close()`, and the
-   * give-up error (e.g. `UNSUPPORTED_PROTOCOL`) while the client has given up, until `connect()`.
+   * give-up error (e.g. `UNSUPPORTED_PROTOCOL`) while the client has given up, until `connect()`. With a `data` schema,
+   * an update whose data fails it is reported as `INVALID_DATA` instead of delivered (see the subscription's `error`).
    */
-  subscribe(jobId: string, listener?: JobUpdateListener): JobSubscription;
+  subscribe<Id extends string, Data = JobDataOf<Map, Id>>(
+    jobId: Id,
+    listener?: JobUpdateListener<JobUpdateOf<Data>>,
+    options?: SubscribeOptions<Data>,
+  ): JobSubscription<JobUpdateOf<Data>>;
   /** Async iterator of the job's snapshot and updates that ends after the terminal update. Throws what {@link subscribe} throws. */
-  watch(jobId: string, options?: WatchOptions): AsyncIterableIterator<JobUpdate>;
+  watch<Id extends string, Data = JobDataOf<Map, Id>>(jobId: Id, options?: WatchOptions<Data>): AsyncIterableIterator<JobUpdateOf<Data>>;
   /** Resolves with the `completed` update; rejects with a typed {@link JobClientError} otherwise (at once for what {@link subscribe} throws). */
-  waitFor(jobId: string, options?: WaitForOptions): Promise<JobUpdate>;
+  waitFor<Id extends string, Data = JobDataOf<Map, Id>>(jobId: Id, options?: WaitForOptions<Data>): Promise<JobUpdateOf<Data>>;
   /** Adds a listener; returns the function that removes it. */
   on<E extends keyof JobClientEvents>(event: E, listener: JobClientEvents[E]): () => void;
   /** Connects if disconnected (not started, idle, or given up, which lifts the give-up); a no-op while connecting or reconnecting. */
@@ -76,8 +88,11 @@ function gaveUpError(cause: JobClientError, jobId: string): JobClientError {
   return new JobClientError(cause.code, `the job client gave up connecting: ${cause.message}`, { jobId, cause, retryAfterMs: cause.retryAfterMs });
 }
 
-/** The client itself; {@link createJobClient} returns it behind the {@link JobClient} interface. */
-class JobClientImpl implements JobClient {
+/**
+ * The client itself; {@link createJobClient} returns it behind the {@link JobClient} interface, whose `Map` and `data`
+ * schemas only type `data`: at runtime every update is an update, checked when a schema was given.
+ */
+class JobClientImpl {
   private readonly events = new EventEmitter<JobClientEvents>();
   private readonly connection: Connection;
   private readonly jobs = new Map<string, JobSubscriptionState>();
@@ -114,7 +129,11 @@ class JobClientImpl implements JobClient {
     return this.connection.state;
   }
 
-  subscribe(jobId: string, listener?: JobUpdateListener): JobSubscription {
+  subscribe(jobId: string, listener?: JobUpdateListener, options: SubscribeOptions = {}): JobSubscription {
+    return this.open(jobId, listener, checkOf(options));
+  }
+
+  private open(jobId: string, listener: JobUpdateListener | undefined, check: JobDataCheck | undefined): JobSubscription {
     if (this.closed) throw new JobClientError('CLOSED', 'the job client is closed', { jobId });
     if (this.gaveUp) throw gaveUpError(this.gaveUp, jobId);
     const valid = parsePayload(JobIdSchema, jobId, 'jobId');
@@ -127,19 +146,20 @@ class JobClientImpl implements JobClient {
       if (this.pacer.remove(unsubscribeKey(jobId))) this.heldOnServer.add(jobId);
       this.sendSubscribe(job);
     }
-    const handle = job.addHandle(listener);
+    const handle = job.addHandle(listener, check);
+    if (check) handle.on('error', (error) => this.events.emit('error', error));
     const { state } = this.connection;
     if (state.status === 'disconnected' && (state.reason === 'idle' || state.reason === 'not-started')) this.connection.connect();
     return handle;
   }
 
   watch(jobId: string, options?: WatchOptions): AsyncIterableIterator<JobUpdate> {
-    return watchJob((id, listener) => this.subscribe(id, listener), jobId, options);
+    return watchJob((id, listener, check) => this.open(id, listener, check), jobId, options);
   }
 
   waitFor(jobId: string, options?: WaitForOptions): Promise<JobUpdate> {
     try {
-      return waitForJob((id, listener) => this.subscribe(id, listener), jobId, options);
+      return waitForJob((id, listener, check) => this.open(id, listener, check), jobId, options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -400,13 +420,13 @@ class JobClientImpl implements JobClient {
 }
 
 /**
- * Creates a job client: one self-healing connection, any number of job subscriptions. It opens nothing until the
+ * Creates a job client: one self-healing connection, any number of job subscriptions; `Map` types each job's `data` by job id. It opens nothing until the
  * first `subscribe()`, `watch()`, `waitFor()` or `connect()` (unless `autoConnect: true`), so it is safe at module scope.
  * Throws `JobClientError` `INVALID_OPTIONS` naming a bad option.
  * @example
  * const client = createJobClient({ url: 'https://jobs.example.com', auth: () => getToken() });
  * const done = await client.waitFor('export-42', { timeoutMs: 60_000 });
  */
-export function createJobClient(options: JobClientOptions): JobClient {
-  return new JobClientImpl(resolveJobClientOptions(options));
+export function createJobClient<Map extends object = JobDataMap>(options: JobClientOptions): JobClient<Map> {
+  return new JobClientImpl(resolveJobClientOptions(options)) as unknown as JobClient<Map>;
 }

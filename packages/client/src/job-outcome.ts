@@ -4,10 +4,10 @@ import type { JobExpiredOutcome } from './job-expired-outcome';
 
 export type { JobExpiredOutcome, JobExpiredOutcomeReason } from './job-expired-outcome';
 
-/** How a job subscription ended; each handle receives it exactly once. */
-export type JobOutcome =
+/** How a job subscription ended; each handle receives it exactly once. `U` is the update type (typed `data`). */
+export type JobOutcome<U = JobUpdate> =
   /** The job reached `completed`, `failed` or `cancelled`; `update` is that terminal update. */
-  | { readonly kind: 'terminal'; readonly update: JobUpdate }
+  | { readonly kind: 'terminal'; readonly update: U }
   /** See {@link JobExpiredOutcome}. */
   | JobExpiredOutcome
   /** The subscription cannot continue (`FORBIDDEN`, `CLOSED`, the client gave up, ...). */

@@ -6,12 +6,13 @@ import {
   type JobUpdate,
   type SubscribeJobOk,
 } from '@org/ws-protocol';
-import type { JobClientError } from './errors';
+import { JobClientError } from './errors';
 import { EventEmitter } from './event-emitter';
+import type { JobDataCheck } from './job-data-check';
 import type { JobOutcome } from './job-outcome';
 
-/** Listener receiving a job's snapshot first, then each update in `seq` order, never twice. */
-export type JobUpdateListener = (update: JobUpdate) => void;
+/** Listener receiving a job's snapshot first, then each update in `seq` order, never twice; `U` is the update type (typed `data`). */
+export type JobUpdateListener<U = JobUpdate> = (update: U) => void;
 
 /**
  * Why a subscription's history was resynchronised: `epoch-changed`, the server's history of the job was replaced (its
@@ -32,28 +33,33 @@ export interface JobResync {
   readonly previousSeq: number;
 }
 
-/** Events of a {@link JobSubscription}. */
-export interface JobSubscriptionEvents {
+/** Events of a {@link JobSubscription}; `U` is the update type (typed `data`). */
+export interface JobSubscriptionEvents<U = JobUpdate> {
   /** The snapshot, then every later update in `seq` order (counted anew after a `resync` with `epoch-changed`). */
-  update: JobUpdateListener;
+  update: JobUpdateListener<U>;
   /** The job's history was replaced or skipped ahead; the next `update` is its snapshot. */
   resync: (resync: JobResync) => void;
   /** The subscription ended (terminal update, expiry or error); fires once. */
-  end: (outcome: JobOutcome) => void;
+  end: (outcome: JobOutcome<U>) => void;
+  /**
+   * An update's `data` failed the subscription's `data` schema (`INVALID_DATA`, carrying the update): it is not passed
+   * to `update` listeners; a terminal one ends the subscription with this error. Also reported on the client's `error`.
+   */
+  error: (error: JobClientError) => void;
 }
 
-/** One handle on a watched job; many handles on one job share a single server subscription. */
-export interface JobSubscription {
+/** One handle on a watched job; many handles on one job share a single server subscription. `U` is the update type (typed `data`). */
+export interface JobSubscription<U = JobUpdate> {
   /** The watched job. */
   readonly jobId: string;
   /** Latest update this handle has received, or `null` before the first. */
-  readonly snapshot: JobUpdate | null;
+  readonly snapshot: U | null;
   /** Status of {@link snapshot}, or `undefined` before the first update. */
   readonly status: JobStatus | undefined;
   /** How the subscription ended, once it has. */
-  readonly outcome: JobOutcome | undefined;
+  readonly outcome: JobOutcome<U> | undefined;
   /** Adds a listener; returns the function that removes it. */
-  on<E extends keyof JobSubscriptionEvents>(event: E, listener: JobSubscriptionEvents[E]): () => void;
+  on<E extends keyof JobSubscriptionEvents<U>>(event: E, listener: JobSubscriptionEvents<U>[E]): () => void;
   /** Stops this handle; the last handle of a job ends the server subscription. Idempotent. */
   unsubscribe(): void;
 }
@@ -68,6 +74,7 @@ class SubscriptionHandle implements JobSubscription {
   constructor(
     readonly jobId: string,
     private readonly release: (handle: SubscriptionHandle) => void,
+    private readonly check: JobDataCheck | undefined,
   ) {}
 
   get status(): JobStatus | undefined {
@@ -91,8 +98,13 @@ class SubscriptionHandle implements JobSubscription {
   deliver(update: JobUpdate): void {
     if (this.closed || this.outcome || update.seq <= this.seenSeq) return;
     this.seenSeq = update.seq;
-    this.snapshot = update;
-    this.events.emit('update', update);
+    const checked = this.check ? this.check(update) : update;
+    if (checked instanceof JobClientError) {
+      this.events.emit('error', checked);
+      return;
+    }
+    this.snapshot = checked;
+    this.events.emit('update', checked);
   }
 
   /** The job's history was resynchronised: tell the listeners, and count `seq` from zero again when it was replaced. */
@@ -104,8 +116,14 @@ class SubscriptionHandle implements JobSubscription {
 
   end(outcome: JobOutcome): void {
     if (this.closed || this.outcome) return;
-    this.outcome = outcome;
-    this.events.emit('end', outcome);
+    this.outcome = this.check && outcome.kind === 'terminal' ? this.checkedTerminal(outcome.update, this.check) : outcome;
+    this.events.emit('end', this.outcome);
+  }
+
+  /** The terminal outcome as this handle's schema sees it: with the checked update it delivered, or `INVALID_DATA`. */
+  private checkedTerminal(update: JobUpdate, check: JobDataCheck): JobOutcome {
+    const delivered = this.snapshot?.seq === update.seq && this.snapshot.epoch === update.epoch ? this.snapshot : check(update);
+    return delivered instanceof JobClientError ? { kind: 'error', error: delivered } : { kind: 'terminal', update: delivered };
   }
 }
 
@@ -149,12 +167,16 @@ export class JobSubscriptionState {
     return this.handles.size;
   }
 
-  /** Adds a handle; a late joiner gets the current snapshot (and outcome) on the next microtask. */
-  addHandle(listener?: JobUpdateListener): JobSubscription {
-    const handle = new SubscriptionHandle(this.jobId, (gone) => {
-      this.handles.delete(gone);
-      if (this.handles.size === 0) this.onLastHandleGone(this);
-    });
+  /** Adds a handle (checking `data` with `check`, when given); a late joiner gets the current snapshot (and outcome) on the next microtask. */
+  addHandle(listener?: JobUpdateListener, check?: JobDataCheck): JobSubscription {
+    const handle = new SubscriptionHandle(
+      this.jobId,
+      (gone) => {
+        this.handles.delete(gone);
+        if (this.handles.size === 0) this.onLastHandleGone(this);
+      },
+      check,
+    );
     if (listener) handle.on('update', listener);
     this.handles.add(handle);
     if (this.snapshot || this.outcome) {

@@ -1,10 +1,11 @@
 import type { JobUpdate } from '@org/ws-protocol';
 import { JobClientError } from './errors';
 import { outcomeError } from './job-outcome';
+import { checkOf, type JobDataOptions } from './job-data-check';
 import type { SubscribeFunction } from './watch-job';
 
-/** Options of `waitFor()`. */
-export interface WaitForOptions {
+/** Options of `waitFor()`; its `data` schema checks the `completed` update only. */
+export interface WaitForOptions<Data = unknown> extends JobDataOptions<Data> {
   /** Rejects with `ABORTED` when it fires. @default undefined */
   signal?: AbortSignal | undefined;
   /** Rejects with `TIMEOUT` after this long. @default undefined (no deadline) */
@@ -13,10 +14,13 @@ export interface WaitForOptions {
 
 /**
  * Resolves with the job's `completed` update; rejects with `JOB_FAILED` / `JOB_CANCELLED` (carrying the
- * update), `JOB_EXPIRED`, `TIMEOUT`, `ABORTED`, `CLOSED` or the subscription's error. Leaves no timer or listener behind.
+ * update), `JOB_EXPIRED`, `INVALID_DATA` (its `data` failed the `data` schema), `TIMEOUT`, `ABORTED`, `CLOSED` or the
+ * subscription's error. Leaves no timer or listener behind.
  */
 export function waitForJob(subscribe: SubscribeFunction, jobId: string, options: WaitForOptions = {}): Promise<JobUpdate> {
   const { signal, timeoutMs } = options;
+  // Only the update it resolves with is checked: the progress before it may well carry no data.
+  const check = checkOf(options);
   if (signal?.aborted) {
     return Promise.reject(new JobClientError('ABORTED', `waiting for job ${jobId} was aborted`, { jobId, cause: signal.reason }));
   }
@@ -36,7 +40,11 @@ export function waitForJob(subscribe: SubscribeFunction, jobId: string, options:
       cleanup();
       const error = outcomeError(outcome, jobId);
       if (error) reject(error);
-      else if (outcome.kind === 'terminal') resolve(outcome.update);
+      else if (outcome.kind === 'terminal') {
+        const checked = check ? check(outcome.update) : outcome.update;
+        if (checked instanceof JobClientError) reject(checked);
+        else resolve(checked);
+      }
     });
     signal?.addEventListener('abort', onAbort, { once: true });
     if (timeoutMs !== undefined) {

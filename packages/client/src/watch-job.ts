@@ -1,19 +1,21 @@
 import type { JobUpdate } from '@org/ws-protocol';
 import { JobClientError } from './errors';
+import { checkOf, type JobDataCheck, type JobDataOptions } from './job-data-check';
 import { outcomeError } from './job-outcome';
 import type { JobSubscription, JobUpdateListener } from './job-subscription';
 
 /** Options of `watch()`. */
-export interface WatchOptions {
+export interface WatchOptions<Data = unknown> extends JobDataOptions<Data> {
   /** Ends the iteration with an `ABORTED` error. @default undefined */
   signal?: AbortSignal | undefined;
 }
 
-/** Opens a subscription; the client's `subscribe`. */
-export type SubscribeFunction = (jobId: string, listener?: JobUpdateListener) => JobSubscription;
+/** Opens a subscription; the client's `subscribe`, checking `data` with `check` when given. */
+export type SubscribeFunction = (jobId: string, listener?: JobUpdateListener, check?: JobDataCheck) => JobSubscription;
 
 /**
- * Async iterator over a job's snapshot and updates, ending after the terminal update.
+ * Async iterator over a job's snapshot and updates, ending after the terminal update. With `data`, an update that
+ * fails the schema is skipped (reported on the client's `error`), a terminal one throws `INVALID_DATA`.
  * It throws `JOB_EXPIRED`, `ABORTED`, `CLOSED` or the subscription's error; `break` unsubscribes.
  */
 export function watchJob(subscribe: SubscribeFunction, jobId: string, options: WatchOptions = {}): AsyncIterableIterator<JobUpdate> {
@@ -52,10 +54,14 @@ export function watchJob(subscribe: SubscribeFunction, jobId: string, options: W
     finish(new JobClientError('ABORTED', `watching job ${jobId} was aborted`, { jobId, cause: signal?.reason }));
   };
 
-  const handle = subscribe(jobId, (update) => {
-    queue.push(update);
-    settleWaiter();
-  });
+  const handle = subscribe(
+    jobId,
+    (update) => {
+      queue.push(update);
+      settleWaiter();
+    },
+    checkOf(options),
+  );
   handle.on('end', (outcome) => finish(outcome.kind === 'terminal' ? undefined : outcomeError(outcome, jobId)));
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });

@@ -7,7 +7,7 @@ export { JOB_STATUSES, JobStatusSchema, TERMINAL_STATUSES, isTerminal } from './
 export type { JobStatus, TerminalJobStatus } from './job-status';
 export { JobDataSchema, MAX_JOB_DATA_BYTES, MAX_JOB_DATA_DEPTH } from './job-data';
 export type { JsonValue } from './job-data';
-export type { JobDataMap, JobDataOf, JobDataProperty, JobUpdateInputOf, JobUpdateOf } from './job-data-map';
+export type { IsUntypedJobData, JobDataMap, JobDataOf, JobDataProperty, JobUpdateInputOf, JobUpdateOf } from './job-data-map';
 export type { StandardSchemaV1 } from './standard-schema';
 export {
   JobExpiredReasonSchema,

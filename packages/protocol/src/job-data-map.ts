@@ -15,8 +15,11 @@ export type JobDataOf<Map extends object, Id extends string> = Id extends keyof 
 /** `data` as a property: optional when `Data` admits `undefined`, required otherwise. */
 export type JobDataProperty<Data> = [undefined] extends [Data] ? { data?: Data } : { data: Data };
 
-/** A {@link JobUpdate} whose `data` has the type `Data`. */
-export type JobUpdateOf<Data> = Omit<JobUpdate, 'data'> & JobDataProperty<Data>;
+/** Whether `Data` is exactly the untyped default, any JSON or none. */
+export type IsUntypedJobData<Data> = [Data] extends [JsonValue | undefined] ? ([JsonValue | undefined] extends [Data] ? true : false) : false;
 
-/** A {@link JobUpdateInput} whose `data` has the type `Data` (required unless `Data` admits `undefined`). */
-export type JobUpdateInputOf<Data> = Omit<JobUpdateInput, 'data'> & JobDataProperty<Data>;
+/** A {@link JobUpdate} whose `data` has the type `Data` (plain `JobUpdate` for the untyped default). */
+export type JobUpdateOf<Data> = IsUntypedJobData<Data> extends true ? JobUpdate : Omit<JobUpdate, 'data'> & JobDataProperty<Data>;
+
+/** A {@link JobUpdateInput} whose `data` has the type `Data`, required unless `Data` admits `undefined` (plain `JobUpdateInput` for the untyped default). */
+export type JobUpdateInputOf<Data> = IsUntypedJobData<Data> extends true ? JobUpdateInput : Omit<JobUpdateInput, 'data'> & JobDataProperty<Data>;
