@@ -1,4 +1,4 @@
-import { JobClientError, type JobClient, type JobSubscription } from '@org/ws-client';
+import { JobClientError, type JobClient, type JobDataOptions, type JobSubscription, type JobUpdate } from '@org/ws-client';
 import { DeferredRelease } from './deferred-release';
 import { EMPTY_JOB_VIEW, viewWithError, viewWithOutcome, viewWithUpdate, type JobView } from './job-view';
 
@@ -16,6 +16,7 @@ export class JobStore {
   constructor(
     private readonly client: JobClient,
     readonly jobId: string,
+    private readonly options: JobDataOptions = {},
   ) {}
 
   /** The current view; the same object until something changes. */
@@ -39,7 +40,8 @@ export class JobStore {
     if (this.handle) return;
     let handle: JobSubscription;
     try {
-      handle = this.client.subscribe(this.jobId);
+      // The schema's output stands in for `data` (useJob types it): the store itself treats every update alike.
+      handle = this.client.subscribe(this.jobId, undefined, this.options as JobDataOptions<JobUpdate['data']>);
     } catch (error) {
       this.set(viewWithError(error instanceof JobClientError ? error : new JobClientError('INTERNAL', String(error), { jobId: this.jobId, cause: error })));
       return;

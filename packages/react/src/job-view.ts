@@ -1,17 +1,17 @@
-import type { JobClientError, JobOutcome, JobStatus, JobUpdate } from '@org/ws-client';
+import type { JobClientError, JobOutcome, JobStatus, JobUpdate, JobUpdateOf } from '@org/ws-client';
 
-/** What a component sees of one job: its latest update and how its subscription ended. */
-export interface JobView {
+/** What a component sees of one job: its latest update and how its subscription ended. `Data` types `data`. */
+export interface JobView<Data = JobUpdate['data']> {
   /** Status of the latest update, or `undefined` before the first one arrived. */
   readonly status: JobStatus | undefined;
   /** Progress of the latest update (what the server sent, usually 0–100), or `undefined`. */
   readonly progress: number | undefined;
   /** `data` of the latest update, or `undefined`. */
-  readonly data: JobUpdate['data'];
+  readonly data: Data | undefined;
   /** The latest update itself (snapshot first, then each update in `seq` order), or `undefined`. */
-  readonly update: JobUpdate | undefined;
+  readonly update: JobUpdateOf<Data> | undefined;
   /** How the subscription ended (terminal update, expiry, error), once it has. */
-  readonly outcome: JobOutcome | undefined;
+  readonly outcome: JobOutcome<JobUpdateOf<Data>> | undefined;
   /** Why the job cannot be watched: an outcome of kind `error` (`FORBIDDEN`, `CLOSED`, ...) or what `subscribe` threw. */
   readonly error: JobClientError | undefined;
 }
