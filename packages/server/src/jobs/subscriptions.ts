@@ -131,7 +131,7 @@ export class Subscriptions {
     // with this request then arrives twice (deduplicated by seq), never zero times.
     if (registry.subscribe(record, jobId)) pending.provisional = true;
     await record.socket.join(jobRoom(jobId));
-    await this.#deps.roomReady?.(jobRoom(jobId));
+    if (this.#deps.roomReady) await this.#deps.roomReady(jobRoom(jobId));
     let replay: JobReplay;
     try {
       replay = replayForEpoch(await store.replay(jobId, held.lastSeq), held.epoch);
