@@ -73,7 +73,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     httpServer,
     authenticate: authenticateTab,
     // Several nodes: the page of one node connects to the others when its node goes away, hence CORS.
-    ...(options.redis ? { redis: options.redis, socketIoOptions: { cors: { origin: true } } } : { store: options.store }),
+    ...(options.redis ? { redis: options.redis, cors: { origin: true } } : { store: options.store }),
   });
   const tabs = trackTabConnections(jobServer);
   const { intervalMs, historySize, maxProcessingJobs } = config.monitor;
