@@ -110,6 +110,24 @@ describe.each(REACT_VERSIONS)('with React %i in Chromium', (major) => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('checks data with a schema: an invalid update is not shown, a valid one is, an invalid terminal one ends with INVALID_DATA', async () => {
+    const { page, show, rows, server, pageErrors } = await openPage(major);
+    const url = () => page.$eval('li', (item) => (item as HTMLElement).dataset.url);
+    await show({ jobs: ['checked-1'], strict: false, sharedClient: false });
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+
+    await server().update('checked-1', { status: 'running', progress: 10, data: { url: 42 } });
+    await server().update('checked-1', { status: 'running', progress: 50, data: { url: '/a' } });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'running', progress: '50', error: '' }), { timeout: 5000 });
+    expect(await url()).toBe('/a');
+
+    await server().update('checked-1', { status: 'completed', progress: 100, data: { url: 7 } });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'running', progress: '50', outcome: 'error', error: 'INVALID_DATA' }), { timeout: 5000 });
+    expect(await url()).toBe('/a');
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(0), { timeout: 5000 });
+    expect(pageErrors).toEqual([]);
+  });
+
   it('connects on the first useJob by default, not when the provider mounts', async () => {
     const { show, badge, server, page, pageErrors } = await openPage(major);
     await show({ jobs: [], strict: false, sharedClient: false });

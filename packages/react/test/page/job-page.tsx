@@ -3,6 +3,7 @@
 import { createJobClient, type JobClient } from '@org/ws-client';
 import { StrictMode, useEffect, version } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
+import * as z from 'zod';
 import { JobClientProvider, useJob, useJobClientState } from '../../src/index';
 
 /** What the test asks the page to show. */
@@ -38,11 +39,15 @@ const badgeHistory: string[] = [];
 let root: Root | undefined;
 let sharedClient: JobClient | undefined;
 
+/** The data of `checked-*` jobs, checked at runtime by their rows. */
+const CheckedData = z.object({ url: z.string() });
+
 function JobRow({ jobId }: { jobId: string }) {
-  const job = useJob(jobId);
+  const job = useJob(jobId, jobId.startsWith('checked-') ? { data: CheckedData } : {});
   return (
     <li
       data-job={jobId}
+      data-url={jobId.startsWith('checked-') ? (job.data?.url ?? '') : ''}
       data-status={job.status ?? 'none'}
       data-progress={job.progress ?? ''}
       data-outcome={job.outcome?.kind ?? ''}
