@@ -1,3 +1,4 @@
 import { packageBuild } from '../../tsup.shared';
 
-export default packageBuild({ onSuccess: 'node scripts/write-asyncapi.mjs' });
+// Two entries: the package root, and `status` (job statuses and `isTerminal`) for code that must not load zod.
+export default packageBuild({ entry: ['src/index.ts', 'src/status.ts'], onSuccess: 'node scripts/write-asyncapi.mjs' });

@@ -1,10 +1,12 @@
-import * as z from 'zod';
+import * as z from 'zod/v4/mini';
+import type * as core from 'zod/v4/core';
 import { ErrorAckSchema, OkAckSchema } from './acks';
 import { EventName } from './event-names';
 import { ConnectErrorDataSchema, HandshakeAuthSchema } from './handshake';
 import { HeartbeatAckSchema, HeartbeatSchema } from './heartbeat';
 import { JobExpiredSchema, JobUpdateSchema } from './job-update';
 import { PROTOCOL_VERSION } from './protocol-version';
+import { schemaDocs } from './schema-docs';
 import { SubscribeJobAckSchema, SubscribeJobRequestSchema } from './subscribe-job';
 import { TimeoutNoticeAckSchema, TimeoutNoticeSchema } from './timeout-notice';
 import { UnsubscribeJobAckSchema, UnsubscribeJobRequestSchema } from './unsubscribe-job';
@@ -12,8 +14,8 @@ import { UnsubscribeJobAckSchema, UnsubscribeJobRequestSchema } from './unsubscr
 /** A JSON object, as the AsyncAPI document is plain data. */
 export type AsyncApiDocument = { asyncapi: '3.0.0' } & Record<string, unknown>;
 
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', unrepresentable: 'any', io: 'input' });
+function jsonSchema(schema: core.$ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', unrepresentable: 'any', io: 'input', metadata: schemaDocs });
   return rest;
 }
 
@@ -23,8 +25,8 @@ type EventSpec = {
   /** Who sends the event, seen from the server application this document describes. */
   action: 'send' | 'receive';
   summary: string;
-  payload: z.ZodType;
-  reply?: z.ZodType;
+  payload: core.$ZodType;
+  reply?: core.$ZodType;
 };
 
 const EVENTS: readonly EventSpec[] = [

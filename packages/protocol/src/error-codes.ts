@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/v4/mini';
+import { schemaDocs } from './schema-docs';
 
 /** Every error code the protocol carries. */
 export const ErrorCode = {
@@ -30,26 +31,25 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Error code schema. */
-export const ErrorCodeSchema = z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]);
+export const ErrorCodeSchema = /* @__PURE__ */ (() => z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]))();
 
 /** Longest human-readable message an error carries. */
 export const MAX_ERROR_MESSAGE_LENGTH = 300;
 
 /** The one error shape on the wire: a code, a readable message, and when to retry. */
-export const ProtocolErrorSchema = z
-  .object({
-    code: ErrorCodeSchema,
-    message: z.string().max(MAX_ERROR_MESSAGE_LENGTH),
-    retryAfterMs: z
-      .int()
-      .nonnegative()
-      .optional()
-      .meta({ description: 'how long to wait before trying again; always sent with RATE_LIMITED, OVERLOADED, UNAVAILABLE and a SHUTTING_DOWN handshake refusal' }),
-  })
-  .meta({ title: 'ProtocolError', description: 'A typed error: code, readable message, optional retry delay' });
+export const ProtocolErrorSchema = /* @__PURE__ */ (() =>
+  z
+    .object({
+      code: ErrorCodeSchema,
+      message: z.string().check(z.maxLength(MAX_ERROR_MESSAGE_LENGTH)),
+      retryAfterMs: z.optional(z.int().check(z.nonnegative())).register(schemaDocs, {
+        description: 'how long to wait before trying again; always sent with RATE_LIMITED, OVERLOADED, UNAVAILABLE and a SHUTTING_DOWN handshake refusal',
+      }),
+    })
+    .register(schemaDocs, { title: 'ProtocolError', description: 'A typed error: code, readable message, optional retry delay' }))();
 
 /** A typed error as sent on the wire. */
-export type ProtocolError = z.infer<typeof ProtocolErrorSchema>;
+export type ProtocolError = { code: ErrorCode; message: string; retryAfterMs?: number | undefined };
 
 /** Builds a wire error, trimming the message to its bound. */
 export function protocolError(code: ErrorCode, message: string, retryAfterMs?: number): ProtocolError {

@@ -1,16 +1,18 @@
-import * as z from 'zod';
+import * as z from 'zod/v4/mini';
 import { ProtocolErrorSchema } from './error-codes';
+import { schemaDocs } from './schema-docs';
 
 /** Longest token accepted in the handshake. */
 export const MAX_TOKEN_LENGTH = 8192;
 
 /** Socket.IO handshake `auth` object: the protocol version and an optional credential. */
-export const HandshakeAuthSchema = z
-  .strictObject({
-    protocolVersion: z.int().positive(),
-    token: z.string().max(MAX_TOKEN_LENGTH).optional(),
-  })
-  .meta({ title: 'HandshakeAuth', description: 'Sent as Socket.IO handshake auth' });
+export const HandshakeAuthSchema = /* @__PURE__ */ (() =>
+  z
+    .strictObject({
+      protocolVersion: z.int().check(z.positive()),
+      token: z.optional(z.string().check(z.maxLength(MAX_TOKEN_LENGTH))),
+    })
+    .register(schemaDocs, { title: 'HandshakeAuth', description: 'Sent as Socket.IO handshake auth' }))();
 
 /** Socket.IO handshake `auth` object. */
 export type HandshakeAuth = z.infer<typeof HandshakeAuthSchema>;

@@ -1,15 +1,16 @@
 export { PROTOCOL_VERSION } from './protocol-version';
 export type { ProtocolVersion } from './protocol-version';
 export { EventName } from './event-names';
-export { JobIdSchema, MAX_JOB_ID_LENGTH } from './job-id';
+export { JOB_ID_PATTERN, JobIdSchema, MAX_JOB_ID_LENGTH } from './job-id';
 export type { JobId } from './job-id';
 export { JOB_STATUSES, JobStatusSchema, TERMINAL_STATUSES, isTerminal } from './job-status';
 export type { JobStatus, TerminalJobStatus } from './job-status';
-export { JobDataSchema, MAX_JOB_DATA_BYTES, MAX_JOB_DATA_DEPTH } from './job-data';
+export { JobDataSchema, MAX_JOB_DATA_BYTES, MAX_JOB_DATA_DEPTH, findJobDataProblem } from './job-data';
 export type { JsonValue } from './job-data';
 export type { IsUntypedJobData, JobDataMap, JobDataOf, JobDataProperty, JobUpdateInputOf, JobUpdateOf } from './job-data-map';
 export type { StandardSchemaV1 } from './standard-schema';
 export {
+  JOB_EXPIRED_REASONS,
   JobExpiredReasonSchema,
   JobExpiredSchema,
   JobUpdateInputSchema,
@@ -27,7 +28,7 @@ export { MAX_REPLAY_UPDATES, SubscribeJobAckSchema, SubscribeJobOkSchema, Subscr
 export type { SubscribeJobAck, SubscribeJobOk, SubscribeJobRequest } from './subscribe-job';
 export { UnsubscribeJobAckSchema, UnsubscribeJobRequestSchema } from './unsubscribe-job';
 export type { UnsubscribeJobAck, UnsubscribeJobRequest } from './unsubscribe-job';
-export { HeartbeatAckSchema, HeartbeatSchema } from './heartbeat';
+export { HeartbeatAckSchema, HeartbeatSchema, MAX_HEARTBEAT_TIMING_MS } from './heartbeat';
 export type { Heartbeat, HeartbeatAck } from './heartbeat';
 export { NOTICE_REASONS, NoticeReasonSchema, TimeoutNoticeAckSchema, TimeoutNoticeSchema } from './timeout-notice';
 export type { NoticeReason, TimeoutNotice, TimeoutNoticeAck } from './timeout-notice';
@@ -43,8 +44,36 @@ export {
   protocolError,
 } from './error-codes';
 export type { ProtocolError } from './error-codes';
-export { describeZodError, invalidPayload, parsePayload } from './parse-payload';
-export type { ParseResult } from './parse-payload';
+export { describeIssues, describeZodError, invalidPayload, parsePayload, safeParseWithMessages } from './parse-payload';
+export type { LocatedIssue, ParseResult } from './parse-payload';
+export { describeIssue } from './issue-message';
+export type { IssueFacts } from './issue-message';
+export { schemaDocs } from './schema-docs';
+export type { SchemaDoc } from './schema-docs';
+export {
+  parseWire,
+  wireArray,
+  wireBoolean,
+  wireCustom,
+  wireDiscriminated,
+  wireNullable,
+  wireNumber,
+  wireObject,
+  wireOneOf,
+  wireOptional,
+  wireString,
+} from './wire-check';
+export type { WireCheck, WireIssue } from './wire-check';
+export {
+  HeartbeatCheck,
+  JobExpiredCheck,
+  JobIdCheck,
+  JobUpdateCheck,
+  ProtocolErrorCheck,
+  SubscribeJobAckCheck,
+  TimeoutNoticeCheck,
+  UnsubscribeJobAckCheck,
+} from './server-message-checks';
 export { withoutUndefined } from './partial-options';
 export type { PartialOptions } from './partial-options';
 export type { ClientToServerEvents, ServerToClientEvents } from './event-maps';

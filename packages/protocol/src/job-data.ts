@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/v4/mini';
+import { schemaDocs } from './schema-docs';
 
 /** A JSON value: what `JSON.parse` can return. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -10,9 +11,9 @@ export const MAX_JOB_DATA_BYTES = 16 * 1024;
 export const MAX_JOB_DATA_DEPTH = 32;
 
 /** Keys that could reach an object's prototype when copied; refused anywhere in `data`. */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const FORBIDDEN_KEYS: ReadonlySet<string> = /* @__PURE__ */ new Set(['__proto__', 'constructor', 'prototype']);
 
-const utf8 = new TextEncoder();
+const utf8 = /* @__PURE__ */ new TextEncoder();
 
 function isPlainObject(value: object): boolean {
   const proto: unknown = Object.getPrototypeOf(value);
@@ -41,18 +42,22 @@ function findJsonProblem(value: unknown, depth: number): string | undefined {
   return undefined;
 }
 
+/** Why `value` is not acceptable as a job update's `data` (not JSON, too deep, a prototype key, too large), or `undefined` when it is. */
+export function findJobDataProblem(value: unknown): string | undefined {
+  const problem = findJsonProblem(value, 0);
+  if (problem) return problem;
+  const bytes = utf8.encode(JSON.stringify(value)).length;
+  return bytes > MAX_JOB_DATA_BYTES ? `data must be at most ${MAX_JOB_DATA_BYTES} bytes of JSON, got ${bytes}` : undefined;
+}
+
 /** Arbitrary JSON attached to a job update, at most 16 KiB serialized, without prototype keys. */
-export const JobDataSchema = z
-  .custom<JsonValue>()
-  .superRefine((value, ctx) => {
-    const problem = findJsonProblem(value, 0);
-    if (problem) {
-      ctx.addIssue({ code: 'custom', message: problem });
-      return;
-    }
-    const bytes = utf8.encode(JSON.stringify(value)).length;
-    if (bytes > MAX_JOB_DATA_BYTES) {
-      ctx.addIssue({ code: 'custom', message: `data must be at most ${MAX_JOB_DATA_BYTES} bytes of JSON, got ${bytes}` });
-    }
-  })
-  .meta({ description: `Any JSON value, at most ${MAX_JOB_DATA_BYTES} bytes serialized; keys __proto__, constructor and prototype are refused` });
+export const JobDataSchema = /* @__PURE__ */ (() =>
+  z
+    .custom<JsonValue>()
+    .check((payload) => {
+      const problem = findJobDataProblem(payload.value);
+      if (problem) payload.issues.push({ code: 'custom', message: problem, input: payload.value });
+    })
+    .register(schemaDocs, {
+      description: `Any JSON value, at most ${MAX_JOB_DATA_BYTES} bytes serialized; keys __proto__, constructor and prototype are refused`,
+    }))();

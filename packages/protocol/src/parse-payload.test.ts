@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as core from 'zod/v4/core';
 import { HeartbeatAckSchema, HeartbeatSchema } from './heartbeat';
 import { HandshakeAuthSchema } from './handshake';
 import { ErrorCode, MAX_ERROR_MESSAGE_LENGTH, ProtocolErrorSchema } from './error-codes';
@@ -24,10 +24,10 @@ const WIRE_SCHEMAS = {
   TimeoutNoticeSchema,
   TimeoutNoticeAckSchema,
   HandshakeAuthSchema,
-} satisfies Record<string, z.ZodType>;
+} satisfies Record<string, core.$ZodType>;
 
 /** Strict payloads with one valid example each: what clients send to servers and backends publish. */
-const STRICT_PAYLOADS: readonly [string, z.ZodType, Record<string, unknown>][] = [
+const STRICT_PAYLOADS: readonly [string, core.$ZodType, Record<string, unknown>][] = [
   ['subscribe-job', SubscribeJobRequestSchema, { jobId: 'job-1', lastSeq: 2 }],
   ['unsubscribe-job', UnsubscribeJobRequestSchema, { jobId: 'job-1' }],
   ['heartbeat ack', HeartbeatAckSchema, { ts: 1 }],
@@ -62,7 +62,7 @@ describe('describeZodError', () => {
   });
 
   it('describes a failure without issues', () => {
-    expect(describeZodError(new z.ZodError([]), 'auth')).toBe('auth is invalid');
+    expect(describeZodError(new core.$ZodError([]), 'auth')).toBe('auth is invalid');
   });
 
   it('is one short line: no stack, no issue dump, within the message bound', () => {

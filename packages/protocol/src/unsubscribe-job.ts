@@ -1,17 +1,17 @@
-import * as z from 'zod';
+import * as z from 'zod/v4/mini';
 import { ErrorAckSchema, OkAckSchema } from './acks';
 import { JobIdSchema } from './job-id';
+import { schemaDocs } from './schema-docs';
 
 /** `unsubscribe-job` payload. */
-export const UnsubscribeJobRequestSchema = z
-  .strictObject({ jobId: JobIdSchema })
-  .meta({ title: 'UnsubscribeJobRequest', description: 'Stop watching a job' });
+export const UnsubscribeJobRequestSchema = /* @__PURE__ */ (() =>
+  z.strictObject({ jobId: JobIdSchema }).register(schemaDocs, { title: 'UnsubscribeJobRequest', description: 'Stop watching a job' }))();
 
 /** `unsubscribe-job` payload. */
 export type UnsubscribeJobRequest = z.infer<typeof UnsubscribeJobRequestSchema>;
 
 /** `unsubscribe-job` reply. */
-export const UnsubscribeJobAckSchema = z.discriminatedUnion('ok', [OkAckSchema, ErrorAckSchema]);
+export const UnsubscribeJobAckSchema = /* @__PURE__ */ (() => z.discriminatedUnion('ok', [OkAckSchema, ErrorAckSchema]))();
 
 /** `unsubscribe-job` reply. */
 export type UnsubscribeJobAck = z.infer<typeof UnsubscribeJobAckSchema>;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod/v4/mini';
 import {
   ErrorAckSchema,
   ErrorCode,
@@ -67,8 +67,8 @@ function documentedFields(definition: string): string[] {
 }
 
 /** Every key an object schema, or any option of a discriminated union of them, can carry. */
-function schemaFields(schema: z.ZodObject | z.ZodDiscriminatedUnion<z.ZodObject[]>): string[] {
-  const objects = 'options' in schema ? schema.options : [schema];
+function schemaFields(schema: z.ZodMiniObject | z.ZodMiniDiscriminatedUnion<z.ZodMiniObject[]>): string[] {
+  const objects: readonly z.ZodMiniObject[] = 'shape' in schema ? [schema] : (schema._zod.def.options as z.ZodMiniObject[]);
   return [...new Set(objects.flatMap((object) => Object.keys(object.shape)))].sort();
 }
 
@@ -80,7 +80,7 @@ const DEFINITIONS = {
   ProtocolError: ProtocolErrorSchema,
 } satisfies Record<string, Parameters<typeof schemaFields>[0]>;
 
-const PAYLOADS: Record<EventName, z.ZodObject[]> = {
+const PAYLOADS: Record<EventName, z.ZodMiniObject[]> = {
   'subscribe-job': [SubscribeJobRequestSchema, SubscribeJobOkSchema],
   'unsubscribe-job': [UnsubscribeJobRequestSchema],
   'job-update': [JobUpdateSchema],

@@ -1,0 +1,121 @@
+import { ErrorCode, protocolError } from './error-codes';
+import { describeIssue, type IssueFacts } from './issue-message';
+import { describeIssues, type ParseResult } from './parse-payload';
+
+/** A problem a wire check found: zod's issue facts, and where in the value it is. */
+export type WireIssue = IssueFacts & { path: PropertyKey[] };
+
+/**
+ * A hand-written, zod-free check of an untrusted value: the first problem in it, or `undefined` when it is a `T`. The
+ * client validates what a server sends with these, so its bundle carries no zod; each one is tested to agree with
+ * the zod schema of the same message.
+ */
+export type WireCheck<T> = ((value: unknown) => WireIssue | undefined) & { readonly __type?: T };
+
+const issue = (facts: IssueFacts): WireIssue => ({ ...facts, path: [] });
+const wrongType = (expected: string, input: unknown): WireIssue => issue({ code: 'invalid_type', expected, input });
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A string of `min`–`max` characters matching `pattern`; `messages` replace the default sentence of each rule. */
+export function wireString(min: number, max: number, pattern?: RegExp, messages: { min?: string; max?: string; pattern?: string } = {}): WireCheck<string> {
+  return (value) => {
+    if (typeof value !== 'string') return wrongType('string', value);
+    if (value.length < min) return issue({ code: 'too_small', origin: 'string', minimum: min, message: messages.min });
+    if (value.length > max) return issue({ code: 'too_big', origin: 'string', maximum: max, message: messages.max });
+    if (pattern && !pattern.test(value)) return issue({ code: 'invalid_format', format: 'regex', pattern: String(pattern), message: messages.pattern });
+    return undefined;
+  };
+}
+
+/** A finite number (a safe integer when `integer`) within `min`–`max`. */
+export function wireNumber(min: number, max: number, integer = false): WireCheck<number> {
+  return (value) => {
+    if (typeof value !== 'number' || Number.isNaN(value)) return wrongType('number', value);
+    if (integer && !Number.isSafeInteger(value)) return wrongType('int', value);
+    if (!Number.isFinite(value)) return wrongType('number', value);
+    if (value < min) return issue({ code: 'too_small', origin: 'number', minimum: min });
+    if (value > max) return issue({ code: 'too_big', origin: 'number', maximum: max });
+    return undefined;
+  };
+}
+
+/** One of `values` (compared with `===`). */
+export function wireOneOf<const V extends readonly unknown[]>(values: V): WireCheck<V[number]> {
+  return (value) => (values.includes(value) ? undefined : issue({ code: 'invalid_value', values }));
+}
+
+/** `true` or `false`. */
+export const wireBoolean: WireCheck<boolean> = (value) => (typeof value === 'boolean' ? undefined : wrongType('boolean', value));
+
+/** `check`, or `undefined`. */
+export function wireOptional<T>(check: WireCheck<T>): WireCheck<T | undefined> {
+  return (value) => (value === undefined ? undefined : check(value));
+}
+
+/** `check`, or `null`. */
+export function wireNullable<T>(check: WireCheck<T>): WireCheck<T | null> {
+  return (value) => (value === null ? undefined : check(value));
+}
+
+/** A value `problem` finds nothing wrong with (it returns the sentence saying what is wrong). */
+export function wireCustom<T>(problem: (value: unknown) => string | undefined): WireCheck<T> {
+  return (value) => {
+    const message = problem(value);
+    return message === undefined ? undefined : issue({ code: 'custom', message });
+  };
+}
+
+/** Puts the key or index an issue was found under in front of its path. */
+function under(key: PropertyKey, found: WireIssue | undefined): WireIssue | undefined {
+  found?.path.unshift(key);
+  return found;
+}
+
+/** An array of at most `max` items, each passing `item`. */
+export function wireArray<T>(item: WireCheck<T>, max: number): WireCheck<T[]> {
+  return (value) => {
+    if (!Array.isArray(value)) return wrongType('array', value);
+    for (let index = 0; index < value.length; index++) {
+      const found = under(index, item(value[index]));
+      if (found) return found;
+    }
+    return value.length > max ? issue({ code: 'too_big', origin: 'array', maximum: max }) : undefined;
+  };
+}
+
+/** An object (not an array) whose keys pass the checks of `shape`, in order; `strict` refuses other keys. */
+export function wireObject<T>(shape: Readonly<Record<string, WireCheck<unknown>>>, strict = false): WireCheck<T> {
+  return (value) => {
+    if (!isRecord(value)) return wrongType('object', value);
+    for (const key in shape) {
+      const found = under(key, shape[key]!(value[key]));
+      if (found) return found;
+    }
+    const unknownKeys = strict ? Object.keys(value).filter((key) => !(key in shape)) : [];
+    return unknownKeys.length > 0 ? issue({ code: 'unrecognized_keys', keys: unknownKeys }) : undefined;
+  };
+}
+
+/** An object whose `key` picks the check of the rest (zod's `discriminatedUnion`). */
+export function wireDiscriminated<T>(key: string, options: ReadonlyMap<unknown, WireCheck<unknown>>): WireCheck<T> {
+  return (value) => {
+    if (!isRecord(value)) return wrongType('object', value);
+    const option = options.get(value[key]);
+    return option ? option(value) : under(key, issue({ code: 'invalid_union' }));
+  };
+}
+
+/**
+ * Checks an untrusted value with a wire check; never throws. Refusals are `INVALID_PAYLOAD` errors worded like those of
+ * `parsePayload`.
+ */
+export function parseWire<T>(check: WireCheck<T>, input: unknown, subject = 'payload'): ParseResult<T> {
+  try {
+    const found = check(input);
+    if (!found) return { ok: true, value: input as T };
+    return { ok: false, error: protocolError(ErrorCode.INVALID_PAYLOAD, describeIssues([{ path: found.path, message: describeIssue(found) }], subject)) };
+  } catch {
+    // Only a hostile object (throwing getter or proxy) gets here; wire payloads are plain JSON.
+    return { ok: false, error: protocolError(ErrorCode.INVALID_PAYLOAD, `${subject} could not be read`) };
+  }
+}
