@@ -1,6 +1,17 @@
-import { describeZodError, withoutUndefined, type PartialOptions } from '@org/ws-protocol';
+import {
+  parseWire,
+  wireArray,
+  wireBoolean,
+  wireCustom,
+  wireNumber,
+  wireObject,
+  wireOptional,
+  wireString,
+  withoutUndefined,
+  type PartialOptions,
+  type WireCheck,
+} from '@org/ws-protocol';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
-import * as z from 'zod';
 import type { BackoffOptions, RandomSource } from './backoff';
 import { JobClientError } from './errors';
 import type { HeartbeatOptions } from './heartbeat-watchdog';
@@ -87,31 +98,31 @@ export interface ResolvedJobClientOptions {
   socketOptions: Omit<Partial<ManagerOptions & SocketOptions>, ReservedSocketOption>;
 }
 
-const DelaySchema = z.number().finite().nonnegative();
-const isFunction = (value: unknown): boolean => typeof value === 'function';
-
-const OptionsSchema = z.object({
-  url: z.string().min(1).optional(),
-  urls: z.array(z.string().min(1)).min(1).optional(),
-  auth: z.union([z.string(), z.custom<() => string>(isFunction, 'must be a string or a function')]).optional(),
-  reconnect: z
-    .object({ initialDelayMs: DelaySchema, maxDelayMs: DelaySchema, factor: z.number().finite().min(1), minDelayMs: DelaySchema })
-    .partial()
-    .optional(),
-  heartbeat: z.union([z.literal(false), z.object({ intervalMs: z.number().finite().positive(), graceMs: DelaySchema }).partial()]).optional(),
-  ackTimeoutMs: z.number().finite().positive().optional(),
-  connectTimeoutMs: z.number().finite().positive().optional(),
-  autoConnect: z.boolean().optional(),
-  random: z.custom<RandomSource>(isFunction, 'must be a function').optional(),
-  socketOptions: z.record(z.string(), z.unknown()).optional(),
-});
+/** The shape of the options, checked without zod so that the client's bundle carries none. */
+const optionsCheck = /* @__PURE__ */ (() => {
+  const delay = wireOptional(wireNumber(false, ['>=', 0]));
+  const positive = wireOptional(wireNumber(false, ['>', 0]));
+  const url = wireString(1, Infinity);
+  const isFunction = (message: string) => wireCustom((value) => (typeof value === 'function' ? undefined : message));
+  const heartbeat = wireObject({ intervalMs: positive, graceMs: delay });
+  return wireObject<JobClientOptions>({
+    url: wireOptional(url),
+    urls: wireOptional(wireArray(url, Infinity, 1)),
+    auth: wireOptional((value) => (typeof value === 'string' ? undefined : isFunction('must be a string or a function')(value))),
+    reconnect: wireOptional(wireObject({ initialDelayMs: delay, maxDelayMs: delay, factor: wireOptional(wireNumber(false, ['>=', 1])), minDelayMs: delay })),
+    heartbeat: wireOptional((value) => (value === false ? undefined : heartbeat(value))),
+    ackTimeoutMs: positive,
+    connectTimeoutMs: positive,
+    autoConnect: wireOptional(wireBoolean),
+    random: wireOptional(isFunction('must be a function')),
+    socketOptions: wireOptional(wireObject({})),
+  });
+})() satisfies WireCheck<JobClientOptions>;
 
 /** Validates options and applies defaults; throws `JobClientError` `INVALID_OPTIONS` naming the bad option. */
 export function resolveJobClientOptions(options: JobClientOptions): ResolvedJobClientOptions {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    throw new JobClientError('INVALID_OPTIONS', describeZodError(parsed.error, 'options'), { cause: parsed.error });
-  }
+  const parsed = parseWire(optionsCheck, options, 'options');
+  if (!parsed.ok) throw new JobClientError('INVALID_OPTIONS', parsed.error.message);
   const urls = options.urls ?? (options.url === undefined ? [] : [options.url]);
   if (urls.length === 0) throw new JobClientError('INVALID_OPTIONS', 'options: give `url` or `urls`');
   if (options.url !== undefined && options.urls !== undefined) {

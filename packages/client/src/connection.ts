@@ -1,12 +1,13 @@
 import {
-  ConnectErrorDataSchema,
   EventName,
-  HeartbeatSchema,
-  JobExpiredSchema,
-  JobUpdateSchema,
-  parsePayload,
+  HeartbeatCheck,
+  JobExpiredCheck,
+  JobUpdateCheck,
+  parseWire,
   PROTOCOL_VERSION,
-  TimeoutNoticeSchema,
+  ProtocolErrorCheck,
+  TimeoutNoticeCheck,
+  type WireCheck,
   type ClientToServerEvents,
   type HandshakeAuth,
   type JobExpired,
@@ -15,7 +16,6 @@ import {
   type TimeoutNotice,
 } from '@org/ws-protocol';
 import { io, type Socket } from 'socket.io-client';
-import type { z } from 'zod';
 import type { ResolvedJobClientOptions } from './client-options';
 import type { ConnectionState, ReconnectReason } from './connection-state';
 import { JobClientError } from './errors';
@@ -175,31 +175,31 @@ export class Connection {
       });
     };
     listen(EventName.Heartbeat, (payload, ack) => {
-      const probe = this.validate(HeartbeatSchema, payload, EventName.Heartbeat);
+      const probe = this.validate(HeartbeatCheck, payload, EventName.Heartbeat);
       if (!probe) return;
       this.watchdog.arm(probe);
       if (typeof ack === 'function') ack({ ts: probe.ts });
     });
     listen(EventName.ServerTimeoutNotice, (payload, ack) => {
-      const notice = this.validate(TimeoutNoticeSchema, payload, EventName.ServerTimeoutNotice);
+      const notice = this.validate(TimeoutNoticeCheck, payload, EventName.ServerTimeoutNotice);
       if (!notice) return;
       if (typeof ack === 'function') ack({ reason: notice.reason });
       this.events.emit('notice', notice);
       this.onNotice(notice);
     });
     listen(EventName.JobUpdate, (payload) => {
-      const update = this.validate(JobUpdateSchema, payload, EventName.JobUpdate);
+      const update = this.validate(JobUpdateCheck, payload, EventName.JobUpdate);
       if (update) this.events.emit('update', update);
     });
     listen(EventName.JobExpired, (payload) => {
-      const expired = this.validate(JobExpiredSchema, payload, EventName.JobExpired);
+      const expired = this.validate(JobExpiredCheck, payload, EventName.JobExpired);
       if (expired) this.events.emit('expired', expired);
     });
     socket.connect();
   }
 
-  private validate<S extends z.ZodType>(schema: S, payload: unknown, event: string): z.output<S> | undefined {
-    const result = parsePayload(schema, payload, event);
+  private validate<T>(check: WireCheck<T>, payload: unknown, event: string): T | undefined {
+    const result = parseWire(check, payload, event);
     if (result.ok) return result.value;
     this.events.emit('error', JobClientError.fromProtocol(result.error));
     return undefined;
@@ -216,8 +216,8 @@ export class Connection {
         reported: new JobClientError('TRANSPORT_ERROR', `could not connect to ${url}: ${error.message}${crossOriginHint(error, url)}`, { cause: error }),
       };
     }
-    const parsed = ConnectErrorDataSchema.safeParse(error.data);
-    if (parsed.success) return { trigger: parsed.data.code, reported: JobClientError.fromProtocol(parsed.data) };
+    const parsed = parseWire(ProtocolErrorCheck, error.data);
+    if (parsed.ok) return { trigger: parsed.value.code, reported: JobClientError.fromProtocol(parsed.value) };
     return {
       trigger: 'INTERNAL',
       reported: new JobClientError('INVALID_PAYLOAD', `connect_error: the server refused with an invalid error: ${error.message}`, { cause: error }),

@@ -1,9 +1,9 @@
 import {
   EventName,
-  JobIdSchema,
-  parsePayload,
-  SubscribeJobAckSchema,
-  UnsubscribeJobAckSchema,
+  JobIdCheck,
+  parseWire,
+  SubscribeJobAckCheck,
+  UnsubscribeJobAckCheck,
   type JobDataMap,
   type JobDataOf,
   type JobExpired,
@@ -136,7 +136,7 @@ class JobClientImpl {
   private open(jobId: string, listener: JobUpdateListener | undefined, check: JobDataCheck | undefined): JobSubscription {
     if (this.closed) throw new JobClientError('CLOSED', 'the job client is closed', { jobId });
     if (this.gaveUp) throw gaveUpError(this.gaveUp, jobId);
-    const valid = parsePayload(JobIdSchema, jobId, 'jobId');
+    const valid = parseWire(JobIdCheck, jobId, 'jobId');
     if (!valid.ok) throw JobClientError.fromProtocol(valid.error, typeof jobId === 'string' ? jobId : undefined);
     let job = this.jobs.get(jobId);
     if (!job) {
@@ -278,7 +278,7 @@ class JobClientImpl {
     socket.timeout(this.options.ackTimeoutMs).emit(EventName.SubscribeJob, request, (timeout: Error | null, reply: unknown) => {
       // A reply from a socket that is gone belongs to a pacer that was reset with it.
       if (this.connection.openSocket !== socket) return;
-      const parsed = timeout ? undefined : parsePayload(SubscribeJobAckSchema, reply, 'subscribe-job reply');
+      const parsed = timeout ? undefined : parseWire(SubscribeJobAckCheck, reply, 'subscribe-job reply');
       if (this.jobs.get(job.jobId) !== job || job.outcome) {
         // Nothing wants the reply: the unsubscribe-job sent since (after this request, so the server lets it
         // win over a subscribe still pending) releases whatever the request registered, or, called off because
@@ -398,7 +398,7 @@ class JobClientImpl {
     }
     socket.timeout(this.options.ackTimeoutMs).emit(EventName.UnsubscribeJob, { jobId }, (timeout: Error | null, reply: unknown) => {
       if (this.connection.openSocket !== socket) return;
-      const parsed = timeout ? undefined : parsePayload(UnsubscribeJobAckSchema, reply, 'unsubscribe-job reply');
+      const parsed = timeout ? undefined : parseWire(UnsubscribeJobAckCheck, reply, 'unsubscribe-job reply');
       if (parsed && !parsed.ok) this.events.emit('error', JobClientError.fromProtocol(parsed.error, jobId));
       const refused = parsed?.ok && !parsed.value.ok ? parsed.value.error : undefined;
       if (refused?.code === 'RATE_LIMITED') {

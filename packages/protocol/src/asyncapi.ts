@@ -29,7 +29,8 @@ type EventSpec = {
   reply?: core.$ZodType;
 };
 
-const EVENTS: readonly EventSpec[] = [
+/** Every event, built on demand so that bundles without the AsyncAPI document keep none of the schemas. */
+const events = (): readonly EventSpec[] => [
   { key: 'subscribeJob', event: EventName.SubscribeJob, action: 'receive', summary: 'Client starts watching a job; the reply carries its snapshot and missed updates.', payload: SubscribeJobRequestSchema, reply: SubscribeJobAckSchema },
   { key: 'unsubscribeJob', event: EventName.UnsubscribeJob, action: 'receive', summary: 'Client stops watching a job.', payload: UnsubscribeJobRequestSchema, reply: UnsubscribeJobAckSchema },
   { key: 'jobUpdate', event: EventName.JobUpdate, action: 'send', summary: 'Server fans out one update of a job to its subscribers.', payload: JobUpdateSchema },
@@ -46,7 +47,7 @@ const EVENTS: readonly EventSpec[] = [
 export function createAsyncApiDocument(): AsyncApiDocument {
   const channels: Record<string, unknown> = {};
   const operations: Record<string, unknown> = {};
-  for (const spec of EVENTS) {
+  for (const spec of events()) {
     const messages: Record<string, unknown> = {
       [spec.key]: { name: spec.event, summary: spec.summary, payload: jsonSchema(spec.payload) },
     };

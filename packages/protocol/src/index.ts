@@ -63,7 +63,7 @@ export {
   wireOptional,
   wireString,
 } from './wire-check';
-export type { WireCheck, WireIssue } from './wire-check';
+export type { NumberBound, WireCheck, WireIssue } from './wire-check';
 export {
   HeartbeatCheck,
   JobExpiredCheck,

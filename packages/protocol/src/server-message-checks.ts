@@ -35,46 +35,46 @@ export const JobIdCheck: WireCheck<string> = /* @__PURE__ */ (() => wireString(1
 }))();
 
 const epoch = /* @__PURE__ */ (() => wireString(1, MAX_EPOCH_LENGTH, undefined, { min: EPOCH_PROBLEMS.empty, max: EPOCH_PROBLEMS.long }))();
-const count = (min: number) => wireNumber(min, Number.MAX_SAFE_INTEGER, true);
+const count = (): WireCheck<number> => wireNumber(true, ['>=', 0]);
 
 /** `JobUpdateSchema` without zod. */
 export const JobUpdateCheck: WireCheck<JobUpdate> = /* @__PURE__ */ (() => wireObject({
   jobId: JobIdCheck,
   epoch,
-  seq: count(1),
+  seq: wireNumber(true, ['>=', 0], ['>=', 1]),
   status: wireOneOf(JOB_STATUSES),
-  progress: wireOptional(wireNumber(0, 100)),
+  progress: wireOptional(wireNumber(false, ['>=', 0], ['<=', 100])),
   data: wireOptional(wireCustom(findJobDataProblem)),
-  at: count(0),
+  at: count(),
   conflated: wireOptional(wireOneOf([true])),
 }))();
 
 /** `JobExpiredSchema` without zod. */
 export const JobExpiredCheck: WireCheck<JobExpired> = /* @__PURE__ */ (() => wireObject({
   jobId: JobIdCheck,
-  lastSeq: count(0),
+  lastSeq: count(),
   reason: wireOneOf(JOB_EXPIRED_REASONS),
 }))();
 
 /** `HeartbeatSchema` without zod. */
 export const HeartbeatCheck: WireCheck<Heartbeat> = /* @__PURE__ */ (() => {
-  const timing = wireOptional(wireNumber(1, MAX_HEARTBEAT_TIMING_MS, true));
-  return wireObject({ ts: count(0), intervalMs: timing, timeoutMs: timing });
+  const timing = wireOptional(wireNumber(true, ['>', 0], ['<=', MAX_HEARTBEAT_TIMING_MS]));
+  return wireObject({ ts: count(), intervalMs: timing, timeoutMs: timing });
 })();
 
 /** `TimeoutNoticeSchema` without zod. */
 export const TimeoutNoticeCheck: WireCheck<TimeoutNotice> = /* @__PURE__ */ (() => wireObject({
   reason: wireOneOf(NOTICE_REASONS),
-  graceMs: count(0),
+  graceMs: count(),
   reconnect: wireBoolean,
-  retryAfterMs: wireOptional(count(0)),
+  retryAfterMs: wireOptional(count()),
 }))();
 
 /** `ProtocolErrorSchema` (and so `ConnectErrorDataSchema`) without zod. */
 export const ProtocolErrorCheck: WireCheck<ProtocolError> = /* @__PURE__ */ (() => wireObject({
   code: wireOneOf(Object.values(ErrorCode)),
   message: wireString(0, MAX_ERROR_MESSAGE_LENGTH),
-  retryAfterMs: wireOptional(count(0)),
+  retryAfterMs: wireOptional(count()),
 }))();
 
 const errorAck: WireCheck<ErrorAck> = /* @__PURE__ */ (() => wireObject({ ok: wireOneOf([false]), error: ProtocolErrorCheck }))();

@@ -27,14 +27,21 @@ export function wireString(min: number, max: number, pattern?: RegExp, messages:
   };
 }
 
-/** A finite number (a safe integer when `integer`) within `min`–`max`. */
-export function wireNumber(min: number, max: number, integer = false): WireCheck<number> {
+/** A bound on a number: at least (`>=`), more than (`>`) or at most (`<=`) the limit. */
+export type NumberBound = readonly ['>=' | '>' | '<=', number];
+
+/** A finite number (a safe integer when `integer`) within `bounds`, checked in order. */
+export function wireNumber(integer: boolean, ...bounds: readonly NumberBound[]): WireCheck<number> {
   return (value) => {
-    if (typeof value !== 'number' || Number.isNaN(value)) return wrongType('number', value);
-    if (integer && !Number.isSafeInteger(value)) return wrongType('int', value);
-    if (!Number.isFinite(value)) return wrongType('number', value);
-    if (value < min) return issue({ code: 'too_small', origin: 'number', minimum: min });
-    if (value > max) return issue({ code: 'too_big', origin: 'number', maximum: max });
+    if (typeof value !== 'number' || !Number.isFinite(value)) return wrongType('number', value);
+    if (integer && !Number.isInteger(value)) return wrongType('int', value);
+    if (integer && value > Number.MAX_SAFE_INTEGER) return issue({ code: 'too_big', origin: 'int', maximum: Number.MAX_SAFE_INTEGER });
+    if (integer && value < Number.MIN_SAFE_INTEGER) return issue({ code: 'too_small', origin: 'int', minimum: Number.MIN_SAFE_INTEGER });
+    for (const [sign, limit] of bounds) {
+      if (sign === '<=' ? value > limit : sign === '>' ? value <= limit : value < limit) {
+        return issue(sign === '<=' ? { code: 'too_big', origin: 'number', maximum: limit } : { code: 'too_small', origin: 'number', minimum: limit, inclusive: sign === '>=' });
+      }
+    }
     return undefined;
   };
 }
@@ -71,14 +78,15 @@ function under(key: PropertyKey, found: WireIssue | undefined): WireIssue | unde
   return found;
 }
 
-/** An array of at most `max` items, each passing `item`. */
-export function wireArray<T>(item: WireCheck<T>, max: number): WireCheck<T[]> {
+/** An array of `min`–`max` items, each passing `item`. */
+export function wireArray<T>(item: WireCheck<T>, max: number, min = 0): WireCheck<T[]> {
   return (value) => {
     if (!Array.isArray(value)) return wrongType('array', value);
     for (let index = 0; index < value.length; index++) {
       const found = under(index, item(value[index]));
       if (found) return found;
     }
+    if (value.length < min) return issue({ code: 'too_small', origin: 'array', minimum: min });
     return value.length > max ? issue({ code: 'too_big', origin: 'array', maximum: max }) : undefined;
   };
 }

@@ -1,8 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server as NetServer } from 'node:net';
-import { MAX_CLIENT_PACKET_BYTES, withoutUndefined, type HandshakeAuth, type PartialOptions } from '@org/ws-protocol';
+import { MAX_CLIENT_PACKET_BYTES, safeParseWithMessages, withoutUndefined, type HandshakeAuth, type PartialOptions } from '@org/ws-protocol';
 import type { Server as SocketIoServer, ServerOptions as SocketIoServerOptions } from 'socket.io';
-import * as z from 'zod';
+import * as z from 'zod/v4/mini';
 import { JobServerOptionsError } from './errors';
 import type { JobStore } from './jobs/job-store';
 import type { JobServerCorsOptions } from './lifecycle/origin-policy';
@@ -200,8 +200,8 @@ const MAX_DURATION_MS = 2 ** 31 - 1;
 /** Most proxy hops `limits.trustProxy` accepts; a longer chain of proxies you control is not plausible. */
 const MAX_PROXY_HOPS = 100;
 
-const durationMs = (fallback: number) => z.int().positive().max(MAX_DURATION_MS).default(fallback);
-const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
+const durationMs = (fallback: number) => z._default(z.int().check(z.positive(), z.maximum(MAX_DURATION_MS)), fallback);
+const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { error: `must be a function (${what})` });
 const allowedOrigin = z.union([z.string(), z.instanceof(RegExp)]);
 const isSocketIoServer = (value: unknown): value is SocketIoServer =>
   typeof value === 'object' && value !== null && typeof (value as SocketIoServer).use === 'function' && typeof (value as SocketIoServer).of === 'function';
@@ -218,108 +218,133 @@ const recoversConnectionState = (io: SocketIoServer): boolean =>
 const d = JOB_SERVER_DEFAULTS;
 
 function optionsSchema(defaultMaxConnectionsPerIp: number) {
+  const wholeMs = (fallback: number) => z._default(z.int().check(z.nonnegative(), z.maximum(MAX_DURATION_MS)), fallback);
+  const count = (fallback: number) => z._default(z.int().check(z.positive()), fallback);
   return z.strictObject({
-    httpServer: z.custom<HttpServer>((value) => value instanceof NetServer, { message: 'must be an http.Server or https.Server' }).optional(),
-    io: z
-      .custom<SocketIoServer>(isSocketIoServer, { message: 'must be a socket.io Server' })
-      .refine((io) => !recoversConnectionState(io), { message: `has connectionStateRecovery enabled: ${NO_STATE_RECOVERY}` })
-      .optional(),
-    socketIoOptions: z
-      .custom<PartialOptions<SocketIoServerOptions>>((value) => typeof value === 'object' && value !== null, { message: 'must be an object' })
-      .refine((socketIo) => !socketIo.connectionStateRecovery, { message: NO_STATE_RECOVERY, path: ['connectionStateRecovery'] })
-      .refine((socketIo) => socketIo.maxHttpBufferSize === undefined, { message: 'is set by the job server: use limits.maxPayloadBytes', path: ['maxHttpBufferSize'] })
-      .refine((socketIo) => socketIo.connectTimeout === undefined, { message: 'is set by the job server: use limits.handshakeTimeoutMs', path: ['connectTimeout'] })
-      .refine((socketIo) => socketIo.cors === undefined, { message: 'is set by the job server: use the cors option', path: ['cors'] })
-      .default({})
+    httpServer: z.optional(z.custom<HttpServer>((value) => value instanceof NetServer, { error: 'must be an http.Server or https.Server' })),
+    io: z.optional(
+      z
+        .custom<SocketIoServer>(isSocketIoServer, { error: 'must be a socket.io Server' })
+        .check(z.refine((io) => !recoversConnectionState(io), { error: `has connectionStateRecovery enabled: ${NO_STATE_RECOVERY}` })),
+    ),
+    socketIoOptions: z.pipe(
+      z._default(
+        z
+          .custom<PartialOptions<SocketIoServerOptions>>((value) => typeof value === 'object' && value !== null, { error: 'must be an object' })
+          .check(
+            z.refine((socketIo) => !socketIo.connectionStateRecovery, { error: NO_STATE_RECOVERY, path: ['connectionStateRecovery'] }),
+            z.refine((socketIo) => socketIo.maxHttpBufferSize === undefined, { error: 'is set by the job server: use limits.maxPayloadBytes', path: ['maxHttpBufferSize'] }),
+            z.refine((socketIo) => socketIo.connectTimeout === undefined, { error: 'is set by the job server: use limits.handshakeTimeoutMs', path: ['connectTimeout'] }),
+            z.refine((socketIo) => socketIo.cors === undefined, { error: 'is set by the job server: use the cors option', path: ['cors'] }),
+          ),
+        {},
+      ),
       // An option given as `undefined` would override Socket.IO's own default (its options are spread over them).
-      .transform((socketIo): Partial<SocketIoServerOptions> => withoutUndefined(socketIo)),
-    cors: z
-      .strictObject({
+      z.transform((socketIo: PartialOptions<SocketIoServerOptions>): Partial<SocketIoServerOptions> => withoutUndefined(socketIo)),
+    ),
+    cors: z.optional(
+      z.strictObject({
         origin: z.union([z.boolean(), allowedOrigin, z.array(allowedOrigin)], { error: 'must be true, false, an origin, a RegExp or a list of them' }),
-        credentials: z.boolean().optional(),
-      })
-      .optional(),
-    heartbeat: z.strictObject({ intervalMs: durationMs(d.heartbeat.intervalMs), timeoutMs: durationMs(d.heartbeat.timeoutMs) }).prefault({}),
-    session: z
-      .strictObject({
+        credentials: z.optional(z.boolean()),
+      }),
+    ),
+    heartbeat: z.prefault(z.strictObject({ intervalMs: durationMs(d.heartbeat.intervalMs), timeoutMs: durationMs(d.heartbeat.timeoutMs) }), {}),
+    session: z.prefault(
+      z.strictObject({
         idleTimeoutMs: durationMs(d.session.idleTimeoutMs),
         maxInactivityMs: durationMs(d.session.maxInactivityMs),
         noticeGraceMs: durationMs(d.session.noticeGraceMs),
-      })
-      .prefault({}),
-    sweep: z
-      .strictObject({
+      }),
+      {},
+    ),
+    sweep: z.prefault(
+      z.strictObject({
         intervalMs: durationMs(d.sweep.intervalMs),
         staleJobMs: durationMs(d.sweep.staleJobMs),
-        finishedJobRetentionMs: z.int().nonnegative().max(MAX_DURATION_MS).default(d.sweep.finishedJobRetentionMs),
-      })
-      .prefault({}),
-    limits: z
-      .strictObject({
-        maxConnectionsPerIp: z.int().positive().default(defaultMaxConnectionsPerIp),
-        trustProxy: z
-          .union([z.boolean(), z.int().nonnegative().max(MAX_PROXY_HOPS)], { error: `must be true, false or a number of proxy hops (0 to ${MAX_PROXY_HOPS})` })
-          .default(d.limits.trustProxy)
-          .transform((trust) => (trust === true ? 1 : trust === false ? 0 : trust)),
-        maxPayloadBytes: z
-          .int()
-          .min(MAX_CLIENT_PACKET_BYTES, `must be at least ${MAX_CLIENT_PACKET_BYTES} (MAX_CLIENT_PACKET_BYTES: the largest legal client packet)`)
-          .default(d.limits.maxPayloadBytes),
+        finishedJobRetentionMs: wholeMs(d.sweep.finishedJobRetentionMs),
+      }),
+      {},
+    ),
+    limits: z.prefault(
+      z.strictObject({
+        maxConnectionsPerIp: count(defaultMaxConnectionsPerIp),
+        trustProxy: z.pipe(
+          z._default(
+            z.union([z.boolean(), z.int().check(z.nonnegative(), z.maximum(MAX_PROXY_HOPS))], {
+              error: `must be true, false or a number of proxy hops (0 to ${MAX_PROXY_HOPS})`,
+            }),
+            d.limits.trustProxy,
+          ),
+          z.transform((trust: boolean | number) => (trust === true ? 1 : trust === false ? 0 : trust)),
+        ),
+        maxPayloadBytes: z._default(
+          z.int().check(z.minimum(MAX_CLIENT_PACKET_BYTES, `must be at least ${MAX_CLIENT_PACKET_BYTES} (MAX_CLIENT_PACKET_BYTES: the largest legal client packet)`)),
+          d.limits.maxPayloadBytes,
+        ),
         handshakeTimeoutMs: durationMs(d.limits.handshakeTimeoutMs),
-        rateLimit: z
-          .strictObject({
-            events: z.int().positive().default(d.limits.rateLimit.events),
+        rateLimit: z.prefault(
+          z.strictObject({
+            events: count(d.limits.rateLimit.events),
             windowMs: durationMs(d.limits.rateLimit.windowMs),
-            abuseStrikes: z.int().positive().default(d.limits.rateLimit.abuseStrikes),
-          })
-          .prefault({}),
-        outbound: z
-          .strictObject({
-            conflateAboveBytes: z.int().nonnegative().default(d.limits.outbound.conflateAboveBytes),
-            maxPendingBytes: z.int().positive().default(d.limits.outbound.maxPendingBytes),
-          })
-          .refine((outbound) => outbound.conflateAboveBytes < outbound.maxPendingBytes, {
-            message: 'conflateAboveBytes must be below maxPendingBytes',
-            path: ['conflateAboveBytes'],
-          })
-          .prefault({}),
-        overload: z
-          .strictObject({
-            heapUsedBytes: z.int().positive().optional(),
+            abuseStrikes: count(d.limits.rateLimit.abuseStrikes),
+          }),
+          {},
+        ),
+        outbound: z.prefault(
+          z
+            .strictObject({
+              conflateAboveBytes: z._default(z.int().check(z.nonnegative()), d.limits.outbound.conflateAboveBytes),
+              maxPendingBytes: count(d.limits.outbound.maxPendingBytes),
+            })
+            .check(
+              z.refine((outbound) => outbound.conflateAboveBytes < outbound.maxPendingBytes, {
+                error: 'conflateAboveBytes must be below maxPendingBytes',
+                path: ['conflateAboveBytes'],
+              }),
+            ),
+          {},
+        ),
+        overload: z.prefault(
+          z.strictObject({
+            heapUsedBytes: z.optional(z.int().check(z.positive())),
             retryAfterMs: durationMs(d.limits.overload.retryAfterMs),
-          })
-          .prefault({}),
-      })
-      .prefault({}),
-    jobs: z.strictObject({ bufferSize: z.int().positive().max(1000).default(d.jobs.bufferSize) }).prefault({}),
-    shutdown: z
-      .strictObject({
+          }),
+          {},
+        ),
+      }),
+      {},
+    ),
+    jobs: z.prefault(z.strictObject({ bufferSize: z._default(z.int().check(z.positive(), z.maximum(1000)), d.jobs.bufferSize) }), {}),
+    shutdown: z.prefault(
+      z.strictObject({
         timeoutMs: durationMs(d.shutdown.timeoutMs),
-        retryWindowMs: z.int().nonnegative().max(MAX_DURATION_MS).default(d.shutdown.retryWindowMs),
-      })
-      .prefault({}),
-    authenticate: fn<AuthenticateHook>('handshake => principal').optional(),
-    authorizeSubscribe: fn<AuthorizeSubscribeHook>('({ principal, jobId }) => boolean').optional(),
-    logger: z
-      .custom<JobServerLogger>(
-        (value) =>
+        retryWindowMs: wholeMs(d.shutdown.retryWindowMs),
+      }),
+      {},
+    ),
+    authenticate: z.optional(fn<AuthenticateHook>('handshake => principal')),
+    authorizeSubscribe: z.optional(fn<AuthorizeSubscribeHook>('({ principal, jobId }) => boolean')),
+    logger: z._default(
+      z.custom<JobServerLogger>(
+        (value: unknown) =>
           typeof value === 'object' &&
           value !== null &&
           ['info', 'warn', 'error'].every((level) => typeof (value as Record<string, unknown>)[level] === 'function'),
-        { message: 'must have info, warn and error methods (pino call shape)' },
-      )
-      .default(silentLogger),
-    store: z
-      .custom<JobStore>(
-        (value) =>
+        { error: 'must have info, warn and error methods (pino call shape)' },
+      ),
+      silentLogger,
+    ),
+    store: z.optional(
+      z.custom<JobStore>(
+        (value: unknown) =>
           typeof value === 'object' &&
           value !== null &&
           ['append', 'get', 'replay', 'delete', 'findExpired', 'size'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function'),
-        { message: 'must implement the JobStore interface' },
-      )
-      .optional(),
-    redis: RedisOptionsSchema.optional(),
-    now: fn<() => number>('() => milliseconds').default(() => Date.now),
+        { error: 'must implement the JobStore interface' },
+      ),
+    ),
+    redis: z.optional(RedisOptionsSchema),
+    now: z._default(fn<() => number>('() => milliseconds'), () => Date.now),
   });
 }
 
@@ -329,7 +354,7 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
  */
 export function resolveOptions(options: unknown, env: string | undefined = process.env.NODE_ENV): ResolvedJobServerOptions {
   const maxConnectionsPerIp = env === 'development' ? DEVELOPMENT_MAX_CONNECTIONS_PER_IP : d.limits.maxConnectionsPerIp;
-  const result = optionsSchema(maxConnectionsPerIp).safeParse(options ?? {});
+  const result = safeParseWithMessages(optionsSchema(maxConnectionsPerIp), options ?? {});
   if (!result.success) {
     const { option, message } = firstOptionIssue(result.error);
     throw new JobServerOptionsError(option, message, { cause: result.error });
@@ -360,7 +385,7 @@ export interface CloseOptions {
  * @throws JobServerOptionsError naming `timeoutMs` (or the unknown key).
  */
 export function resolveCloseTimeoutMs(options: unknown, fallback: number): number {
-  const result = z.strictObject({ timeoutMs: z.int().nonnegative().max(MAX_DURATION_MS).default(fallback) }).optional().safeParse(options);
+  const result = safeParseWithMessages(z.optional(z.strictObject({ timeoutMs: z._default(z.int().check(z.nonnegative(), z.maximum(MAX_DURATION_MS)), fallback) })), options);
   if (!result.success) {
     const { option, message } = firstOptionIssue(result.error);
     throw new JobServerOptionsError(option, message, { cause: result.error });

@@ -1,4 +1,4 @@
-import { invalidPayload, JobIdSchema, JobProtocolError, JobUpdateInputSchema, type JobUpdateInput } from '@org/ws-protocol';
+import { invalidPayload, JobIdSchema, JobProtocolError, JobUpdateInputSchema, safeParseWithMessages, type JobUpdateInput } from '@org/ws-protocol';
 
 /** A validated `update(jobId, input)` call. */
 export interface UpdateRequest {
@@ -10,9 +10,9 @@ export interface UpdateRequest {
 
 /** Validates the arguments of `update()` (server and job publisher alike); throws `JobProtocolError` `INVALID_PAYLOAD`. */
 export function parseUpdateRequest(jobId: unknown, input: unknown): UpdateRequest {
-  const id = JobIdSchema.safeParse(jobId);
+  const id = safeParseWithMessages(JobIdSchema, jobId);
   if (!id.success) throw new JobProtocolError(invalidPayload(id.error, 'jobId'));
-  const parsed = JobUpdateInputSchema.safeParse(input);
+  const parsed = safeParseWithMessages(JobUpdateInputSchema, input);
   if (!parsed.success) throw new JobProtocolError(invalidPayload(parsed.error, 'update'));
   return { jobId: id.data, input: parsed.data };
 }

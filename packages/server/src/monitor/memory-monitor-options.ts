@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import { safeParseWithMessages } from '@org/ws-protocol';
+import * as z from 'zod/v4/mini';
 import type { AlertThresholds } from './alert-rules';
 import { MemoryMonitorOptionsError } from '../errors';
 import type { AnyJobServer } from '../job-server-api';
@@ -86,7 +87,7 @@ export interface ResolvedMemoryMonitorOptions {
 
 const MAX_DURATION_MS = 2 ** 31 - 1;
 const MAX_HISTORY_SIZE = 100_000;
-const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
+const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { error: `must be a function (${what})` });
 const isJobServer = (value: unknown): value is AnyJobServer =>
   typeof value === 'object' &&
   value !== null &&
@@ -95,41 +96,50 @@ const isJobServer = (value: unknown): value is AnyJobServer =>
 
 const d = MEMORY_MONITOR_DEFAULTS;
 const remediationSwitches = z.strictObject({
-  purgeRateLimits: z.boolean().default(d.remediation.purgeRateLimits),
-  purgeStaleJobs: z.boolean().default(d.remediation.purgeStaleJobs),
-  disconnectInactive: z.boolean().default(d.remediation.disconnectInactive),
-  runGc: z.boolean().default(d.remediation.runGc),
+  purgeRateLimits: z._default(z.boolean(), d.remediation.purgeRateLimits),
+  purgeStaleJobs: z._default(z.boolean(), d.remediation.purgeStaleJobs),
+  disconnectInactive: z._default(z.boolean(), d.remediation.disconnectInactive),
+  runGc: z._default(z.boolean(), d.remediation.runGc),
 });
 
 const optionsSchema = z.strictObject({
-  server: z.custom<AnyJobServer>(isJobServer, { message: 'must be a job server from createJobServer' }),
-  intervalMs: z.int().positive().max(MAX_DURATION_MS).default(d.intervalMs),
-  historySize: z.int().positive().max(MAX_HISTORY_SIZE).default(d.historySize),
-  alerts: z
-    .strictObject({
-      maxConnections: z.int().nonnegative().default(d.alerts.maxConnections),
-      heapGrowthRatio: z.number().positive().default(d.alerts.heapGrowthRatio),
-      heapBaselineBytes: z.number().positive().optional(),
-      maxInactiveRatio: z.number().min(0).max(1).default(d.alerts.maxInactiveRatio),
-      maxProcessingJobs: z.int().nonnegative().default(d.alerts.maxProcessingJobs),
-    })
-    .prefault({}),
-  remediation: z
-    .union([z.boolean().transform((on) => remediationSwitches.parse({ purgeRateLimits: on, purgeStaleJobs: on, disconnectInactive: on, runGc: on })), remediationSwitches])
-    .prefault({}),
-  logger: z
-    .custom<JobServerLogger>(
-      (value) =>
+  server: z.custom<AnyJobServer>(isJobServer, { error: 'must be a job server from createJobServer' }),
+  intervalMs: z._default(z.int().check(z.positive(), z.maximum(MAX_DURATION_MS)), d.intervalMs),
+  historySize: z._default(z.int().check(z.positive(), z.maximum(MAX_HISTORY_SIZE)), d.historySize),
+  alerts: z.prefault(
+    z.strictObject({
+      maxConnections: z._default(z.int().check(z.nonnegative()), d.alerts.maxConnections),
+      heapGrowthRatio: z._default(z.number().check(z.positive()), d.alerts.heapGrowthRatio),
+      heapBaselineBytes: z.optional(z.number().check(z.positive())),
+      maxInactiveRatio: z._default(z.number().check(z.minimum(0), z.maximum(1)), d.alerts.maxInactiveRatio),
+      maxProcessingJobs: z._default(z.int().check(z.nonnegative()), d.alerts.maxProcessingJobs),
+    }),
+    {},
+  ),
+  remediation: z.prefault(
+    z.union([
+      z.pipe(
+        z.boolean(),
+        z.transform((on: boolean) => remediationSwitches.parse({ purgeRateLimits: on, purgeStaleJobs: on, disconnectInactive: on, runGc: on })),
+      ),
+      remediationSwitches,
+    ]),
+    {},
+  ),
+  logger: z._default(
+    z.custom<JobServerLogger>(
+      (value: unknown) =>
         typeof value === 'object' &&
         value !== null &&
         ['info', 'warn', 'error'].every((level) => typeof (value as Record<string, unknown>)[level] === 'function'),
-      { message: 'must have info, warn and error methods (pino call shape)' },
-    )
-    .default(silentLogger),
-  now: fn<() => number>('() => milliseconds').default(() => Date.now),
-  memoryUsage: fn<() => MemoryReading>('() => ({ heapUsed, rss })').default(() => () => process.memoryUsage()),
-  shedLoad: z.boolean().default(d.shedLoad),
-  gc: fn<() => void>('() => void').optional(),
+      { error: 'must have info, warn and error methods (pino call shape)' },
+    ),
+    silentLogger,
+  ),
+  now: z._default(fn<() => number>('() => milliseconds'), () => Date.now),
+  memoryUsage: z._default(fn<() => MemoryReading>('() => ({ heapUsed, rss })'), () => () => process.memoryUsage()),
+  shedLoad: z._default(z.boolean(), d.shedLoad),
+  gc: z.optional(fn<() => void>('() => void')),
 });
 
 /**
@@ -137,7 +147,7 @@ const optionsSchema = z.strictObject({
  * @throws MemoryMonitorOptionsError naming the first invalid option.
  */
 export function resolveMemoryMonitorOptions(options: unknown): ResolvedMemoryMonitorOptions {
-  const result = optionsSchema.safeParse(options ?? {});
+  const result = safeParseWithMessages(optionsSchema, options ?? {});
   if (!result.success) {
     const { option, message } = firstOptionIssue(result.error);
     throw new MemoryMonitorOptionsError(option, message, { cause: result.error });

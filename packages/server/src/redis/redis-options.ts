@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import * as z from 'zod';
+import * as z from 'zod/v4/mini';
 
 /**
  * An ioredis 5 client or Redis Cluster client, described by shape so that these types compile without ioredis
@@ -99,17 +99,26 @@ const isRedisClient = (value: unknown): value is RedisClientLike =>
 /** The `redis` option with its defaults applied. */
 export type ResolvedRedisOptions = RedisConnectionOptions & { keyPrefix: string; nodeTtlMs: number; fanout: RedisFanout };
 
-const StartupNodeSchema = z.union([z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port'), z.strictObject({ host: z.string().min(1), port: z.int().min(1).max(65_535) })]);
+const StartupNodeSchema = z.union([
+  z.string().check(z.regex(/^[^:\s]+:\d+$/, 'must be host:port')),
+  z.strictObject({ host: z.string().check(z.minLength(1)), port: z.int().check(z.minimum(1), z.maximum(65_535)) }),
+]);
 
 /** Schema of the `redis` option: exactly one of `url`, `client` and `nodes`. */
-export const RedisOptionsSchema = z
-  .strictObject({
-    url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-    client: z.custom<RedisClientLike>(isRedisClient, { message: 'must be an ioredis 5 client or Cluster' }).optional(),
-    nodes: z.array(StartupNodeSchema).min(1).optional(),
-    keyPrefix: z.string().min(1).max(100).default(REDIS_DEFAULTS.keyPrefix),
-    nodeTtlMs: z.int().min(1000).max(2 ** 31 - 1).default(REDIS_DEFAULTS.nodeTtlMs),
-    fanout: z.enum(['classic', 'sharded']).optional(),
-  })
-  .refine((value) => [value.url, value.client, value.nodes].filter((given) => given !== undefined).length === 1, { message: 'give one of url, client and nodes' })
-  .transform((value) => ({ ...value, fanout: fanoutOf(value as RedisConnectionOptions & RedisNamespaceOptions) }) as ResolvedRedisOptions);
+export const RedisOptionsSchema = z.pipe(
+  z
+    .strictObject({
+      url: z.optional(z.string().check(z.regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'))),
+      client: z.optional(z.custom<RedisClientLike>(isRedisClient, { error: 'must be an ioredis 5 client or Cluster' })),
+      nodes: z.optional(z.array(StartupNodeSchema).check(z.minLength(1))),
+      keyPrefix: z._default(z.string().check(z.minLength(1), z.maxLength(100)), REDIS_DEFAULTS.keyPrefix),
+      nodeTtlMs: z._default(z.int().check(z.minimum(1000), z.maximum(2 ** 31 - 1)), REDIS_DEFAULTS.nodeTtlMs),
+      fanout: z.optional(z.enum(['classic', 'sharded'])),
+    })
+    .check(
+      z.refine((value) => [value.url, value.client, value.nodes].filter((given) => given !== undefined).length === 1, {
+        error: 'give one of url, client and nodes',
+      }),
+    ),
+  z.transform((value) => ({ ...value, fanout: fanoutOf(value as RedisConnectionOptions & RedisNamespaceOptions) }) as ResolvedRedisOptions),
+);

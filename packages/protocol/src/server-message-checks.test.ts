@@ -1,0 +1,163 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type * as core from 'zod/v4/core';
+import { ProtocolErrorSchema } from './error-codes';
+import { HeartbeatSchema } from './heartbeat';
+import { JobIdSchema } from './job-id';
+import { JobExpiredSchema, JobUpdateSchema } from './job-update';
+import { describeIssue } from './issue-message';
+import { safeParseWithMessages } from './parse-payload';
+import {
+  HeartbeatCheck,
+  JobExpiredCheck,
+  JobIdCheck,
+  JobUpdateCheck,
+  ProtocolErrorCheck,
+  SubscribeJobAckCheck,
+  TimeoutNoticeCheck,
+  UnsubscribeJobAckCheck,
+} from './server-message-checks';
+import { JOB_STATUSES } from './status';
+import { SubscribeJobAckSchema } from './subscribe-job';
+import { TimeoutNoticeSchema } from './timeout-notice';
+import { UnsubscribeJobAckSchema } from './unsubscribe-job';
+import { parseWire, type WireCheck } from './wire-check';
+
+const jobId = fc.stringMatching(/^[A-Za-z0-9._:-]{1,12}$/);
+const epoch = fc.string({ minLength: 1, maxLength: 8 });
+const optional = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
+const update = fc.record(
+  {
+    jobId,
+    epoch,
+    seq: fc.integer({ min: 1 }),
+    status: fc.constantFrom(...JOB_STATUSES),
+    progress: optional(fc.double({ min: 0, max: 100, noNaN: true })),
+    data: optional(fc.jsonValue({ maxDepth: 3 })),
+    at: fc.nat(),
+  },
+  { requiredKeys: ['jobId', 'epoch', 'seq', 'status', 'at'] },
+);
+const protocolError = fc.record(
+  { code: fc.constantFrom('INTERNAL', 'RATE_LIMITED', 'FORBIDDEN'), message: fc.string({ maxLength: 20 }), retryAfterMs: optional(fc.nat()) },
+  { requiredKeys: ['code', 'message'] },
+);
+const errorAck = fc.record({ ok: fc.constant(false), error: protocolError });
+
+/** Values a broken or hostile server might put anywhere. */
+const ODD_VALUES: readonly unknown[] = [
+  undefined, null, '', 'x', 'a b', 'running', 'x'.repeat(200), 0, -1, 1, 1.5, 100.5, 1e300, Number.NaN, Number.POSITIVE_INFINITY,
+  true, false, [], [1], {}, { ok: true }, { ok: 'yes' }, { __proto__: null }, new Date(0),
+];
+
+/** Every path to a value inside `value`, the empty path first. */
+function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  const paths = [prefix];
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, child] of Object.entries(value)) paths.push(...pathsOf(child, [...prefix, Array.isArray(value) ? Number(key) : key]));
+  }
+  return paths;
+}
+
+/** `value` with the value at `path` replaced (or a key added when `path` ends in a new key). */
+function replaced(value: unknown, path: (string | number)[], by: unknown): unknown {
+  if (path.length === 0) return by;
+  const [head, ...rest] = path;
+  const copy: Record<string | number, unknown> = Array.isArray(value) ? [...(value as unknown[])] as never : { ...(value as object) };
+  copy[head!] = replaced(copy[head!], rest, by);
+  return copy;
+}
+
+/** Valid messages, and the same with one value anywhere in them replaced by an odd one or an extra key added. */
+function mutants(valid: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    valid,
+    valid.chain((value) => {
+      const paths = pathsOf(value);
+      return fc
+        .tuple(fc.constantFrom(...paths), fc.constantFrom(...ODD_VALUES), fc.constantFrom(null, 'extra', 'ok', 'seq'))
+        .map(([path, by, key]) => replaced(value, key === null ? path : [...path, key], by));
+    }),
+  );
+}
+
+const PAIRS: readonly [string, WireCheck<unknown>, core.$ZodType, fc.Arbitrary<unknown>][] = [
+  ['JobIdCheck', JobIdCheck, JobIdSchema, mutants(jobId)],
+  ['JobUpdateCheck', JobUpdateCheck, JobUpdateSchema, mutants(update)],
+  ['JobExpiredCheck', JobExpiredCheck, JobExpiredSchema, mutants(fc.record({ jobId, lastSeq: fc.nat(), reason: fc.constantFrom('stale', 'gone') }))],
+  [
+    'HeartbeatCheck',
+    HeartbeatCheck,
+    HeartbeatSchema,
+    mutants(fc.record({ ts: fc.nat(), intervalMs: optional(fc.integer({ min: 1, max: 2 ** 31 - 1 })), timeoutMs: optional(fc.integer({ min: 1 })) }, { requiredKeys: ['ts'] })),
+  ],
+  [
+    'TimeoutNoticeCheck',
+    TimeoutNoticeCheck,
+    TimeoutNoticeSchema,
+    mutants(fc.record({ reason: fc.constantFrom('idle', 'shutdown'), graceMs: fc.nat(), reconnect: fc.boolean(), retryAfterMs: optional(fc.nat()) }, { requiredKeys: ['reason', 'graceMs', 'reconnect'] })),
+  ],
+  ['ProtocolErrorCheck', ProtocolErrorCheck, ProtocolErrorSchema, mutants(protocolError)],
+  [
+    'SubscribeJobAckCheck',
+    SubscribeJobAckCheck,
+    SubscribeJobAckSchema,
+    mutants(
+      fc.oneof(
+        fc.record({
+          ok: fc.constant(true),
+          jobId,
+          epoch: fc.option(epoch, { nil: null }),
+          snapshot: fc.option(update, { nil: null }),
+          updates: fc.array(update, { maxLength: 3 }),
+          resync: fc.boolean(),
+        }),
+        errorAck,
+      ),
+    ),
+  ],
+  ['UnsubscribeJobAckCheck', UnsubscribeJobAckCheck, UnsubscribeJobAckSchema, mutants(fc.oneof(fc.record({ ok: fc.constant(true) }), errorAck))],
+];
+
+describe('wire checks of what a server sends', () => {
+  it.each(PAIRS)('%s accepts and refuses exactly what its schema does, naming the same path and problem', (_name, check, schema, values) => {
+    let refused = 0;
+    fc.assert(
+      fc.property(values, (value) => {
+        const zod = safeParseWithMessages(schema, value);
+        const found = check(value);
+        expect(found === undefined).toBe(zod.success);
+        if (found && !zod.success) {
+          expect(found.path).toEqual(zod.error.issues[0]!.path);
+          refused += 1;
+          expect(describeIssue(found)).toBe(zod.error.issues[0]!.message);
+        }
+      }),
+      { numRuns: 400 },
+    );
+    // Both outcomes were exercised: a good share of the values were refused.
+    expect(refused).toBeGreaterThan(50);
+  });
+
+  it('words a refusal like parsePayload does', () => {
+    expect(parseWire(JobUpdateCheck, { jobId: 'j', epoch: 'e', seq: 0, status: 'running', at: 1 }, 'job-update')).toEqual({
+      ok: false,
+      error: { code: 'INVALID_PAYLOAD', message: 'job-update.seq: Too small: expected number to be >=1' },
+    });
+    expect(parseWire(JobIdCheck, 'a b', 'jobId')).toEqual({ ok: false, error: { code: 'INVALID_PAYLOAD', message: 'jobId: jobId may only contain letters, digits and . _ : -' } });
+    expect(parseWire(HeartbeatCheck, { ts: 'now' }, 'heartbeat')).toEqual({
+      ok: false,
+      error: { code: 'INVALID_PAYLOAD', message: 'heartbeat.ts: Invalid input: expected number, received string' },
+    });
+  });
+
+  it('reads a hostile object without throwing', () => {
+    const hostile = new Proxy({}, { get: () => { throw new Error('boom'); } });
+    expect(parseWire(JobUpdateCheck, hostile, 'job-update')).toEqual({ ok: false, error: { code: 'INVALID_PAYLOAD', message: 'job-update could not be read' } });
+  });
+
+  it('hands back the very value it checked', () => {
+    const value = { ok: true };
+    expect(parseWire(UnsubscribeJobAckCheck, value)).toEqual({ ok: true, value });
+  });
+});
