@@ -23,7 +23,7 @@ export const JobUpdateSchema = /* @__PURE__ */ (() =>
     .object({
       jobId: JobIdSchema,
       epoch: JobEpochSchema,
-      seq: SeqSchema.check(z.minimum(1)),
+      seq: SeqSchema.check(z.minimum(1)).register(schemaDocs, { description: 'Update sequence number of a job; first update is 1' }),
       status: JobStatusSchema,
       progress: z.optional(ProgressSchema),
       data: z.optional(JobDataSchema),
