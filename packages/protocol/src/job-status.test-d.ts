@@ -1,5 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { isTerminal, type JobStatus, type TerminalJobStatus } from './job-status';
+import type * as z from 'zod/v4/mini';
+import { ProtocolErrorSchema, type ProtocolError } from './error-codes';
+import { JobStatusSchema, isTerminal, type JobStatus, type TerminalJobStatus } from './job-status';
 
 describe('JobStatus', () => {
   it('is the union of the five statuses', () => {
@@ -11,5 +13,12 @@ describe('JobStatus', () => {
     const status = 'running' as JobStatus;
     if (isTerminal(status)) expectTypeOf(status).toEqualTypeOf<TerminalJobStatus>();
     else expectTypeOf(status).toEqualTypeOf<'queued' | 'running'>();
+  });
+});
+
+describe('types written outside zod', () => {
+  it('equal the types inferred from their schemas', () => {
+    expectTypeOf<z.infer<typeof JobStatusSchema>>().toEqualTypeOf<JobStatus>();
+    expectTypeOf<z.infer<typeof ProtocolErrorSchema>>().toEqualTypeOf<ProtocolError>();
   });
 });
