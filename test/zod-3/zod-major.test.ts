@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as core from 'zod/v4/core';
 import { JobUpdateSchema, parsePayload } from '@org/ws-protocol';
 
-describe('the protocol suite under zod 3.25', () => {
+describe('the suites under zod 3.25', () => {
   it('really runs on zod 3.25, through the subpaths zod 3.25 ships', () => {
     const installed = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('zod-3/package.json'), 'utf8')) as { version: string };
     expect(installed.version).toMatch(/^3\.25\./);
