@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -10,32 +10,6 @@ const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
 const corePackages = ['protocol', 'server', 'client'] as const;
 const tsc = join(repositoryRoot, 'node_modules/typescript/bin/tsc');
 
-let packedApp: PackedApp | undefined;
-let app: string;
-
-function run(command: string, args: string[]): string {
-  return runIn(app, command, args);
-}
-
-/**
- * Type-checks `files` of the scratch app with `options` and returns the `@org/ws-*` files tsc read; rejects
- * with tsc's own diagnostics (it prints them on stdout) when the check fails. Asynchronous, because a tsc run
- * of half a minute that blocked the worker would time out its messages to vitest.
- */
-async function typecheck(options: Record<string, string | boolean>, files: string[]): Promise<string[]> {
-  writeFileSync(
-    join(app, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', types: ['node'], ...options },
-      files,
-    }),
-  );
-  const stdout = await runInBackground(app, process.execPath, [tsc, '-p', 'tsconfig.json', '--listFiles']).catch((error: Error) => {
-    throw new Error(`tsc failed (${JSON.stringify(options)}): ${error.message}`);
-  });
-  return stdout.split('\n').filter((file) => file.includes('/node_modules/@org/'));
-}
-
 /** The strictest settings a consumer may compile with, on top of `strict`. */
 const strictest = { exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true };
 
@@ -45,23 +19,63 @@ const entryDeclarations = (extension: 'd.ts' | 'd.cts') => [
   `/node_modules/@org/ws-server/dist/testing.${extension}`,
 ];
 
-beforeAll(async () => {
-  packedApp = await installPackedApp({
-    packages: ['protocol', 'server', 'client', 'react'],
-    fixtures,
-    dependencies: [
-      ...['socket.io', 'socket.io-client', 'zod', '@types/node'].map((name) => `${name}@${workspaceVersion(name)}`),
-      ...['react', 'react-dom', '@types/react'].map((name) => `${name}@${workspaceVersion(name, 'packages/react')}`),
-    ],
+/**
+ * The zod majors the peer range `^3.25.0 || ^4.0.0` admits, each installed in its own app: the one this repository
+ * develops with, and the zod 3.25 of the `zod-3` alias that the zod-3 suite runs the protocol's tests on.
+ */
+const zodVersions = [workspaceVersion('zod'), workspaceVersion('zod-3', '.')];
+
+describe.each(zodVersions)('a scratch app that installs the packed tarballs with npm, with zod %s', (zodVersion) => {
+  let packedApp: PackedApp | undefined;
+  let app: string;
+
+  function run(command: string, args: string[]): string {
+    return runIn(app, command, args);
+  }
+
+  /**
+   * Type-checks `files` of the scratch app with `options` and returns the `@org/ws-*` files tsc read; rejects
+   * with tsc's own diagnostics (it prints them on stdout) when the check fails. Asynchronous, because a tsc run
+   * of half a minute that blocked the worker would time out its messages to vitest.
+   */
+  async function typecheck(options: Record<string, string | boolean>, files: string[]): Promise<string[]> {
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', types: ['node'], ...options },
+        files,
+      }),
+    );
+    const stdout = await runInBackground(app, process.execPath, [tsc, '-p', 'tsconfig.json', '--listFiles']).catch((error: Error) => {
+      throw new Error(`tsc failed (${JSON.stringify(options)}): ${error.message}`);
+    });
+    return stdout.split('\n').filter((file) => file.includes('/node_modules/@org/'));
+  }
+
+  beforeAll(async () => {
+    packedApp = await installPackedApp({
+      packages: ['protocol', 'server', 'client', 'react'],
+      fixtures,
+      dependencies: [
+        `zod@${zodVersion}`,
+        ...['socket.io', 'socket.io-client', '@types/node'].map((name) => `${name}@${workspaceVersion(name)}`),
+        ...['react', 'react-dom', '@types/react'].map((name) => `${name}@${workspaceVersion(name, 'packages/react')}`),
+      ],
+    });
+    app = packedApp.dir;
   });
-  app = packedApp.dir;
-});
 
-afterAll(() => {
-  packedApp?.remove();
-});
+  afterAll(() => {
+    packedApp?.remove();
+  });
 
-describe('a scratch app that installs the packed tarballs with npm', () => {
+  it('uses the one zod the app installed, in every package', () => {
+    const version = (path: string) => (JSON.parse(readFileSync(join(app, path), 'utf8')) as { version: string }).version;
+    expect(version('node_modules/zod/package.json')).toBe(zodVersion);
+    // No package brought a zod of its own: the schemas run on the app's copy.
+    expect(readdirSync(join(app, 'node_modules/@org')).filter((name) => existsSync(join(app, 'node_modules/@org', name, 'node_modules/zod')))).toEqual([]);
+  });
+
   it('resolves the real packages, not workspace links', () => {
     const manifest = (path: string) => JSON.parse(readFileSync(join(app, path), 'utf8')) as { dependencies: Record<string, string> };
     const { dependencies } = manifest('package.json');

@@ -1,4 +1,5 @@
 import * as z from 'zod/v4/mini';
+import { intSchema } from './int-schema';
 import { schemaDocs } from './schema-docs';
 
 /** Every error code the protocol carries. */
@@ -42,7 +43,7 @@ export const ProtocolErrorSchema = /* @__PURE__ */ (() =>
     .object({
       code: ErrorCodeSchema,
       message: z.string().check(z.maxLength(MAX_ERROR_MESSAGE_LENGTH)),
-      retryAfterMs: z.optional(z.int().check(z.nonnegative())).register(schemaDocs, {
+      retryAfterMs: z.optional(intSchema().check(z.nonnegative())).register(schemaDocs, {
         description: 'how long to wait before trying again; always sent with RATE_LIMITED, OVERLOADED, UNAVAILABLE and a SHUTTING_DOWN handshake refusal',
       }),
     })

@@ -1,5 +1,6 @@
 import * as z from 'zod/v4/mini';
 import { ProtocolErrorSchema } from './error-codes';
+import { intSchema } from './int-schema';
 import { schemaDocs } from './schema-docs';
 
 /** Longest token accepted in the handshake. */
@@ -9,7 +10,7 @@ export const MAX_TOKEN_LENGTH = 8192;
 export const HandshakeAuthSchema = /* @__PURE__ */ (() =>
   z
     .strictObject({
-      protocolVersion: z.int().check(z.positive()),
+      protocolVersion: intSchema().check(z.positive()),
       token: z.optional(z.string().check(z.maxLength(MAX_TOKEN_LENGTH))),
     })
     .register(schemaDocs, { title: 'HandshakeAuth', description: 'Sent as Socket.IO handshake auth' }))();

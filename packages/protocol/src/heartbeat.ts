@@ -1,4 +1,5 @@
 import * as z from 'zod/v4/mini';
+import { intSchema } from './int-schema';
 import { TimestampSchema } from './job-update';
 import { schemaDocs } from './schema-docs';
 
@@ -11,7 +12,7 @@ export const MAX_HEARTBEAT_TIMING_MS = 2 ** 31 - 1;
  */
 export const HeartbeatSchema = /* @__PURE__ */ (() => {
   const timing = (description: string) =>
-    z.optional(z.int().check(z.positive(), z.maximum(MAX_HEARTBEAT_TIMING_MS))).register(schemaDocs, { description });
+    z.optional(intSchema().check(z.positive(), z.maximum(MAX_HEARTBEAT_TIMING_MS))).register(schemaDocs, { description });
   return z
     .object({
       ts: TimestampSchema,

@@ -20,6 +20,7 @@ export {
   TimestampSchema,
 } from './job-update';
 export type { JobExpired, JobUpdate, JobUpdateInput } from './job-update';
+export type { IntSchema } from './int-schema';
 export { JobEpochSchema, MAX_EPOCH_LENGTH } from './job-epoch';
 export type { JobEpoch } from './job-epoch';
 export { ErrorAckSchema, OkAckSchema } from './acks';

@@ -1,4 +1,5 @@
 import * as z from 'zod/v4/mini';
+import { intSchema } from './int-schema';
 import { JobDataSchema } from './job-data';
 import { JobEpochSchema } from './job-epoch';
 import { JobIdSchema } from './job-id';
@@ -7,7 +8,7 @@ import { schemaDocs } from './schema-docs';
 
 /** Position of an update in its job's history; 0 means "nothing seen yet", the first update is 1. */
 export const SeqSchema = /* @__PURE__ */ (() =>
-  z.int().check(z.nonnegative()).register(schemaDocs, { description: 'Update sequence number of a job; first update is 1' }))();
+  intSchema().check(z.nonnegative()).register(schemaDocs, { description: 'Update sequence number of a job; first update is 1' }))();
 
 /** Job progress in percent. */
 export const ProgressSchema = /* @__PURE__ */ (() =>
@@ -15,7 +16,7 @@ export const ProgressSchema = /* @__PURE__ */ (() =>
 
 /** Milliseconds since the Unix epoch. */
 export const TimestampSchema = /* @__PURE__ */ (() =>
-  z.int().check(z.nonnegative()).register(schemaDocs, { description: 'Milliseconds since the Unix epoch' }))();
+  intSchema().check(z.nonnegative()).register(schemaDocs, { description: 'Milliseconds since the Unix epoch' }))();
 
 /** One update of a job, as fanned out to its subscribers; the newest one is the job's snapshot. */
 export const JobUpdateSchema = /* @__PURE__ */ (() =>

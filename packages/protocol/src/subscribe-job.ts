@@ -39,7 +39,9 @@ export const SubscribeJobOkSchema = /* @__PURE__ */ (() =>
 export type SubscribeJobOk = z.infer<typeof SubscribeJobOkSchema>;
 
 /** `subscribe-job` reply. */
-export const SubscribeJobAckSchema = /* @__PURE__ */ (() => z.discriminatedUnion('ok', [SubscribeJobOkSchema, ErrorAckSchema]))();
+// One type argument: zod 3.25's `zod/v4/mini` declares `ZodMiniDiscriminatedUnion<Options>`, zod 4.1+ adds the key's.
+export const SubscribeJobAckSchema: z.ZodMiniDiscriminatedUnion<[typeof SubscribeJobOkSchema, typeof ErrorAckSchema]> = /* @__PURE__ */ (() =>
+  z.discriminatedUnion('ok', [SubscribeJobOkSchema, ErrorAckSchema]))();
 
 /** `subscribe-job` reply. */
 export type SubscribeJobAck = z.infer<typeof SubscribeJobAckSchema>;

@@ -1,4 +1,5 @@
 import * as z from 'zod/v4/mini';
+import { intSchema } from './int-schema';
 import { schemaDocs } from './schema-docs';
 
 /** Why a server is about to end a connection. */
@@ -16,11 +17,11 @@ export const TimeoutNoticeSchema = /* @__PURE__ */ (() =>
     .object({
       reason: NoticeReasonSchema,
       /** Milliseconds until the server disconnects. */
-      graceMs: z.int().check(z.nonnegative()),
+      graceMs: intSchema().check(z.nonnegative()),
       /** Whether the client should reconnect on its own. */
       reconnect: z.boolean(),
       /** How long to wait before reconnecting. */
-      retryAfterMs: z.optional(z.int().check(z.nonnegative())),
+      retryAfterMs: z.optional(intSchema().check(z.nonnegative())),
     })
     .register(schemaDocs, { title: 'TimeoutNotice', description: 'The server is about to end this connection' }))();
 

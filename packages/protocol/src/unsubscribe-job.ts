@@ -11,7 +11,9 @@ export const UnsubscribeJobRequestSchema = /* @__PURE__ */ (() =>
 export type UnsubscribeJobRequest = z.infer<typeof UnsubscribeJobRequestSchema>;
 
 /** `unsubscribe-job` reply. */
-export const UnsubscribeJobAckSchema = /* @__PURE__ */ (() => z.discriminatedUnion('ok', [OkAckSchema, ErrorAckSchema]))();
+// One type argument: zod 3.25's `zod/v4/mini` declares `ZodMiniDiscriminatedUnion<Options>`, zod 4.1+ adds the key's.
+export const UnsubscribeJobAckSchema: z.ZodMiniDiscriminatedUnion<[typeof OkAckSchema, typeof ErrorAckSchema]> = /* @__PURE__ */ (() =>
+  z.discriminatedUnion('ok', [OkAckSchema, ErrorAckSchema]))();
 
 /** `unsubscribe-job` reply. */
 export type UnsubscribeJobAck = z.infer<typeof UnsubscribeJobAckSchema>;
