@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,17 @@ const packages = ['protocol', 'server', 'client', 'react'];
 const readmes = ['README.md', 'bench/README.md', ...['packages', 'apps'].flatMap((dir) => readdirSync(join(repositoryRoot, dir)).map((name) => `${dir}/${name}/README.md`))].filter(
   (file) => existsSync(join(repositoryRoot, file)),
 );
+
+/**
+ * What a fresh clone holds once the working tree is committed: tracked files and new ones, but nothing git ignores
+ * (build output, `bench/results/`), however many of those this checkout has.
+ */
+const cloned = new Set(execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: repositoryRoot, encoding: 'utf8' }).split('\n'));
+
+/** Whether `path` (a file or a directory) is in a fresh clone. */
+function inFreshClone(path: string): boolean {
+  return path === '.' || cloned.has(path) || [...cloned].some((file) => file.startsWith(`${path.replace(/\/$/, '')}/`));
+}
 
 /** Every Markdown link target of `file`. */
 function links(file: string): string[] {
@@ -32,7 +44,7 @@ describe('README links', () => {
       links(file)
         .filter((link) => {
           const path = repositoryPath(file, link);
-          return path !== undefined && !existsSync(join(repositoryRoot, path));
+          return path !== undefined && !inFreshClone(path);
         })
         .map((link) => `${file}: ${link}`),
     );
@@ -48,11 +60,15 @@ describe('README links', () => {
     }
   });
 
-  it('give every package its page of the published API reference', () => {
+  it('give every package, and each further entry it exports, its page of the published API reference', () => {
     expect(links('README.md')).toContain(API_REFERENCE);
     for (const name of packages) {
-      // TypeDoc names a package's page after the package name, with `@` and `/` as `_`.
-      expect(links(`packages/${name}/README.md`)).toContain(`${API_REFERENCE}modules/_org_ws-${name}.html`);
+      const { exports } = JSON.parse(readFileSync(join(repositoryRoot, 'packages', name, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+      const entries = Object.entries(exports).filter(([subpath, conditions]) => subpath !== '.' && typeof conditions !== 'string');
+      // TypeDoc names a package's page after the package name, with `@` and `/` as `_`, and the page of its entry
+      // `./x` (`@org/ws-server/testing`, `@org/ws-protocol/status`) after both.
+      const pages = [`${API_REFERENCE}modules/_org_ws-${name}.html`, ...entries.map(([subpath]) => `${API_REFERENCE}modules/_org_ws-${name}.${subpath.slice(2)}.html`)];
+      expect(links(`packages/${name}/README.md`)).toEqual(expect.arrayContaining(pages));
     }
   });
 });
