@@ -1,4 +1,4 @@
-// One job-server node of `pnpm bench:cluster` in its own process, on the bench's Redis Cluster with the fan-out it is
+// One job-server node of the bench's `cluster` scenario in its own process, on the bench's Redis Cluster with the fan-out it is
 // given. It counts every message its Redis subscriber connections receive (whatever the adapter does with them) and
 // the CPU time it uses, so that classic and sharded fan-out can be compared per node.
 import { createRequire } from 'node:module';

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 
 /** Default value of every flag. */
 export const BENCH_DEFAULTS = {
-  /** Runs of every scenario but fan-out (which repeats bursts instead), alternating which server goes first; the table shows median and range. */
+  /** Runs of every scenario but fan-out (which repeats bursts instead), alternating which server (in the cluster scenario: which fan-out) goes first; the table shows median and range. */
   repeats: 3,
   /** Idle subscribed connections held open for the memory, connect-rate and handle measurements. */
   connections: 5000,
@@ -47,12 +47,18 @@ export const BENCH_DEFAULTS = {
   overloadUpdates: 100,
   /** Heap threshold of the overload scenario, in MiB (our `limits.overload.heapUsedBytes`); the ballast doubles the heap past it. */
   overloadHeapMib: 64,
+  /** Server nodes of the cluster scenario, each in its own process, on one private local Redis Cluster. */
+  clusterNodes: 4,
+  /** Jobs of the cluster scenario, each watched by one client connected to exactly one node (an equal share per node). */
+  clusterJobs: 1000,
+  /** Updates a worker publishes per job in the cluster scenario (the last one `completed`). */
+  clusterUpdates: 5,
   /** Longest wait for any single step (delivery, cleanup) before the run fails. */
   stepTimeoutMs: 60_000,
 };
 
-/** Scenario names that `--only` accepts, in the order they run. */
-export const BENCH_SCENARIOS = ['capacity', 'fanout', 'leak', 'slowReader', 'overload'];
+/** Scenario names that `--only` accepts, in the order they run (`cluster`: classic against sharded fan-out, skipped without redis-server 7+). */
+export const BENCH_SCENARIOS = ['capacity', 'fanout', 'leak', 'slowReader', 'overload', 'cluster'];
 
 const integerFlags = Object.keys(BENCH_DEFAULTS);
 const kebab = (name) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);

@@ -1,4 +1,4 @@
-// A private local Redis Cluster for `pnpm bench:cluster`: 3 masters + 3 replicas on free ports in a temporary
+// A private local Redis Cluster for the bench's `cluster` scenario: 3 masters + 3 replicas on free ports in a temporary
 // directory (never the Redis on 6379), created with redis-cli and stopped by PID.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -33,10 +33,21 @@ async function freeClusterPort(taken) {
 
 const cli = (args) => spawnSync('redis-cli', args, { encoding: 'utf8' });
 
+/** Why no cluster can be started here (no redis-server 7+ or no redis-cli on PATH), or undefined when one can. */
+export function redisClusterUnavailable() {
+  const server = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (server.error) return 'redis-server not found on PATH (sharded pub/sub needs Redis 7+)';
+  const version = /v=(\d+)\.(\d+)\.(\d+)/.exec(server.stdout ?? '');
+  if (!version) return `cannot read the version of redis-server from "${(server.stdout ?? '').trim()}"`;
+  if (Number(version[1]) < 7) return `redis-server ${version.slice(1).join('.')} is older than 7, which sharded pub/sub needs`;
+  if (spawnSync('redis-cli', ['--version'], { encoding: 'utf8' }).error) return 'redis-cli not found on PATH';
+  return undefined;
+}
+
 /** Starts the cluster and waits until every member reports `cluster_state:ok` and every replica has synced. */
 export async function startRedisCluster() {
-  const major = Number(/v=(\d+)\./.exec(spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1]);
-  if (!(major >= 7)) throw new Error('bench:cluster needs redis-server 7 or later (sharded pub/sub) and redis-cli on PATH');
+  const unavailable = redisClusterUnavailable();
+  if (unavailable) throw new Error(`cannot start a Redis Cluster: ${unavailable}`);
   const dir = mkdtempSync(join(tmpdir(), 'ws-bench-cluster-'));
   const taken = new Set();
   const children = [];

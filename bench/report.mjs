@@ -1,11 +1,19 @@
-// Turns the runs of both servers into rows (bare, ours, ratio, target, verdict) and a table. Every
-// scenario ran several times: a figure is the median of its runs, shown with their range, and the
-// ratio and the verdict are read from the medians.
+// Turns the runs of what each scenario compares into rows (two columns, ratio, target, verdict) and tables: bare
+// Socket.IO against ours, and for the Redis Cluster scenario classic against sharded fan-out. Every scenario ran
+// several times: a figure is the median of its runs, shown with their range, and the ratio and the verdict are read
+// from the medians.
 
 const integer = (value) => Math.round(value).toLocaleString('en-US');
 const percent = (value) => `${(value * 100).toFixed(2)} %`;
 const mib = (value) => `${(value / 2 ** 20).toFixed(1)} MiB`;
 const decimals = (digits) => (value) => value.toFixed(digits);
+
+/** The two columns of each table: the keys of a scenario's runs and their headings. */
+const TABLES = {
+  servers: { keys: ['bare', 'ours'], heading: '| metric | bare Socket.IO | ours | ours / bare | target | met |' },
+  cluster: { keys: ['classic', 'sharded'], heading: '| Redis Cluster (3 masters + 3 replicas) | classic fan-out | sharded fan-out | sharded / classic | target | met |' },
+};
+const tableOf = (scenario) => (scenario === 'cluster' ? 'cluster' : 'servers');
 
 /** Median, smallest and largest of `values`. */
 function spread(values) {
@@ -21,17 +29,24 @@ function shown(stats, format) {
   return `${format(stats.median)} (${format(stats.min)}–${format(stats.max)})`;
 }
 
-/** Builds one row per measured quantity from `{ bare: { scenario: run[] }, ours: … }`; `met` is null when the row has no target. */
-export function buildRows({ bare, ours }, options) {
+/**
+ * Builds one row per measured quantity from `{ scenario: { bare: run[], ours: run[] } | { classic, sharded } |
+ * { skipped } }`; `met` is null when the row has no target, `table` names the table the row belongs to.
+ */
+export function buildRows(results, options) {
   const rows = [];
+  const side = (key) => Object.fromEntries(Object.entries(results).flatMap(([name, runs]) => (runs[key] ? [[name, runs[key]]] : [])));
+  const [bare, ours] = [side('bare'), side('ours')];
   /**
-   * One row: `pick` reads the figure from one run of a server; `meets(bareMedian, oursMedian)` says whether the target
-   * holds; `withRatio` false for rows where a ratio means nothing (signed growth, counts that should be 0).
+   * One row: `pick` reads the figure from one run; `meets(leftMedian, rightMedian)` says whether the target holds;
+   * `withRatio` false for rows where a ratio means nothing (signed growth, counts that should be 0).
    */
   const add = (metric, scenario, pick, format, target = null, meets = null, withRatio = true) => {
-    const [b, o] = [spread(bare[scenario].map(pick)), spread(ours[scenario].map(pick))];
+    const table = tableOf(scenario);
+    const [leftKey, rightKey] = TABLES[table].keys;
+    const [b, o] = [spread(results[scenario][leftKey].map(pick)), spread(results[scenario][rightKey].map(pick))];
     const ratio = withRatio && b.median !== 0 ? o.median / b.median : null;
-    rows.push({ metric, bare: b, ours: o, ratio, target, met: meets ? meets(b.median, o.median) : null, text: [shown(b, format), shown(o, format)] });
+    rows.push({ table, metric, [leftKey]: b, [rightKey]: o, ratio, target, met: meets ? meets(b.median, o.median) : null, text: [shown(b, format), shown(o, format)] });
   };
   const first = (scenario) => ours[scenario][0];
 
@@ -98,6 +113,20 @@ export function buildRows({ bare, ours }, options) {
     add(`new connections accepted after recovery (of ${newcomers})`, 'overload', (r) => r.acceptedAfterRecovery, integer, `${newcomers}`, (_b, o) => o === newcomers, false);
     rows.push({ metric: 'server process still serving after every run', ratio: null, target: 'yes', met: ours.overload.every((r) => r.survived), text: [yesNo(bare.overload), yesNo(ours.overload)] });
   }
+  if (results.cluster?.classic) {
+    const { nodes, published } = results.cluster.sharded[0];
+    const share = 1 / nodes.length;
+    for (const [index, node] of nodes.entries()) {
+      const label = `node ${index}: updates received from Redis (of ${integer(published)} published; its clients watch ${integer(node.delivered / options.clusterUpdates)} jobs)`;
+      // Sharded: only its own jobs' updates, which is 1/nodes of what classic pub/sub brings every node.
+      add(label, 'cluster', (run) => run.nodes[index].received, integer, `≈ ${share.toFixed(2)}× (own jobs only)`, (c, s) => Math.abs(s / c / share - 1) <= 0.1);
+    }
+    for (const index of nodes.keys()) {
+      add(`node ${index}: CPU µs per delivered update`, 'cluster', (run) => run.nodes[index].cpuMicrosPerDelivered, decimals(1), '≤ 1.00×', (c, s) => s <= c);
+    }
+    add('ms from the first publish until every client had every update', 'cluster', (run) => run.elapsedMs, integer);
+  }
+  for (const row of rows) row.table ??= 'servers';
   return rows;
 }
 
@@ -116,13 +145,21 @@ export function sumRegistries(registries) {
   return Object.entries(registries).reduce((sum, [name, size]) => (NOT_SUMMED.has(name) ? sum : sum + size), 0);
 }
 
-/** Renders the rows as a Markdown table. */
-export function formatTable(rows) {
-  const lines = ['| metric | bare Socket.IO | ours | ours / bare | target | met |', '|---|---:|---:|---:|---|---|'];
-  for (const row of rows) {
-    const shownRatio = row.ratio === null ? '' : `${row.ratio.toFixed(2)}×`;
-    const verdict = row.met === null ? '' : row.met ? '✓' : '✗';
-    lines.push(`| ${row.metric} | ${row.text[0]} | ${row.text[1]} | ${shownRatio} | ${row.target ?? ''} | ${verdict} |`);
+/** Renders the rows as Markdown tables (one per `TABLES` entry that has rows), then a line per skipped scenario. */
+export function formatTables(rows, results) {
+  const blocks = [];
+  for (const [table, { heading }] of Object.entries(TABLES)) {
+    const ofTable = rows.filter((row) => row.table === table);
+    if (ofTable.length === 0) continue;
+    const lines = [heading, '|---|---:|---:|---:|---|---|'];
+    for (const row of ofTable) {
+      const shownRatio = row.ratio === null ? '' : `${row.ratio.toFixed(2)}×`;
+      const verdict = row.met === null ? '' : row.met ? '✓' : '✗';
+      lines.push(`| ${row.metric} | ${row.text[0]} | ${row.text[1]} | ${shownRatio} | ${row.target ?? ''} | ${verdict} |`);
+    }
+    blocks.push(lines.join('\n'));
   }
-  return lines.join('\n');
+  const skipped = Object.entries(results).filter(([, runs]) => runs.skipped !== undefined);
+  if (skipped.length > 0) blocks.push(skipped.map(([name, { skipped: reason }]) => `skipped: ${name} (${reason})`).join('\n'));
+  return blocks.join('\n\n');
 }

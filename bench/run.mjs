@@ -1,17 +1,22 @@
 // `pnpm bench`: our server against bare Socket.IO, scenario by scenario, each server in its own
-// process and the load in separate client processes on 127.0.0.1; prints a table and saves JSON.
+// process and the load in separate client processes on 127.0.0.1, then classic against sharded fan-out on a local
+// Redis Cluster; prints the tables and saves JSON.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseBenchOptions } from './options.mjs';
-import { buildRows, formatTable } from './report.mjs';
+import { buildRows, formatTables } from './report.mjs';
 import { runCapacity } from './scenarios/capacity.mjs';
+import { runCluster } from './scenarios/cluster.mjs';
 import { runFanout } from './scenarios/fanout.mjs';
 import { runLeakRounds } from './scenarios/leak-rounds.mjs';
 import { runOverload } from './scenarios/overload.mjs';
 import { runSlowReader } from './scenarios/slow-reader.mjs';
 
-/** Each scenario resolves the runs of both servers, `{ bare: run[], ours: run[] }`. */
+/**
+ * Each scenario resolves the runs of what it compares: both servers, `{ bare: run[], ours: run[] }`, or for `cluster`
+ * both fan-outs, `{ classic: run[], sharded: run[] }`; or `{ skipped: reason }` when it cannot run here.
+ */
 const scenarios = {
   capacity: repeated(runCapacity),
   // Fan-out keeps both servers up and alternates its bursts itself (`--fanout-repeats`).
@@ -19,6 +24,8 @@ const scenarios = {
   leak: repeated(runLeakRounds),
   slowReader: repeated(runSlowReader),
   overload: repeated(runOverload),
+  // One Redis Cluster for all its runs; it alternates classic and sharded itself.
+  cluster: runCluster,
 };
 
 /** Runs a one-run scenario `--repeats` times, alternating which server goes first (bare, ours / ours, bare / …). */
@@ -56,21 +63,22 @@ const machine = {
 };
 console.log(`bench on ${machine.cpus} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; ${JSON.stringify(options)}`);
 
-const results = { bare: {}, ours: {} };
+const results = {};
 for (const [name, run] of Object.entries(scenarios)) {
   if (!options.only.includes(name)) continue;
   const startedAt = Date.now();
-  const { bare, ours } = await run(options);
-  results.bare[name] = bare;
-  results.ours[name] = ours;
-  console.log(`  ${name}: done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  results[name] = await run(options);
+  const { skipped } = results[name];
+  console.log(skipped ? `  ${name}: skipped (${skipped})` : `  ${name}: done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 }
 
 const rows = buildRows(results, options);
 const date = new Date().toISOString();
-console.log(`\n${formatTable(rows)}\n`);
+console.log(`\n${formatTables(rows, results)}\n`);
 const missed = rows.filter((row) => row.met === false);
-console.log(missed.length === 0 ? 'every target met' : `targets missed: ${missed.map((row) => row.metric).join('; ')}`);
+const skipped = Object.keys(results).filter((name) => results[name].skipped !== undefined);
+const unmeasured = skipped.length === 0 ? '' : ` (not measured: ${skipped.join(', ')})`;
+console.log(missed.length === 0 ? `every target met${unmeasured}` : `targets missed: ${missed.map((row) => row.metric).join('; ')}${unmeasured}`);
 
 const resultsDir = new URL('./results/', import.meta.url);
 mkdirSync(resultsDir, { recursive: true });
