@@ -4,6 +4,7 @@
 // Each node counts the messages its Redis subscribers receive and its CPU time; with sharded subscriptions a node
 // should receive only its own jobs' updates (1/nodes of classic). Runs `--repeats` times, alternating which fan-out
 // goes first, on one cluster; reports `{ skipped }` when no redis-server 7+ / redis-cli is there to start one.
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createJobPublisher } from '@org/ws-server';
 import { startChild } from '../ipc-channel.mjs';
@@ -19,6 +20,22 @@ const nodeProcessPath = fileURLToPath(new URL('../cluster-node-process.mjs', imp
 function jobsOfNode(node, perNode) {
   const perProcess = Array.from({ length: CLIENT_PROCESSES }, (_, index) => Math.floor(perNode / CLIENT_PROCESSES) + (index < perNode % CLIENT_PROCESSES ? 1 : 0));
   return perProcess.flatMap((count, process) => Array.from({ length: count }, (_, index) => `n${node}-p${process}-${index}`));
+}
+
+/**
+ * Every node's counts once none changed between two reads 100 ms apart: with classic fan-out a node may still be
+ * receiving updates none of its clients watch after every client had its own. A node's CPU is taken from the read at
+ * which its count first reached its final value, so the idle wait is not charged to it.
+ */
+async function settledCounts(nodes) {
+  let counts = await Promise.all(nodes.map((node) => node.request('counts')));
+  for (let read = 0; read < 100; read++) {
+    await delay(100);
+    const next = await Promise.all(nodes.map((node) => node.request('counts')));
+    if (next.every((count, index) => count.messages === counts[index].messages)) return counts;
+    counts = next.map((count, index) => (count.messages === counts[index].messages ? counts[index] : count));
+  }
+  throw new Error('the nodes kept receiving messages from Redis for 10 s after every update was delivered');
 }
 
 /** One run with `fanout`: fresh nodes, clients and key prefix; resolves the counts of every node. */
@@ -52,7 +69,7 @@ async function runOnce(cluster, fanout, options) {
     const delivered = await clients.collect(options.stepTimeoutMs);
     const elapsedMs = performance.now() - startedAt;
     if (!delivered.complete) throw new Error(`cluster ${fanout}: not every client got its ${clusterUpdates} updates (${delivered.received} received)`);
-    const counts = await Promise.all(nodes.map((node) => node.request('counts')));
+    const counts = await settledCounts(nodes);
     return {
       fanout,
       published: jobs.length * clusterUpdates,
