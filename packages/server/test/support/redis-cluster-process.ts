@@ -14,6 +14,12 @@ export interface RedisClusterMember {
   readonly pid: number;
 }
 
+/** Options of `startRedisCluster`. */
+export interface RedisClusterStartOptions {
+  /** AOF on every member, fsynced at every write (`--appendonly yes --appendfsync always`). @default false */
+  persistence?: boolean;
+}
+
 /** A private local Redis Cluster (3 masters + 3 replicas) on free ports, never the shared Redis on 6379. */
 export interface RedisClusterResource {
   /** Startup nodes for an ioredis `Cluster` or the `redis.nodes` option. */
@@ -23,6 +29,17 @@ export interface RedisClusterResource {
   masterOf(key: string): Promise<RedisClusterMember>;
   /** `kill -9` of one member (a crash: no cleanup, no failover handshake). */
   kill(member: RedisClusterMember): Promise<void>;
+  /**
+   * Starts a killed member again on its port and data directory (with `persistence`, from its AOF); resolves the
+   * member with its new PID once it holds the role the cluster gives it (a master that was failed over meanwhile
+   * rejoins as a replica of the promoted one) and the cluster is healthy again.
+   */
+  restart(member: RedisClusterMember): Promise<RedisClusterMember>;
+  /**
+   * Waits until every live replica has processed everything its master had written when this was called (the
+   * replication offsets): what the masters acknowledged so far survives a failover.
+   */
+  waitUntilReplicated(): Promise<void>;
   /**
    * Waits until `cluster info` reports `cluster_state:ok` on every live member, every replica's link to its master is
    * up (so that it can be promoted), and `key`'s slot has a live master.
@@ -59,18 +76,28 @@ async function freeClusterPort(taken: Set<number>): Promise<number> {
   throw new Error('no free port pair for a cluster member');
 }
 
-/** `CLUSTER INFO` and `INFO replication` of one member, or '' when it does not answer. */
-async function clusterInfo(port: number): Promise<string> {
+/** The answer of `ask` on a short-lived connection to one member, or '' when it does not answer. */
+async function askMember(port: number, ask: (client: Redis) => Promise<string>): Promise<string> {
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    return `${String(await client.call('CLUSTER', 'INFO'))}\n${await client.info('replication')}`;
+    return await ask(client);
   } catch {
     return '';
   } finally {
     await closeRedisClient(client);
   }
+}
+
+/** `CLUSTER INFO` and `INFO replication` of one member, or '' when it does not answer. */
+const clusterInfo = (port: number): Promise<string> =>
+  askMember(port, async (client) => `${String(await client.call('CLUSTER', 'INFO'))}\n${await client.info('replication')}`);
+
+/** The `name:value` fields of one member's `INFO replication` (empty when it does not answer). */
+async function replicationInfo(port: number): Promise<Map<string, string>> {
+  const text = await askMember(port, (client) => client.info('replication'));
+  return new Map(text.split(/\r?\n/).flatMap((line) => (line.includes(':') ? [line.split(':', 2) as [string, string]] : [])));
 }
 
 function runCli(args: string[]): Promise<void> {
@@ -85,14 +112,23 @@ function runCli(args: string[]): Promise<void> {
 }
 
 /**
- * Starts 6 `redis-server --cluster-enabled yes` on free ports in a temporary directory (no persistence, node timeout
- * 1 s), joins them with `redis-cli --cluster create --cluster-replicas 1` and waits until the cluster is ok.
+ * Starts 6 `redis-server --cluster-enabled yes` on free ports in a temporary directory (node timeout 1 s; no
+ * persistence unless asked), joins them with `redis-cli --cluster create --cluster-replicas 1` and waits until the
+ * cluster is ok.
  */
-export async function startRedisCluster(): Promise<RedisClusterResource> {
+export async function startRedisCluster(options: RedisClusterStartOptions = {}): Promise<RedisClusterResource> {
   const dir = mkdtempSync(join(tmpdir(), 'ws-redis-cluster-'));
   const taken = new Set<number>();
   const children = new Map<number, ChildProcess>();
   const members: RedisClusterMember[] = [];
+  const argsOf = new Map<number, string[]>();
+  const spawnMember = (port: number): RedisClusterMember => {
+    const child = spawn('redis-server', argsOf.get(port)!, { stdio: 'ignore' });
+    child.once('error', () => undefined);
+    if (child.pid === undefined) throw new Error('redis-server did not start');
+    children.set(port, child);
+    return { port, pid: child.pid };
+  };
   const stopAll = async (): Promise<void> => {
     await Promise.all(
       [...children.values()].map(async (child) => {
@@ -112,12 +148,10 @@ export async function startRedisCluster(): Promise<RedisClusterResource> {
       mkdirSync(memberDir);
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', memberDir, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'];
       // No delay before a replica's first sync (5 s by default): a replica that never synced cannot be promoted.
-      args.push('--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--repl-diskless-sync-delay', '0', '--save', '', '--appendonly', 'no', '--logfile', '');
-      const child = spawn('redis-server', args, { stdio: 'ignore' });
-      child.once('error', () => undefined);
-      if (child.pid === undefined) throw new Error('redis-server did not start');
-      children.set(port, child);
-      members.push({ port, pid: child.pid });
+      args.push('--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--repl-diskless-sync-delay', '0', '--save', '', '--logfile', '');
+      args.push(...(options.persistence ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+      argsOf.set(port, args);
+      members.push(spawnMember(port));
     }
     await vi.waitFor(
       async () => {
@@ -176,6 +210,46 @@ export async function startRedisCluster(): Promise<RedisClusterResource> {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGKILL');
       await exited;
+    },
+    async restart(member) {
+      const index = members.findIndex(({ port }) => port === member.port);
+      const child = children.get(member.port);
+      if (index === -1 || !child || (child.exitCode === null && child.signalCode === null)) throw new Error(`cluster member ${member.port} is still running`);
+      members[index] = spawnMember(member.port);
+      // Until the others told it that its replica took over, a failed-over master still claims its old slots.
+      await vi.waitFor(
+        async () => {
+          const own = (await replicationInfo(member.port)).get('role');
+          const observer = alive().find(({ port }) => port !== member.port)!.port;
+          const line = (await askMember(observer, async (client) => String(await client.call('CLUSTER', 'NODES'))))
+            .split('\n')
+            .find((entry) => entry.includes(`127.0.0.1:${member.port}@`));
+          const seen = line?.split(' ')[2]?.includes('slave') ? 'slave' : 'master';
+          if (own !== seen) throw new Error(`cluster member ${member.port} says it is ${own ?? 'unreachable'}, the cluster says ${seen}`);
+        },
+        { timeout: 20_000, interval: 100 },
+      );
+      await waitUntilHealthy();
+      return members[index]!;
+    },
+    async waitUntilReplicated() {
+      const written = new Map<string, number>();
+      for (const { port } of alive()) {
+        const info = await replicationInfo(port);
+        if (info.get('role') === 'master') written.set(String(port), Number(info.get('master_repl_offset')));
+      }
+      await vi.waitFor(
+        async () => {
+          for (const { port } of alive()) {
+            const info = await replicationInfo(port);
+            const goal = written.get(info.get('master_port') ?? '');
+            if (info.get('role') !== 'slave' || goal === undefined) continue;
+            const processed = Number(info.get('slave_repl_offset'));
+            if (!(processed >= goal)) throw new Error(`replica ${port} has processed up to offset ${processed} of ${goal}`);
+          }
+        },
+        { timeout: 10_000, interval: 20 },
+      );
     },
     waitUntilHealthy,
     destroy: stopAll,

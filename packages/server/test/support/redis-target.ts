@@ -1,6 +1,6 @@
 import { Redis, type Cluster } from 'ioredis';
 import type { RedisConnectionOptions, RedisFanout, RedisNamespaceOptions } from '../../src/index';
-import { clusterClient, startRedisCluster, type RedisClusterResource } from './redis-cluster-process';
+import { clusterClient, startRedisCluster, type RedisClusterResource, type RedisClusterStartOptions } from './redis-cluster-process';
 import { closeRedisClient, listKeys, REDIS_URL, removeKeys } from './redis-test-env';
 
 /** A Redis deployment the multi-node suites run against: the shared single Redis, or a private local Redis Cluster. */
@@ -40,8 +40,8 @@ async function onEveryMaster<T>(cluster: RedisClusterResource, each: (master: Re
 }
 
 /** A private local Redis Cluster (3 masters + 3 replicas), started now and stopped by `destroy`. */
-export async function redisClusterTarget(): Promise<RedisTarget & { readonly cluster: RedisClusterResource }> {
-  const cluster = await startRedisCluster();
+export async function redisClusterTarget(options?: RedisClusterStartOptions): Promise<RedisTarget & { readonly cluster: RedisClusterResource }> {
+  const cluster = await startRedisCluster(options);
   const keysOf = (prefix: string): Promise<string[]> => onEveryMaster(cluster, (master) => master.keys(`${prefix}*`));
   return {
     cluster,

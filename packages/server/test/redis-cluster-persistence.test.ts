@@ -1,0 +1,180 @@
+import { ErrorCode, isTerminal, type JobUpdate } from '@org/ws-protocol';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+// The client package is not a dependency of the server (it depends on the server for its own tests): import its source.
+import { createJobClient, type JobClient } from '../../client/src/index';
+import { createJobPublisher, type JobPublisher, type JobServerOptions } from '../src/index';
+import { startJobServer, type JobServerResource } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import type { RedisClusterResource } from './support/redis-cluster-process';
+import { redisClusterTarget, type RedisTarget } from './support/redis-target';
+import { skipWithoutRedisCluster, uniqueKeyPrefix } from './support/redis-test-env';
+
+const skip = skipWithoutRedisCluster('Redis Cluster failover with persistence');
+
+/** Longest a step may take before it counts as hung (bounds a hang, not the speed of a loaded machine). */
+const WAIT_BOUND_MS = 40_000;
+
+installLeakCheck();
+
+/** One `@org/ws-client` watching every job: a `waitFor` per job, and every terminal update its subscription delivered. */
+interface Watcher {
+  readonly client: JobClient;
+  /** What each `waitFor` settled with: the update it resolved with, or the error it rejected with. */
+  readonly settled: Map<string, Promise<JobUpdate | Error>>;
+  readonly terminals: Map<string, JobUpdate[]>;
+  /** Highest seq delivered per job. */
+  readonly latest: Map<string, number>;
+}
+
+function watch(urls: string[], jobs: string[]): Watcher {
+  const client = createJobClient({
+    urls,
+    reconnect: { initialDelayMs: 50, maxDelayMs: 400, minDelayMs: 20 },
+    heartbeat: { intervalMs: 1000, graceMs: 2000 },
+    socketOptions: { transports: ['websocket'] },
+  });
+  const terminals = new Map(jobs.map((jobId) => [jobId, [] as JobUpdate[]]));
+  const latest = new Map<string, number>();
+  for (const jobId of jobs) {
+    client.subscribe(jobId, (update) => {
+      latest.set(jobId, Math.max(latest.get(jobId) ?? 0, update.seq));
+      if (isTerminal(update.status)) terminals.get(jobId)!.push(update);
+    });
+  }
+  const settled = new Map(jobs.map((jobId) => [jobId, client.waitFor(jobId, { timeoutMs: 3 * WAIT_BOUND_MS }).catch((error: Error) => error)]));
+  return { client, settled, terminals, latest };
+}
+
+/** Retries an update until it is accepted (while a slot has no master the store answers UNAVAILABLE). */
+async function updateUntilAccepted(publisher: JobPublisher, jobId: string, input: Parameters<JobPublisher['update']>[1]): Promise<JobUpdate> {
+  let accepted: JobUpdate | undefined;
+  await vi.waitFor(
+    async () => {
+      accepted = await publisher.update(jobId, input);
+    },
+    { timeout: WAIT_BOUND_MS, interval: 100 },
+  );
+  return accepted!;
+}
+
+describe.skipIf(skip)('a Redis Cluster with persistence (AOF, fsync always): kill -9 of a master after its writes reached the replica', () => {
+  let target: RedisTarget & { readonly cluster: RedisClusterResource };
+  let prefix: string;
+  let nodes: JobServerResource[];
+  let publishers: JobPublisher[];
+  let watchers: Watcher[];
+
+  const startNode = async (options: JobServerOptions = {}): Promise<JobServerResource> => {
+    const node = await startJobServer({ ...options, redis: { ...target.connection, keyPrefix: prefix } as JobServerOptions['redis'] });
+    nodes.push(node);
+    return node;
+  };
+  const startWatchers = (count: number, urls: string[], jobs: string[]): Watcher[] => {
+    const started = Array.from({ length: count }, (_, index) => watch(index % 2 === 0 ? urls : [...urls].reverse(), jobs));
+    watchers.push(...started);
+    return started;
+  };
+
+  beforeAll(async () => {
+    target = await redisClusterTarget({ persistence: true });
+  }, 30_000);
+
+  afterAll(async () => {
+    await target?.destroy();
+  });
+
+  beforeEach(() => {
+    prefix = uniqueKeyPrefix();
+    nodes = [];
+    publishers = [];
+    watchers = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(watchers.map(({ client }) => client.close()));
+    await Promise.all(publishers.map((publisher) => publisher.close()));
+    await Promise.all(nodes.map((node) => node.close()));
+    await target.removeKeys(prefix);
+  });
+
+  it(
+    'loses no terminal and delivers none twice: every waitFor, before and after the replica took over, settles with its job’s terminal',
+    { timeout: 180_000 },
+    async () => {
+      const options = { limits: { maxConnectionsPerIp: 1000 } };
+      const [a, b] = [await startNode(options), await startNode(options)];
+      const publisher = createJobPublisher({ redis: { ...target.connection, keyPrefix: prefix } });
+      publishers.push(publisher);
+      const jobs = Array.from({ length: 12 }, (_, index) => `persisted-${index}`);
+      for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
+
+      // Each job's store keys live in one slot: group the jobs by the master holding them, kill the master with the
+      // most, and finish half of every group before the crash, the other half after it.
+      const keys = await target.listKeys(prefix);
+      const storeKeyOf = (jobId: string): string => keys.find((key) => key.startsWith(`${prefix}job:`) && key.endsWith(`}:${jobId}`))!;
+      const byMaster = new Map<number, string[]>();
+      for (const jobId of jobs) {
+        const { port } = await target.cluster.masterOf(storeKeyOf(jobId));
+        byMaster.set(port, [...(byMaster.get(port) ?? []), jobId]);
+      }
+      const [victimPort, victimJobs] = [...byMaster].sort(([, x], [, y]) => y.length - x.length)[0]!;
+      expect(victimJobs.length).toBeGreaterThanOrEqual(2);
+      const finishedBefore = [...byMaster.values()].flatMap((group) => group.filter((_, index) => index % 2 === 0));
+      const finishedAfter = jobs.filter((jobId) => !finishedBefore.includes(jobId));
+
+      const early = startWatchers(10, [a.url, b.url], jobs);
+      await vi.waitFor(() => expect(early.every((watcher) => jobs.every((jobId) => watcher.latest.get(jobId) === 1))).toBe(true), {
+        timeout: WAIT_BOUND_MS,
+        interval: 50,
+      });
+      const expected = new Map<string, JobUpdate>();
+      for (const jobId of finishedBefore) expected.set(jobId, await publisher.update(jobId, { status: 'completed', data: { result: jobId } }));
+      // A terminal lost in the air is only recovered with a later update, and a finished job has none: the test
+      // crashes the master once these terminals were delivered and replicated (Redis replication is asynchronous).
+      await vi.waitFor(() => expect(early.every((watcher) => finishedBefore.every((jobId) => watcher.terminals.get(jobId)!.length === 1))).toBe(true), {
+        timeout: WAIT_BOUND_MS,
+        interval: 50,
+      });
+      await target.cluster.waitUntilReplicated();
+
+      const victim = target.cluster.members.find(({ port }) => port === victimPort)!;
+      await target.cluster.kill(victim);
+      // Progress of the unfinished jobs goes on through the failover (refused with UNAVAILABLE until the promotion).
+      for (const jobId of finishedAfter) await updateUntilAccepted(publisher, jobId, { status: 'running', progress: 50 });
+      await target.cluster.waitUntilHealthy(storeKeyOf(victimJobs[0]!));
+      expect((await target.cluster.masterOf(storeKeyOf(victimJobs[0]!))).port).not.toBe(victimPort);
+      // The crashed master comes back from its AOF and rejoins as a replica of the promoted one.
+      await target.cluster.restart(victim);
+
+      // The store on the promoted replica still holds every terminal: the finished jobs refuse another update
+      // (a lost one would start a new history instead).
+      for (const jobId of finishedBefore) {
+        await expect(publisher.update(jobId, { status: 'running' })).rejects.toMatchObject({ code: ErrorCode.INVALID_PAYLOAD });
+      }
+      const late = startWatchers(10, [b.url, a.url], jobs);
+
+      // The nodes resubscribe on the promoted master by themselves; an update published before they did is lost in the
+      // air, so progress goes on until every watcher has it (each round gives it a second), then the terminals.
+      const reachedAll = (updates: JobUpdate[]): boolean =>
+        [...early, ...late].every((watcher) => updates.every((update) => (watcher.latest.get(update.jobId) ?? 0) >= update.seq));
+      let recovered = false;
+      for (let round = 0; round < 20 && !recovered; round += 1) {
+        const updates = await Promise.all(finishedAfter.map((jobId) => updateUntilAccepted(publisher, jobId, { status: 'running', progress: 60 + round })));
+        recovered = await vi.waitFor(() => expect(reachedAll(updates)).toBe(true), { timeout: 1000, interval: 20 }).then(
+          () => true,
+          () => false,
+        );
+      }
+      expect(recovered).toBe(true);
+      for (const jobId of finishedAfter) expected.set(jobId, await updateUntilAccepted(publisher, jobId, { status: 'completed', data: { result: jobId } }));
+
+      for (const watcher of [...early, ...late]) {
+        for (const jobId of jobs) {
+          await expect(watcher.settled.get(jobId)).resolves.toEqual(expected.get(jobId));
+          expect(watcher.terminals.get(jobId)).toEqual([expected.get(jobId)]);
+        }
+      }
+      expect([a, b].map((node) => node.server.health().status)).toEqual(['ok', 'ok']);
+    },
+  );
+});
