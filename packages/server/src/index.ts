@@ -44,6 +44,7 @@ export type { JobPublisher, JobPublisherHealth, JobPublisherOptions } from './re
 export { RedisJobStore } from './redis/redis-job-store';
 export type { RedisJobStoreOptions } from './redis/redis-job-store';
 export { REDIS_DEFAULTS } from './redis/redis-options';
-export type { JobServerRedisOptions, RedisClientLike, RedisClusterStartupNode, RedisConnectionOptions, RedisFanout, RedisNamespaceOptions } from './redis/redis-options';
+export type { JobServerRedisOptions, RedisClientLike, RedisClusterStartupNode, RedisConnectionOptions, RedisFanout, RedisNamespaceOptions, RedisReplicaWaitOptions, RedisWriteOptions } from './redis/redis-options';
+export type { ReplicaShortfall } from './redis/replica-shortfall';
 export { REDIS_UNAVAILABLE } from './redis/redis-cluster';
 export { MissingDependencyError } from './optional-dependency';

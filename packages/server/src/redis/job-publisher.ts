@@ -8,15 +8,17 @@ import { REDIS_UNAVAILABLE } from './redis-cluster';
 import { RedisConnection } from './redis-connection';
 import { RedisJobStore } from './redis-job-store';
 import { redisKeys } from './redis-keys';
-import { fanoutOf, REDIS_DEFAULTS, type RedisConnectionOptions, type RedisNamespaceOptions } from './redis-options';
+import { fanoutOf, REDIS_DEFAULTS, resolveReplicaWait, type RedisConnectionOptions, type RedisNamespaceOptions, type RedisWriteOptions } from './redis-options';
+import { warnOfReplicaShortfall } from './replica-shortfall';
+import { safeLogger, silentLogger, type JobServerLogger } from '../logger';
 import { shardedBroadcast } from './sharded-broadcast';
 import { storeFailure } from '../jobs/store-failure';
 import { parseUpdateRequest } from '../jobs/update-request';
 
 /** Options of `createJobPublisher`; job settings must match those of the servers. */
 export interface JobPublisherOptions {
-  /** The Redis the servers use (`{ url }`, `{ nodes }` or `{ client }`), with the same `keyPrefix` and `fanout`. */
-  redis: RedisConnectionOptions & RedisNamespaceOptions;
+  /** The Redis the servers use (`{ url }`, `{ nodes }` or `{ client }`), with the same `keyPrefix` and `fanout` (and `waitForReplicas`). */
+  redis: RedisConnectionOptions & RedisNamespaceOptions & RedisWriteOptions;
   /** Job history, as on the servers. */
   jobs?: {
     /** Recent updates kept per job for `lastSeq` recovery. @default 100 */
@@ -31,6 +33,8 @@ export interface JobPublisherOptions {
   } | undefined;
   /** Clock in ms since the epoch, stamped as `at`. @default Date.now */
   now?: (() => number) | undefined;
+  /** Structured logger with pino's call shape; warns of updates fewer replicas acknowledged than `redis.waitForReplicas` asks. @default silent */
+  logger?: JobServerLogger | undefined;
 }
 
 /** What `health()` of a job publisher returns. */
@@ -67,6 +71,8 @@ export interface JobPublisher<Map extends object = JobDataMap> {
  * await publisher.update('export-42', { status: 'running', progress: 10 });
  */
 export function createJobPublisher<Map extends object = JobDataMap>(options: JobPublisherOptions): JobPublisher<Map> {
+  // Checked before any connection is opened.
+  const waitForReplicas = resolveReplicaWait(options.redis.waitForReplicas);
   const sharded = fanoutOf(options.redis) === 'sharded';
   const { Emitter } = sharded ? { Emitter: undefined } : requireOptional<typeof RedisEmitterModule>('@socket.io/redis-emitter', 'createJobPublisher');
   const keyPrefix = options.redis.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
@@ -79,6 +85,8 @@ export function createJobPublisher<Map extends object = JobDataMap>(options: Job
     bufferSize: options.jobs?.bufferSize ?? JOB_SERVER_DEFAULTS.jobs.bufferSize,
     staleJobMs: options.sweep?.staleJobMs ?? JOB_SERVER_DEFAULTS.sweep.staleJobMs,
     finishedJobRetentionMs: options.sweep?.finishedJobRetentionMs ?? JOB_SERVER_DEFAULTS.sweep.finishedJobRetentionMs,
+    waitForReplicas,
+    onReplicaShortfall: warnOfReplicaShortfall(safeLogger(options.logger ?? silentLogger)),
   });
   // Same connection as the store's script, so Redis sees each broadcast after the append that produced it (on a Redis
   // Cluster the job's keys and its channel may be on different masters: there, only this process's order holds).

@@ -11,6 +11,7 @@ import { RedisConnectionCounter } from './redis-connection-counter';
 import { RedisJobStore } from './redis-job-store';
 import { redisKeys } from './redis-keys';
 import { PendingSubscriptions } from './pending-subscriptions';
+import { warnOfReplicaShortfall } from './replica-shortfall';
 import { fanoutOf, REDIS_DEFAULTS, type JobServerRedisOptions } from './redis-options';
 
 /** The health reason while Redis is unreachable. */
@@ -91,6 +92,8 @@ export class RedisCluster {
       staleJobMs: deps.staleJobMs,
       finishedJobRetentionMs: deps.finishedJobRetentionMs,
       now: deps.now,
+      waitForReplicas: redis.waitForReplicas,
+      onReplicaShortfall: warnOfReplicaShortfall(deps.logger),
     });
     this.connections = new RedisConnectionCounter({
       client,

@@ -3,7 +3,8 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { EXPIRED_BATCH, type ExpiredJob, type ExpiryRule, type JobReplay, type JobStatusCounts, type JobStore } from '../jobs/job-store';
 import { JOB_SERVER_DEFAULTS } from '../options';
 import { CLUSTER_BUCKETS, redisKeys, type RedisBucketKeys, type RedisKeys } from './redis-keys';
-import { asIoRedis, REDIS_DEFAULTS, type RedisClientLike } from './redis-options';
+import { asIoRedis, asIoRedisCluster, REDIS_DEFAULTS, resolveReplicaWait, type RedisClientLike, type RedisReplicaWaitOptions, type ResolvedReplicaWait } from './redis-options';
+import type { ReplicaShortfall } from './replica-shortfall';
 import { RedisScript } from './redis-script';
 import { newEpoch } from '../jobs/job-epoch';
 import { replayWindow } from '../jobs/replay-window';
@@ -31,6 +32,13 @@ export interface RedisJobStoreOptions {
    * @default Date.now
    */
   now?: (() => number) | undefined;
+  /**
+   * Replicas of the job's master that must acknowledge each update (Redis `WAIT`) before `append` resolves, so that a
+   * crash of the master right after it loses nothing the callers went on to publish. @default undefined (resolve at once)
+   */
+  waitForReplicas?: RedisReplicaWaitOptions | undefined;
+  /** Hears of an update fewer replicas acknowledged in time; `append` resolves it anyway (it is on the master). @default ignored */
+  onReplicaShortfall?: ((shortfall: ReplicaShortfall) => void) | undefined;
 }
 
 /** Shortest time Redis keeps a terminal job, whatever `finishedJobRetentionMs` says (the sweep may still drop it sooner). */
@@ -140,6 +148,8 @@ export class RedisJobStore implements JobStore {
   readonly #staleJobMs: number;
   readonly #finishedJobTtlMs: number;
   readonly #now: () => number;
+  readonly #waitForReplicas: ResolvedReplicaWait | undefined;
+  readonly #onReplicaShortfall: ((shortfall: ReplicaShortfall) => void) | undefined;
   #counts: JobStatusCounts = zeroCounts();
   #refreshing: Promise<void> | undefined;
   #closed = false;
@@ -151,6 +161,8 @@ export class RedisJobStore implements JobStore {
     this.#staleJobMs = options.staleJobMs ?? JOB_SERVER_DEFAULTS.sweep.staleJobMs;
     this.#finishedJobTtlMs = Math.max(options.finishedJobRetentionMs ?? JOB_SERVER_DEFAULTS.sweep.finishedJobRetentionMs, MIN_FINISHED_JOB_TTL_MS);
     this.#now = options.now ?? Date.now;
+    this.#waitForReplicas = resolveReplicaWait(options.waitForReplicas);
+    this.#onReplicaShortfall = options.onReplicaShortfall;
   }
 
   async append(jobId: string, input: JobUpdateInput, at: number): Promise<JobUpdate> {
@@ -159,7 +171,7 @@ export class RedisJobStore implements JobStore {
     if (input.data !== undefined) fields.data = input.data;
     const terminal = isTerminal(input.status);
     const keys = this.#jobKeys(jobId);
-    const [seq, status, epoch] = (await APPEND.run(this.#client, keys, [
+    const args = [
       jobId,
       input.status,
       JSON.stringify(fields),
@@ -170,14 +182,32 @@ export class RedisJobStore implements JobStore {
       INDEX_AGE_FACTOR * Math.max(this.#staleJobMs, this.#finishedJobTtlMs),
       JOB_STATUSES.indexOf(input.status) + 1,
       newEpoch(),
-    ])) as [number, JobStatus, string];
+    ];
+    const { result, acknowledged } = await this.#appendScript(keys, args);
+    const [seq, status, epoch] = result as [number, JobStatus, string];
     if (seq === 0) {
       throw new JobProtocolError(protocolError(ErrorCode.INVALID_PAYLOAD, `job ${jobId} already ended with status ${status}`));
     }
     const update: JobUpdate = { jobId, epoch, seq, status: input.status, at };
     if (input.progress !== undefined) update.progress = input.progress;
     if (input.data !== undefined) update.data = input.data;
+    const wait = this.#waitForReplicas;
+    if (wait && acknowledged !== undefined && acknowledged < wait.replicas) this.#onReplicaShortfall?.({ jobId, seq, acknowledged, replicas: wait.replicas });
     return update;
+  }
+
+  /** Runs the append script, followed by `WAIT` when replicas must acknowledge it (`acknowledged` is then their count). */
+  async #appendScript(keys: readonly string[], args: readonly (string | number)[]): Promise<{ result: unknown; acknowledged?: number }> {
+    const wait = this.#waitForReplicas;
+    if (!wait) return { result: await APPEND.run(this.#client, keys, args) };
+    try {
+      return await APPEND.runThenWait(this.#client, keys, args, wait.replicas, wait.timeoutMs);
+    } catch (error) {
+      // A pipeline is not redirected by ioredis (its WAIT is no read): learn the new owner of the slot for the next
+      // attempt. Nothing was written; the caller answers UNAVAILABLE and is retried.
+      if (this.#client.isCluster && error instanceof Error && /^(MOVED|ASK) /.test(error.message)) asIoRedisCluster(this.#client).refreshSlotsCache();
+      throw error;
+    }
   }
 
   async get(jobId: string): Promise<JobUpdate | null> {

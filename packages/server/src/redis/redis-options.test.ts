@@ -36,8 +36,16 @@ describe('the redis option', () => {
     client.disconnect();
   });
 
+  it('takes waitForReplicas, with a timeout of 500 ms by default', () => {
+    expect(resolveOptions({ redis: { url: 'redis://a', waitForReplicas: { replicas: 1 } } }).redis).toMatchObject({ waitForReplicas: { replicas: 1, timeoutMs: 500 } });
+    expect(resolveOptions({ redis: { url: 'redis://a', waitForReplicas: { replicas: 2, timeoutMs: 50 } } }).redis).toMatchObject({ waitForReplicas: { replicas: 2, timeoutMs: 50 } });
+  });
+
   it.each([
     [{}, 'redis'],
+    [{ url: 'redis://a', waitForReplicas: { replicas: 0 } }, 'redis.waitForReplicas.replicas'],
+    [{ url: 'redis://a', waitForReplicas: { replicas: 1, timeoutMs: 0 } }, 'redis.waitForReplicas.timeoutMs'],
+    [{ url: 'redis://a', waitForReplicas: { replicas: 1, timeoutMs: 1001 } }, 'redis.waitForReplicas.timeoutMs'],
     [{ url: 'redis://a', client: new Redis({ lazyConnect: true }) }, 'redis'],
     [{ url: 'http://a' }, 'redis.url'],
     [{ client: {} }, 'redis.client'],

@@ -75,6 +75,29 @@ export interface RedisNamespaceOptions {
   fanout?: RedisFanout | undefined;
 }
 
+/**
+ * How many replicas must hold a job update before it is published: closes Redis' asynchronous replication window, so
+ * that a terminal update a client received survives a crash of its master (the promoted replica has it).
+ */
+export interface RedisReplicaWaitOptions {
+  /** Replicas of the job's master that must acknowledge the update's write (Redis `WAIT`, on the master holding the job). */
+  replicas: number;
+  /**
+   * Longest wait for them, 1 to 1000 ms (below the 2 s command timeout of the clients this package creates); when fewer
+   * acknowledged by then, the update is published anyway and reported (see the README). @default 500
+   */
+  timeoutMs?: number | undefined;
+}
+
+/** How durable an update must be before it is published; every server node and job publisher of one deployment should use the same. */
+export interface RedisWriteOptions {
+  /** Wait for replicas to acknowledge each update before publishing it (see {@link RedisReplicaWaitOptions}). @default undefined (publish at once) */
+  waitForReplicas?: RedisReplicaWaitOptions | undefined;
+}
+
+/** A `waitForReplicas` option with its default applied. */
+export type ResolvedReplicaWait = { replicas: number; timeoutMs: number };
+
 /** The fan-out of these options: the given one, else `sharded` on a Redis Cluster and `classic` otherwise. */
 export function fanoutOf(options: RedisConnectionOptions & RedisNamespaceOptions): RedisFanout {
   return options.fanout ?? (options.nodes !== undefined || options.client?.isCluster === true ? 'sharded' : 'classic');
@@ -82,7 +105,8 @@ export function fanoutOf(options: RedisConnectionOptions & RedisNamespaceOptions
 
 /** The `redis` option of `createJobServer`: shares job state, fan-out and per-IP counts between server processes. */
 export type JobServerRedisOptions = RedisConnectionOptions &
-  RedisNamespaceOptions & {
+  RedisNamespaceOptions &
+  RedisWriteOptions & {
     /** How long a node's connection counts outlive its last refresh; a node that died stops counting after this. @default 30000 */
     nodeTtlMs?: number | undefined;
   };
@@ -91,13 +115,32 @@ export type JobServerRedisOptions = RedisConnectionOptions &
 export const REDIS_DEFAULTS = {
   keyPrefix: 'ws-jobs:',
   nodeTtlMs: 30_000,
+  replicaWaitTimeoutMs: 500,
 } as const;
+
+/** Schema of the `waitForReplicas` option. */
+export const ReplicaWaitSchema = z.strictObject({
+  replicas: z.int().check(z.minimum(1), z.maximum(100)),
+  // WAIT with 0 blocks for ever; above 1000 ms a client's command timeout could fire after the write succeeded.
+  timeoutMs: z._default(z.int().check(z.minimum(1), z.maximum(1000)), REDIS_DEFAULTS.replicaWaitTimeoutMs),
+});
+
+/**
+ * The `waitForReplicas` option with its default timeout, checked (a `WAIT` without a timeout would block for ever).
+ * @throws RangeError when it is invalid.
+ */
+export function resolveReplicaWait(options: RedisReplicaWaitOptions | undefined): ResolvedReplicaWait | undefined {
+  if (options === undefined) return undefined;
+  const parsed = ReplicaWaitSchema.safeParse(options);
+  if (!parsed.success) throw new RangeError(`waitForReplicas: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
+  return parsed.data;
+}
 
 const isRedisClient = (value: unknown): value is RedisClientLike =>
   typeof value === 'object' && value !== null && ['duplicate', 'evalsha', 'publish'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
 
 /** The `redis` option with its defaults applied. */
-export type ResolvedRedisOptions = RedisConnectionOptions & { keyPrefix: string; nodeTtlMs: number; fanout: RedisFanout };
+export type ResolvedRedisOptions = RedisConnectionOptions & { keyPrefix: string; nodeTtlMs: number; fanout: RedisFanout; waitForReplicas?: ResolvedReplicaWait | undefined };
 
 const StartupNodeSchema = z.union([
   z.string().check(z.regex(/^[^:\s]+:\d+$/, 'must be host:port')),
@@ -114,6 +157,7 @@ export const RedisOptionsSchema = z.pipe(
       keyPrefix: z._default(z.string().check(z.minLength(1), z.maxLength(100)), REDIS_DEFAULTS.keyPrefix),
       nodeTtlMs: z._default(z.int().check(z.minimum(1000), z.maximum(2 ** 31 - 1)), REDIS_DEFAULTS.nodeTtlMs),
       fanout: z.optional(z.enum(['classic', 'sharded'])),
+      waitForReplicas: z.optional(ReplicaWaitSchema),
     })
     .check(
       z.refine((value) => [value.url, value.client, value.nodes].filter((given) => given !== undefined).length === 1, {

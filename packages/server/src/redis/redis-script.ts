@@ -20,4 +20,21 @@ export class RedisScript {
       return client.eval(this.#source, keys.length, ...keys, ...args);
     }
   }
+
+  /**
+   * Runs the script, then Redis `WAIT replicas timeoutMs` right behind it in one pipeline: on the same connection (WAIT
+   * counts the replicas that hold this connection's writes) to the same node (an ioredis `Cluster` sends a pipeline to
+   * the node of its keyed commands; WAIT has none). Rejects with the script's error; resolves its result and how many
+   * replicas acknowledged the write within `timeoutMs`, 0 when WAIT itself failed (the write stands either way).
+   */
+  async runThenWait(client: Redis, keys: readonly string[], args: readonly (string | number)[], replicas: number, timeoutMs: number): Promise<{ result: unknown; acknowledged: number }> {
+    let replies = await client.pipeline().evalsha(this.#sha, keys.length, ...keys, ...args).wait(replicas, timeoutMs).exec();
+    if (replies?.[0]?.[0] instanceof Error && replies[0][0].message.startsWith('NOSCRIPT')) {
+      replies = await client.pipeline().eval(this.#source, keys.length, ...keys, ...args).wait(replicas, timeoutMs).exec();
+    }
+    if (!replies) throw new Error('the Redis pipeline was aborted');
+    const [[scriptError, result] = [], [waitError, acknowledged] = []] = replies;
+    if (scriptError) throw scriptError;
+    return { result, acknowledged: waitError ? 0 : Number(acknowledged) };
+  }
 }

@@ -27,6 +27,10 @@ export interface RedisClusterResource {
   readonly members: readonly RedisClusterMember[];
   /** The member that currently masters `key`'s slot (asks the cluster). */
   masterOf(key: string): Promise<RedisClusterMember>;
+  /** The live replica of a master (asks the master). */
+  replicaOf(master: RedisClusterMember): Promise<RedisClusterMember>;
+  /** Stops one member with SIGSTOP (it holds its connections but answers nothing) until the returned function sends SIGCONT. */
+  suspend(member: RedisClusterMember): () => void;
   /** `kill -9` of one member (a crash: no cleanup, no failover handshake). */
   kill(member: RedisClusterMember): Promise<void>;
   /**
@@ -204,6 +208,21 @@ export async function startRedisCluster(options: RedisClusterStartOptions = {}):
     nodes: members.map(({ port }) => ({ host: '127.0.0.1', port })),
     members,
     masterOf,
+    async replicaOf(master) {
+      const info = await replicationInfo(master.port);
+      const port = Number(/port=(\d+)/.exec(info.get('slave0') ?? '')?.[1]);
+      const replica = alive().find((member) => member.port === port);
+      if (!replica) throw new Error(`master ${master.port} has no live replica`);
+      return replica;
+    },
+    suspend(member) {
+      const child = children.get(member.port);
+      if (!child || child.exitCode !== null || child.signalCode !== null) throw new Error(`cluster member ${member.port} is not running`);
+      child.kill('SIGSTOP');
+      return () => {
+        child.kill('SIGCONT');
+      };
+    },
     async kill(member) {
       const child = children.get(member.port);
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
