@@ -47,6 +47,7 @@ export {
 export type { ProtocolError } from './error-codes';
 export { describeIssues, describeZodError, invalidPayload, parsePayload, safeParseWithMessages } from './parse-payload';
 export type { LocatedIssue, ParseResult } from './parse-payload';
+export { parseChecked } from './parse-checked';
 export { describeIssue } from './issue-message';
 export type { IssueFacts } from './issue-message';
 export { schemaDocs } from './schema-docs';
@@ -67,6 +68,7 @@ export {
 export type { NumberBound, WireCheck, WireIssue } from './wire-check';
 export {
   HeartbeatCheck,
+  JobEpochCheck,
   JobExpiredCheck,
   JobIdCheck,
   JobUpdateCheck,
@@ -75,6 +77,7 @@ export {
   TimeoutNoticeCheck,
   UnsubscribeJobAckCheck,
 } from './server-message-checks';
+export { SubscribeJobRequestCheck, UnsubscribeJobRequestCheck } from './client-message-checks';
 export { withoutUndefined } from './partial-options';
 export type { PartialOptions } from './partial-options';
 export type { ClientToServerEvents, ServerToClientEvents } from './event-maps';

@@ -34,13 +34,16 @@ export const JobIdCheck: WireCheck<string> = /* @__PURE__ */ (() => wireString(1
   pattern: JOB_ID_PROBLEMS.characters,
 }))();
 
-const epoch = /* @__PURE__ */ (() => wireString(1, MAX_EPOCH_LENGTH, undefined, { min: EPOCH_PROBLEMS.empty, max: EPOCH_PROBLEMS.long }))();
+/** `JobEpochSchema` without zod. */
+export const JobEpochCheck: WireCheck<string> = /* @__PURE__ */ (() =>
+  wireString(1, MAX_EPOCH_LENGTH, undefined, { min: EPOCH_PROBLEMS.empty, max: EPOCH_PROBLEMS.long }))();
+
 const count = (): WireCheck<number> => wireNumber(true, ['>=', 0]);
 
 /** `JobUpdateSchema` without zod. */
 export const JobUpdateCheck: WireCheck<JobUpdate> = /* @__PURE__ */ (() => wireObject({
   jobId: JobIdCheck,
-  epoch,
+  epoch: JobEpochCheck,
   seq: wireNumber(true, ['>=', 0], ['>=', 1]),
   status: wireOneOf(JOB_STATUSES),
   progress: wireOptional(wireNumber(false, ['>=', 0], ['<=', 100])),
@@ -88,7 +91,7 @@ export const SubscribeJobAckCheck: WireCheck<SubscribeJobAck> = /* @__PURE__ */ 
       wireObject({
         ok: wireOneOf([true]),
         jobId: JobIdCheck,
-        epoch: wireNullable(epoch),
+        epoch: wireNullable(JobEpochCheck),
         snapshot: wireNullable(JobUpdateCheck),
         updates: wireArray(JobUpdateCheck, MAX_REPLAY_UPDATES),
         resync: wireBoolean,

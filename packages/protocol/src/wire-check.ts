@@ -99,7 +99,10 @@ export function wireObject<T>(shape: Readonly<Record<string, WireCheck<unknown>>
       const found = under(key, shape[key]!(value[key]));
       if (found) return found;
     }
-    const unknownKeys = strict ? Object.keys(value).filter((key) => !(key in shape)) : [];
+    if (!strict) return undefined;
+    // Every enumerable key, as zod's strict objects read them; a key the shape inherits (`constructor`) is still unknown.
+    const unknownKeys: string[] = [];
+    for (const key in value) if (!Object.hasOwn(shape, key)) unknownKeys.push(key);
     return unknownKeys.length > 0 ? issue({ code: 'unrecognized_keys', keys: unknownKeys }) : undefined;
   };
 }

@@ -1,9 +1,11 @@
 import {
   ErrorCode,
   EventName,
+  SubscribeJobRequestCheck,
   SubscribeJobRequestSchema,
+  UnsubscribeJobRequestCheck,
   UnsubscribeJobRequestSchema,
-  parsePayload,
+  parseChecked,
   protocolError,
   type SubscribeJobAck,
   type UnsubscribeJobAck,
@@ -76,7 +78,7 @@ export class Subscriptions {
    * makes it answer `FORBIDDEN`, with no subscription either.
    */
   async subscribe(record: ConnectionRecord, payload: unknown): Promise<SubscribeJobAck> {
-    const request = parsePayload(SubscribeJobRequestSchema, payload, EventName.SubscribeJob);
+    const request = parseChecked(SubscribeJobRequestCheck, SubscribeJobRequestSchema, payload, EventName.SubscribeJob);
     if (!request.ok) return { ok: false, error: request.error };
     const { jobId, lastSeq, epoch } = request.value;
     // Shedding load refuses what would add state; a job this connection already watches costs nothing more.
@@ -94,7 +96,7 @@ export class Subscriptions {
 
   /** Handles `unsubscribe-job`; unsubscribing from a job one does not watch is fine. */
   async unsubscribe(record: ConnectionRecord, payload: unknown): Promise<UnsubscribeJobAck> {
-    const request = parsePayload(UnsubscribeJobRequestSchema, payload, EventName.UnsubscribeJob);
+    const request = parseChecked(UnsubscribeJobRequestCheck, UnsubscribeJobRequestSchema, payload, EventName.UnsubscribeJob);
     if (!request.ok) return { ok: false, error: request.error };
     const { jobId } = request.value;
     const pending = this.#pending.get(record)?.get(jobId);

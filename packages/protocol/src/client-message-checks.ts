@@ -1,0 +1,14 @@
+import { JobEpochCheck, JobIdCheck } from './server-message-checks';
+import type { SubscribeJobRequest } from './subscribe-job';
+import type { UnsubscribeJobRequest } from './unsubscribe-job';
+import { wireNumber, wireObject, wireOptional, type WireCheck } from './wire-check';
+
+// Zod-free twins of the schemas of what a client sends, for a server's hot path (`parseChecked`): each one is tested
+// to accept and refuse exactly what its schema does, at the same path.
+
+/** `SubscribeJobRequestSchema` without zod. */
+export const SubscribeJobRequestCheck: WireCheck<SubscribeJobRequest> = /* @__PURE__ */ (() =>
+  wireObject({ jobId: JobIdCheck, lastSeq: wireOptional(wireNumber(true, ['>=', 0])), epoch: wireOptional(JobEpochCheck) }, true))();
+
+/** `UnsubscribeJobRequestSchema` without zod. */
+export const UnsubscribeJobRequestCheck: WireCheck<UnsubscribeJobRequest> = /* @__PURE__ */ (() => wireObject({ jobId: JobIdCheck }, true))();
