@@ -82,7 +82,7 @@ export class Subscriptions {
     if (!request.ok) return { ok: false, error: request.error };
     const { jobId, lastSeq, epoch } = request.value;
     // Shedding load refuses what would add state; a job this connection already watches costs nothing more.
-    const overloadedRetryAfterMs = record.subscriptions.has(jobId) ? undefined : this.#deps.overloadedRetryAfterMs();
+    const overloadedRetryAfterMs = this.#deps.registry.watches(record, jobId) ? undefined : this.#deps.overloadedRetryAfterMs();
     if (overloadedRetryAfterMs !== undefined) {
       return { ok: false, error: protocolError(ErrorCode.OVERLOADED, 'the server is overloaded; not subscribed', overloadedRetryAfterMs) };
     }
@@ -183,7 +183,7 @@ export class Subscriptions {
     // Every subscribe that could confirm a provisional subscription failed: it goes, unannounced like its start.
     if (pending.provisional) this.#drop(record, jobId);
     // A join that completed after an unsubscribe's leave (an adapter that joins asynchronously) must not stay.
-    else if (!record.subscriptions.has(jobId)) void record.socket.leave(jobRoom(jobId));
+    else if (!this.#deps.registry.watches(record, jobId)) void record.socket.leave(jobRoom(jobId));
     const perJob = this.#pending.get(record);
     perJob?.delete(jobId);
     if (perJob?.size === 0) this.#pending.delete(record);

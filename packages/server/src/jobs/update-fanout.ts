@@ -7,7 +7,9 @@ import { jobRoom } from './job-rooms';
 
 /** Socket.IO's per-connection writer (`socket.client`): every packet for the connection, broadcast or not, goes through it. */
 interface EngineWriter {
-  writeToEngine(encodedPackets: unknown, options: unknown): void;
+  writeToEngine(this: EngineWriter, encodedPackets: unknown, options: unknown): void;
+  /** The connection's socket in each namespace it joined. */
+  readonly nsps: ReadonlyMap<string, { readonly id: string }>;
 }
 
 /** How Socket.IO encodes a `job-update` event without an ack in the main namespace. */
@@ -40,9 +42,17 @@ export class UpdateFanout {
   readonly #awaitingDrain = new WeakSet<ConnectionRecord>();
   // Set while this class writes a held or terminal update itself, which the writer must let through.
   #sendingDirectly = false;
+  // Socket.IO's own write, and the one interceptor put in its place on every watched writer (called with the writer as
+  // `this`), so that a connection costs no closure for it.
+  #writeThrough: EngineWriter['writeToEngine'] | undefined;
+  readonly #intercept: EngineWriter['writeToEngine'];
 
   constructor(deps: UpdateFanoutDeps) {
     this.#deps = deps;
+    const fanout = this;
+    this.#intercept = function (encodedPackets, options) {
+      if (!fanout.#interceptJobUpdate(this, encodedPackets)) fanout.#writeThrough?.call(this, encodedPackets, options);
+    };
   }
 
   /** Fans `update` out to the subscribers of its job on this node and, through the adapter, on the others. */
@@ -53,10 +63,10 @@ export class UpdateFanout {
   /** Watches what is written to a new connection, so that its job updates are conflated while it is behind. */
   watch(record: ConnectionRecord): void {
     const writer = record.socket.client as unknown as EngineWriter;
-    const write = writer.writeToEngine.bind(writer);
-    writer.writeToEngine = (encodedPackets, options) => {
-      if (!this.#interceptJobUpdate(record, encodedPackets)) write(encodedPackets, options);
-    };
+    // A transport may carry a new connection after its last one ended: its writer is then watched already.
+    if (writer.writeToEngine === this.#intercept) return;
+    this.#writeThrough ??= writer.writeToEngine;
+    writer.writeToEngine = this.#intercept;
   }
 
   /** Sends what is held for connections that caught up, and closes those past the cap (called by the server's ticker). */
@@ -80,11 +90,15 @@ export class UpdateFanout {
   }
 
   /** True when `encodedPackets` is a job update that this class took over (held, or sent after what it replaces). */
-  #interceptJobUpdate(record: ConnectionRecord, encodedPackets: unknown): boolean {
+  #interceptJobUpdate(writer: EngineWriter, encodedPackets: unknown): boolean {
     if (this.#sendingDirectly) return false;
     const packet: unknown = Array.isArray(encodedPackets) ? encodedPackets[0] : encodedPackets;
     if (typeof packet !== 'string' || !packet.startsWith(JOB_UPDATE_PACKET_PREFIX)) return false;
     const { registry, conflateAboveBytes, now } = this.#deps;
+    // The prefix is that of the main namespace, whose socket is the connection's.
+    const socketId = writer.nsps.get('/')?.id;
+    const record = socketId === undefined ? undefined : registry.get(socketId);
+    if (!record) return false;
     // Receiving updates keeps a watcher "active", so it is not dropped as idle mid-job.
     record.lastActivityAt = now();
     if (!registry.isConflating(record.id) && pendingOutboundBytes(record.socket, conflateAboveBytes) <= conflateAboveBytes) return false;

@@ -1,5 +1,5 @@
 import { ErrorCode, protocolError, type ErrorAck, type ProtocolError } from '@org/ws-protocol';
-import type { ConnectionRecord } from './connection-registry';
+import type { ConnectionRecord, JobSocket } from './connection-registry';
 import type { TokenBucketLimiter } from './rate-limit';
 import type { JobServerCounters } from '../stats';
 
@@ -16,7 +16,12 @@ export interface ClientEventDeps {
   /** The client kept flooding after being refused `abuseStrikes` times in a row. */
   onAbuse: (record: ConnectionRecord) => void;
   onError: (error: unknown, context: string) => void;
+  /** The connection a socket carries, while it is registered. */
+  recordOf: (socket: JobSocket) => ConnectionRecord | undefined;
 }
+
+/** Socket.IO's step from a decoded event (its name, arguments and ack callback) to middlewares and listeners; private in its types. */
+type Dispatch = (this: JobSocket, packet: unknown[]) => void;
 
 function reply(ack: ((response: unknown) => void) | undefined, response: unknown): void {
   // Acking a socket that is already gone is a no-op in Socket.IO; a throw here would only come from a patched socket.
@@ -31,11 +36,36 @@ function reply(ack: ((response: unknown) => void) | undefined, response: unknown
  * Gates every inbound event of a connection (PROTOCOL.md §3): rate limit first, whatever the event, then dispatch to
  * the protocol's request handlers. Unknown events and requests without an ack callback are counted and dropped; a
  * request with more than its one payload argument is answered `INVALID_PAYLOAD`. Nothing here throws. (Socket.IO's
- * reserved names never get here: its parser refuses such a packet as undecodable.)
+ * reserved names never get here: its parser refuses such a packet as undecodable.) One gate serves every connection:
+ * it takes the place of the socket's `dispatch` and finds the connection from the socket it is called on, so that a
+ * connection costs no closure (nor middleware array) for it.
  */
-export function attachClientEvents(record: ConnectionRecord, deps: ClientEventDeps): void {
-  record.socket.use((packet, next) => {
-    const [event, ...args] = packet as unknown[];
+export class ClientEventGate {
+  readonly #deps: ClientEventDeps;
+  readonly #dispatch: Dispatch;
+  // Socket.IO's own dispatch (application middlewares, then listeners), for events the gate lets through.
+  #passThrough: Dispatch | undefined;
+
+  constructor(deps: ClientEventDeps) {
+    this.#deps = deps;
+    const gate = this;
+    this.#dispatch = function (packet) {
+      const record = deps.recordOf(this);
+      if (record?.socket === this && gate.#admit(record, packet)) gate.#passThrough?.call(this, packet);
+    };
+  }
+
+  /** Gates the inbound events of a new connection. */
+  attach(record: ConnectionRecord): void {
+    const socket = record.socket as unknown as { dispatch: Dispatch };
+    this.#passThrough ??= socket.dispatch;
+    socket.dispatch = this.#dispatch;
+  }
+
+  /** Handles `packet` (event name, arguments, then its ack callback if any); true when it is for the application's listeners. */
+  #admit(record: ConnectionRecord, packet: unknown[]): boolean {
+    const deps = this.#deps;
+    const [event, ...args] = packet;
     const last = args.at(-1);
     const ack = typeof last === 'function' ? (args.pop() as (response: unknown) => void) : undefined;
 
@@ -45,7 +75,7 @@ export function attachClientEvents(record: ConnectionRecord, deps: ClientEventDe
       const refused: ErrorAck = { ok: false, error: protocolError(ErrorCode.RATE_LIMITED, 'too many events; slow down', decision.retryAfterMs) };
       reply(ack, refused);
       if (decision.strikes >= deps.abuseStrikes) deps.onAbuse(record);
-      return;
+      return false;
     }
 
     // Own keys only: an event named `constructor` or `__proto__` must not reach Object.prototype.
@@ -54,18 +84,17 @@ export function attachClientEvents(record: ConnectionRecord, deps: ClientEventDe
       deps.counters.unknownEvents += 1;
       // Socket.IO reports undecodable packets as the socket's `error` event: a client must not be able to
       // raise it. Anything else is left to any listener the application attached to a server it shares with us.
-      if (event !== 'error') next();
-      return;
+      return event !== 'error';
     }
     if (!ack) {
       deps.counters.missingAcks += 1;
-      return;
+      return false;
     }
     record.lastActivityAt = deps.now();
     if (args.length > 1) {
       deps.counters.invalidPayloads += 1;
       reply(ack, { ok: false, error: protocolError(ErrorCode.INVALID_PAYLOAD, `${event}: takes one payload argument before its acknowledgement, got ${args.length}`) });
-      return;
+      return false;
     }
     handler(record, args[0]).then(
       (response) => {
@@ -77,5 +106,6 @@ export function attachClientEvents(record: ConnectionRecord, deps: ClientEventDe
         reply(ack, { ok: false, error: protocolError(ErrorCode.INTERNAL, 'the server failed to handle this request') });
       },
     );
-  });
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
 import type { ClientToServerEvents, JobUpdate, ServerToClientEvents } from '@org/ws-protocol';
 import type { Socket } from 'socket.io';
+import { compactAdd, compactDelete, compactHas, compactSize, compactValues, type CompactSet } from './compact-set';
 
 /** A server-side socket with the protocol's event maps. */
 export type JobSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -20,14 +21,14 @@ export interface ConnectionRecord {
   lastActivityAt: number;
   /** Last heartbeat answer, or `connectedAt` ("alive"). */
   lastAliveAt: number;
-  /** Jobs this connection watches. */
-  readonly subscriptions: Set<string>;
+  /** Jobs this connection watches (changed by the registry only). */
+  subscriptions: CompactSet;
 }
 
 /** Every live connection, per job who watches it, and the updates held back for connections that are behind. */
 export class ConnectionRegistry {
   readonly #connections = new Map<string, ConnectionRecord>();
-  readonly #subscribers = new Map<string, Set<string>>();
+  readonly #subscribers = new Map<string, CompactSet>();
   // Per lagging connection, the latest update of each job it has not been sent yet (no entry for a healthy one).
   readonly #conflated = new Map<string, Map<string, JobUpdate>>();
   #subscriptionCount = 0;
@@ -47,9 +48,9 @@ export class ConnectionRegistry {
   remove(id: string): ConnectionRecord | undefined {
     const record = this.#connections.get(id);
     if (!record) return undefined;
-    for (const jobId of record.subscriptions) this.#unindex(id, jobId);
-    this.#subscriptionCount -= record.subscriptions.size;
-    record.subscriptions.clear();
+    for (const jobId of compactValues(record.subscriptions)) this.#unindex(id, jobId);
+    this.#subscriptionCount -= compactSize(record.subscriptions);
+    record.subscriptions = undefined;
     this.#conflatedCount -= this.#conflated.get(id)?.size ?? 0;
     this.#conflated.delete(id);
     this.#connections.delete(id);
@@ -58,25 +59,26 @@ export class ConnectionRegistry {
 
   /** Records that a connection watches a job; returns false when it already did. */
   subscribe(record: ConnectionRecord, jobId: string): boolean {
-    if (record.subscriptions.has(jobId)) return false;
-    record.subscriptions.add(jobId);
-    let watchers = this.#subscribers.get(jobId);
-    if (!watchers) {
-      watchers = new Set();
-      this.#subscribers.set(jobId, watchers);
-    }
-    watchers.add(record.id);
+    if (compactHas(record.subscriptions, jobId)) return false;
+    record.subscriptions = compactAdd(record.subscriptions, jobId);
+    this.#subscribers.set(jobId, compactAdd(this.#subscribers.get(jobId), record.id));
     this.#subscriptionCount += 1;
     return true;
   }
 
   /** Records that a connection no longer watches a job; returns false when it did not. */
   unsubscribe(record: ConnectionRecord, jobId: string): boolean {
-    if (!record.subscriptions.delete(jobId)) return false;
+    if (!compactHas(record.subscriptions, jobId)) return false;
+    record.subscriptions = compactDelete(record.subscriptions, jobId);
     this.#unindex(record.id, jobId);
     this.#subscriptionCount -= 1;
     this.#discardConflated(record.id, jobId);
     return true;
+  }
+
+  /** Whether a connection watches a job. */
+  watches(record: ConnectionRecord, jobId: string): boolean {
+    return compactHas(record.subscriptions, jobId);
   }
 
   /**
@@ -134,10 +136,8 @@ export class ConnectionRegistry {
 
   /** The connections watching a job. */
   subscribersOf(jobId: string): ConnectionRecord[] {
-    const ids = this.#subscribers.get(jobId);
-    if (!ids) return [];
     const records: ConnectionRecord[] = [];
-    for (const id of ids) {
+    for (const id of compactValues(this.#subscribers.get(jobId))) {
       const record = this.#connections.get(id);
       if (record) records.push(record);
     }
@@ -146,7 +146,7 @@ export class ConnectionRegistry {
 
   /** How many local connections watch a job. */
   subscriberCount(jobId: string): number {
-    return this.#subscribers.get(jobId)?.size ?? 0;
+    return compactSize(this.#subscribers.get(jobId));
   }
 
   /** Every registered connection. */
@@ -177,9 +177,8 @@ export class ConnectionRegistry {
   }
 
   #unindex(id: string, jobId: string): void {
-    const watchers = this.#subscribers.get(jobId);
-    if (!watchers) return;
-    watchers.delete(id);
-    if (watchers.size === 0) this.#subscribers.delete(jobId);
+    const watchers = compactDelete(this.#subscribers.get(jobId), id);
+    if (watchers === undefined) this.#subscribers.delete(jobId);
+    else this.#subscribers.set(jobId, watchers);
   }
 }

@@ -1,6 +1,7 @@
 import type { JobServerMaintenance } from '../job-server-api';
 import type { JobStatusCounts } from '../jobs/job-store';
 import type { ResolvedJobServerOptions } from '../options';
+import { compactSize } from './compact-set';
 import type { ConnectionLifecycle } from './connection-lifecycle';
 import type { ConnectionRecord, ConnectionRegistry } from './connection-registry';
 import type { LoadShedding } from './load-shedding';
@@ -29,7 +30,7 @@ export interface MaintenanceDeps {
 export function inactivityReason(record: ConnectionRecord, at: number, session: MaintenanceDeps['session']): 'session-expired' | 'idle' | undefined {
   const inactiveMs = at - record.lastActivityAt;
   if (inactiveMs >= session.maxInactivityMs) return 'session-expired';
-  if (record.subscriptions.size === 0 && inactiveMs >= session.idleTimeoutMs) return 'idle';
+  if (compactSize(record.subscriptions) === 0 && inactiveMs >= session.idleTimeoutMs) return 'idle';
   return undefined;
 }
 
