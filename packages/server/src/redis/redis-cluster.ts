@@ -1,8 +1,6 @@
-import { EventName } from '@org/ws-protocol';
 import type * as RedisAdapterModule from '@socket.io/redis-adapter';
 import type { HealthReasons } from '../health';
 import type { JobIoServer } from '../job-server-api';
-import { jobRoom } from '../jobs/job-rooms';
 import type { JobServerLogger } from '../logger';
 import type { ResolvedJobServerOptions } from '../options';
 import { requireOptional } from '../optional-dependency';
@@ -12,7 +10,8 @@ import { RedisJobStore } from './redis-job-store';
 import { redisKeys } from './redis-keys';
 import { PendingSubscriptions } from './pending-subscriptions';
 import { warnOfReplicaShortfall } from './replica-shortfall';
-import { fanoutOf, REDIS_DEFAULTS, type JobServerRedisOptions } from './redis-options';
+import { asIoRedisCluster, fanoutOf, REDIS_DEFAULTS, type JobServerRedisOptions } from './redis-options';
+import { FanoutCatchUp } from './fanout-catch-up';
 
 /** The health reason while Redis is unreachable. */
 export const REDIS_UNAVAILABLE = 'redis-unavailable';
@@ -48,8 +47,9 @@ const JOB_EXPIRED_ELSEWHERE = 'org-ws:job-expired';
 /**
  * One server node's part of a Redis-backed cluster (SPEC §4): the official Socket.IO Redis adapter for fan-out
  * between nodes (classic pub/sub, or sharded pub/sub with a channel per watched job), the shared `RedisJobStore`, cluster-wide per-IP counts, and `degraded` health while Redis is away.
- * When Redis returns, every job room of this node gets the job's snapshot again, so that subscribers who missed an
- * update during the outage see the gap and recover with `lastSeq`.
+ * When its subscription comes back (Redis returns, or a failed-over master's channels are subscribed on the promoted
+ * replica), every job room of this node gets its job's snapshot if it is newer than what the room was sent
+ * (`FanoutCatchUp`), so that no update published meanwhile, above all no terminal one, is missed.
  */
 export class RedisCluster {
   /** The shared job store. */
@@ -62,6 +62,10 @@ export class RedisCluster {
   readonly #subscribing = new PendingSubscriptions();
   /** Channel of a room under the sharded fan-out; `undefined` with the classic one (nothing to wait for). */
   readonly #roomChannel: ((room: string) => string) | undefined;
+  readonly #catchUp: FanoutCatchUp;
+  /** Master of each slot as the subscriber last saw it (Redis Cluster only); a change means subscriptions moved. */
+  #masters: (string | undefined)[] | undefined;
+  readonly #onSubscribersReady = (): void => this.#onTopology();
   /** `connecting` until Redis first answers; `down` after it was lost (or never came up). */
   #state: 'connecting' | 'up' | 'down' = 'connecting';
 
@@ -115,6 +119,25 @@ export class RedisCluster {
     io.adapter(
       sharded ? createShardedAdapter(publishing, subscribing, { channelPrefix: channel, subscriptionMode: 'dynamic' }) : createAdapter(publishing, subscribing, { key: channel }),
     );
+    const subscriber = this.#connection.subscriber;
+    this.#catchUp = new FanoutCatchUp({
+      io,
+      store: this.store,
+      // What proves that Redis handles the node's subscriptions again: on a cluster with the sharded fan-out, each room's
+      // channel subscribed again (ioredis resubscribes without telling when Redis confirmed, and drops a failure); on
+      // a single Redis, a PING queued behind the subscriber's resubscriptions. A classic subscriber on a cluster
+      // resubscribes on a connection this package cannot reach: nothing to wait for.
+      confirmSubscribed: sharded && client.isCluster
+        ? (rooms) => Promise.all(rooms.map((room) => subscribing.ssubscribe(this.#roomChannel!(room))))
+        : client.isCluster
+          ? () => Promise.resolve()
+          : () => subscriber.ping(),
+      onJobLost: deps.onJobLost,
+      logger: deps.logger,
+    });
+    // ioredis emits it after a slot refresh that changed the cluster's topology or replaced failed subscribers, once
+    // it sent the resubscriptions.
+    if (client.isCluster) subscriber.on('subscribersReady', this.#onSubscribersReady);
     this.#onExpiredElsewhere = (jobId, lastSeq) => {
       if (typeof jobId === 'string' && typeof lastSeq === 'number') deps.onExpiredElsewhere(jobId, lastSeq);
     };
@@ -144,6 +167,8 @@ export class RedisCluster {
   /** Leaves the cluster: removes this node's counts and closes the connections it created. */
   async close(): Promise<void> {
     this.#deps.io.off(JOB_EXPIRED_ELSEWHERE, this.#onExpiredElsewhere);
+    this.#connection.subscriber.off('subscribersReady', this.#onSubscribersReady);
+    this.#catchUp.close();
     await this.connections.close(this.#connection.available);
     await this.#connection.close();
   }
@@ -157,7 +182,7 @@ export class RedisCluster {
       this.#state = 'up';
       if (previous === 'down') {
         logger.info({}, 'job server: Redis is reachable again');
-        void this.#resendSnapshots();
+        void this.#catchUp.run();
       }
       return;
     }
@@ -170,24 +195,13 @@ export class RedisCluster {
   }
 
   /**
-   * Sends each locally watched job's snapshot to its local room; clients drop what they have and recover gaps, and take
-   * a snapshot of a new epoch (Redis lost its data and the job started again) as a replaced history. A job Redis no
-   * longer holds is reported lost, so that no watcher waits for a history that is gone.
+   * A slot refresh of the subscriber: when a slot's master changed (a failover, a resharding), the node's subscriptions
+   * of its channels were gone until ioredis subscribed them on the new master, and the rooms catch up.
    */
-  async #resendSnapshots(): Promise<void> {
-    const { io, logger } = this.#deps;
-    const prefix = jobRoom('');
-    const rooms = [...io.of('/').adapter.rooms.keys()].filter((room) => room.startsWith(prefix));
-    for (const room of rooms) {
-      try {
-        const jobId = room.slice(prefix.length);
-        const snapshot = await this.store.get(jobId);
-        if (snapshot) io.local.to(room).emit(EventName.JobUpdate, snapshot);
-        else this.#deps.onJobLost(jobId);
-      } catch (error) {
-        logger.warn({ err: error, room }, 'job server: could not resend a snapshot after Redis returned');
-        return;
-      }
-    }
+  #onTopology(): void {
+    const masters = asIoRedisCluster(this.#connection.subscriber).slots.map((nodes) => nodes?.[0]);
+    const previous = this.#masters;
+    this.#masters = masters;
+    if (previous && masters.some((master, slot) => master !== previous[slot])) void this.#catchUp.run();
   }
 }

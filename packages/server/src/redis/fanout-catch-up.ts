@@ -1,0 +1,160 @@
+import { EventName, type JobUpdate } from '@org/ws-protocol';
+import type { JobIoServer } from '../job-server-api';
+import { jobRoom } from '../jobs/job-rooms';
+import type { JobStore } from '../jobs/job-store';
+import type { JobServerLogger } from '../logger';
+
+const ROOM_PREFIX = jobRoom('');
+
+/** Most watched jobs one step of a catch-up confirms and reads at once. */
+export const CATCH_UP_BATCH = 100;
+
+/** What catching up after a fan-out gap needs. */
+export interface FanoutCatchUpDeps {
+  io: JobIoServer;
+  store: Pick<JobStore, 'get'>;
+  /**
+   * Resolves once Redis confirmed that this node's subscription covers the updates of `rooms` again (e.g. a PING behind
+   * the subscriber's resubscriptions, or the rooms' sharded channels subscribed again); rejects when it could not tell.
+   */
+  confirmSubscribed: (rooms: readonly string[]) => Promise<unknown>;
+  /** The store no longer holds a job this node's sockets watch: they are told it is `gone`. */
+  onJobLost: (jobId: string) => void;
+  logger: Required<JobServerLogger>;
+}
+
+/** The state of a job a room was last sent. */
+interface Delivered {
+  epoch: string;
+  seq: number;
+}
+
+/** The slice of socket.io-adapter's in-memory adapter this class hooks into (every adapter of the Redis fan-out extends it). */
+interface BroadcastingAdapter {
+  readonly rooms: Map<string, Set<string>>;
+  /** Encodes each broadcast packet once, before it is written to the room's sockets (socket.io-adapter 2.5). */
+  _encode?: (packet: { data?: unknown }, options: unknown) => unknown;
+  on(event: 'delete-room', listener: (room: string) => void): unknown;
+  off(event: 'delete-room', listener: (room: string) => void): unknown;
+}
+
+/**
+ * Closes the gap a node's Redis subscription leaves while it is away (a reconnect, a failed-over master whose channels
+ * the node has not subscribed again yet): updates published meanwhile never reach the node. When the subscription is
+ * back, `run()` reads the snapshot of every job its sockets watch, in batches, once Redis confirmed the subscription of
+ * the batch's rooms, and sends each room the snapshot when it is newer than what the room was last sent (another epoch,
+ * or a higher `seq`). Clients drop what they have and take a `seq` jump, so a terminal update reaches each of them once.
+ * A job the store no longer holds is reported lost.
+ */
+export class FanoutCatchUp {
+  readonly #deps: FanoutCatchUpDeps;
+  readonly #adapter: BroadcastingAdapter;
+  /** What each watched job's room was last sent; entries go with their room. */
+  readonly #delivered = new Map<string, Delivered>();
+  readonly #onDeleteRoom = (room: string): void => {
+    if (room.startsWith(ROOM_PREFIX)) this.#delivered.delete(room.slice(ROOM_PREFIX.length));
+  };
+  #running: Promise<void> | undefined;
+  #again = false;
+  #closed = false;
+
+  constructor(deps: FanoutCatchUpDeps) {
+    this.#deps = deps;
+    this.#adapter = deps.io.of('/').adapter as unknown as BroadcastingAdapter;
+    const encode = this.#adapter._encode;
+    // Without the hook (another adapter version) nothing is known to be delivered: every watched job's snapshot goes.
+    if (typeof encode === 'function') {
+      this.#adapter._encode = (packet, options) => {
+        this.#noteBroadcast(packet.data);
+        return encode.call(this.#adapter, packet, options);
+      };
+    }
+    this.#adapter.on('delete-room', this.#onDeleteRoom);
+  }
+
+  /** Catches up every watched job; a call while one runs makes it run once more when done (each run sees the rooms of its start). */
+  run(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = this.#loop().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  /** Stops catching up (a run stops before its next batch) and unhooks from the adapter. */
+  close(): void {
+    this.#closed = true;
+    delete this.#adapter._encode;
+    this.#adapter.off('delete-room', this.#onDeleteRoom);
+    this.#delivered.clear();
+  }
+
+  async #loop(): Promise<void> {
+    // Called from a client's 'ready' event, which ioredis emits before it sends the resubscriptions: confirming must
+    // queue behind them.
+    await Promise.resolve();
+    do {
+      this.#again = false;
+      try {
+        await this.#catchUp();
+      } catch (error) {
+        this.#deps.logger.error({ err: error }, 'job server: catching the watched jobs up failed');
+      }
+    } while (this.#again && !this.#closed);
+  }
+
+  async #catchUp(): Promise<void> {
+    const rooms = [...this.#adapter.rooms.keys()].filter((room) => room.startsWith(ROOM_PREFIX));
+    let failures = 0;
+    let firstError: unknown;
+    for (let start = 0; start < rooms.length && !this.#closed; start += CATCH_UP_BATCH) {
+      const batch = rooms.slice(start, start + CATCH_UP_BATCH).filter((room) => this.#adapter.rooms.has(room));
+      if (batch.length === 0) continue;
+      try {
+        await this.#deps.confirmSubscribed(batch);
+      } catch (error) {
+        // The snapshots are still worth reading; a later signal (the next reconnect or topology change) runs again.
+        failures += 1;
+        firstError ??= error;
+      }
+      const snapshots = await Promise.allSettled(batch.map((room) => this.#deps.store.get(room.slice(ROOM_PREFIX.length))));
+      snapshots.forEach((outcome, index) => {
+        const room = batch[index]!;
+        if (outcome.status === 'rejected') {
+          failures += 1;
+          firstError ??= outcome.reason;
+        } else if (!this.#closed && this.#adapter.rooms.has(room)) {
+          this.#deliver(room, outcome.value);
+        }
+      });
+    }
+    if (failures > 0) this.#deps.logger.warn({ err: firstError, failures, rooms: rooms.length }, 'job server: could not catch every watched job up after the Redis subscription came back');
+  }
+
+  #deliver(room: string, snapshot: JobUpdate | null): void {
+    const jobId = room.slice(ROOM_PREFIX.length);
+    if (!snapshot) {
+      this.#deps.onJobLost(jobId);
+      return;
+    }
+    const delivered = this.#delivered.get(jobId);
+    if (delivered && delivered.epoch === snapshot.epoch && delivered.seq >= snapshot.seq) return;
+    this.#deps.io.local.to(room).emit(EventName.JobUpdate, snapshot);
+  }
+
+  /** Notes a `job-update` broadcast to a room of this node (local, from another node, from a publisher, or a catch-up). */
+  #noteBroadcast(data: unknown): void {
+    if (!Array.isArray(data) || data[0] !== EventName.JobUpdate) return;
+    const update = data[1] as Partial<JobUpdate> | undefined;
+    if (typeof update?.jobId !== 'string' || typeof update.seq !== 'number' || typeof update.epoch !== 'string') return;
+    // Updates of jobs nobody here watches pass through too (classic fan-out): only watched rooms are kept.
+    if (!this.#adapter.rooms.has(jobRoom(update.jobId))) return;
+    const delivered = this.#delivered.get(update.jobId);
+    if (delivered && delivered.epoch === update.epoch && delivered.seq >= update.seq) return;
+    this.#delivered.set(update.jobId, { epoch: update.epoch, seq: update.seq });
+  }
+}
