@@ -29,6 +29,8 @@ export interface RedisClusterResource {
   masterOf(key: string): Promise<RedisClusterMember>;
   /** The live replica of a master (asks the master). */
   replicaOf(master: RedisClusterMember): Promise<RedisClusterMember>;
+  /** A manual failover (`CLUSTER FAILOVER` on a replica: its master hands over without losing a write); resolves once the cluster is healthy with it as master. */
+  failover(replica: RedisClusterMember): Promise<void>;
   /** Stops one member with SIGSTOP (it holds its connections but answers nothing) until the returned function sends SIGCONT. */
   suspend(member: RedisClusterMember): () => void;
   /** `kill -9` of one member (a crash: no cleanup, no failover handshake). */
@@ -214,6 +216,16 @@ export async function startRedisCluster(options: RedisClusterStartOptions = {}):
       const replica = alive().find((member) => member.port === port);
       if (!replica) throw new Error(`master ${master.port} has no live replica`);
       return replica;
+    },
+    async failover(replica) {
+      await askMember(replica.port, async (client) => String(await client.call('CLUSTER', 'FAILOVER')));
+      await vi.waitFor(
+        async () => {
+          if ((await replicationInfo(replica.port)).get('role') !== 'master') throw new Error(`replica ${replica.port} is not master yet`);
+        },
+        { timeout: 20_000, interval: 50 },
+      );
+      await waitUntilHealthy();
     },
     suspend(member) {
       const child = children.get(member.port);

@@ -1,0 +1,71 @@
+import type { JobUpdate } from '@org/ws-protocol';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RedisJobStore } from '../src/index';
+import { startJobServer, type JobServerResource } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import { startRedisServer, type RedisServerResource } from './support/redis-server-process';
+import { closeRedisClient, skipWithoutRedisServerBinary, uniqueKeyPrefix } from './support/redis-test-env';
+import { connectClient, subscribe, type TestClient } from './support/test-client';
+
+// Needs redis-server on PATH (7 or later for the sharded case): this suite kills its own server's subscriber connections.
+const skip = skipWithoutRedisServerBinary('catch-up after a fan-out gap');
+
+installLeakCheck();
+
+/** The `job-update`s a client receives for one job, in arrival order. */
+function received(client: TestClient, jobId: string): JobUpdate[] {
+  const updates: JobUpdate[] = [];
+  client.socket.on('job-update', (update) => {
+    if (update.jobId === jobId) updates.push(update);
+  });
+  return updates;
+}
+
+describe.skipIf(skip)('catch-up after a fan-out gap on a single Redis: the subscriber connection is killed and comes back', () => {
+  let redis: RedisServerResource;
+  let node: JobServerResource | undefined;
+  const clients: Redis[] = [];
+
+  beforeEach(async () => {
+    redis = await startRedisServer({ persistence: false });
+  });
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map(closeRedisClient));
+    await node?.close();
+    node = undefined;
+    await redis.destroy();
+  });
+
+  it.each(['classic', 'sharded'] as const)(
+    '%s fan-out: a terminal update written while the node was not subscribed reaches its watcher once, and nothing the room already had is sent again',
+    { timeout: 30_000 },
+    async (fanout) => {
+      const keyPrefix = uniqueKeyPrefix();
+      node = await startJobServer({ redis: { url: redis.url, keyPrefix, fanout } });
+      const client = await connectClient(node.url);
+      const [gotA, gotB] = [received(client, 'job-a'), received(client, 'job-b')];
+      expect(await subscribe(client, { jobId: 'job-a' })).toMatchObject({ ok: true, snapshot: null });
+      expect(await subscribe(client, { jobId: 'job-b' })).toMatchObject({ ok: true, snapshot: null });
+      const a1 = await node.server.update('job-a', { status: 'running', progress: 10 });
+      const b1 = await node.server.update('job-b', { status: 'running', progress: 10 });
+      await vi.waitFor(() => expect([gotA, gotB]).toEqual([[a1], [b1]]));
+
+      // The terminal goes into the store and is never published: what a node misses while its subscription is away.
+      const writer = new Redis(redis.url);
+      const admin = new Redis(redis.url);
+      clients.push(writer, admin);
+      const a2 = await new RedisJobStore({ client: writer, keyPrefix }).append('job-a', { status: 'completed', data: { url: 'x' } }, Date.now());
+      expect(Number(await admin.client('KILL', 'TYPE', 'pubsub'))).toBe(1);
+
+      await vi.waitFor(() => expect(gotA).toEqual([a1, a2]), { timeout: 10_000, interval: 20 });
+      // job-b was decided in the same batch as job-a: its room had seq 1 already, so nothing was sent. A later update
+      // still flows, over the subscription that came back.
+      const b2 = await node.server.update('job-b', { status: 'completed' });
+      await vi.waitFor(() => expect(gotB).toEqual([b1, b2]));
+      expect(gotA).toEqual([a1, a2]);
+      expect(node.server.health().status).toBe('ok');
+    },
+  );
+});
