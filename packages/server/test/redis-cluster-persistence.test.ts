@@ -1,8 +1,7 @@
-import { ErrorCode, isTerminal, type JobUpdate } from '@org/ws-protocol';
+import { ErrorCode, type JobUpdate } from '@org/ws-protocol';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-// The client package is not a dependency of the server (it depends on the server for its own tests): import its source.
-import { createJobClient, type JobClient } from '../../client/src/index';
 import { createJobPublisher, type JobPublisher, type JobServerOptions } from '../src/index';
+import { updateUntilAccepted as acceptedUpdate, watchJobs, type Watcher } from './support/failover-watchers';
 import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import type { RedisClusterResource } from './support/redis-cluster-process';
@@ -16,46 +15,9 @@ const WAIT_BOUND_MS = 40_000;
 
 installLeakCheck();
 
-/** One `@org/ws-client` watching every job: a `waitFor` per job, and every terminal update its subscription delivered. */
-interface Watcher {
-  readonly client: JobClient;
-  /** What each `waitFor` settled with: the update it resolved with, or the error it rejected with. */
-  readonly settled: Map<string, Promise<JobUpdate | Error>>;
-  readonly terminals: Map<string, JobUpdate[]>;
-  /** Highest seq delivered per job. */
-  readonly latest: Map<string, number>;
-}
-
-function watch(urls: string[], jobs: string[]): Watcher {
-  const client = createJobClient({
-    urls,
-    reconnect: { initialDelayMs: 50, maxDelayMs: 400, minDelayMs: 20 },
-    heartbeat: { intervalMs: 1000, graceMs: 2000 },
-    socketOptions: { transports: ['websocket'] },
-  });
-  const terminals = new Map(jobs.map((jobId) => [jobId, [] as JobUpdate[]]));
-  const latest = new Map<string, number>();
-  for (const jobId of jobs) {
-    client.subscribe(jobId, (update) => {
-      latest.set(jobId, Math.max(latest.get(jobId) ?? 0, update.seq));
-      if (isTerminal(update.status)) terminals.get(jobId)!.push(update);
-    });
-  }
-  const settled = new Map(jobs.map((jobId) => [jobId, client.waitFor(jobId, { timeoutMs: 3 * WAIT_BOUND_MS }).catch((error: Error) => error)]));
-  return { client, settled, terminals, latest };
-}
-
-/** Retries an update until it is accepted (while a slot has no master the store answers UNAVAILABLE). */
-async function updateUntilAccepted(publisher: JobPublisher, jobId: string, input: Parameters<JobPublisher['update']>[1]): Promise<JobUpdate> {
-  let accepted: JobUpdate | undefined;
-  await vi.waitFor(
-    async () => {
-      accepted = await publisher.update(jobId, input);
-    },
-    { timeout: WAIT_BOUND_MS, interval: 100 },
-  );
-  return accepted!;
-}
+const watch = (urls: string[], jobs: string[]): Watcher => watchJobs(urls, jobs, 3 * WAIT_BOUND_MS);
+const updateUntilAccepted = (publisher: JobPublisher, jobId: string, input: Parameters<JobPublisher['update']>[1]): Promise<JobUpdate> =>
+  acceptedUpdate(publisher, jobId, input, WAIT_BOUND_MS);
 
 describe.skipIf(skip)('a Redis Cluster with persistence (AOF, fsync always): kill -9 of a master after its writes reached the replica', () => {
   let target: RedisTarget & { readonly cluster: RedisClusterResource };

@@ -1,0 +1,148 @@
+import type { JobUpdate } from '@org/ws-protocol';
+import type { Cluster } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createJobPublisher, RedisJobStore, type JobPublisher, type JobServerLogger, type JobServerOptions } from '../src/index';
+import { updateUntilAccepted, watchJobs, type Watcher } from './support/failover-watchers';
+import { startJobServer, type JobServerResource } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import type { RedisClusterMember, RedisClusterResource } from './support/redis-cluster-process';
+import { redisClusterTarget, type RedisTarget } from './support/redis-target';
+import { closeRedisClient, skipWithoutRedisCluster, uniqueKeyPrefix } from './support/redis-test-env';
+
+const skip = skipWithoutRedisCluster('catch-up after a fan-out gap on a Redis Cluster');
+
+/** Longest a step may take before it counts as hung (bounds a hang, not the speed of a loaded machine). */
+const WAIT_BOUND_MS = 40_000;
+
+installLeakCheck();
+
+/** A logger that keeps its warnings. */
+function recordingLogger(): JobServerLogger & { warnings: Record<string, unknown>[] } {
+  const warnings: Record<string, unknown>[] = [];
+  return { warnings, info: () => undefined, error: () => undefined, warn: (context) => warnings.push(context) };
+}
+
+describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a job room’s channel moves to another master', () => {
+  let target: RedisTarget & { readonly cluster: RedisClusterResource };
+  let prefix: string;
+  let nodes: JobServerResource[];
+  let publishers: JobPublisher[];
+  let watchers: Watcher[];
+  let probes: Cluster[];
+
+  const redisOptions = (extra: Record<string, unknown> = {}): JobServerOptions['redis'] => ({ ...target.connection, keyPrefix: prefix, ...extra }) as JobServerOptions['redis'];
+  const startNode = async (options: JobServerOptions = {}): Promise<JobServerResource> => {
+    const node = await startJobServer({ limits: { maxConnectionsPerIp: 1000 }, ...options });
+    nodes.push(node);
+    return node;
+  };
+  const startWatchers = (count: number, urls: string[], jobs: string[]): Watcher[] => {
+    const started = Array.from({ length: count }, (_, index) => watchJobs(index % 2 === 0 ? urls : [...urls].reverse(), jobs, 3 * WAIT_BOUND_MS));
+    watchers.push(...started);
+    return started;
+  };
+  const seenByAll = (group: Watcher[], jobs: string[], seq: number): void =>
+    expect(group.every((watcher) => jobs.every((jobId) => (watcher.latest.get(jobId) ?? 0) >= seq))).toBe(true);
+  /** The sharded channel of a job's room (the adapter's `<prefix>socket.io#/#<room>#`): its slot decides its master. */
+  const channelOf = (jobId: string): string => `${prefix}socket.io#/#job:${jobId}#`;
+  /** The master holding the most of these jobs' channels, and those jobs. */
+  const busiestChannelMaster = async (jobs: string[]): Promise<[RedisClusterMember, string[]]> => {
+    const byMaster = new Map<number, string[]>();
+    for (const jobId of jobs) {
+      const { port } = await target.cluster.masterOf(channelOf(jobId));
+      byMaster.set(port, [...(byMaster.get(port) ?? []), jobId]);
+    }
+    const [port, onIt] = [...byMaster].sort(([, x], [, y]) => y.length - x.length)[0]!;
+    return [target.cluster.members.find((member) => member.port === port)!, onIt];
+  };
+  const expectEachTerminalOnce = async (group: Watcher[], expected: Map<string, JobUpdate>): Promise<void> => {
+    for (const watcher of group) {
+      for (const [jobId, terminal] of expected) {
+        await expect(watcher.settled.get(jobId)).resolves.toEqual(terminal);
+        expect(watcher.terminals.get(jobId)).toEqual([terminal]);
+      }
+    }
+  };
+
+  beforeAll(async () => {
+    target = await redisClusterTarget();
+  }, 30_000);
+
+  afterAll(async () => {
+    await target?.destroy();
+  });
+
+  beforeEach(() => {
+    prefix = uniqueKeyPrefix();
+    nodes = [];
+    publishers = [];
+    watchers = [];
+    probes = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(watchers.map(({ client }) => client.close()));
+    await Promise.all(publishers.map((publisher) => publisher.close()));
+    await Promise.all(nodes.map((node) => node.close()));
+    await Promise.all(probes.map(closeRedisClient));
+    await target.removeKeys(prefix);
+  });
+
+  it(
+    'after a manual failover, each node sends its rooms the terminal updates it never heard of, once',
+    { timeout: 120_000 },
+    async () => {
+      const [a, b] = [await startNode({ redis: redisOptions() }), await startNode({ redis: redisOptions() })];
+      const publisher = createJobPublisher({ redis: redisOptions() as JobServerOptions['redis'] & object });
+      publishers.push(publisher);
+      const jobs = Array.from({ length: 8 }, (_, index) => `moved-${index}`);
+      for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
+      const group = startWatchers(6, [a.url, b.url], jobs);
+      await vi.waitFor(() => seenByAll(group, jobs, 1), { timeout: WAIT_BOUND_MS, interval: 50 });
+
+      // Every job's terminal goes into the store without a publish: what the nodes miss while their subscriptions move.
+      const writer = target.client() as Cluster;
+      probes.push(writer);
+      const store = new RedisJobStore({ client: writer, keyPrefix: prefix });
+      const expected = new Map<string, JobUpdate>();
+      for (const jobId of jobs) expected.set(jobId, await store.append(jobId, { status: 'completed', data: { result: jobId } }, Date.now()));
+
+      // The master of the most channels hands over to its replica: the slot map changes, the nodes resubscribe and catch up.
+      const [master] = await busiestChannelMaster(jobs);
+      await target.cluster.failover(await target.cluster.replicaOf(master));
+
+      await expectEachTerminalOnce(group, expected);
+      expect([a, b].map((node) => node.server.health().status)).toEqual(['ok', 'ok']);
+    },
+  );
+
+  it(
+    'after kill -9 of a master, terminal updates published as soon as the store takes them (in the failover window) reach every waitFor once',
+    { timeout: 180_000 },
+    async () => {
+      const logger = recordingLogger();
+      // With waitForReplicas too: the promoted replica has no replica of its own until the killed master rejoins, so its
+      // updates go out after the timeout, with a warning, and do not stall.
+      const redis = redisOptions({ waitForReplicas: { replicas: 1, timeoutMs: 200 } });
+      const [a, b] = [await startNode({ redis, logger }), await startNode({ redis, logger })];
+      const publisher = createJobPublisher({ redis: redis as JobServerOptions['redis'] & object, logger });
+      publishers.push(publisher);
+      const jobs = Array.from({ length: 12 }, (_, index) => `window-${index}`);
+      for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
+      const group = startWatchers(10, [a.url, b.url], jobs);
+      await vi.waitFor(() => seenByAll(group, jobs, 1), { timeout: WAIT_BOUND_MS, interval: 50 });
+
+      const [victim, onVictim] = await busiestChannelMaster(jobs);
+      expect(onVictim.length).toBeGreaterThanOrEqual(2);
+      await target.cluster.kill(victim);
+      // No more progress after the crash: each terminal goes out as soon as the store takes it, while the nodes may still
+      // be subscribed to the dead master (a job's store keys and its channel may live on different masters).
+      const terminals = await Promise.all(jobs.map((jobId) => updateUntilAccepted(publisher, jobId, { status: 'completed', data: { result: jobId } }, WAIT_BOUND_MS)));
+      const expected = new Map(terminals.map((terminal) => [terminal.jobId, terminal]));
+
+      await expectEachTerminalOnce(group, expected);
+      await target.cluster.waitUntilHealthy();
+      await target.cluster.restart(victim);
+    },
+  );
+});
