@@ -95,7 +95,8 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a job ro
       const [a, b] = [await startNode({ redis: redisOptions() }), await startNode({ redis: redisOptions() })];
       const publisher = createJobPublisher({ redis: redisOptions() as JobServerOptions['redis'] & object });
       publishers.push(publisher);
-      const jobs = Array.from({ length: 8 }, (_, index) => `moved-${index}`);
+      // A 16-character id makes a 20-character room, which the adapter publishes to on the namespace channel.
+      const jobs = [...Array.from({ length: 7 }, (_, index) => `moved-${index}`), 'sixteen-chars-id'];
       for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
       const group = startWatchers(6, [a.url, b.url], jobs);
       await vi.waitFor(() => seenByAll(group, jobs, 1), { timeout: WAIT_BOUND_MS, interval: 50 });

@@ -41,6 +41,9 @@ export interface RedisClusterDeps {
 /** What the server hands its Redis membership besides the options (`redis`, limits, buffer and sweep ages, clock). */
 export type RedisClusterParts = Pick<RedisClusterDeps, 'io' | 'tickMs' | 'health' | 'logger' | 'onStoreRecovered' | 'onExpiredElsewhere' | 'onJobLost'>;
 
+/** Length of a Socket.IO socket id, which `@socket.io/redis-adapter`'s sharded adapter tells rooms apart by. */
+const SOCKET_ID_LENGTH = 20;
+
 /** Server-side event (Socket.IO `serverSideEmit`, through the adapter) announcing a job another node expired. */
 const JOB_EXPIRED_ELSEWHERE = 'org-ws:job-expired';
 
@@ -120,6 +123,9 @@ export class RedisCluster {
       sharded ? createShardedAdapter(publishing, subscribing, { channelPrefix: channel, subscriptionMode: 'dynamic' }) : createAdapter(publishing, subscribing, { key: channel }),
     );
     const subscriber = this.#connection.subscriber;
+    // Where the sharded adapter publishes to a room: a room name that looks like a socket id (20 characters) goes on
+    // the namespace channel, any other on the room's own.
+    const publishedOn = (room: string): string => (room.length === SOCKET_ID_LENGTH ? `${channel}#/#` : `${channel}#/#${room}#`);
     this.#catchUp = new FanoutCatchUp({
       io,
       store: this.store,
@@ -128,7 +134,7 @@ export class RedisCluster {
       // a single Redis, a PING queued behind the subscriber's resubscriptions. A classic subscriber on a cluster
       // resubscribes on a connection this package cannot reach: nothing to wait for.
       confirmSubscribed: sharded && client.isCluster
-        ? (rooms) => Promise.all(rooms.map((room) => subscribing.ssubscribe(this.#roomChannel!(room))))
+        ? (rooms) => Promise.all([...new Set(rooms.map(publishedOn))].map((roomChannel) => subscribing.ssubscribe(roomChannel)))
         : client.isCluster
           ? () => Promise.resolve()
           : () => subscriber.ping(),
