@@ -24,12 +24,18 @@ export class SocketIoHost {
   readonly #attachment: { attached: JobIoServer; detach: () => void } | undefined;
   /** Open WebSocket connections (upgraded sockets) of the HTTP server the job server created; none on the application's. */
   readonly #upgraded = new Set<Duplex>();
+  // One listener for every upgraded socket (Node calls it with the socket as `this`), so that a connection costs no closure for it.
+  readonly #forgetUpgraded: (this: Duplex) => void;
 
   constructor(opts: Pick<ResolvedJobServerOptions, 'io' | 'httpServer' | 'socketIoOptions' | 'limits' | 'cors'>) {
     this.#ownsIo = opts.io === undefined;
     this.#ownsHttp = this.#ownsIo && opts.httpServer === undefined;
     const httpServer = opts.io ? undefined : (opts.httpServer ?? createServer());
     this.#httpServer = httpServer;
+    const upgraded = this.#upgraded;
+    this.#forgetUpgraded = function () {
+      upgraded.delete(this);
+    };
     const { maxPayloadBytes, handshakeTimeoutMs } = opts.limits;
     // The job server closes a transport at its handshake deadline itself; Socket.IO's own bound is a fallback behind it.
     const connectTimeout = handshakeTimeoutMs + SOCKET_IO_FALLBACK_MS;
@@ -82,7 +88,7 @@ export class SocketIoHost {
 
   readonly #trackUpgrade = (_request: IncomingMessage, socket: Duplex): void => {
     this.#upgraded.add(socket);
-    socket.once('close', () => this.#upgraded.delete(socket));
+    socket.on('close', this.#forgetUpgraded);
   };
 
   #abandon(): void {

@@ -26,17 +26,12 @@ export interface TransportAdmissionDeps {
   onError: (error: unknown) => void;
 }
 
-/** One open transport: its client IP, whether it holds an IP slot, and whether a handshake or connection uses it. */
-interface TransportState {
-  readonly ip: string;
-  /** Resolves whether the transport got an IP slot. */
-  readonly slotted: Promise<boolean>;
-  slot: boolean;
-  refused: boolean;
-  claimed: boolean;
-  closed: boolean;
-  readonly onClose: () => void;
-}
+/**
+ * Where an open transport stands: its IP slot being asked for (`acquiring`); no slot (`full`), or none and its refusal
+ * sent (`refused`); a slot, and no handshake or connection on it (`open`) or one (`claimed`). A string, not an object
+ * per transport: its IP is derived again when its slot goes back.
+ */
+type TransportState = 'acquiring' | 'full' | 'refused' | 'open' | 'claimed';
 
 /** Socket.IO packet type of a refused namespace connection (`socket.io-parser`'s `PacketType.CONNECT_ERROR`). */
 const CONNECT_ERROR = 4;
@@ -54,15 +49,25 @@ const TOO_MANY = 'too many connections from this address';
 export class TransportAdmission {
   readonly #deps: TransportAdmissionDeps;
   readonly #transports = new Map<Transport, TransportState>();
+  /** The client IP of each transport behind trusted proxies (otherwise it is the transport's address). */
+  readonly #proxiedIps = new Map<Transport, string>();
+  /** Per transport whose slot an asynchronous counter has not granted yet, whether it got one. */
+  readonly #acquiring = new Map<Transport, Promise<boolean>>();
   /** Per IP, the transport whose refusal is being written (at most one). */
   readonly #refusing = new Map<string, Transport>();
   readonly #deadlines: HandshakeDeadlines<Transport>;
+  // One listener for every transport (Engine.IO calls it with the transport as `this`), so that a transport costs no closure for it.
+  readonly #onClose: (this: Transport) => void;
   #claimed = 0;
   #onTransport: ((transport: Transport) => void) | undefined;
 
   constructor(deps: TransportAdmissionDeps) {
     this.#deps = deps;
     this.#deadlines = new HandshakeDeadlines(deps.now, deps.handshakeTimeoutMs);
+    const admission = this;
+    this.#onClose = function () {
+      admission.#forget(this);
+    };
   }
 
   /** Open transports that carry no connection and no handshake in progress: waiting for a Socket.IO handshake, or being refused. */
@@ -88,11 +93,14 @@ export class TransportAdmission {
       else callback(null, true);
     };
     this.#onTransport = (transport) => {
-      const state = this.#track(transport);
       this.#deadlines.start(transport);
-      void state.slotted.then((slot) => {
-        if (!slot && !state.closed) this.#refuse(io, transport, state);
-      });
+      const slot = this.#track(transport);
+      if (slot === false) this.#refuse(io, transport);
+      else if (slot !== true) {
+        void slot.then((granted) => {
+          if (!granted && this.#transports.has(transport)) this.#refuse(io, transport);
+        });
+      }
     };
     engine.on('connection', this.#onTransport);
   }
@@ -100,25 +108,25 @@ export class TransportAdmission {
   /** Stops admitting transports of `io` and forgets every tracked one, giving its slot back (closing them is Socket.IO's). */
   release(io: JobIoServer): void {
     if (this.#onTransport) io.engine.off('connection', this.#onTransport);
-    for (const [transport, state] of this.#transports) {
-      transport.off('close', state.onClose);
-      this.#forget(transport, state);
-    }
+    for (const transport of this.#transports.keys()) this.#forget(transport);
   }
 
-  /** Whether the transport holds an IP slot; a transport of an application's engine takes one now. */
-  async admit(transport: Transport): Promise<TransportAdmissionResult> {
-    const state = this.#transports.get(transport) ?? this.#track(transport);
+  /**
+   * Whether the transport holds an IP slot; a transport of an application's engine takes one now. Answers at once unless
+   * an asynchronous counter is still asked for the slot.
+   */
+  admit(transport: Transport): TransportAdmissionResult | Promise<TransportAdmissionResult> {
+    if (!this.#transports.has(transport)) this.#track(transport);
+    const acquiring = this.#acquiring.get(transport);
     // Resumes after the guard's own callback (registered first), which may have refused the transport.
-    const slot = await state.slotted;
-    return slot ? 'admitted' : state.refused ? 'refused' : 'full';
+    if (acquiring) return acquiring.then(() => this.#admission(transport));
+    return this.#admission(transport);
   }
 
   /** Marks the transport as carrying a handshake or a connection; false when it already does. */
   claim(transport: Transport): boolean {
-    const state = this.#transports.get(transport);
-    if (!state || state.claimed) return false;
-    state.claimed = true;
+    if (this.#transports.get(transport) !== 'open') return false;
+    this.#transports.set(transport, 'claimed');
     this.#claimed += 1;
     this.#deadlines.stop(transport);
     return true;
@@ -126,11 +134,16 @@ export class TransportAdmission {
 
   /** The handshake on the transport was refused, or its connection ended: it may carry a new one (within the handshake deadline). */
   unclaim(transport: Transport): void {
-    const state = this.#transports.get(transport);
-    if (!state?.claimed) return;
-    state.claimed = false;
+    if (this.#transports.get(transport) !== 'claimed') return;
+    this.#transports.set(transport, 'open');
     this.#claimed -= 1;
     if (this.#onTransport) this.#deadlines.start(transport);
+  }
+
+  #admission(transport: Transport): TransportAdmissionResult {
+    const state = this.#transports.get(transport);
+    if (state === 'open' || state === 'claimed') return 'admitted';
+    return state === 'refused' ? 'refused' : 'full';
   }
 
   #allows(request: IncomingMessage): boolean {
@@ -140,27 +153,46 @@ export class TransportAdmission {
     return false;
   }
 
-  #track(transport: Transport): TransportState {
-    const { ipLimit, trustProxy, onError } = this.#deps;
-    const ip = clientIp({ address: transport.remoteAddress, headers: transport.request.headers }, trustProxy);
-    const slotted = Promise.resolve()
-      .then(() => ipLimit.acquire(ip))
-      .then(
-        (slot) => {
-          // A transport that closed (or was forgotten) while the counter answered gives the slot straight back.
-          if (slot && state.closed) ipLimit.release(ip);
-          else state.slot = slot;
-          return slot && !state.closed;
-        },
-        (error: unknown) => {
-          onError(error);
-          return false;
-        },
-      );
-    const state: TransportState = { ip, slotted, slot: false, refused: false, claimed: false, closed: false, onClose: () => this.#forget(transport, state) };
-    this.#transports.set(transport, state);
-    transport.once('close', state.onClose);
-    return state;
+  #ipOf(transport: Transport): string {
+    return this.#proxiedIps.get(transport) ?? transport.remoteAddress;
+  }
+
+  /** Starts tracking a transport and asks for its IP slot: whether it got one, or the answer of an asynchronous counter. */
+  #track(transport: Transport): boolean | Promise<boolean> {
+    const { ipLimit, onError } = this.#deps;
+    this.#transports.set(transport, 'acquiring');
+    transport.on('close', this.#onClose);
+    const ip = clientIp({ address: transport.remoteAddress, headers: transport.request.headers }, this.#deps.trustProxy);
+    if (ip !== transport.remoteAddress) this.#proxiedIps.set(transport, ip);
+    let slot: boolean | Promise<boolean>;
+    try {
+      slot = ipLimit.acquire(ip);
+    } catch (error) {
+      onError(error);
+      slot = false;
+    }
+    if (typeof slot === 'boolean') return this.#granted(transport, slot);
+    const granted = slot.then(
+      (answer) => this.#granted(transport, answer),
+      (error: unknown) => {
+        onError(error);
+        return this.#granted(transport, false);
+      },
+    );
+    this.#acquiring.set(transport, granted);
+    return granted;
+  }
+
+  /** Records the counter's answer; a transport that closed (or was forgotten) meanwhile gives the slot straight back. */
+  #granted(transport: Transport, slot: boolean): boolean {
+    this.#acquiring.delete(transport);
+    if (this.#transports.get(transport) !== 'acquiring') {
+      if (slot) this.#deps.ipLimit.release(this.#ipOf(transport));
+      this.#proxiedIps.delete(transport);
+      return false;
+    }
+    this.#transports.set(transport, slot ? 'open' : 'full');
+    return slot;
   }
 
   /**
@@ -168,28 +200,33 @@ export class TransportAdmission {
    * WebSocket, with the next poll over long-polling); at once, without the refusal, when another transport of the IP
    * is being refused.
    */
-  #refuse(io: JobIoServer, transport: Transport, state: TransportState): void {
+  #refuse(io: JobIoServer, transport: Transport): void {
     const error = protocolError(ErrorCode.TOO_MANY_CONNECTIONS, TOO_MANY);
-    state.refused = true;
-    this.#deps.onRefused(error, state.ip);
-    if (this.#refusing.has(state.ip)) {
+    const ip = this.#ipOf(transport);
+    this.#transports.set(transport, 'refused');
+    this.#deps.onRefused(error, ip);
+    if (this.#refusing.has(ip)) {
       transport.close(true);
       return;
     }
-    this.#refusing.set(state.ip, transport);
+    this.#refusing.set(ip, transport);
     // Discarding (not a graceful close): a long-polling transport closed gracefully waits for a poll it may never get.
     transport.once('drain', () => transport.close(true));
     // A Socket.IO client reads it as the answer to the CONNECT it sends on open.
     for (const packet of io.encoder.encode({ type: CONNECT_ERROR, nsp: '/', data: { message: error.message, data: error } })) transport.write(packet);
   }
 
-  #forget(transport: Transport, state: TransportState): void {
-    if (state.closed) return;
-    state.closed = true;
+  #forget(transport: Transport): void {
+    const state = this.#transports.get(transport);
+    if (state === undefined) return;
+    transport.off('close', this.#onClose);
     this.#transports.delete(transport);
     this.#deadlines.stop(transport);
-    if (state.claimed) this.#claimed -= 1;
-    if (state.slot) this.#deps.ipLimit.release(state.ip);
-    if (this.#refusing.get(state.ip) === transport) this.#refusing.delete(state.ip);
+    if (state === 'claimed') this.#claimed -= 1;
+    const ip = this.#ipOf(transport);
+    // A slot still being asked for goes back when the counter answers (`#granted`), to the same IP.
+    if (state !== 'acquiring') this.#proxiedIps.delete(transport);
+    if (state === 'open' || state === 'claimed') this.#deps.ipLimit.release(ip);
+    if (this.#refusing.get(ip) === transport) this.#refusing.delete(ip);
   }
 }
