@@ -22,7 +22,7 @@ function recordingLogger(): JobServerLogger & { warnings: Record<string, unknown
   return { warnings, info: () => undefined, error: () => undefined, warn: (context) => warnings.push(context) };
 }
 
-describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a job room’s channel moves to another master', () => {
+describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a node’s subscriptions of job channels were away', () => {
   let target: RedisTarget & { readonly cluster: RedisClusterResource };
   let prefix: string;
   let nodes: JobServerResource[];
@@ -111,6 +111,32 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a job ro
       // The master of the most channels hands over to its replica: the slot map changes, the nodes resubscribe and catch up.
       const [master] = await busiestChannelMaster(jobs);
       await target.cluster.failover(await target.cluster.replicaOf(master));
+
+      await expectEachTerminalOnce(group, expected);
+      expect([a, b].map((node) => node.server.health().status)).toEqual(['ok', 'ok']);
+    },
+  );
+
+  it(
+    'after its subscriber connections were killed (every master alive), each node sends its rooms the terminal updates it missed, once',
+    { timeout: 120_000 },
+    async () => {
+      const [a, b] = [await startNode({ redis: redisOptions() }), await startNode({ redis: redisOptions() })];
+      const publisher = createJobPublisher({ redis: redisOptions() as JobServerOptions['redis'] & object });
+      publishers.push(publisher);
+      const jobs = Array.from({ length: 8 }, (_, index) => `cut-${index}`);
+      for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
+      const group = startWatchers(6, [a.url, b.url], jobs);
+      await vi.waitFor(() => seenByAll(group, jobs, 1), { timeout: WAIT_BOUND_MS, interval: 50 });
+
+      const admin = target.client() as Cluster;
+      probes.push(admin);
+      const store = new RedisJobStore({ client: admin, keyPrefix: prefix });
+      const expected = new Map<string, JobUpdate>();
+      for (const jobId of jobs) expected.set(jobId, await store.append(jobId, { status: 'completed', data: { result: jobId } }, Date.now()));
+      // A cut between the nodes and the masters, for their subscribers only: the slot map stays as it was.
+      const killed = await Promise.all(admin.nodes('master').map(async (master) => Number(await master.client('KILL', 'TYPE', 'pubsub'))));
+      expect(killed.reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
 
       await expectEachTerminalOnce(group, expected);
       expect([a, b].map((node) => node.server.health().status)).toEqual(['ok', 'ok']);

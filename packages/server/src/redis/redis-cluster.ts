@@ -68,6 +68,11 @@ export class RedisCluster {
   readonly #catchUp: FanoutCatchUp;
   /** Master of each slot as the subscriber last saw it (Redis Cluster only); a change means subscriptions moved. */
   #masters: (string | undefined)[] | undefined;
+  /** Set when ioredis dropped a sharded subscriber connection (it died, or its node lost its slots), until the next catch-up. */
+  #subscriberLost = false;
+  readonly #onSubscriberLost = (): void => {
+    this.#subscriberLost = true;
+  };
   readonly #onSubscribersReady = (): void => this.#onTopology();
   /** `connecting` until Redis first answers; `down` after it was lost (or never came up). */
   #state: 'connecting' | 'up' | 'down' = 'connecting';
@@ -141,9 +146,12 @@ export class RedisCluster {
       onJobLost: deps.onJobLost,
       logger: deps.logger,
     });
-    // ioredis emits it after a slot refresh that changed the cluster's topology or replaced failed subscribers, once
-    // it sent the resubscriptions.
-    if (client.isCluster) subscriber.on('subscribersReady', this.#onSubscribersReady);
+    // ioredis emits 'subscribersReady' after a slot refresh that changed the cluster's topology or replaced failed
+    // subscribers, once it sent the resubscriptions, and '-subscriber' for each sharded subscriber it dropped.
+    if (client.isCluster) {
+      subscriber.on('-subscriber', this.#onSubscriberLost);
+      subscriber.on('subscribersReady', this.#onSubscribersReady);
+    }
     this.#onExpiredElsewhere = (jobId, lastSeq) => {
       if (typeof jobId === 'string' && typeof lastSeq === 'number') deps.onExpiredElsewhere(jobId, lastSeq);
     };
@@ -173,6 +181,7 @@ export class RedisCluster {
   /** Leaves the cluster: removes this node's counts and closes the connections it created. */
   async close(): Promise<void> {
     this.#deps.io.off(JOB_EXPIRED_ELSEWHERE, this.#onExpiredElsewhere);
+    this.#connection.subscriber.off('-subscriber', this.#onSubscriberLost);
     this.#connection.subscriber.off('subscribersReady', this.#onSubscribersReady);
     this.#catchUp.close();
     await this.connections.close(this.#connection.available);
@@ -201,13 +210,16 @@ export class RedisCluster {
   }
 
   /**
-   * A slot refresh of the subscriber: when a slot's master changed (a failover, a resharding), the node's subscriptions
-   * of its channels were gone until ioredis subscribed them on the new master, and the rooms catch up.
+   * The subscriber's sharded subscriptions were renewed: when a slot's master changed (a failover, a resharding) or a
+   * subscriber connection was lost and replaced (a killed connection, a network cut), the node was not subscribed to
+   * some channels for a while, and the rooms catch up.
    */
   #onTopology(): void {
     const masters = asIoRedisCluster(this.#connection.subscriber).slots.map((nodes) => nodes?.[0]);
     const previous = this.#masters;
+    const lost = this.#subscriberLost;
     this.#masters = masters;
-    if (previous && masters.some((master, slot) => master !== previous[slot])) void this.#catchUp.run();
+    this.#subscriberLost = false;
+    if (lost || (previous && masters.some((master, slot) => master !== previous[slot]))) void this.#catchUp.run();
   }
 }
