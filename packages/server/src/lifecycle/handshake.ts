@@ -1,9 +1,9 @@
-import { ErrorCode, HandshakeAuthSchema, PROTOCOL_VERSION, parsePayload, protocolError, type ProtocolError } from '@org/ws-protocol';
+import { ErrorCode, HandshakeAuthSchema, PROTOCOL_VERSION, parsePayload, protocolError, type HandshakeAuth, type ProtocolError } from '@org/ws-protocol';
 import { ConnectionRefusedError } from '../errors';
 import { originRefusal, type OriginPolicy } from './origin-policy';
 import type { JobSocket } from './connection-registry';
 import { clientIp } from './ip-limit';
-import type { TransportAdmission } from './transport-admission';
+import type { TransportAdmission, TransportAdmissionResult } from './transport-admission';
 import type { AuthenticateHook } from '../options';
 
 /** What a handshake that passed left for the `connection` handler. */
@@ -41,61 +41,112 @@ const shuttingDown = (deps: HandshakeDeps): ConnectionRefusedError =>
 /**
  * Socket.IO middleware that admits a connection: page origin (`cors`), protocol version, handshake schema, the transport's per-IP slot
  * (one connection per transport), `authenticate`. A refusal reaches the client as `connect_error` whose `data` is a
- * `ProtocolError`.
+ * `ProtocolError`. Without an `authenticate` hook and with a counter that answers at once, it admits synchronously (no
+ * promise, no microtask per handshake); nothing in it throws.
  */
 export function createHandshakeMiddleware(deps: HandshakeDeps) {
   return (socket: JobSocket, next: (error?: Error) => void): void => {
-    const ip = clientIp(socket.handshake, deps.trustProxy);
-    const handshake = { claimed: false };
-    const fail = (error: ConnectionRefusedError, counted = false): void => {
-      // The transport may carry another handshake now (never one this handshake did not claim).
-      if (handshake.claimed) deps.transports.unclaim(socket.conn);
-      if (!counted) deps.onRefused(error.data, ip);
-      next(error);
-    };
-    void admit(socket, ip, deps, handshake).then(
-      (refusal) => (refusal ? fail(refusal, refusal === alreadyRefused) : next()),
-      (error: unknown) => {
-        deps.onHookError(error);
-        fail(refuse(ErrorCode.INTERNAL, 'the server could not authenticate this connection'));
-      },
-    );
+    new Handshake(deps, socket, next).start();
   };
 }
 
-async function admit(socket: JobSocket, ip: string, deps: HandshakeDeps, handshake: { claimed: boolean }): Promise<ConnectionRefusedError | undefined> {
-  if (!deps.accepting()) return shuttingDown(deps);
-  // Polling from a refused page never gets here (its requests are refused with a 403); a WebSocket does.
-  const refusedOrigin = deps.origins?.refusedOrigin(socket.handshake.headers);
-  if (refusedOrigin !== undefined) return refuse(ErrorCode.FORBIDDEN, originRefusal(refusedOrigin));
-  const overloadedRetryAfterMs = deps.overloadedRetryAfterMs();
-  if (overloadedRetryAfterMs !== undefined) return refuse(ErrorCode.OVERLOADED, 'the server is overloaded', overloadedRetryAfterMs);
-  const raw: unknown = socket.handshake.auth;
-  const version = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).protocolVersion : undefined;
-  if (version !== PROTOCOL_VERSION) {
-    return refuse(ErrorCode.UNSUPPORTED_PROTOCOL, `this server speaks protocol version ${PROTOCOL_VERSION}, the client sent ${JSON.stringify(version) ?? 'none'}`);
-  }
-  const auth = parsePayload(HandshakeAuthSchema, raw, 'auth');
-  if (!auth.ok) return new ConnectionRefusedError(auth.error);
-  const transport = await deps.transports.admit(socket.conn);
-  // Refused as it opened (and counted then): this CONNECT raced with the refusal already on its way.
-  if (transport === 'refused') return alreadyRefused;
-  if (transport === 'full') return refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address');
-  // Socket.IO runs a second CONNECT that arrives while the first is being admitted: one slot, one connection.
-  handshake.claimed = deps.transports.claim(socket.conn);
-  if (!handshake.claimed) return refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'this transport already carries a connection');
+/** One handshake, from the request's checks to `next()`. */
+class Handshake {
+  readonly #deps: HandshakeDeps;
+  readonly #socket: JobSocket;
+  readonly #next: (error?: Error) => void;
+  readonly #ip: string;
+  /** Whether this handshake claimed the transport (and so gives it back when refused). */
+  #claimed = false;
+  /** The handshake's `auth`, once it passed its schema. */
+  #auth: HandshakeAuth | undefined;
 
-  let principal: unknown = null;
-  if (deps.authenticate) {
-    principal = await deps.authenticate({ auth: auth.value, headers: socket.handshake.headers, ip });
-    if (principal === null || principal === undefined || principal === false) {
-      return refuse(ErrorCode.UNAUTHORIZED, 'the handshake did not authenticate');
-    }
+  constructor(deps: HandshakeDeps, socket: JobSocket, next: (error?: Error) => void) {
+    this.#deps = deps;
+    this.#socket = socket;
+    this.#next = next;
+    this.#ip = clientIp(socket.handshake, deps.trustProxy);
   }
-  // Re-checked after the hook's await: the server may have begun closing.
-  if (!deps.accepting()) return shuttingDown(deps);
-  // When the transport closes before Socket.IO emits `connection`, Socket.IO drops the socket silently; the transport's
-  // close gives its slot back.
-  deps.admissions.set(socket, { ip, principal });
-  return undefined;
+
+  start(): void {
+    let refusal: ConnectionRefusedError | undefined;
+    let transport: TransportAdmissionResult | Promise<TransportAdmissionResult> | undefined;
+    try {
+      refusal = this.#requestRefusal();
+      if (!refusal) transport = this.#deps.transports.admit(this.#socket.conn);
+    } catch (error) {
+      this.#onError(error);
+      return;
+    }
+    // Outside the try: what `next` runs (the `connection` listeners) is not this handshake's failure.
+    if (refusal) this.#fail(refusal);
+    else if (typeof transport === 'string') this.#onTransport(transport);
+    else transport?.then((result) => this.#onTransport(result), (error: unknown) => this.#onError(error));
+  }
+
+  /** What refuses the request itself, before any slot is taken: the server's phase and load, the page's origin, the auth. */
+  #requestRefusal(): ConnectionRefusedError | undefined {
+    const deps = this.#deps;
+    const { handshake } = this.#socket;
+    if (!deps.accepting()) return shuttingDown(deps);
+    // Polling from a refused page never gets here (its requests are refused with a 403); a WebSocket does.
+    const refusedOrigin = deps.origins?.refusedOrigin(handshake.headers);
+    if (refusedOrigin !== undefined) return refuse(ErrorCode.FORBIDDEN, originRefusal(refusedOrigin));
+    const overloadedRetryAfterMs = deps.overloadedRetryAfterMs();
+    if (overloadedRetryAfterMs !== undefined) return refuse(ErrorCode.OVERLOADED, 'the server is overloaded', overloadedRetryAfterMs);
+    const raw: unknown = handshake.auth;
+    const version = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).protocolVersion : undefined;
+    if (version !== PROTOCOL_VERSION) {
+      return refuse(ErrorCode.UNSUPPORTED_PROTOCOL, `this server speaks protocol version ${PROTOCOL_VERSION}, the client sent ${JSON.stringify(version) ?? 'none'}`);
+    }
+    const auth = parsePayload(HandshakeAuthSchema, raw, 'auth');
+    if (!auth.ok) return new ConnectionRefusedError(auth.error);
+    this.#auth = auth.value;
+    return undefined;
+  }
+
+  #onTransport(transport: TransportAdmissionResult): void {
+    const deps = this.#deps;
+    // Refused as it opened (and counted then): this CONNECT raced with the refusal already on its way.
+    if (transport === 'refused') return this.#fail(alreadyRefused, true);
+    if (transport === 'full') return this.#fail(refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address'));
+    // Socket.IO runs a second CONNECT that arrives while the first is being admitted: one slot, one connection.
+    this.#claimed = deps.transports.claim(this.#socket.conn);
+    if (!this.#claimed) return this.#fail(refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'this transport already carries a connection'));
+    if (!deps.authenticate) return this.#admit(null);
+    let principal: unknown;
+    try {
+      principal = deps.authenticate({ auth: this.#auth!, headers: this.#socket.handshake.headers, ip: this.#ip });
+    } catch (error) {
+      return this.#onError(error);
+    }
+    Promise.resolve(principal).then(
+      (principal) => {
+        if (principal === null || principal === undefined || principal === false) this.#fail(refuse(ErrorCode.UNAUTHORIZED, 'the handshake did not authenticate'));
+        else this.#admit(principal);
+      },
+      (error: unknown) => this.#onError(error),
+    );
+  }
+
+  #admit(principal: unknown): void {
+    // Re-checked after the hook: the server may have begun closing.
+    if (!this.#deps.accepting()) return this.#fail(shuttingDown(this.#deps));
+    // When the transport closes before Socket.IO emits `connection`, Socket.IO drops the socket silently; the transport's
+    // close gives its slot back.
+    this.#deps.admissions.set(this.#socket, { ip: this.#ip, principal });
+    this.#next();
+  }
+
+  #onError(error: unknown): void {
+    this.#deps.onHookError(error);
+    this.#fail(refuse(ErrorCode.INTERNAL, 'the server could not authenticate this connection'));
+  }
+
+  #fail(error: ConnectionRefusedError, counted = false): void {
+    // The transport may carry another handshake now (never one this handshake did not claim).
+    if (this.#claimed) this.#deps.transports.unclaim(this.#socket.conn);
+    if (!counted) this.#deps.onRefused(error.data, this.#ip);
+    this.#next(error);
+  }
 }
