@@ -1,6 +1,7 @@
 import { ErrorCode, JobProtocolError } from '@org/ws-protocol';
 import { describe, expect, it } from 'vitest';
-import { MemoryJobStore } from './memory-job-store';
+import type { JobReplay } from './job-store';
+import { MemoryJobStore, synchronousReplay } from './memory-job-store';
 
 describe('MemoryJobStore', () => {
   it('assigns seq 1, 2, 3 and keeps the newest update as the snapshot', async () => {
@@ -78,5 +79,31 @@ describe('MemoryJobStore', () => {
     const rule = { now: 100, staleJobMs: 10, finishedJobRetentionMs: 10, limit: 2 };
     const kept = new Set(['kept1', 'kept2', 's1']);
     expect((await store.findExpired({ ...rule, keep: (jobId) => kept.has(jobId) })).map((job) => job.jobId)).toEqual(['f1', 'f2', 's1']);
+  });
+});
+
+describe('synchronousReplay', () => {
+  it('answers what replay resolves, for a MemoryJobStore as it ships', async () => {
+    const store = new MemoryJobStore({ bufferSize: 2 });
+    for (let at = 1; at <= 4; at += 1) await store.append('a', { status: 'running' }, at);
+    const replayNow = synchronousReplay(store);
+    for (const lastSeq of [undefined, 0, 1, 2, 3, 4, 5]) expect(replayNow?.('a', lastSeq)).toEqual(await store.replay('a', lastSeq));
+    expect(replayNow?.('unknown', 3)).toEqual(await store.replay('unknown', 3));
+  });
+
+  it('is undefined for a subclass, an instance whose replay was replaced, and any other store', () => {
+    class DelayedStore extends MemoryJobStore {
+      override async replay(jobId: string, lastSeq: number | undefined): Promise<JobReplay> {
+        await Promise.resolve();
+        return super.replay(jobId, lastSeq);
+      }
+    }
+    const patched = new MemoryJobStore();
+    patched.replay = async () => ({ snapshot: null, updates: [], resync: true });
+    const inner = new MemoryJobStore();
+    const wrapper = { ...inner, replay: inner.replay.bind(inner), replayNow: inner.replayNow.bind(inner) };
+    expect(synchronousReplay(new DelayedStore())).toBeUndefined();
+    expect(synchronousReplay(patched)).toBeUndefined();
+    expect(synchronousReplay(wrapper as unknown as MemoryJobStore)).toBeUndefined();
   });
 });

@@ -48,6 +48,11 @@ export class MemoryJobStore implements JobStore {
   }
 
   async replay(jobId: string, lastSeq: number | undefined): Promise<JobReplay> {
+    return this.replayNow(jobId, lastSeq);
+  }
+
+  /** What `replay` resolves, answered synchronously. */
+  replayNow(jobId: string, lastSeq: number | undefined): JobReplay {
     const record = this.#jobs.get(jobId);
     return replayWindow(record?.snapshot ?? null, record?.buffer ?? [], lastSeq);
   }
@@ -84,4 +89,14 @@ export class MemoryJobStore implements JobStore {
   async close(): Promise<void> {
     this.#jobs.clear();
   }
+}
+
+/**
+ * `replayNow` of a store that is a `MemoryJobStore` as it ships, bound to it; `undefined` for any other store, a
+ * subclass (it may change what `replay` answers) or an instance whose `replay` was replaced.
+ */
+export function synchronousReplay(store: JobStore): ((jobId: string, lastSeq: number | undefined) => JobReplay) | undefined {
+  if (Object.getPrototypeOf(store) !== MemoryJobStore.prototype || Object.hasOwn(store, 'replay')) return undefined;
+  const memory = store as MemoryJobStore;
+  return (jobId, lastSeq) => memory.replayNow(jobId, lastSeq);
 }

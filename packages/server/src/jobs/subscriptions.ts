@@ -13,6 +13,7 @@ import {
 import type { ConnectionRecord, ConnectionRegistry } from '../lifecycle/connection-registry';
 import { jobRoom } from './job-rooms';
 import type { JobReplay, JobStore } from './job-store';
+import { synchronousReplay } from './memory-job-store';
 import { replayForEpoch } from './replay-window';
 import { storeRefusal } from './store-failure';
 import type { AuthorizeSubscribeHook } from '../options';
@@ -66,9 +67,13 @@ export class Subscriptions {
   readonly #pending = new WeakMap<ConnectionRecord, Map<string, PendingSubscribes>>();
   // The same entries by job, for expire(): added and deleted with them, so it holds only jobs with a subscribe pending.
   readonly #pendingByJob = new Map<string, Set<PendingSubscribes>>();
+  // Set when a subscribe can be answered without waiting (see #subscribeNow): nothing to authorize, no room readiness
+  // to wait for, a store that replays synchronously.
+  readonly #replayNow: ((jobId: string, lastSeq: number | undefined) => JobReplay) | undefined;
 
   constructor(deps: SubscriptionDeps) {
     this.#deps = deps;
+    this.#replayNow = deps.authorize || deps.roomReady ? undefined : synchronousReplay(deps.store);
   }
 
   /**
@@ -77,7 +82,7 @@ export class Subscriptions {
    * `UNSUBSCRIBED` (or its own failure: `FORBIDDEN`, `INTERNAL`, `UNAVAILABLE`). The sweep dropping the job meanwhile
    * makes it answer `FORBIDDEN`, with no subscription either.
    */
-  async subscribe(record: ConnectionRecord, payload: unknown): Promise<SubscribeJobAck> {
+  subscribe(record: ConnectionRecord, payload: unknown): SubscribeJobAck | Promise<SubscribeJobAck> {
     const request = parseChecked(SubscribeJobRequestCheck, SubscribeJobRequestSchema, payload, EventName.SubscribeJob);
     if (!request.ok) return { ok: false, error: request.error };
     const { jobId, lastSeq, epoch } = request.value;
@@ -86,16 +91,11 @@ export class Subscriptions {
     if (overloadedRetryAfterMs !== undefined) {
       return { ok: false, error: protocolError(ErrorCode.OVERLOADED, 'the server is overloaded; not subscribed', overloadedRetryAfterMs) };
     }
-    const pending = this.#startPending(record, jobId);
-    try {
-      return await this.#subscribe(record, jobId, { lastSeq, epoch }, pending);
-    } finally {
-      this.#endPending(record, jobId, pending);
-    }
+    return this.#subscribeNow(record, jobId, lastSeq, epoch) ?? this.#subscribePending(record, jobId, { lastSeq, epoch });
   }
 
   /** Handles `unsubscribe-job`; unsubscribing from a job one does not watch is fine. */
-  async unsubscribe(record: ConnectionRecord, payload: unknown): Promise<UnsubscribeJobAck> {
+  unsubscribe(record: ConnectionRecord, payload: unknown): UnsubscribeJobAck {
     const request = parseChecked(UnsubscribeJobRequestCheck, UnsubscribeJobRequestSchema, payload, EventName.UnsubscribeJob);
     if (!request.ok) return { ok: false, error: request.error };
     const { jobId } = request.value;
@@ -103,6 +103,35 @@ export class Subscriptions {
     if (pending) pending.generation += 1;
     if (this.#drop(record, jobId)) this.#deps.events.emit('unsubscribe', { socketId: record.id, jobId, reason: 'request' });
     return { ok: true };
+  }
+
+  /**
+   * Answers a subscribe in one go when nothing is to be waited for: no `authorizeSubscribe`, no room readiness, a store
+   * that replays synchronously, a join that takes effect at once (Socket.IO's in-memory adapter), and no other subscribe
+   * of this connection for this job pending. Nothing else runs meanwhile, so no unsubscribe, close or sweep can come
+   * between the join and the reply. Returns `undefined` when it has to wait: the pending path then answers.
+   */
+  #subscribeNow(record: ConnectionRecord, jobId: string, lastSeq: number | undefined, epoch: string | undefined): SubscribeJobAck | undefined {
+    const replayNow = this.#replayNow;
+    if (!replayNow || this.#pending.get(record)?.has(jobId)) return undefined;
+    const { registry } = this.#deps;
+    if (registry.get(record.id) !== record) return { ok: false, error: CLOSING };
+    // Nothing runs between this read and the join below, so no update can fall between them.
+    const replay = replayForEpoch(replayNow(jobId, lastSeq), epoch);
+    // An adapter that joins asynchronously: the pending path joins again (a no-op for the room) and waits for it.
+    if (record.socket.join(jobRoom(jobId)) !== undefined) return undefined;
+    if (registry.subscribe(record, jobId)) this.#deps.events.emit('subscribe', { socketId: record.id, jobId });
+    return { ok: true, jobId, epoch: replay.snapshot?.epoch ?? null, snapshot: replay.snapshot, updates: replay.updates, resync: replay.resync };
+  }
+
+  /** A subscribe that waits (authorization, the join, room readiness, the store), registered as pending meanwhile. */
+  async #subscribePending(record: ConnectionRecord, jobId: string, held: { lastSeq: number | undefined; epoch: string | undefined }): Promise<SubscribeJobAck> {
+    const pending = this.#startPending(record, jobId);
+    try {
+      return await this.#subscribe(record, jobId, held, pending);
+    } finally {
+      this.#endPending(record, jobId, pending);
+    }
   }
 
   async #subscribe(

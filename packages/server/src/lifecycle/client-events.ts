@@ -3,8 +3,11 @@ import type { ConnectionRecord, JobSocket } from './connection-registry';
 import type { TokenBucketLimiter } from './rate-limit';
 import type { JobServerCounters } from '../stats';
 
-/** A request handler: takes the untrusted payload, resolves the reply to ack. */
-export type RequestHandler = (record: ConnectionRecord, payload: unknown) => Promise<{ ok: boolean; error?: ProtocolError }>;
+/** A request's reply. */
+type RequestReply = { ok: boolean; error?: ProtocolError };
+
+/** A request handler: takes the untrusted payload, returns the reply to ack (or a promise of it, when it has to wait). */
+export type RequestHandler = (record: ConnectionRecord, payload: unknown) => RequestReply | Promise<RequestReply>;
 
 /** What the inbound event gate needs from the server. */
 export interface ClientEventDeps {
@@ -30,6 +33,16 @@ function reply(ack: ((response: unknown) => void) | undefined, response: unknown
   } catch {
     // nothing to tell: the client is gone
   }
+}
+
+function replyAnswer(deps: ClientEventDeps, ack: (response: unknown) => void, response: RequestReply): void {
+  if (response.error?.code === ErrorCode.INVALID_PAYLOAD) deps.counters.invalidPayloads += 1;
+  reply(ack, response);
+}
+
+function replyFailure(deps: ClientEventDeps, ack: (response: unknown) => void, event: unknown, error: unknown): void {
+  deps.onError(error, String(event));
+  reply(ack, { ok: false, error: protocolError(ErrorCode.INTERNAL, 'the server failed to handle this request') });
 }
 
 /**
@@ -96,16 +109,16 @@ export class ClientEventGate {
       reply(ack, { ok: false, error: protocolError(ErrorCode.INVALID_PAYLOAD, `${event}: takes one payload argument before its acknowledgement, got ${args.length}`) });
       return false;
     }
-    handler(record, args[0]).then(
-      (response) => {
-        if (response.error?.code === ErrorCode.INVALID_PAYLOAD) deps.counters.invalidPayloads += 1;
-        reply(ack, response);
-      },
-      (error: unknown) => {
-        deps.onError(error, String(event));
-        reply(ack, { ok: false, error: protocolError(ErrorCode.INTERNAL, 'the server failed to handle this request') });
-      },
-    );
+    let response: RequestReply | Promise<RequestReply>;
+    try {
+      response = handler(record, args[0]);
+    } catch (error) {
+      replyFailure(deps, ack, event, error);
+      return false;
+    }
+    // A reply known at once is acked at once: no promise, no microtask.
+    if (response instanceof Promise) response.then((answer) => replyAnswer(deps, ack, answer), (error: unknown) => replyFailure(deps, ack, event, error));
+    else replyAnswer(deps, ack, response);
     return false;
   }
 }
