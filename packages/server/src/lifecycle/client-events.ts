@@ -78,9 +78,11 @@ export class ClientEventGate {
   /** Handles `packet` (event name, arguments, then its ack callback if any); true when it is for the application's listeners. */
   #admit(record: ConnectionRecord, packet: unknown[]): boolean {
     const deps = this.#deps;
-    const [event, ...args] = packet;
-    const last = args.at(-1);
-    const ack = typeof last === 'function' ? (args.pop() as (response: unknown) => void) : undefined;
+    // Read by index rather than destructured with a rest element: this runs for every inbound event.
+    const event = packet[0];
+    const last = packet.length > 1 ? packet[packet.length - 1] : undefined;
+    const ack = typeof last === 'function' ? (last as (response: unknown) => void) : undefined;
+    const argumentCount = packet.length - (ack ? 2 : 1);
 
     const decision = deps.limiter.take(record.id, deps.now());
     if (!decision.allowed) {
@@ -104,14 +106,14 @@ export class ClientEventGate {
       return false;
     }
     record.lastActivityAt = deps.now();
-    if (args.length > 1) {
+    if (argumentCount > 1) {
       deps.counters.invalidPayloads += 1;
-      reply(ack, { ok: false, error: protocolError(ErrorCode.INVALID_PAYLOAD, `${event}: takes one payload argument before its acknowledgement, got ${args.length}`) });
+      reply(ack, { ok: false, error: protocolError(ErrorCode.INVALID_PAYLOAD, `${event}: takes one payload argument before its acknowledgement, got ${argumentCount}`) });
       return false;
     }
     let response: RequestReply | Promise<RequestReply>;
     try {
-      response = handler(record, args[0]);
+      response = handler(record, argumentCount === 1 ? packet[1] : undefined);
     } catch (error) {
       replyFailure(deps, ack, event, error);
       return false;
