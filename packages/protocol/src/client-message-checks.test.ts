@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type * as core from 'zod/v4/core';
 import { mutants } from '../test/support/wire-mutants';
-import { SubscribeJobRequestCheck, UnsubscribeJobRequestCheck } from './client-message-checks';
+import { HandshakeAuthCheck, HeartbeatAckCheck, SubscribeJobRequestCheck, UnsubscribeJobRequestCheck } from './client-message-checks';
+import { HandshakeAuthSchema } from './handshake';
+import { HeartbeatAckSchema } from './heartbeat';
 import { describeIssue } from './issue-message';
 import { parseChecked } from './parse-checked';
 import { parsePayload, safeParseWithMessages } from './parse-payload';
@@ -20,6 +22,13 @@ const subscribe = fc.record(
 const PAIRS: readonly [string, WireCheck<unknown>, core.$ZodType, fc.Arbitrary<unknown>][] = [
   ['SubscribeJobRequestCheck', SubscribeJobRequestCheck, SubscribeJobRequestSchema, mutants(subscribe)],
   ['UnsubscribeJobRequestCheck', UnsubscribeJobRequestCheck, UnsubscribeJobRequestSchema, mutants(fc.record({ jobId }))],
+  [
+    'HandshakeAuthCheck',
+    HandshakeAuthCheck,
+    HandshakeAuthSchema,
+    mutants(fc.record({ protocolVersion: fc.integer({ min: 1, max: 9 }), token: optional(fc.string({ maxLength: 12 })) }, { requiredKeys: ['protocolVersion'] })),
+  ],
+  ['HeartbeatAckCheck', HeartbeatAckCheck, HeartbeatAckSchema, mutants(fc.record({ ts: fc.nat() }))],
 ];
 
 /** Payloads a client might send, good and bad, as Socket.IO's parser hands them over. */

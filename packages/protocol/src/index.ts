@@ -77,7 +77,7 @@ export {
   TimeoutNoticeCheck,
   UnsubscribeJobAckCheck,
 } from './server-message-checks';
-export { SubscribeJobRequestCheck, UnsubscribeJobRequestCheck } from './client-message-checks';
+export { HandshakeAuthCheck, HeartbeatAckCheck, SubscribeJobRequestCheck, UnsubscribeJobRequestCheck } from './client-message-checks';
 export { withoutUndefined } from './partial-options';
 export type { PartialOptions } from './partial-options';
 export type { ClientToServerEvents, ServerToClientEvents } from './event-maps';

@@ -1,4 +1,4 @@
-import { ErrorCode, HandshakeAuthSchema, PROTOCOL_VERSION, parsePayload, protocolError, type HandshakeAuth, type ProtocolError } from '@org/ws-protocol';
+import { ErrorCode, HandshakeAuthCheck, HandshakeAuthSchema, PROTOCOL_VERSION, parseChecked, protocolError, type HandshakeAuth, type ProtocolError } from '@org/ws-protocol';
 import { ConnectionRefusedError } from '../errors';
 import { originRefusal, type OriginPolicy } from './origin-policy';
 import type { JobSocket } from './connection-registry';
@@ -99,7 +99,7 @@ class Handshake {
     if (version !== PROTOCOL_VERSION) {
       return refuse(ErrorCode.UNSUPPORTED_PROTOCOL, `this server speaks protocol version ${PROTOCOL_VERSION}, the client sent ${JSON.stringify(version) ?? 'none'}`);
     }
-    const auth = parsePayload(HandshakeAuthSchema, raw, 'auth');
+    const auth = parseChecked(HandshakeAuthCheck, HandshakeAuthSchema, raw, 'auth');
     if (!auth.ok) return new ConnectionRefusedError(auth.error);
     this.#auth = auth.value;
     return undefined;

@@ -1,4 +1,4 @@
-import { EventName, HeartbeatAckSchema, type Heartbeat } from '@org/ws-protocol';
+import { EventName, HeartbeatAckCheck, HeartbeatAckSchema, parseChecked, type Heartbeat } from '@org/ws-protocol';
 import type { ConnectionRecord } from './connection-registry';
 
 /** What the heartbeat needs from the server. */
@@ -53,8 +53,8 @@ export class HeartbeatMonitor {
   welcome(record: ConnectionRecord): void {
     const now = this.#deps.now();
     record.socket.emit(EventName.Heartbeat, this.#payload(now), (reply: unknown) => {
-      const parsed = HeartbeatAckSchema.safeParse(reply);
-      if (parsed.success && parsed.data.ts === now) record.lastAliveAt = this.#deps.now();
+      const answer = parseChecked(HeartbeatAckCheck, HeartbeatAckSchema, reply);
+      if (answer.ok && answer.value.ts === now) record.lastAliveAt = this.#deps.now();
       else this.#deps.onInvalidAnswer(record);
     });
   }
@@ -78,8 +78,8 @@ export class HeartbeatMonitor {
     record.socket.emit(EventName.Heartbeat, this.#payload(now), (reply: unknown) => {
       const probe = this.#pending.get(record.id);
       if (!probe || probe.ts !== now) return;
-      const parsed = HeartbeatAckSchema.safeParse(reply);
-      if (!parsed.success || parsed.data.ts !== now) {
+      const answer = parseChecked(HeartbeatAckCheck, HeartbeatAckSchema, reply);
+      if (!answer.ok || answer.value.ts !== now) {
         this.#deps.onInvalidAnswer(record);
         return;
       }
