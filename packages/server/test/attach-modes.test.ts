@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createJobServer, type JobIoServer } from '../src/index';
 import { installLeakCheck, trackServers, ZERO_STATS } from './support/leak-check';
 import { httpRequest } from './support/http-request';
@@ -46,6 +46,47 @@ describe('attach modes', () => {
     const client = await connectClient(url);
     await server.update('shared-io', { status: 'queued' });
     expect(await subscribe(client, { jobId: 'shared-io' })).toMatchObject({ ok: true, snapshot: { status: 'queued' } });
+
+    await server.close({ timeoutMs: 500 });
+    expect(server.stats()).toEqual(ZERO_STATS);
+    await io.close();
+  });
+
+  it('waits for an adapter that joins asynchronously before it replies to subscribe-job, and the subscriber gets what follows', async () => {
+    const { httpServer, url } = await listeningHttpServer();
+    const io: JobIoServer = new Server(httpServer);
+    // An adapter whose joins of job rooms take effect when the test lets them, as a remote one's would.
+    const adapter = io.of('/').adapter;
+    const joinNow = adapter.addAll.bind(adapter);
+    const heldJoins: Array<() => void> = [];
+    adapter.addAll = (id, rooms) => {
+      if (![...rooms].some((room) => room.startsWith('job:'))) return joinNow(id, rooms);
+      return new Promise<void>((resolve) => heldJoins.push(() => resolve(joinNow(id, rooms))));
+    };
+    const server = createJobServer({ io });
+    trackServers(server);
+    const subscribed: string[] = [];
+    server.on('subscribe', ({ jobId }) => subscribed.push(jobId));
+    const client = await connectClient(url);
+    await server.update('slow-join', { status: 'queued' });
+
+    let answered = false;
+    const reply = subscribe(client, { jobId: 'slow-join' }).finally(() => (answered = true));
+    await vi.waitFor(() => expect(heldJoins.length).toBeGreaterThan(0));
+    // Requests are answered in order: had the subscribe not waited for its join, its reply would have come first.
+    expect(await client.socket.emitWithAck('unsubscribe-job', { jobId: 'other' })).toEqual({ ok: true });
+    expect(answered).toBe(false);
+    await vi.waitFor(() => {
+      for (const join of heldJoins.splice(0)) join();
+      expect(answered).toBe(true);
+    });
+    expect(await reply).toMatchObject({ ok: true, snapshot: { status: 'queued', seq: 1 } });
+    expect(adapter.rooms.get('job:slow-join')?.has(client.socket.id!)).toBe(true);
+    expect(subscribed).toEqual(['slow-join']);
+    expect(server.stats()).toMatchObject({ connections: 1, subscriptions: 1 });
+    const update = new Promise((resolve) => client.socket.once('job-update', resolve));
+    await server.update('slow-join', { status: 'running', progress: 50 });
+    expect(await update).toMatchObject({ jobId: 'slow-join', seq: 2, progress: 50 });
 
     await server.close({ timeoutMs: 500 });
     expect(server.stats()).toEqual(ZERO_STATS);
