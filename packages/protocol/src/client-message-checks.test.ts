@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type * as core from 'zod/v4/core';
+import { expectCheckAgreesWithSchema } from '../test/support/check-agrees-with-schema';
 import { mutants } from '../test/support/wire-mutants';
 import { HandshakeAuthCheck, HeartbeatAckCheck, SubscribeJobRequestCheck, UnsubscribeJobRequestCheck } from './client-message-checks';
 import { HandshakeAuthSchema } from './handshake';
 import { HeartbeatAckSchema } from './heartbeat';
-import { describeIssue } from './issue-message';
 import { parseChecked } from './parse-checked';
 import { parsePayload, safeParseWithMessages } from './parse-payload';
 import { SubscribeJobRequestSchema } from './subscribe-job';
@@ -85,21 +85,7 @@ const fields = (value: unknown) => {
 
 describe('wire checks of what a client sends', () => {
   it.each(PAIRS)('%s accepts and refuses exactly what its schema does, naming the same path and problem', (_name, check, schema, values) => {
-    let refused = 0;
-    fc.assert(
-      fc.property(values, (value) => {
-        const zod = safeParseWithMessages(schema, value);
-        const found = check(value);
-        expect(found === undefined).toBe(zod.success);
-        if (found && !zod.success) {
-          expect(found.path).toEqual(zod.error.issues[0]!.path);
-          refused += 1;
-          expect(describeIssue(found)).toBe(zod.error.issues[0]!.message);
-        }
-      }),
-      { numRuns: 1000 },
-    );
-    expect(refused).toBeGreaterThan(100);
+    expectCheckAgreesWithSchema(check, schema, values, { numRuns: 1000, minRefused: 100 });
   });
 
   it.each(WIRE_PAYLOADS.map((payload) => [payload]))('SubscribeJobRequestCheck agrees with the schema on %o', (payload) => {
