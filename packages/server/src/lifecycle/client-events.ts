@@ -21,10 +21,14 @@ export interface ClientEventDeps {
   onError: (error: unknown, context: string) => void;
   /** The connection a socket carries, while it is registered. */
   recordOf: (socket: JobSocket) => ConnectionRecord | undefined;
+  /** Socket.IO reported an error on the connection's socket: a frame it could not decode (it then closes the transport). */
+  onSocketError: (record: ConnectionRecord, error: Error) => void;
 }
 
 /** Socket.IO's step from a decoded event (its name, arguments and ack callback) to middlewares and listeners; private in its types. */
 type Dispatch = (this: JobSocket, packet: unknown[]) => void;
+/** Socket.IO's step from an error of the connection (an undecodable frame) to the socket's `error` listeners; private in its types. */
+type ReportError = (this: JobSocket, error: Error) => void;
 
 function reply(ack: ((response: unknown) => void) | undefined, response: unknown): void {
   // Acking a socket that is already gone is a no-op in Socket.IO; a throw here would only come from a patched socket.
@@ -51,13 +55,17 @@ function replyFailure(deps: ClientEventDeps, ack: (response: unknown) => void, e
  * request with more than its one payload argument is answered `INVALID_PAYLOAD`. Nothing here throws. (Socket.IO's
  * reserved names never get here: its parser refuses such a packet as undecodable.) One gate serves every connection:
  * it takes the place of the socket's `dispatch` and finds the connection from the socket it is called on, so that a
- * connection costs no closure (nor middleware array) for it.
+ * connection costs no closure (nor middleware array) for it. Likewise it takes the place of the socket's `_onerror`, to
+ * see an undecodable frame before the socket's `error` listeners do, without a listener of its own per socket.
  */
 export class ClientEventGate {
   readonly #deps: ClientEventDeps;
   readonly #dispatch: Dispatch;
   // Socket.IO's own dispatch (application middlewares, then listeners), for events the gate lets through.
   #passThrough: Dispatch | undefined;
+  readonly #reportError: ReportError;
+  // Socket.IO's own error step (the socket's `error` listeners), called after the gate saw the error.
+  #reportThrough: ReportError | undefined;
 
   constructor(deps: ClientEventDeps) {
     this.#deps = deps;
@@ -66,13 +74,21 @@ export class ClientEventGate {
       const record = deps.recordOf(this);
       if (record?.socket === this && gate.#admit(record, packet)) gate.#passThrough?.call(this, packet);
     };
+    this.#reportError = function (error) {
+      const record = deps.recordOf(this);
+      if (record?.socket === this) deps.onSocketError(record, error);
+      gate.#reportThrough?.call(this, error);
+    };
   }
 
   /** Gates the inbound events of a new connection. */
   attach(record: ConnectionRecord): void {
-    const socket = record.socket as unknown as { dispatch: Dispatch };
+    // Both replace methods of Socket.IO's prototype with own properties that share the socket's one spare property slot.
+    const socket = record.socket as unknown as { dispatch: Dispatch; _onerror: ReportError };
     this.#passThrough ??= socket.dispatch;
     socket.dispatch = this.#dispatch;
+    this.#reportThrough ??= socket._onerror;
+    socket._onerror = this.#reportError;
   }
 
   /** Handles `packet` (event name, arguments, then its ack callback if any); true when it is for the application's listeners. */

@@ -60,7 +60,6 @@ export class ConnectionLifecycle {
   readonly #clientEvents: ClientEventGate;
   // Shared by every socket (Socket.IO calls them with the socket as `this`), so that a connection costs no closure for them.
   readonly #onSocketDisconnect: (this: JobSocket, reason: string) => void;
-  readonly #onSocketError: (this: JobSocket, error: Error) => void;
 
   constructor(deps: ConnectionLifecycleDeps) {
     this.#deps = deps;
@@ -102,19 +101,17 @@ export class ConnectionLifecycle {
       },
       onError: deps.reporter.report,
       recordOf: (socket) => deps.registry.get(socket.id),
+      // Socket.IO reports a frame it cannot decode this way, then closes the transport (which releases the record).
+      onSocketError: (record, error) => {
+        counters.malformedPackets += 1;
+        this.#closeReasons.set(record, 'malformed-packet');
+        logger.warn({ socketId: record.id, ip: record.ip, err: error }, 'job server: undecodable packet, dropping connection');
+      },
     });
     const lifecycle = this;
     this.#onSocketDisconnect = function (this: JobSocket, reason: string): void {
       const record = deps.registry.get(this.id);
       if (record?.socket === this) lifecycle.#release(record, reason);
-    };
-    // Socket.IO reports a frame it cannot decode here, then closes the transport (which releases the record).
-    this.#onSocketError = function (this: JobSocket, error: Error): void {
-      const record = deps.registry.get(this.id);
-      if (record?.socket !== this) return;
-      counters.malformedPackets += 1;
-      lifecycle.#closeReasons.set(record, 'malformed-packet');
-      logger.warn({ socketId: record.id, ip: record.ip, err: error }, 'job server: undecodable packet, dropping connection');
     };
   }
 
@@ -236,7 +233,6 @@ export class ConnectionLifecycle {
     registry.add(record);
     this.#deps.onAccepted(record);
     socket.on('disconnect', this.#onSocketDisconnect);
-    socket.on('error', this.#onSocketError);
     this.#clientEvents.attach(record);
     this.heartbeat.welcome(record);
     logger.debug({ socketId: socket.id, ip: admission.ip }, 'job server: connection accepted');
