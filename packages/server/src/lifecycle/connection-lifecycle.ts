@@ -231,6 +231,7 @@ export class ConnectionLifecycle {
       subscriptions: undefined,
     };
     registry.add(record);
+    this.transports.carry(socket.conn);
     this.#deps.onAccepted(record);
     socket.on('disconnect', this.#onSocketDisconnect);
     this.#clientEvents.attach(record);

@@ -28,10 +28,11 @@ export interface TransportAdmissionDeps {
 
 /**
  * Where an open transport stands: its IP slot being asked for (`acquiring`); no slot (`full`), or none and its refusal
- * sent (`refused`); a slot, and no handshake or connection on it (`open`) or one (`claimed`). A string, not an object
- * per transport: its IP is derived again when its slot goes back.
+ * sent (`refused`); a slot, and no handshake or connection on it (`open`), a handshake (`claimed`) or a registered
+ * connection (`carrying`, its close not watched: the connection's release reports it). A string, not an object per
+ * transport: its IP is derived again when its slot goes back.
  */
-type TransportState = 'acquiring' | 'full' | 'refused' | 'open' | 'claimed';
+type TransportState = 'acquiring' | 'full' | 'refused' | 'open' | 'claimed' | 'carrying';
 
 /** Socket.IO packet type of a refused namespace connection (`socket.io-parser`'s `PacketType.CONNECT_ERROR`). */
 const CONNECT_ERROR = 4;
@@ -132,9 +133,31 @@ export class TransportAdmission {
     return true;
   }
 
-  /** The handshake on the transport was refused, or its connection ended: it may carry a new one (within the handshake deadline). */
-  unclaim(transport: Transport): void {
+  /**
+   * The claimed transport carries a registered connection, whose release calls `unclaim`: until then its close is not
+   * watched, since Socket.IO reports it as the connection's disconnect (one listener fewer per connection).
+   */
+  carry(transport: Transport): void {
     if (this.#transports.get(transport) !== 'claimed') return;
+    this.#transports.set(transport, 'carrying');
+    transport.off('close', this.#onClose);
+  }
+
+  /**
+   * The handshake on the transport was refused, or its connection ended: it may carry a new one (within the handshake
+   * deadline); a transport that closed, which is what ended its connection, gives its slot back at once.
+   */
+  unclaim(transport: Transport): void {
+    const state = this.#transports.get(transport);
+    if (state !== 'claimed' && state !== 'carrying') return;
+    if (state === 'carrying') {
+      // Socket.IO reports the disconnect from the transport's own close event, which is too late to listen to again.
+      if (transport.readyState === 'closed') {
+        this.#forget(transport);
+        return;
+      }
+      transport.on('close', this.#onClose);
+    }
     this.#transports.set(transport, 'open');
     this.#claimed -= 1;
     if (this.#onTransport) this.#deadlines.start(transport);
@@ -142,7 +165,7 @@ export class TransportAdmission {
 
   #admission(transport: Transport): TransportAdmissionResult {
     const state = this.#transports.get(transport);
-    if (state === 'open' || state === 'claimed') return 'admitted';
+    if (state === 'open' || state === 'claimed' || state === 'carrying') return 'admitted';
     return state === 'refused' ? 'refused' : 'full';
   }
 
@@ -222,11 +245,11 @@ export class TransportAdmission {
     transport.off('close', this.#onClose);
     this.#transports.delete(transport);
     this.#deadlines.stop(transport);
-    if (state === 'claimed') this.#claimed -= 1;
+    if (state === 'claimed' || state === 'carrying') this.#claimed -= 1;
     const ip = this.#ipOf(transport);
     // A slot still being asked for goes back when the counter answers (`#granted`), to the same IP.
     if (state !== 'acquiring') this.#proxiedIps.delete(transport);
-    if (state === 'open' || state === 'claimed') this.#deps.ipLimit.release(ip);
+    if (state === 'open' || state === 'claimed' || state === 'carrying') this.#deps.ipLimit.release(ip);
     if (this.#refusing.get(ip) === transport) this.#refusing.delete(ip);
   }
 }
