@@ -1,13 +1,13 @@
 import type { JobUpdate } from '@org/ws-protocol';
 import type { Cluster } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createJobPublisher, RedisJobStore, type JobPublisher, type JobServerLogger, type JobServerOptions } from '../src/index';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RedisJobStore, type JobServerLogger } from '../src/index';
 import { updateUntilAccepted, watchJobs, type Watcher } from './support/failover-watchers';
-import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
-import type { RedisClusterMember, RedisClusterResource } from './support/redis-cluster-process';
-import { redisClusterTarget, type RedisTarget } from './support/redis-target';
-import { closeRedisClient, skipWithoutRedisCluster, uniqueKeyPrefix } from './support/redis-test-env';
+import type { RedisClusterMember } from './support/redis-cluster-process';
+import { redisClusterTarget } from './support/redis-target';
+import { installRedisTestNodes } from './support/redis-test-nodes';
+import { closeRedisClient, skipWithoutRedisCluster } from './support/redis-test-env';
 
 const skip = skipWithoutRedisCluster('catch-up after a fan-out gap on a Redis Cluster');
 
@@ -23,19 +23,11 @@ function recordingLogger(): JobServerLogger & { warnings: Record<string, unknown
 }
 
 describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€™s subscriptions of job channels were away', () => {
-  let target: RedisTarget & { readonly cluster: RedisClusterResource };
-  let prefix: string;
-  let nodes: JobServerResource[];
-  let publishers: JobPublisher[];
+  const testNodes = installRedisTestNodes(redisClusterTarget, { nodeDefaults: { limits: { maxConnectionsPerIp: 1000 } } });
+  const { startNode } = testNodes;
   let watchers: Watcher[];
   let probes: Cluster[];
 
-  const redisOptions = (extra: Record<string, unknown> = {}): JobServerOptions['redis'] => ({ ...target.connection, keyPrefix: prefix, ...extra }) as JobServerOptions['redis'];
-  const startNode = async (options: JobServerOptions = {}): Promise<JobServerResource> => {
-    const node = await startJobServer({ limits: { maxConnectionsPerIp: 1000 }, ...options });
-    nodes.push(node);
-    return node;
-  };
   const startWatchers = (count: number, urls: string[], jobs: string[]): Watcher[] => {
     const started = Array.from({ length: count }, (_, index) => watchJobs(index % 2 === 0 ? urls : [...urls].reverse(), jobs, 3 * WAIT_BOUND_MS));
     watchers.push(...started);
@@ -44,16 +36,16 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€
   const seenByAll = (group: Watcher[], jobs: string[], seq: number): void =>
     expect(group.every((watcher) => jobs.every((jobId) => (watcher.latest.get(jobId) ?? 0) >= seq))).toBe(true);
   /** The sharded channel of a job's room (the adapter's `<prefix>socket.io#/#<room>#`): its slot decides its master. */
-  const channelOf = (jobId: string): string => `${prefix}socket.io#/#job:${jobId}#`;
+  const channelOf = (jobId: string): string => `${testNodes.prefix}socket.io#/#job:${jobId}#`;
   /** The master holding the most of these jobs' channels, and those jobs. */
   const busiestChannelMaster = async (jobs: string[]): Promise<[RedisClusterMember, string[]]> => {
     const byMaster = new Map<number, string[]>();
     for (const jobId of jobs) {
-      const { port } = await target.cluster.masterOf(channelOf(jobId));
+      const { port } = await testNodes.target.cluster.masterOf(channelOf(jobId));
       byMaster.set(port, [...(byMaster.get(port) ?? []), jobId]);
     }
     const [port, onIt] = [...byMaster].sort(([, x], [, y]) => y.length - x.length)[0]!;
-    return [target.cluster.members.find((member) => member.port === port)!, onIt];
+    return [testNodes.target.cluster.members.find((member) => member.port === port)!, onIt];
   };
   const expectEachTerminalOnce = async (group: Watcher[], expected: Map<string, JobUpdate>): Promise<void> => {
     for (const watcher of group) {
@@ -64,37 +56,23 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€
     }
   };
 
-  beforeAll(async () => {
-    target = await redisClusterTarget();
-  }, 30_000);
-
-  afterAll(async () => {
-    await target?.destroy();
-  });
-
   beforeEach(() => {
-    prefix = uniqueKeyPrefix();
-    nodes = [];
-    publishers = [];
     watchers = [];
     probes = [];
   });
 
+  // Registered after the nodes' hooks, so it runs before them: the watchers and this test's own clients go first.
   afterEach(async () => {
     await Promise.all(watchers.map(({ client }) => client.close()));
-    await Promise.all(publishers.map((publisher) => publisher.close()));
-    await Promise.all(nodes.map((node) => node.close()));
     await Promise.all(probes.map(closeRedisClient));
-    await target.removeKeys(prefix);
   });
 
   it(
     'after a manual failover, each node sends its rooms the terminal updates it never heard of, once',
     { timeout: 120_000 },
     async () => {
-      const [a, b] = [await startNode({ redis: redisOptions() }), await startNode({ redis: redisOptions() })];
-      const publisher = createJobPublisher({ redis: redisOptions() as JobServerOptions['redis'] & object });
-      publishers.push(publisher);
+      const [a, b] = [await startNode(), await startNode()];
+      const publisher = testNodes.startPublisher();
       // A 16-character id makes a 20-character room, which the adapter publishes to on the namespace channel.
       const jobs = [...Array.from({ length: 7 }, (_, index) => `moved-${index}`), 'sixteen-chars-id'];
       for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
@@ -102,15 +80,15 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€
       await vi.waitFor(() => seenByAll(group, jobs, 1), { timeout: WAIT_BOUND_MS, interval: 50 });
 
       // Every job's terminal goes into the store without a publish: what the nodes miss while their subscriptions move.
-      const writer = target.client() as Cluster;
+      const writer = testNodes.target.client() as Cluster;
       probes.push(writer);
-      const store = new RedisJobStore({ client: writer, keyPrefix: prefix });
+      const store = new RedisJobStore({ client: writer, keyPrefix: testNodes.prefix });
       const expected = new Map<string, JobUpdate>();
       for (const jobId of jobs) expected.set(jobId, await store.append(jobId, { status: 'completed', data: { result: jobId } }, Date.now()));
 
       // The master of the most channels hands over to its replica: the slot map changes, the nodes resubscribe and catch up.
       const [master] = await busiestChannelMaster(jobs);
-      await target.cluster.failover(await target.cluster.replicaOf(master));
+      await testNodes.target.cluster.failover(await testNodes.target.cluster.replicaOf(master));
 
       await expectEachTerminalOnce(group, expected);
       expect([a, b].map((node) => node.server.health().status)).toEqual(['ok', 'ok']);
@@ -121,17 +99,16 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€
     'after its subscriber connections were killed (every master alive), each node sends its rooms the terminal updates it missed, once',
     { timeout: 120_000 },
     async () => {
-      const [a, b] = [await startNode({ redis: redisOptions() }), await startNode({ redis: redisOptions() })];
-      const publisher = createJobPublisher({ redis: redisOptions() as JobServerOptions['redis'] & object });
-      publishers.push(publisher);
+      const [a, b] = [await startNode(), await startNode()];
+      const publisher = testNodes.startPublisher();
       const jobs = Array.from({ length: 8 }, (_, index) => `cut-${index}`);
       for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
       const group = startWatchers(6, [a.url, b.url], jobs);
       await vi.waitFor(() => seenByAll(group, jobs, 1), { timeout: WAIT_BOUND_MS, interval: 50 });
 
-      const admin = target.client() as Cluster;
+      const admin = testNodes.target.client() as Cluster;
       probes.push(admin);
-      const store = new RedisJobStore({ client: admin, keyPrefix: prefix });
+      const store = new RedisJobStore({ client: admin, keyPrefix: testNodes.prefix });
       const expected = new Map<string, JobUpdate>();
       for (const jobId of jobs) expected.set(jobId, await store.append(jobId, { status: 'completed', data: { result: jobId } }, Date.now()));
       // A cut between the nodes and the masters, for their subscribers only: the slot map stays as it was.
@@ -150,10 +127,10 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€
       const logger = recordingLogger();
       // With waitForReplicas too: the promoted replica has no replica of its own until the killed master rejoins, so its
       // updates go out after the timeout, with a warning, and do not stall.
-      const redis = redisOptions({ waitForReplicas: { replicas: 1, timeoutMs: 200 } });
+      const waitForReplicas = { replicas: 1, timeoutMs: 200 };
+      const redis = testNodes.redisOptions({ waitForReplicas });
       const [a, b] = [await startNode({ redis, logger }), await startNode({ redis, logger })];
-      const publisher = createJobPublisher({ redis: redis as JobServerOptions['redis'] & object, logger });
-      publishers.push(publisher);
+      const publisher = testNodes.startPublisher({ redis: { waitForReplicas }, logger });
       const jobs = Array.from({ length: 12 }, (_, index) => `window-${index}`);
       for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
       const group = startWatchers(10, [a.url, b.url], jobs);
@@ -161,15 +138,15 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€
 
       const [victim, onVictim] = await busiestChannelMaster(jobs);
       expect(onVictim.length).toBeGreaterThanOrEqual(2);
-      await target.cluster.kill(victim);
+      await testNodes.target.cluster.kill(victim);
       // No more progress after the crash: each terminal goes out as soon as the store takes it, while the nodes may still
       // be subscribed to the dead master (a job's store keys and its channel may live on different masters).
       const terminals = await Promise.all(jobs.map((jobId) => updateUntilAccepted(publisher, jobId, { status: 'completed', data: { result: jobId } }, WAIT_BOUND_MS)));
       const expected = new Map(terminals.map((terminal) => [terminal.jobId, terminal]));
 
       await expectEachTerminalOnce(group, expected);
-      await target.cluster.waitUntilHealthy();
-      await target.cluster.restart(victim);
+      await testNodes.target.cluster.waitUntilHealthy();
+      await testNodes.target.cluster.restart(victim);
     },
   );
 });

@@ -1,12 +1,11 @@
 import { ErrorCode, type JobUpdate } from '@org/ws-protocol';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createJobPublisher, type JobPublisher, type JobServerOptions } from '../src/index';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { JobPublisher } from '../src/index';
 import { updateUntilAccepted as acceptedUpdate, watchJobs, type Watcher } from './support/failover-watchers';
-import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
-import type { RedisClusterResource } from './support/redis-cluster-process';
-import { redisClusterTarget, type RedisTarget } from './support/redis-target';
-import { skipWithoutRedisCluster, uniqueKeyPrefix } from './support/redis-test-env';
+import { redisClusterTarget } from './support/redis-target';
+import { installRedisTestNodes } from './support/redis-test-nodes';
+import { skipWithoutRedisCluster } from './support/redis-test-env';
 
 const skip = skipWithoutRedisCluster('Redis Cluster failover with persistence');
 
@@ -20,43 +19,23 @@ const updateUntilAccepted = (publisher: JobPublisher, jobId: string, input: Para
   acceptedUpdate(publisher, jobId, input, WAIT_BOUND_MS);
 
 describe.skipIf(skip)('a Redis Cluster with persistence (AOF, fsync always): kill -9 of a master after its writes reached the replica', () => {
-  let target: RedisTarget & { readonly cluster: RedisClusterResource };
-  let prefix: string;
-  let nodes: JobServerResource[];
-  let publishers: JobPublisher[];
+  const testNodes = installRedisTestNodes(() => redisClusterTarget({ persistence: true }));
+  const { startNode } = testNodes;
   let watchers: Watcher[];
 
-  const startNode = async (options: JobServerOptions = {}): Promise<JobServerResource> => {
-    const node = await startJobServer({ ...options, redis: { ...target.connection, keyPrefix: prefix } as JobServerOptions['redis'] });
-    nodes.push(node);
-    return node;
-  };
   const startWatchers = (count: number, urls: string[], jobs: string[]): Watcher[] => {
     const started = Array.from({ length: count }, (_, index) => watch(index % 2 === 0 ? urls : [...urls].reverse(), jobs));
     watchers.push(...started);
     return started;
   };
 
-  beforeAll(async () => {
-    target = await redisClusterTarget({ persistence: true });
-  }, 30_000);
-
-  afterAll(async () => {
-    await target?.destroy();
-  });
-
   beforeEach(() => {
-    prefix = uniqueKeyPrefix();
-    nodes = [];
-    publishers = [];
     watchers = [];
   });
 
+  // Registered after the nodes' hooks, so it runs before them: the watchers go first.
   afterEach(async () => {
     await Promise.all(watchers.map(({ client }) => client.close()));
-    await Promise.all(publishers.map((publisher) => publisher.close()));
-    await Promise.all(nodes.map((node) => node.close()));
-    await target.removeKeys(prefix);
   });
 
   it(
@@ -65,18 +44,17 @@ describe.skipIf(skip)('a Redis Cluster with persistence (AOF, fsync always): kil
     async () => {
       const options = { limits: { maxConnectionsPerIp: 1000 } };
       const [a, b] = [await startNode(options), await startNode(options)];
-      const publisher = createJobPublisher({ redis: { ...target.connection, keyPrefix: prefix } });
-      publishers.push(publisher);
+      const publisher = testNodes.startPublisher();
       const jobs = Array.from({ length: 12 }, (_, index) => `persisted-${index}`);
       for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
 
       // Each job's store keys live in one slot: group the jobs by the master holding them, kill the master with the
       // most, and finish half of every group before the crash, the other half after it.
-      const keys = await target.listKeys(prefix);
-      const storeKeyOf = (jobId: string): string => keys.find((key) => key.startsWith(`${prefix}job:`) && key.endsWith(`}:${jobId}`))!;
+      const keys = await testNodes.target.listKeys(testNodes.prefix);
+      const storeKeyOf = (jobId: string): string => keys.find((key) => key.startsWith(`${testNodes.prefix}job:`) && key.endsWith(`}:${jobId}`))!;
       const byMaster = new Map<number, string[]>();
       for (const jobId of jobs) {
-        const { port } = await target.cluster.masterOf(storeKeyOf(jobId));
+        const { port } = await testNodes.target.cluster.masterOf(storeKeyOf(jobId));
         byMaster.set(port, [...(byMaster.get(port) ?? []), jobId]);
       }
       const [victimPort, victimJobs] = [...byMaster].sort(([, x], [, y]) => y.length - x.length)[0]!;
@@ -97,16 +75,16 @@ describe.skipIf(skip)('a Redis Cluster with persistence (AOF, fsync always): kil
         timeout: WAIT_BOUND_MS,
         interval: 50,
       });
-      await target.cluster.waitUntilReplicated();
+      await testNodes.target.cluster.waitUntilReplicated();
 
-      const victim = target.cluster.members.find(({ port }) => port === victimPort)!;
-      await target.cluster.kill(victim);
+      const victim = testNodes.target.cluster.members.find(({ port }) => port === victimPort)!;
+      await testNodes.target.cluster.kill(victim);
       // Progress of the unfinished jobs goes on through the failover (refused with UNAVAILABLE until the promotion).
       for (const jobId of finishedAfter) await updateUntilAccepted(publisher, jobId, { status: 'running', progress: 50 });
-      await target.cluster.waitUntilHealthy(storeKeyOf(victimJobs[0]!));
-      expect((await target.cluster.masterOf(storeKeyOf(victimJobs[0]!))).port).not.toBe(victimPort);
+      await testNodes.target.cluster.waitUntilHealthy(storeKeyOf(victimJobs[0]!));
+      expect((await testNodes.target.cluster.masterOf(storeKeyOf(victimJobs[0]!))).port).not.toBe(victimPort);
       // The crashed master comes back from its AOF and rejoins as a replica of the promoted one.
-      await target.cluster.restart(victim);
+      await testNodes.target.cluster.restart(victim);
 
       // The store on the promoted replica still holds every terminal: the finished jobs refuse another update
       // (a lost one would start a new history instead).

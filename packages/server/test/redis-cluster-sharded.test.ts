@@ -1,12 +1,12 @@
 import { ErrorCode, type JobUpdate } from '@org/ws-protocol';
 import { Cluster } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createJobPublisher, RedisJobStore, type JobPublisher, type JobServerOptions } from '../src/index';
-import { startJobServer, type JobServerResource } from './support/job-server-resource';
+import { describe, expect, it, vi } from 'vitest';
+import { RedisJobStore, type JobPublisher, type JobServerOptions } from '../src/index';
+import type { JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
-import { redisClusterTarget, type RedisTarget } from './support/redis-target';
-import type { RedisClusterResource } from './support/redis-cluster-process';
-import { closeRedisClient, skipWithoutRedisCluster, uniqueKeyPrefix } from './support/redis-test-env';
+import { redisClusterTarget } from './support/redis-target';
+import { installRedisTestNodes } from './support/redis-test-nodes';
+import { closeRedisClient, skipWithoutRedisCluster } from './support/redis-test-env';
 import { connectClient, subscribe, type TestClient } from './support/test-client';
 
 const skip = skipWithoutRedisCluster('Redis Cluster sharded fan-out');
@@ -54,45 +54,12 @@ async function updateUntilAccepted(publisher: JobPublisher, jobId: string, input
 }
 
 describe.skipIf(skip)('sharded fan-out on a Redis Cluster: a node hears only the jobs its own sockets watch', () => {
-  let target: RedisTarget & { readonly cluster: RedisClusterResource };
-  let prefix: string;
-  let nodes: JobServerResource[];
-  let publishers: JobPublisher[];
-  let probe: Cluster;
-
-  const startNode = async (options: JobServerOptions = {}): Promise<JobServerResource> => {
-    const node = await startJobServer({ ...options, redis: { ...target.connection, keyPrefix: prefix, ...options.redis } as JobServerOptions['redis'] });
-    nodes.push(node);
-    return node;
-  };
-  const startPublisher = (fanout?: 'classic' | 'sharded'): JobPublisher => {
-    const publisher = createJobPublisher({ redis: { ...target.connection, keyPrefix: prefix, fanout } });
-    publishers.push(publisher);
-    return publisher;
-  };
-  const channelOf = (jobId: string): string => `${prefix}socket.io#/#job:${jobId}#`;
-
-  beforeAll(async () => {
-    target = await redisClusterTarget();
-    probe = target.client() as Cluster;
-  }, 30_000);
-
-  afterAll(async () => {
-    if (probe) await closeRedisClient(probe);
-    await target?.destroy();
-  });
-
-  beforeEach(() => {
-    prefix = uniqueKeyPrefix();
-    nodes = [];
-    publishers = [];
-  });
-
-  afterEach(async () => {
-    await Promise.all(publishers.map((publisher) => publisher.close()));
-    await Promise.all(nodes.map((node) => node.close()));
-    await target.removeKeys(prefix);
-  });
+  const testNodes = installRedisTestNodes(redisClusterTarget, { probe: true });
+  const { startNode } = testNodes;
+  /** The command client of the cluster the suite keeps open. */
+  const probe = (): Cluster => testNodes.probe as Cluster;
+  const startPublisher = (fanout?: 'classic' | 'sharded'): JobPublisher => testNodes.startPublisher({ redis: { fanout } });
+  const channelOf = (jobId: string): string => `${testNodes.prefix}socket.io#/#job:${jobId}#`;
 
   it('delivers each job only to the node watching it: the other nodes receive none of its messages from Redis', async () => {
     const [a, b, c] = [await startNode(), await startNode(), await startNode()];
@@ -103,8 +70,8 @@ describe.skipIf(skip)('sharded fan-out on a Redis Cluster: a node hears only the
     await subscribe(onB, { jobId: 'job-b' });
     // A subscribe-job is answered only once Redis has the node's subscription of the room (nothing published after
     // the store read can miss the node).
-    expect(await shardSubscribers(probe, channelOf('job-a'))).toBe(1);
-    expect(await shardSubscribers(probe, channelOf('job-b'))).toBe(1);
+    expect(await shardSubscribers(probe(), channelOf('job-a'))).toBe(1);
+    expect(await shardSubscribers(probe(), channelOf('job-b'))).toBe(1);
 
     const publisher = startPublisher();
     for (let progress = 1; progress <= 20; progress += 1) {
@@ -128,8 +95,8 @@ describe.skipIf(skip)('sharded fan-out on a Redis Cluster: a node hears only the
 
     // When the last watcher leaves, the node unsubscribes.
     onA.socket.disconnect();
-    await vi.waitFor(async () => expect(await shardSubscribers(probe, channelOf('job-a'))).toBe(0));
-    expect(await shardSubscribers(probe, channelOf('job-b'))).toBe(1);
+    await vi.waitFor(async () => expect(await shardSubscribers(probe(), channelOf('job-a'))).toBe(0));
+    expect(await shardSubscribers(probe(), channelOf('job-b'))).toBe(1);
   });
 
   it('still fans out classically on a cluster when asked to, with the emitter publishing to every node', async () => {
@@ -139,7 +106,7 @@ describe.skipIf(skip)('sharded fan-out on a Redis Cluster: a node hears only the
     const [gotA, gotB] = [received(onA), received(onB)];
     await subscribe(onA, { jobId: 'classic-job' });
     await subscribe(onB, { jobId: 'classic-job' });
-    expect(await shardSubscribers(probe, channelOf('classic-job'))).toBe(0);
+    expect(await shardSubscribers(probe(), channelOf('classic-job'))).toBe(0);
 
     const publisher = startPublisher('classic');
     await publisher.update('classic-job', { status: 'running', progress: 50 });
@@ -151,23 +118,23 @@ describe.skipIf(skip)('sharded fan-out on a Redis Cluster: a node hears only the
   });
 
   it('keeps each job in one slot, spreads the jobs over every master, and counts and replays them there', async () => {
-    const client = target.client();
+    const client = testNodes.target.client();
     try {
-      const store = new RedisJobStore({ client, keyPrefix: prefix, bufferSize: 3 });
+      const store = new RedisJobStore({ client, keyPrefix: testNodes.prefix, bufferSize: 3 });
       const jobIds = Array.from({ length: 60 }, (_, index) => `spread-${index}`);
       await Promise.all(jobIds.map((jobId) => store.append(jobId, { status: 'running' }, Date.now())));
       for (const progress of [10, 20, 30]) await store.append('spread-0', { status: 'running', progress }, Date.now());
       await store.append('spread-1', { status: 'completed' }, Date.now());
 
-      const keys = await target.listKeys(`${prefix}job:`);
+      const keys = await testNodes.target.listKeys(`${testNodes.prefix}job:`);
       expect(keys).toHaveLength(60);
-      const masters = new Set(await Promise.all(keys.map(async (key) => (await target.cluster.masterOf(key)).port)));
+      const masters = new Set(await Promise.all(keys.map(async (key) => (await testNodes.target.cluster.masterOf(key)).port)));
       expect(masters.size).toBe(3);
       // A job's hash, its buffer and its bucket's indexes share one hash tag, hence one slot.
       const [tag] = /\{\d+\}/.exec(keys.find((key) => key.endsWith(':spread-0'))!)!;
       const slots = new Set(
         await Promise.all(
-          [`${prefix}job:${tag}:spread-0`, `${prefix}updates:${tag}:spread-0`, `${prefix}jobs:active:${tag}`].map((key) => probe.call('CLUSTER', 'KEYSLOT', key)),
+          [`${testNodes.prefix}job:${tag}:spread-0`, `${testNodes.prefix}updates:${tag}:spread-0`, `${testNodes.prefix}jobs:active:${tag}`].map((key) => probe().call('CLUSTER', 'KEYSLOT', key)),
         ),
       );
       expect(slots.size).toBe(1);
@@ -189,18 +156,18 @@ describe.skipIf(skip)('sharded fan-out on a Redis Cluster: a node hears only the
     const watchers = await Promise.all(Array.from({ length: 200 }, (_, index) => connectClient((index % 2 === 0 ? a : b).url)));
     const got = watchers.map(received);
     await Promise.all(watchers.map((watcher) => subscribe(watcher, { jobId })));
-    await vi.waitFor(async () => expect(await shardSubscribers(probe, channelOf(jobId))).toBe(2));
+    await vi.waitFor(async () => expect(await shardSubscribers(probe(), channelOf(jobId))).toBe(2));
     const publisher = startPublisher();
     await publisher.update(jobId, { status: 'running', progress: 1 });
     await vi.waitFor(() => expect(got.every((updates) => updates.length === 1)).toBe(true));
 
-    const victim = await target.cluster.masterOf(channelOf(jobId));
-    await target.cluster.kill(victim);
+    const victim = await testNodes.target.cluster.masterOf(channelOf(jobId));
+    await testNodes.target.cluster.kill(victim);
     // While the slot has no master, updates fail with UNAVAILABLE (or are lost in the air): nothing hangs.
     await expect(publisher.update(jobId, { status: 'running', progress: 2 }).then(() => 'accepted', (error: { code?: string }) => error.code)).resolves.toMatch(
       new RegExp(`accepted|${ErrorCode.UNAVAILABLE}`),
     );
-    await target.cluster.waitUntilHealthy(channelOf(jobId));
+    await testNodes.target.cluster.waitUntilHealthy(channelOf(jobId));
 
     // The nodes subscribe again on the promoted replica by themselves: progress reaches every watcher again. Each
     // round publishes one update and gives it a second to arrive; an update sent before the nodes resubscribed is lost.

@@ -1,11 +1,11 @@
 import { ErrorCode, type JobUpdate } from '@org/ws-protocol';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createJobPublisher, RedisJobStore, type JobPublisher, type JobServerOptions } from '../src/index';
-import { startJobServer, type JobServerResource } from './support/job-server-resource';
+import { describe, expect, it, vi } from 'vitest';
+import { RedisJobStore } from '../src/index';
 import { installLeakCheck } from './support/leak-check';
 import { installMonitorCleanup, startMonitor } from './support/monitor-resource';
-import { closeRedisClient, skipWithoutRedis, skipWithoutRedisCluster, skipWithoutShardedPubSub, uniqueKeyPrefix } from './support/redis-test-env';
+import { closeRedisClient, skipWithoutRedis, skipWithoutRedisCluster, skipWithoutShardedPubSub } from './support/redis-test-env';
 import { redisClusterTarget, singleRedisTarget, type RedisTarget } from './support/redis-target';
+import { installRedisTestNodes } from './support/redis-test-nodes';
 import { connectClient, connectRefused, subscribe, type TestClient } from './support/test-client';
 
 const skipSingle = await skipWithoutRedis('Redis cluster');
@@ -31,37 +31,8 @@ const seqsOf = (updates: JobUpdate[]): number[] => updates.map((update) => updat
 /** The multi-node suite, against one Redis deployment (started once for the whole describe). */
 function describeOn(deployment: string, skip: boolean, startTarget: () => Promise<RedisTarget>): void {
   describe.skipIf(skip)(`two server nodes sharing ${deployment} (in one process)`, () => {
-    let target: RedisTarget;
-    let prefix: string;
-    let nodes: JobServerResource[];
-    let publishers: JobPublisher[];
-
-    const startNode = async (options: JobServerOptions = {}): Promise<JobServerResource> => {
-      const node = await startJobServer({ ...options, redis: { ...target.connection, keyPrefix: prefix, ...options.redis } as JobServerOptions['redis'] });
-      nodes.push(node);
-      return node;
-    };
-
-    beforeAll(async () => {
-      target = await startTarget();
-    }, 30_000);
-
-    afterAll(async () => {
-      await target?.destroy();
-    });
-
-    beforeEach(() => {
-      prefix = uniqueKeyPrefix();
-      nodes = [];
-      publishers = [];
-    });
-
-    afterEach(async () => {
-      await Promise.all(publishers.map((publisher) => publisher.close()));
-      await Promise.all(nodes.map((node) => node.close()));
-      expect(await target.listKeys(`${prefix}node`)).toEqual([]);
-      await target.removeKeys(prefix);
-    });
+    const testNodes = installRedisTestNodes(startTarget, { expectNodeKeysGone: true });
+    const { startNode } = testNodes;
 
     it('delivers an update published on either node to subscribers on both', async () => {
       const [a, b] = [await startNode(), await startNode()];
@@ -84,8 +55,7 @@ function describeOn(deployment: string, skip: boolean, startTarget: () => Promis
 
     it('delivers what a worker publishes to subscribers on every node, continuing the same seq and epoch', async () => {
       const [a, b] = [await startNode(), await startNode()];
-      const publisher = createJobPublisher({ redis: { ...target.connection, keyPrefix: prefix } });
-      publishers.push(publisher);
+      const publisher = testNodes.startPublisher();
       const [onA, onB] = [await connectClient(a.url), await connectClient(b.url)];
       const [gotA, gotB] = [received(onA), received(onB)];
       await subscribe(onA, { jobId: 'export-7' });
@@ -181,9 +151,9 @@ function describeOn(deployment: string, skip: boolean, startTarget: () => Promis
       let clockOffsetMs = 0;
       const sweep = { staleJobMs: 60_000, finishedJobRetentionMs: 60_000 };
       const node = await startNode({ now: () => Date.now() + clockOffsetMs, sweep, heartbeat: { intervalMs: 200, timeoutMs: 100 } });
-      const client = target.client();
+      const client = testNodes.target.client();
       try {
-        const worker = new RedisJobStore({ client, keyPrefix: prefix });
+        const worker = new RedisJobStore({ client, keyPrefix: testNodes.prefix });
         await Promise.all(Array.from({ length: 700 }, (_, index) => worker.append(`stale-${index}`, { status: 'running' }, Date.now())));
         await Promise.all(Array.from({ length: 600 }, (_, index) => worker.append(`done-${index}`, { status: 'completed' }, Date.now())));
         await vi.waitFor(() => expect(node.server.stats().jobs).toBe(1_300));
@@ -193,7 +163,7 @@ function describeOn(deployment: string, skip: boolean, startTarget: () => Promis
         expect(await node.server.maintenance.sweep()).toMatchObject({ purgedJobs: 1_300 });
         await vi.waitFor(() => expect(node.server.maintenance.jobsByStatus()).toEqual({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 }));
         expect(node.server.stats().jobs).toBe(0);
-        expect(await target.listKeys(`${prefix}job`)).toEqual([]);
+        expect(await testNodes.target.listKeys(`${testNodes.prefix}job`)).toEqual([]);
       } finally {
         await closeRedisClient(client);
       }

@@ -1,12 +1,12 @@
 import type { JobUpdate } from '@org/ws-protocol';
 import { Redis, type Cluster } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createJobPublisher, type JobPublisher, type JobServerLogger, type JobServerOptions } from '../src/index';
-import { startJobServer, type JobServerResource } from './support/job-server-resource';
+import { describe, expect, it, vi } from 'vitest';
+import { createJobPublisher, type JobServerLogger } from '../src/index';
 import { installLeakCheck } from './support/leak-check';
-import type { RedisClusterMember, RedisClusterResource } from './support/redis-cluster-process';
-import { redisClusterTarget, type RedisTarget } from './support/redis-target';
-import { closeRedisClient, skipWithoutRedisCluster, uniqueKeyPrefix } from './support/redis-test-env';
+import type { RedisClusterMember } from './support/redis-cluster-process';
+import { redisClusterTarget } from './support/redis-target';
+import { installRedisTestNodes } from './support/redis-test-nodes';
+import { closeRedisClient, skipWithoutRedisCluster } from './support/redis-test-env';
 import { connectClient, subscribe } from './support/test-client';
 
 const skip = skipWithoutRedisCluster('waitForReplicas on a Redis Cluster');
@@ -43,71 +43,45 @@ async function snapshotOnReplica(replica: RedisClusterMember, key: string): Prom
 }
 
 describe.skipIf(skip)('redis.waitForReplicas on a Redis Cluster: an update is published once a replica holds it', () => {
-  let target: RedisTarget & { readonly cluster: RedisClusterResource };
-  let probe: Cluster;
-  let prefix: string;
-  let nodes: JobServerResource[];
-  let publishers: JobPublisher[];
+  const testNodes = installRedisTestNodes(redisClusterTarget, { probe: true });
+  /** The command client of the cluster the suite keeps open. */
+  const probe = (): Cluster => testNodes.probe as Cluster;
 
-  const jobKeyOf = async (jobId: string): Promise<string> => (await target.listKeys(prefix)).find((key) => key.startsWith(`${prefix}job:`) && key.endsWith(`}:${jobId}`))!;
-
-  beforeAll(async () => {
-    target = await redisClusterTarget();
-    probe = target.client() as Cluster;
-  }, 30_000);
-
-  afterAll(async () => {
-    if (probe) await closeRedisClient(probe);
-    await target?.destroy();
-  });
-
-  beforeEach(() => {
-    prefix = uniqueKeyPrefix();
-    nodes = [];
-    publishers = [];
-  });
-
-  afterEach(async () => {
-    await Promise.all(publishers.map((publisher) => publisher.close()));
-    await Promise.all(nodes.map((node) => node.close()));
-    await target.removeKeys(prefix);
-  });
+  const jobKeyOf = async (jobId: string): Promise<string> =>
+    (await testNodes.target.listKeys(testNodes.prefix)).find((key) => key.startsWith(`${testNodes.prefix}job:`) && key.endsWith(`}:${jobId}`))!;
 
   it('sends WAIT to the master that holds the job, behind its append, and resolves once the replica holds the update', async () => {
     const logger = recordingLogger();
-    const publisher = createJobPublisher({ redis: { ...target.connection, keyPrefix: prefix, waitForReplicas: { replicas: 1, timeoutMs: 1000 } }, logger });
-    publishers.push(publisher);
+    const publisher = testNodes.startPublisher({ redis: { waitForReplicas: { replicas: 1, timeoutMs: 1000 } }, logger });
     await publisher.update('durable-1', { status: 'running', progress: 10 });
     const key = await jobKeyOf('durable-1');
-    const master = await target.cluster.masterOf(key);
-    await Promise.all(probe.nodes('master').map((node) => node.call('CONFIG', 'RESETSTAT')));
+    const master = await testNodes.target.cluster.masterOf(key);
+    await Promise.all(probe().nodes('master').map((node) => node.call('CONFIG', 'RESETSTAT')));
 
     const terminal = await publisher.update('durable-1', { status: 'completed', data: { url: 'x' } });
 
-    for (const { port } of target.cluster.members) {
+    for (const { port } of testNodes.target.cluster.members) {
       const calls = await commandCalls(port);
       // The pipeline of the append script and its WAIT went to the job's master, and no WAIT anywhere else.
       expect(calls.get('wait') ?? 0).toBe(port === master.port ? 1 : 0);
       if (port === master.port) expect((calls.get('evalsha') ?? 0) + (calls.get('eval') ?? 0)).toBe(1);
     }
-    expect(await snapshotOnReplica(await target.cluster.replicaOf(master), key)).toEqual(terminal);
+    expect(await snapshotOnReplica(await testNodes.target.cluster.replicaOf(master), key)).toEqual(terminal);
     expect(logger.warnings).toEqual([]);
   });
 
   it('publishes anyway and warns with the counts when fewer replicas acknowledge within timeoutMs', async () => {
     const logger = recordingLogger();
-    const redis = { ...target.connection, keyPrefix: prefix, waitForReplicas: { replicas: 1, timeoutMs: 100 } } as JobServerOptions['redis'];
-    const node = await startJobServer({ redis, logger });
-    nodes.push(node);
+    const node = await testNodes.startNode({ redis: testNodes.redisOptions({ waitForReplicas: { replicas: 1, timeoutMs: 100 } }), logger });
     await node.server.update('durable-2', { status: 'running', progress: 10 });
-    const master = await target.cluster.masterOf(await jobKeyOf('durable-2'));
+    const master = await testNodes.target.cluster.masterOf(await jobKeyOf('durable-2'));
     const client = await connectClient(node.url);
     const delivered: JobUpdate[] = [];
     client.socket.on('job-update', (update) => delivered.push(update));
     expect(await subscribe(client, { jobId: 'durable-2', lastSeq: 1 })).toMatchObject({ ok: true });
 
     // A stopped replica acknowledges nothing: the WAIT runs out after 100 ms.
-    const resume = target.cluster.suspend(await target.cluster.replicaOf(master));
+    const resume = testNodes.target.cluster.suspend(await testNodes.target.cluster.replicaOf(master));
     let terminal: JobUpdate;
     try {
       terminal = await node.server.update('durable-2', { status: 'completed' });
@@ -118,11 +92,11 @@ describe.skipIf(skip)('redis.waitForReplicas on a Redis Cluster: an update is pu
     await vi.waitFor(() => expect(delivered).toEqual([terminal]), { timeout: 10_000, interval: 20 });
     expect(logger.warnings).toContainEqual({ jobId: 'durable-2', seq: 2, acknowledged: 0, replicas: 1 });
     expect(logger.warnings).toHaveLength(1);
-    await target.cluster.waitUntilHealthy();
+    await testNodes.target.cluster.waitUntilHealthy();
   });
 
   it('refuses a waitForReplicas without a usable timeout before opening any connection', () => {
-    expect(() => createJobPublisher({ redis: { ...target.connection, waitForReplicas: { replicas: 1, timeoutMs: 0 } } })).toThrow(RangeError);
-    expect(() => createJobPublisher({ redis: { ...target.connection, waitForReplicas: { replicas: 0 } } })).toThrow(RangeError);
+    expect(() => createJobPublisher({ redis: { ...testNodes.target.connection, waitForReplicas: { replicas: 1, timeoutMs: 0 } } })).toThrow(RangeError);
+    expect(() => createJobPublisher({ redis: { ...testNodes.target.connection, waitForReplicas: { replicas: 0 } } })).toThrow(RangeError);
   });
 });

@@ -1,10 +1,10 @@
 import type { JobUpdate } from '@org/ws-protocol';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createJobPublisher, type JobPublisher, type JobServerOptions } from '../src/index';
+import { describe, expect, it, vi } from 'vitest';
 import { DORMANT_HEARTBEAT } from './support/fake-clock';
-import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
-import { listKeys, REDIS_URL, removeKeys, skipWithoutRedis, uniqueKeyPrefix } from './support/redis-test-env';
+import { singleRedisTarget } from './support/redis-target';
+import { skipWithoutRedis } from './support/redis-test-env';
+import { installRedisTestNodes } from './support/redis-test-nodes';
 import { connectClient, subscribe, type TestClient } from './support/test-client';
 
 const skip = await skipWithoutRedis('slow readers on a Redis-backed node');
@@ -30,35 +30,14 @@ const MAX_UPDATES = 20_000;
 const UPDATE_DATA = { blob: 'x'.repeat(12 * 1024) };
 
 describe.skipIf(skip)('a slow reader on a node that gets its job updates through Redis', () => {
-  let prefix: string;
-  let nodes: JobServerResource[];
-  let publishers: JobPublisher[];
-
-  const startNode = async (options: JobServerOptions = {}): Promise<JobServerResource> => {
-    const node = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, ...options, redis: { url: REDIS_URL, keyPrefix: prefix } });
-    nodes.push(node);
-    return node;
-  };
-
-  beforeEach(() => {
-    prefix = uniqueKeyPrefix();
-    nodes = [];
-    publishers = [];
-  });
-
-  afterEach(async () => {
-    await Promise.all(publishers.map((publisher) => publisher.close()));
-    await Promise.all(nodes.map((node) => node.close()));
-    expect(await listKeys(`${prefix}node`)).toEqual([]);
-    await removeKeys(prefix);
-  });
+  const testNodes = installRedisTestNodes(async () => singleRedisTarget(), { nodeDefaults: { heartbeat: DORMANT_HEARTBEAT }, expectNodeKeysGone: true });
+  const { startNode } = testNodes;
 
   it('is conflated there too, whether another node or a worker published: bounded pending bytes, seq jumps, the terminal last', async () => {
     const conflateAboveBytes = 32 * 1024;
     const a = await startNode();
     const b = await startNode({ limits: { outbound: { conflateAboveBytes } } });
-    const publisher = createJobPublisher({ redis: { url: REDIS_URL, keyPrefix: prefix } });
-    publishers.push(publisher);
+    const publisher = testNodes.startPublisher();
     const [healthy, slow] = [await connectClient(b.url), await connectClient(b.url)];
     const [healthyUpdates, slowUpdates] = [recordUpdates(healthy), recordUpdates(slow)];
     await subscribe(healthy, { jobId: 'render' });
