@@ -6,6 +6,7 @@ import type { ResolvedJobServerOptions } from '../options';
 import { countBy, type JobServerCounters } from '../stats';
 import { ClientEventGate, type ClientEventDeps } from './client-events';
 import type { ConnectionCounter } from './connection-counter';
+import { connectionRecordFactory, type ConnectionRecordFields } from './connection-record';
 import type { ConnectionRecord, ConnectionRegistry, JobSocket } from './connection-registry';
 import { OriginPolicy } from './origin-policy';
 import { createHandshakeMiddleware, type Admission } from './handshake';
@@ -58,12 +59,14 @@ export class ConnectionLifecycle {
   // must not earn them a second notice (weak, so it holds nothing once the record is gone).
   readonly #leaving = new WeakSet<ConnectionRecord>();
   readonly #clientEvents: ClientEventGate;
+  readonly #newRecord: (fields: ConnectionRecordFields) => ConnectionRecord;
   // Shared by every socket (Socket.IO calls them with the socket as `this`), so that a connection costs no closure for them.
   readonly #onSocketDisconnect: (this: JobSocket, reason: string) => void;
 
   constructor(deps: ConnectionLifecycleDeps) {
     this.#deps = deps;
     const { now, counters, logger, limiter, options, reporter } = deps;
+    this.#newRecord = connectionRecordFactory(now());
     this.transports = new TransportAdmission({
       now,
       ipLimit: deps.ipLimit,
@@ -219,17 +222,7 @@ export class ConnectionLifecycle {
       socket.disconnect(true);
       return;
     }
-    const at = now();
-    const record: ConnectionRecord = {
-      id: socket.id,
-      socket,
-      ip: admission.ip,
-      principal: admission.principal,
-      connectedAt: at,
-      lastActivityAt: at,
-      lastAliveAt: at,
-      subscriptions: undefined,
-    };
+    const record = this.#newRecord({ socket, ip: admission.ip, principal: admission.principal, connectedAt: now() });
     registry.add(record);
     this.transports.carry(socket.conn);
     this.#deps.onAccepted(record);

@@ -1,0 +1,70 @@
+import type { CompactSet } from './compact-set';
+import type { ConnectionRecord, JobSocket } from './connection-registry';
+
+/** What a new connection's record is made from. */
+export interface ConnectionRecordFields {
+  socket: JobSocket;
+  ip: string;
+  principal: unknown;
+  /** When the connection was accepted (ms since the epoch); also its first activity and sign of life. */
+  connectedAt: number;
+}
+
+/**
+ * `at − origin`, as an int32 (a small integer to V8) when it is one: the difference of two epoch times comes out of
+ * arithmetic as a heap number even when it is a small integer, and `| 0` makes it one.
+ */
+function sinceOrigin(at: number, origin: number): number {
+  const ms = at - origin;
+  return ms === (ms | 0) ? ms | 0 : ms;
+}
+
+/**
+ * Makes the records of one server, each keeping its three times as milliseconds since `origin` (the server's start on
+ * its own clock): small integers, which V8 stores in the record itself where an epoch time would take a heap number
+ * each (for about 24 days past `origin`; later ones are kept as heap numbers, with the same values). They read and
+ * write as epoch times.
+ */
+export function connectionRecordFactory(origin: number): (fields: ConnectionRecordFields) => ConnectionRecord {
+  class TimedConnectionRecord implements ConnectionRecord {
+    readonly id: string;
+    readonly socket: JobSocket;
+    readonly ip: string;
+    readonly principal: unknown;
+    subscriptions: CompactSet = undefined;
+    readonly #connectedAt: number;
+    #lastActivityAt: number;
+    #lastAliveAt: number;
+
+    constructor({ socket, ip, principal, connectedAt }: ConnectionRecordFields) {
+      this.id = socket.id;
+      this.socket = socket;
+      this.ip = ip;
+      this.principal = principal;
+      this.#connectedAt = sinceOrigin(connectedAt, origin);
+      this.#lastActivityAt = this.#connectedAt;
+      this.#lastAliveAt = this.#connectedAt;
+    }
+
+    get connectedAt(): number {
+      return this.#connectedAt + origin;
+    }
+
+    get lastActivityAt(): number {
+      return this.#lastActivityAt + origin;
+    }
+
+    set lastActivityAt(at: number) {
+      this.#lastActivityAt = sinceOrigin(at, origin);
+    }
+
+    get lastAliveAt(): number {
+      return this.#lastAliveAt + origin;
+    }
+
+    set lastAliveAt(at: number) {
+      this.#lastAliveAt = sinceOrigin(at, origin);
+    }
+  }
+  return (fields) => new TimedConnectionRecord(fields);
+}
