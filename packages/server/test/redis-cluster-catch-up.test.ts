@@ -47,6 +47,25 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€
     const [port, onIt] = [...byMaster].sort(([, x], [, y]) => y.length - x.length)[0]!;
     return [testNodes.target.cluster.members.find((member) => member.port === port)!, onIt];
   };
+  /** Two nodes and a publisher (`extra` laid over their options), these jobs running, and `count` watchers of them on both nodes that all saw that. */
+  const watchRunningJobs = async (jobs: string[], count: number, extra: { redis?: object; logger?: JobServerLogger } = {}) => {
+    const nodeOptions = { ...extra, redis: testNodes.redisOptions(extra.redis) };
+    const [a, b] = [await startNode(nodeOptions), await startNode(nodeOptions)];
+    const publisher = testNodes.startPublisher(extra);
+    for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
+    const group = startWatchers(count, [a.url, b.url], jobs);
+    await vi.waitFor(() => seenByAll(group, jobs, 1), { timeout: WAIT_BOUND_MS, interval: 50 });
+    return { a, b, publisher, group };
+  };
+  /** Each job's terminal put into the store without a publish (what the nodes miss), through a client of the cluster closed after the test; that client and the terminals by job. */
+  const storeTerminalsUnpublished = async (jobs: string[]): Promise<{ client: Cluster; expected: Map<string, JobUpdate> }> => {
+    const client = testNodes.target.client() as Cluster;
+    probes.push(client);
+    const store = new RedisJobStore({ client, keyPrefix: testNodes.prefix });
+    const expected = new Map<string, JobUpdate>();
+    for (const jobId of jobs) expected.set(jobId, await store.append(jobId, { status: 'completed', data: { result: jobId } }, Date.now()));
+    return { client, expected };
+  };
   const expectEachTerminalOnce = async (group: Watcher[], expected: Map<string, JobUpdate>): Promise<void> => {
     for (const watcher of group) {
       for (const [jobId, terminal] of expected) {
@@ -71,20 +90,12 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€
     'after a manual failover, each node sends its rooms the terminal updates it never heard of, once',
     { timeout: 120_000 },
     async () => {
-      const [a, b] = [await startNode(), await startNode()];
-      const publisher = testNodes.startPublisher();
       // A 16-character id makes a 20-character room, which the adapter publishes to on the namespace channel.
       const jobs = [...Array.from({ length: 7 }, (_, index) => `moved-${index}`), 'sixteen-chars-id'];
-      for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
-      const group = startWatchers(6, [a.url, b.url], jobs);
-      await vi.waitFor(() => seenByAll(group, jobs, 1), { timeout: WAIT_BOUND_MS, interval: 50 });
+      const { a, b, group } = await watchRunningJobs(jobs, 6);
 
       // Every job's terminal goes into the store without a publish: what the nodes miss while their subscriptions move.
-      const writer = testNodes.target.client() as Cluster;
-      probes.push(writer);
-      const store = new RedisJobStore({ client: writer, keyPrefix: testNodes.prefix });
-      const expected = new Map<string, JobUpdate>();
-      for (const jobId of jobs) expected.set(jobId, await store.append(jobId, { status: 'completed', data: { result: jobId } }, Date.now()));
+      const { expected } = await storeTerminalsUnpublished(jobs);
 
       // The master of the most channels hands over to its replica: the slot map changes, the nodes resubscribe and catch up.
       const [master] = await busiestChannelMaster(jobs);
@@ -99,18 +110,10 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€
     'after its subscriber connections were killed (every master alive), each node sends its rooms the terminal updates it missed, once',
     { timeout: 120_000 },
     async () => {
-      const [a, b] = [await startNode(), await startNode()];
-      const publisher = testNodes.startPublisher();
       const jobs = Array.from({ length: 8 }, (_, index) => `cut-${index}`);
-      for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
-      const group = startWatchers(6, [a.url, b.url], jobs);
-      await vi.waitFor(() => seenByAll(group, jobs, 1), { timeout: WAIT_BOUND_MS, interval: 50 });
+      const { a, b, group } = await watchRunningJobs(jobs, 6);
 
-      const admin = testNodes.target.client() as Cluster;
-      probes.push(admin);
-      const store = new RedisJobStore({ client: admin, keyPrefix: testNodes.prefix });
-      const expected = new Map<string, JobUpdate>();
-      for (const jobId of jobs) expected.set(jobId, await store.append(jobId, { status: 'completed', data: { result: jobId } }, Date.now()));
+      const { client: admin, expected } = await storeTerminalsUnpublished(jobs);
       // A cut between the nodes and the masters, for their subscribers only: the slot map stays as it was.
       const killed = await Promise.all(admin.nodes('master').map(async (master) => Number(await master.client('KILL', 'TYPE', 'pubsub'))));
       expect(killed.reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
@@ -127,14 +130,8 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€
       const logger = recordingLogger();
       // With waitForReplicas too: the promoted replica has no replica of its own until the killed master rejoins, so its
       // updates go out after the timeout, with a warning, and do not stall.
-      const waitForReplicas = { replicas: 1, timeoutMs: 200 };
-      const redis = testNodes.redisOptions({ waitForReplicas });
-      const [a, b] = [await startNode({ redis, logger }), await startNode({ redis, logger })];
-      const publisher = testNodes.startPublisher({ redis: { waitForReplicas }, logger });
       const jobs = Array.from({ length: 12 }, (_, index) => `window-${index}`);
-      for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
-      const group = startWatchers(10, [a.url, b.url], jobs);
-      await vi.waitFor(() => seenByAll(group, jobs, 1), { timeout: WAIT_BOUND_MS, interval: 50 });
+      const { publisher, group } = await watchRunningJobs(jobs, 10, { redis: { waitForReplicas: { replicas: 1, timeoutMs: 200 } }, logger });
 
       const [victim, onVictim] = await busiestChannelMaster(jobs);
       expect(onVictim.length).toBeGreaterThanOrEqual(2);
