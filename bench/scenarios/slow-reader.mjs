@@ -16,7 +16,10 @@ const held = (measure) => measure.heapUsed + measure.external;
 
 /** One run against `target`: the memory the stopped reader made the server hold, and the healthy subscribers' latency. */
 function measureTarget(target, options, blobBytes) {
-  const targetOptions = { maxConnections: options.slowHealthy + 100 };
+  // Both servers' liveness checks outlast the stop, so that what is measured is what the stopped reader
+  // makes a server hold, not a connection their heartbeat (~40 s ours, ~45 s bare) already cut and freed.
+  const stopMs = (options.slowUpdates / options.slowRate) * 1000;
+  const targetOptions = { maxConnections: options.slowHealthy + 100, livenessMs: Math.ceil(stopMs + options.stepTimeoutMs) };
   return withScenarioSession({ target, targetOptions, processes: 1 }, async ({ server, clients: healthy }) => {
     const reader = await startLoadClients(1);
     try {

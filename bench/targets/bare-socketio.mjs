@@ -4,10 +4,11 @@ import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 import { EventName } from '@org/ws-protocol';
 
-/** Starts the bare Socket.IO server on 127.0.0.1, port 0. */
-export async function startTarget() {
+/** Starts the bare Socket.IO server on 127.0.0.1, port 0; `livenessMs` stretches Engine.IO's ping interval and timeout. */
+export async function startTarget({ livenessMs } = {}) {
   const httpServer = createServer();
-  const io = new Server(httpServer, { transports: ['websocket'] });
+  const liveness = livenessMs === undefined ? {} : { pingInterval: livenessMs, pingTimeout: livenessMs };
+  const io = new Server(httpServer, { transports: ['websocket'], ...liveness });
   io.on('connection', (socket) => {
     socket.on(EventName.SubscribeJob, (request, ack) => {
       socket.join(request.jobId);

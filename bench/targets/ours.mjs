@@ -4,13 +4,16 @@
 // "every registry back to zero" can be checked after each round instead of 5 minutes later.
 import { createJobServer } from '@org/ws-server';
 
-/** Starts our job server on 127.0.0.1, port 0. */
-export async function startTarget({ maxConnections, finishedJobRetentionMs, overloadHeapUsedBytes, tickMs }) {
+/** Starts our job server on 127.0.0.1, port 0; `livenessMs` stretches our heartbeat and Engine.IO's ping alike. */
+export async function startTarget({ maxConnections, finishedJobRetentionMs, overloadHeapUsedBytes, tickMs, livenessMs }) {
   const server = createJobServer({
     limits: { maxConnectionsPerIp: maxConnections, overload: { heapUsedBytes: overloadHeapUsedBytes } },
     // The overload scenario checks the heap every `tickMs` (the ticker runs at the shortest heartbeat period).
     ...(tickMs === undefined ? {} : { heartbeat: { intervalMs: tickMs } }),
     ...(finishedJobRetentionMs === undefined ? {} : { sweep: { finishedJobRetentionMs } }),
+    ...(livenessMs === undefined
+      ? {}
+      : { heartbeat: { intervalMs: livenessMs, timeoutMs: livenessMs }, socketIoOptions: { pingInterval: livenessMs, pingTimeout: livenessMs } }),
   });
   const port = await server.listen({ port: 0, host: '127.0.0.1' });
 
