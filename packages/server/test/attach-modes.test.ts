@@ -93,6 +93,36 @@ describe('attach modes', () => {
     await io.close();
   });
 
+  it('answers subscribe-job with a typed error, registers nothing and rejects nothing unhandled when an adapter fails to join', async () => {
+    const { httpServer, url } = await listeningHttpServer();
+    const io: JobIoServer = new Server(httpServer);
+    const adapter = io.of('/').adapter;
+    const joinNow = adapter.addAll.bind(adapter);
+    let failedJoins = 0;
+    adapter.addAll = (id, rooms) => {
+      if (![...rooms].some((room) => room.startsWith('job:'))) return joinNow(id, rooms);
+      failedJoins += 1;
+      return Promise.reject(new Error('the adapter could not join'));
+    };
+    const server = createJobServer({ io });
+    trackServers(server);
+    const errors: string[] = [];
+    server.on('error', ({ context }) => errors.push(context));
+    const client = await connectClient(url);
+    await server.update('no-join', { status: 'queued' });
+
+    const reply = await subscribe(client, { jobId: 'no-join' });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    // One join was tried, not a second one behind it.
+    expect(failedJoins).toBe(1);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(server.stats()).toMatchObject({ connections: 1, subscriptions: 0 });
+
+    await server.close({ timeoutMs: 500 });
+    expect(server.stats()).toEqual(ZERO_STATS);
+    await io.close();
+  });
+
   it('takes its listeners off the application http.Server at close, so /socket.io/ is the app route again and a new job server can attach', async () => {
     const { httpServer, url } = await listeningHttpServer();
     const appListeners = httpServer.listeners('request');

@@ -44,6 +44,13 @@ const CLOSING = protocolError(ErrorCode.SHUTTING_DOWN, 'this connection is closi
 
 const UNSUBSCRIBED = protocolError(ErrorCode.UNSUBSCRIBED, 'an unsubscribe-job for this job arrived while this subscribe-job was pending; not subscribed');
 
+/** What a subscribe-job asked for, and the join of its room when one already started and is still under way. */
+interface HeldRequest {
+  lastSeq: number | undefined;
+  epoch: string | undefined;
+  joining: Promise<void> | undefined;
+}
+
 /** Subscribe requests of one connection for one job that have not been answered yet. */
 interface PendingSubscribes {
   /** How many are pending; the entry goes when the last is answered. */
@@ -91,7 +98,8 @@ export class Subscriptions {
     if (overloadedRetryAfterMs !== undefined) {
       return { ok: false, error: protocolError(ErrorCode.OVERLOADED, 'the server is overloaded; not subscribed', overloadedRetryAfterMs) };
     }
-    return this.#subscribeNow(record, jobId, lastSeq, epoch) ?? this.#subscribePending(record, jobId, { lastSeq, epoch });
+    const held: HeldRequest = { lastSeq, epoch, joining: undefined };
+    return this.#subscribeNow(record, jobId, held) ?? this.#subscribePending(record, jobId, held);
   }
 
   /** Handles `unsubscribe-job`; unsubscribing from a job one does not watch is fine. */
@@ -111,21 +119,25 @@ export class Subscriptions {
    * of this connection for this job pending. Nothing else runs meanwhile, so no unsubscribe, close or sweep can come
    * between the join and the reply. Returns `undefined` when it has to wait: the pending path then answers.
    */
-  #subscribeNow(record: ConnectionRecord, jobId: string, lastSeq: number | undefined, epoch: string | undefined): SubscribeJobAck | undefined {
+  #subscribeNow(record: ConnectionRecord, jobId: string, held: HeldRequest): SubscribeJobAck | undefined {
     const replayNow = this.#replayNow;
     if (!replayNow || this.#pending.get(record)?.has(jobId)) return undefined;
     const { registry } = this.#deps;
     if (registry.get(record.id) !== record) return { ok: false, error: CLOSING };
-    // Nothing runs between this read and the join below, so no update can fall between them.
-    const replay = replayForEpoch(replayNow(jobId, lastSeq), epoch);
-    // An adapter that joins asynchronously: the pending path joins again (a no-op for the room) and waits for it.
-    if (record.socket.join(jobRoom(jobId)) !== undefined) return undefined;
+    const joined = record.socket.join(jobRoom(jobId));
+    // An adapter that joins asynchronously: the pending path waits for this join (and handles its failure).
+    if (joined !== undefined) {
+      held.joining = joined;
+      return undefined;
+    }
+    // Nothing runs between the join above and this read, so no update can fall between them.
+    const replay = replayForEpoch(replayNow(jobId, held.lastSeq), held.epoch);
     if (registry.subscribe(record, jobId)) this.#deps.events.emit('subscribe', { socketId: record.id, jobId });
     return { ok: true, jobId, epoch: replay.snapshot?.epoch ?? null, snapshot: replay.snapshot, updates: replay.updates, resync: replay.resync };
   }
 
   /** A subscribe that waits (authorization, the join, room readiness, the store), registered as pending meanwhile. */
-  async #subscribePending(record: ConnectionRecord, jobId: string, held: { lastSeq: number | undefined; epoch: string | undefined }): Promise<SubscribeJobAck> {
+  async #subscribePending(record: ConnectionRecord, jobId: string, held: HeldRequest): Promise<SubscribeJobAck> {
     const pending = this.#startPending(record, jobId);
     try {
       return await this.#subscribe(record, jobId, held, pending);
@@ -137,7 +149,7 @@ export class Subscriptions {
   async #subscribe(
     record: ConnectionRecord,
     jobId: string,
-    held: { lastSeq: number | undefined; epoch: string | undefined },
+    held: HeldRequest,
     pending: PendingSubscribes,
   ): Promise<SubscribeJobAck> {
     const { registry, store } = this.#deps;
@@ -161,7 +173,7 @@ export class Subscriptions {
     // Join (and let the fan-out's subscription of the room take effect) before reading the store: an update racing
     // with this request then arrives twice (deduplicated by seq), never zero times.
     if (registry.subscribe(record, jobId)) pending.provisional = true;
-    await record.socket.join(jobRoom(jobId));
+    await (held.joining ?? record.socket.join(jobRoom(jobId)));
     if (this.#deps.roomReady) await this.#deps.roomReady(jobRoom(jobId));
     let replay: JobReplay;
     try {

@@ -54,6 +54,8 @@ export class FanoutCatchUp {
   readonly #onDeleteRoom = (room: string): void => {
     if (room.startsWith(ROOM_PREFIX)) this.#delivered.delete(room.slice(ROOM_PREFIX.length));
   };
+  /** The `_encode` this instance installed, if any. */
+  #encodeHook: BroadcastingAdapter['_encode'];
   #running: Promise<void> | undefined;
   #again = false;
   #closed = false;
@@ -64,10 +66,11 @@ export class FanoutCatchUp {
     const encode = this.#adapter._encode;
     // Without the hook (another adapter version) nothing is known to be delivered: every watched job's snapshot goes.
     if (typeof encode === 'function') {
-      this.#adapter._encode = (packet, options) => {
+      this.#encodeHook = (packet, options) => {
         this.#noteBroadcast(packet.data);
         return encode.call(this.#adapter, packet, options);
       };
+      this.#adapter._encode = this.#encodeHook;
     }
     this.#adapter.on('delete-room', this.#onDeleteRoom);
   }
@@ -88,7 +91,8 @@ export class FanoutCatchUp {
   /** Stops catching up (a run stops before its next batch) and unhooks from the adapter. */
   close(): void {
     this.#closed = true;
-    delete this.#adapter._encode;
+    // Only our own hook goes: one installed over it (another server on the same io) stays.
+    if (this.#encodeHook && this.#adapter._encode === this.#encodeHook) delete this.#adapter._encode;
     this.#adapter.off('delete-room', this.#onDeleteRoom);
     this.#delivered.clear();
   }
@@ -148,7 +152,7 @@ export class FanoutCatchUp {
 
   /** Notes a `job-update` broadcast to a room of this node (local, from another node, from a publisher, or a catch-up). */
   #noteBroadcast(data: unknown): void {
-    if (!Array.isArray(data) || data[0] !== EventName.JobUpdate) return;
+    if (this.#closed || !Array.isArray(data) || data[0] !== EventName.JobUpdate) return;
     const update = data[1] as Partial<JobUpdate> | undefined;
     if (typeof update?.jobId !== 'string' || typeof update.seq !== 'number' || typeof update.epoch !== 'string') return;
     // Updates of jobs nobody here watches pass through too (classic fan-out): only watched rooms are kept.
