@@ -21,6 +21,14 @@ async function listeningHttpServer(): Promise<{ httpServer: HttpServer; url: str
   return { httpServer, url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` };
 }
 
+/** Makes `io`'s adapter join job rooms through `joinJobRoom` (given the real join), as an adapter with remote state would; other rooms join at once. */
+function joinJobRoomsWith(io: JobIoServer, joinJobRoom: (joinNow: () => void | Promise<void>) => Promise<void>): JobIoServer['sockets']['adapter'] {
+  const adapter = io.of('/').adapter;
+  const joinNow = adapter.addAll.bind(adapter);
+  adapter.addAll = (id, rooms) => ([...rooms].some((room) => room.startsWith('job:')) ? joinJobRoom(() => joinNow(id, rooms)) : joinNow(id, rooms));
+  return adapter;
+}
+
 describe('attach modes', () => {
   it('attaches to the application http.Server and leaves it running after close', async () => {
     const { httpServer, url } = await listeningHttpServer();
@@ -56,13 +64,8 @@ describe('attach modes', () => {
     const { httpServer, url } = await listeningHttpServer();
     const io: JobIoServer = new Server(httpServer);
     // An adapter whose joins of job rooms take effect when the test lets them, as a remote one's would.
-    const adapter = io.of('/').adapter;
-    const joinNow = adapter.addAll.bind(adapter);
     const heldJoins: Array<() => void> = [];
-    adapter.addAll = (id, rooms) => {
-      if (![...rooms].some((room) => room.startsWith('job:'))) return joinNow(id, rooms);
-      return new Promise<void>((resolve) => heldJoins.push(() => resolve(joinNow(id, rooms))));
-    };
+    const adapter = joinJobRoomsWith(io, (joinNow) => new Promise<void>((resolve) => heldJoins.push(() => resolve(joinNow()))));
     const server = createJobServer({ io });
     trackServers(server);
     const subscribed: string[] = [];
@@ -96,14 +99,11 @@ describe('attach modes', () => {
   it('answers subscribe-job with a typed error, registers nothing and rejects nothing unhandled when an adapter fails to join', async () => {
     const { httpServer, url } = await listeningHttpServer();
     const io: JobIoServer = new Server(httpServer);
-    const adapter = io.of('/').adapter;
-    const joinNow = adapter.addAll.bind(adapter);
     let failedJoins = 0;
-    adapter.addAll = (id, rooms) => {
-      if (![...rooms].some((room) => room.startsWith('job:'))) return joinNow(id, rooms);
+    joinJobRoomsWith(io, () => {
       failedJoins += 1;
       return Promise.reject(new Error('the adapter could not join'));
-    };
+    });
     const server = createJobServer({ io });
     trackServers(server);
     const errors: string[] = [];

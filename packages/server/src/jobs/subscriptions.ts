@@ -44,6 +44,11 @@ const CLOSING = protocolError(ErrorCode.SHUTTING_DOWN, 'this connection is closi
 
 const UNSUBSCRIBED = protocolError(ErrorCode.UNSUBSCRIBED, 'an unsubscribe-job for this job arrived while this subscribe-job was pending; not subscribed');
 
+/** The reply that confirms a subscription, with what the job's replay holds. */
+function subscribedAck(jobId: string, replay: JobReplay): SubscribeJobAck {
+  return { ok: true, jobId, epoch: replay.snapshot?.epoch ?? null, snapshot: replay.snapshot, updates: replay.updates, resync: replay.resync };
+}
+
 /** What a subscribe-job asked for, and the join of its room when one already started and is still under way. */
 interface HeldRequest {
   lastSeq: number | undefined;
@@ -133,7 +138,7 @@ export class Subscriptions {
     // Nothing runs between the join above and this read, so no update can fall between them.
     const replay = replayForEpoch(replayNow(jobId, held.lastSeq), held.epoch);
     if (registry.subscribe(record, jobId)) this.#deps.events.emit('subscribe', { socketId: record.id, jobId });
-    return { ok: true, jobId, epoch: replay.snapshot?.epoch ?? null, snapshot: replay.snapshot, updates: replay.updates, resync: replay.resync };
+    return subscribedAck(jobId, replay);
   }
 
   /** A subscribe that waits (authorization, the join, room readiness, the store), registered as pending meanwhile. */
@@ -194,7 +199,7 @@ export class Subscriptions {
       pending.provisional = false;
       this.#deps.events.emit('subscribe', { socketId: record.id, jobId });
     }
-    return { ok: true, jobId, epoch: replay.snapshot?.epoch ?? null, snapshot: replay.snapshot, updates: replay.updates, resync: replay.resync };
+    return subscribedAck(jobId, replay);
   }
 
   #startPending(record: ConnectionRecord, jobId: string): PendingSubscribes {
