@@ -16,7 +16,7 @@ const SWEEP = { staleJobMs: 1_000, finishedJobRetentionMs: 2_000 };
 /** A record whose socket only needs to leave rooms (the unit never writes to it). */
 function watcher(id: string, jobIds: string[], registry: ConnectionRegistry): ConnectionRecord {
   const socket = { id, leave: () => undefined } as unknown as JobSocket;
-  const record: ConnectionRecord = { id, socket, ip: '127.0.0.1', principal: null, connectedAt: 0, lastActivityAt: 0, lastAliveAt: 0, subscriptions: new Set() };
+  const record: ConnectionRecord = { id, socket, ip: '127.0.0.1', principal: null, connectedAt: 0, lastActivityAt: 0, lastAliveAt: 0, subscriptions: new Set(), rateFullAt: undefined };
   registry.add(record);
   for (const jobId of jobIds) registry.subscribe(record, jobId);
   return record;

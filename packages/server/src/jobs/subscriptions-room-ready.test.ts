@@ -14,7 +14,7 @@ describe('Subscriptions with a fan-out that subscribes to rooms asynchronously',
     const reporter = new ErrorReporter(new ServerPhase(), emptyCounters(), safeLogger(silentLogger));
     const joined: string[] = [];
     const socket = { id: 'a', join: (room: string) => void joined.push(room), leave: () => undefined } as unknown as JobSocket;
-    const record: ConnectionRecord = { id: 'a', socket, ip: '127.0.0.1', principal: null, connectedAt: 0, lastActivityAt: 0, lastAliveAt: 0, subscriptions: new Set() };
+    const record: ConnectionRecord = { id: 'a', socket, ip: '127.0.0.1', principal: null, connectedAt: 0, lastActivityAt: 0, lastAliveAt: 0, subscriptions: new Set(), rateFullAt: undefined };
     registry.add(record);
     let markReady: () => void = () => undefined;
     const readyFor: string[] = [];

@@ -100,7 +100,7 @@ export class ClientEventGate {
     const ack = typeof last === 'function' ? (last as (response: unknown) => void) : undefined;
     const argumentCount = packet.length - (ack ? 2 : 1);
 
-    const decision = deps.limiter.take(record.id, deps.now());
+    const decision = deps.limiter.take(record, deps.now());
     if (!decision.allowed) {
       deps.counters.rateLimited += 1;
       const refused: ErrorAck = { ok: false, error: protocolError(ErrorCode.RATE_LIMITED, 'too many events; slow down', decision.retryAfterMs) };

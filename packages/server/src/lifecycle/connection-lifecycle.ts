@@ -100,7 +100,7 @@ export class ConnectionLifecycle {
       onAbuse: (record) => {
         if (this.#leaving.has(record)) return;
         logger.warn({ socketId: record.id, ip: record.ip }, 'job server: persistent event flood, disconnecting');
-        void this.notify(record, 'rate-limited', { reconnect: true, retryAfterMs: limiter.msUntilFull(record.id, now()) });
+        void this.notify(record, 'rate-limited', { reconnect: true, retryAfterMs: limiter.msUntilFull(record, now()) });
       },
       onError: deps.reporter.report,
       recordOf: (socket) => deps.registry.get(socket.id),
@@ -192,10 +192,10 @@ export class ConnectionLifecycle {
   #release(record: ConnectionRecord, socketReason: string): void {
     const { registry, limiter, logger, reporter } = this.#deps;
     if (registry.remove(record.id) !== record) return;
-    limiter.delete(record.id);
+    limiter.delete(record);
     this.heartbeat.forget(record.id);
     this.notices.forget(record.id);
-    this.transports.unclaim(record.socket.conn);
+    this.transports.uncarry(record.socket.conn, record.ip);
     const reason = this.#closeReasons.get(record) ?? socketReason;
     logger.debug({ socketId: record.id, ip: record.ip, reason }, 'job server: connection closed');
     const { connectedAt, lastActivityAt, lastAliveAt } = record;
@@ -218,13 +218,14 @@ export class ConnectionLifecycle {
       return;
     }
     this.#admissions.delete(socket);
-    if (!phase.running) {
+    // The handshake claimed the transport, and Socket.IO drops a socket whose transport closed meanwhile: `carry` fails
+    // only if that ever changes, and the connection is then refused like one that arrives while the server closes.
+    if (!phase.running || !this.transports.carry(socket.conn)) {
       socket.disconnect(true);
       return;
     }
     const record = this.#newRecord({ socket, ip: admission.ip, principal: admission.principal, connectedAt: now() });
     registry.add(record);
-    this.transports.carry(socket.conn);
     this.#deps.onAccepted(record);
     socket.on('disconnect', this.#onSocketDisconnect);
     this.#clientEvents.attach(record);

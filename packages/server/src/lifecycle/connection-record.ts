@@ -20,14 +20,13 @@ function sinceOrigin(at: number, origin: number): number {
 }
 
 /**
- * Makes the records of one server, each keeping its three times as milliseconds since `origin` (the server's start on
- * its own clock): small integers, which V8 stores in the record itself where an epoch time would take a heap number
- * each (for about 24 days past `origin`; later ones are kept as heap numbers, with the same values). They read and
- * write as epoch times.
+ * Makes the records of one server, each keeping its times (and its rate-limit bucket's) as milliseconds since `origin`
+ * (the server's start on its own clock): small integers, which V8 stores in the record itself where an epoch time would
+ * take a heap number each (for about 24 days past `origin`; later ones are kept as heap numbers, with the same values).
+ * They read and write as epoch times. The socket id is read from the socket rather than kept twice.
  */
 export function connectionRecordFactory(origin: number): (fields: ConnectionRecordFields) => ConnectionRecord {
   class TimedConnectionRecord implements ConnectionRecord {
-    readonly id: string;
     readonly socket: JobSocket;
     readonly ip: string;
     readonly principal: unknown;
@@ -35,15 +34,19 @@ export function connectionRecordFactory(origin: number): (fields: ConnectionReco
     readonly #connectedAt: number;
     #lastActivityAt: number;
     #lastAliveAt: number;
+    #rateFullAt: number | undefined = undefined;
 
     constructor({ socket, ip, principal, connectedAt }: ConnectionRecordFields) {
-      this.id = socket.id;
       this.socket = socket;
       this.ip = ip;
       this.principal = principal;
       this.#connectedAt = sinceOrigin(connectedAt, origin);
       this.#lastActivityAt = this.#connectedAt;
       this.#lastAliveAt = this.#connectedAt;
+    }
+
+    get id(): string {
+      return this.socket.id;
     }
 
     get connectedAt(): number {
@@ -64,6 +67,14 @@ export function connectionRecordFactory(origin: number): (fields: ConnectionReco
 
     set lastAliveAt(at: number) {
       this.#lastAliveAt = sinceOrigin(at, origin);
+    }
+
+    get rateFullAt(): number | undefined {
+      return this.#rateFullAt === undefined ? undefined : this.#rateFullAt + origin;
+    }
+
+    set rateFullAt(at: number | undefined) {
+      this.#rateFullAt = at === undefined ? undefined : sinceOrigin(at, origin);
     }
   }
   return (fields) => new TimedConnectionRecord(fields);

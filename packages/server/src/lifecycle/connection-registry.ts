@@ -1,12 +1,13 @@
 import type { ClientToServerEvents, JobUpdate, ServerToClientEvents } from '@org/ws-protocol';
 import type { Socket } from 'socket.io';
+import type { RateBucket } from './rate-limit';
 import { compactAdd, compactDelete, compactHas, compactSize, compactValues, type CompactSet } from './compact-set';
 
 /** A server-side socket with the protocol's event maps. */
 export type JobSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 /** What the server tracks per connection; all of it goes when the connection goes. */
-export interface ConnectionRecord {
+export interface ConnectionRecord extends RateBucket {
   /** Socket id. */
   readonly id: string;
   /** The socket itself. */

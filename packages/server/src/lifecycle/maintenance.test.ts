@@ -6,7 +6,7 @@ const SESSION = { idleTimeoutMs: 1_000, maxInactivityMs: 5_000, noticeGraceMs: 1
 
 function record(lastActivityAt: number, jobIds: string[] = []): ConnectionRecord {
   const socket = {} as JobSocket;
-  return { id: 's', socket, ip: '127.0.0.1', principal: null, connectedAt: 0, lastActivityAt, lastAliveAt: 0, subscriptions: new Set(jobIds) };
+  return { id: 's', socket, ip: '127.0.0.1', principal: null, connectedAt: 0, lastActivityAt, lastAliveAt: 0, subscriptions: new Set(jobIds), rateFullAt: undefined };
 }
 
 describe('inactivityReason', () => {

@@ -64,7 +64,7 @@ export class Maintenance implements JobServerMaintenance {
   };
 
   readonly purgeRateLimits = (): number => {
-    return this.#deps.limiter.purgeExpired(this.#deps.now());
+    return this.#deps.limiter.purgeExpired(this.#deps.registry.values(), this.#deps.now());
   };
 
   readonly sweep = async (): Promise<SweepResult> => {

@@ -1,30 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucketLimiter } from './rate-limit';
+import { TokenBucketLimiter, type RateBucket } from './rate-limit';
+
+const bucket = (): RateBucket => ({ rateFullAt: undefined });
 
 describe('TokenBucketLimiter', () => {
   it('allows a full bucket, then refuses with the time until the next token', () => {
     const limiter = new TokenBucketLimiter({ events: 5, windowMs: 1000 });
-    for (let i = 0; i < 5; i += 1) expect(limiter.take('a', 0).allowed).toBe(true);
-    expect(limiter.take('a', 0)).toEqual({ allowed: false, retryAfterMs: 200, strikes: 1 });
-    expect(limiter.take('a', 0)).toMatchObject({ allowed: false, strikes: 2 });
-    expect(limiter.take('a', 200)).toEqual({ allowed: true });
+    const a = bucket();
+    for (let i = 0; i < 5; i += 1) expect(limiter.take(a, 0).allowed).toBe(true);
+    expect(limiter.take(a, 0)).toEqual({ allowed: false, retryAfterMs: 200, strikes: 1 });
+    expect(limiter.take(a, 0)).toMatchObject({ allowed: false, strikes: 2 });
+    expect(limiter.take(a, 200)).toEqual({ allowed: true });
+    expect(limiter.take(a, 200)).toMatchObject({ allowed: false, strikes: 1 });
   });
 
-  it('keeps one bucket per key', () => {
+  it('keeps one bucket per holder and counts the buckets held', () => {
     const limiter = new TokenBucketLimiter({ events: 1, windowMs: 1000 });
-    expect(limiter.take('a', 0).allowed).toBe(true);
-    expect(limiter.take('b', 0).allowed).toBe(true);
-    expect(limiter.take('a', 0).allowed).toBe(false);
+    const a = bucket();
+    const b = bucket();
+    expect(limiter.take(a, 0).allowed).toBe(true);
+    expect(limiter.take(b, 0).allowed).toBe(true);
+    expect(limiter.take(a, 0).allowed).toBe(false);
     expect(limiter.size).toBe(2);
+    limiter.delete(a);
+    limiter.delete(a);
+    expect(limiter.size).toBe(1);
+    expect(a.rateFullAt).toBeUndefined();
   });
 
   it('purges buckets that refilled completely and keeps the others', () => {
     const limiter = new TokenBucketLimiter({ events: 10, windowMs: 1000 });
-    limiter.take('old', 0);
-    limiter.take('recent', 950);
-    expect(limiter.purgeExpired(1000)).toBe(1);
+    const old = bucket();
+    const recent = bucket();
+    const full = bucket();
+    limiter.take(old, 0);
+    limiter.take(recent, 950);
+    expect(limiter.purgeExpired([old, recent, full], 1000)).toBe(1);
     expect(limiter.size).toBe(1);
-    limiter.delete('recent');
+    expect(limiter.msUntilFull(recent, 1000)).toBe(50);
+    limiter.delete(recent);
     expect(limiter.size).toBe(0);
   });
 });

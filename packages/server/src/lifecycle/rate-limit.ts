@@ -3,58 +3,70 @@ export type RateDecision =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly retryAfterMs: number; readonly strikes: number };
 
+/** Where one client's token bucket lives (its connection's record): the time at which it is full again, if it is not full. */
+export interface RateBucket {
+  /** When the bucket is full again (ms since the epoch); `undefined` while it is full (no bucket held). */
+  rateFullAt: number | undefined;
+}
+
 const ALLOWED: RateDecision = { allowed: true };
 /** Slack for the rounding of fractional token periods (`windowMs / events`), far below a millisecond. */
 const ROUNDING_MS = 1e-6;
 
 /**
- * Token bucket per key (socket id): `events` tokens, refilled evenly over `windowMs`. A bucket is one number, the time
- * at which it is full again (it holds `events − (fullAt − now) / msPerToken` tokens), and exists only while it is not
- * full; refusals in a row are counted for the keys being refused only.
+ * Token bucket per connection: `events` tokens, refilled evenly over `windowMs`. A bucket is one number kept by its
+ * holder, the time at which it is full again (it holds `events − (fullAt − now) / msPerToken` tokens), and exists only
+ * while it is not full; the limiter counts the buckets held. Refusals in a row are counted for the buckets being
+ * refused only (weakly: they go with their connection).
  */
 export class TokenBucketLimiter {
-  readonly #fullAt = new Map<string, number>();
-  readonly #strikes = new Map<string, number>();
+  readonly #strikes = new WeakMap<RateBucket, number>();
   readonly #msPerToken: number;
   readonly #windowMs: number;
+  #size = 0;
 
   constructor(options: { events: number; windowMs: number }) {
     this.#msPerToken = options.windowMs / options.events;
     this.#windowMs = options.windowMs;
   }
 
-  /** Spends one token for `key` if it has one. */
-  take(key: string, now: number): RateDecision {
+  /** Spends one token of `bucket` if it has one. */
+  take(bucket: RateBucket, now: number): RateDecision {
+    const held = bucket.rateFullAt;
     // Spending a token moves the time the bucket is full again by one token's period; an empty bucket is a full window behind.
-    const fullAt = Math.max(now, this.#fullAt.get(key) ?? now) + this.#msPerToken;
+    const fullAt = Math.max(now, held ?? now) + this.#msPerToken;
     const overdrawnMs = fullAt - now - this.#windowMs;
     if (overdrawnMs <= ROUNDING_MS) {
-      this.#fullAt.set(key, fullAt);
-      this.#strikes.delete(key);
+      if (held === undefined) this.#size += 1;
+      bucket.rateFullAt = fullAt;
+      this.#strikes.delete(bucket);
       return ALLOWED;
     }
-    const strikes = (this.#strikes.get(key) ?? 0) + 1;
-    this.#strikes.set(key, strikes);
+    const strikes = (this.#strikes.get(bucket) ?? 0) + 1;
+    this.#strikes.set(bucket, strikes);
     return { allowed: false, retryAfterMs: Math.ceil(overdrawnMs - ROUNDING_MS), strikes };
   }
 
-  /** Time until `key`'s bucket is full again. */
-  msUntilFull(key: string, now: number): number {
-    return Math.max(0, Math.ceil((this.#fullAt.get(key) ?? now) - now));
+  /** Time until `bucket` is full again. */
+  msUntilFull(bucket: RateBucket, now: number): number {
+    return Math.max(0, Math.ceil((bucket.rateFullAt ?? now) - now));
   }
 
-  /** Forgets `key` (its connection is gone). */
-  delete(key: string): void {
-    this.#fullAt.delete(key);
-    this.#strikes.delete(key);
+  /** Drops `bucket` (its connection is gone, or it refilled). */
+  delete(bucket: RateBucket): void {
+    if (bucket.rateFullAt === undefined) return;
+    bucket.rateFullAt = undefined;
+    this.#size -= 1;
+    this.#strikes.delete(bucket);
   }
 
-  /** Drops buckets that refilled completely: they hold nothing a fresh bucket would not. Returns how many. */
-  purgeExpired(now: number): number {
+  /** Drops the buckets of `holders` that refilled completely: they hold nothing a fresh bucket would not. Returns how many. */
+  purgeExpired(holders: Iterable<RateBucket>, now: number): number {
     let purged = 0;
-    for (const [key, fullAt] of this.#fullAt) {
-      if (fullAt <= now) {
-        this.delete(key);
+    for (const bucket of holders) {
+      const fullAt = bucket.rateFullAt;
+      if (fullAt !== undefined && fullAt <= now) {
+        this.delete(bucket);
         purged += 1;
       }
     }
@@ -63,6 +75,6 @@ export class TokenBucketLimiter {
 
   /** Number of buckets held. */
   get size(): number {
-    return this.#fullAt.size;
+    return this.#size;
   }
 }

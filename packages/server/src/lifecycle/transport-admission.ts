@@ -28,11 +28,26 @@ export interface TransportAdmissionDeps {
 
 /**
  * Where an open transport stands: its IP slot being asked for (`acquiring`); no slot (`full`), or none and its refusal
- * sent (`refused`); a slot, and no handshake or connection on it (`open`), a handshake (`claimed`) or a registered
- * connection (`carrying`, its close not watched: the connection's release reports it). A string, not an object per
- * transport: its IP is derived again when its slot goes back.
+ * sent (`refused`); a slot, and no handshake or connection on it (`open`), or a handshake (`claimed`). A transport that
+ * carries a registered connection is not tracked here at all: its connection's record holds its IP, and the
+ * connection's release (`uncarry`) takes it back. A string, not an object per transport: its IP is derived again when
+ * its slot goes back.
  */
-type TransportState = 'acquiring' | 'full' | 'refused' | 'open' | 'claimed' | 'carrying';
+type TransportState = 'acquiring' | 'full' | 'refused' | 'open' | 'claimed';
+
+/**
+ * Takes `listener` off the transport's `close` event without leaving the event's listener array larger than one built
+ * without it: Node keeps two listeners (Engine.IO's and Socket.IO's) in an array of two, grows it to room for about
+ * twenty for a third, and does not shrink it when the third goes (measured by `pnpm bench`: memory per idle
+ * connection). Down to one listener Node stores it alone, so the others, taken off and put back in order, get an
+ * array of their own size.
+ */
+function removeCloseListener(transport: Transport, listener: (this: Transport) => void): void {
+  transport.off('close', listener);
+  const listeners = transport.rawListeners('close') as ((...args: unknown[]) => void)[];
+  for (let i = 1; i < listeners.length; i += 1) transport.off('close', listeners[i]!);
+  for (let i = 1; i < listeners.length; i += 1) transport.on('close', listeners[i]!);
+}
 
 /** Socket.IO packet type of a refused namespace connection (`socket.io-parser`'s `PacketType.CONNECT_ERROR`). */
 const CONNECT_ERROR = 4;
@@ -134,38 +149,46 @@ export class TransportAdmission {
   }
 
   /**
-   * The claimed transport carries a registered connection, whose release calls `unclaim`: until then its close is not
-   * watched, since Socket.IO reports it as the connection's disconnect (one listener fewer per connection).
+   * The claimed transport carries a registered connection from now on; false when it was not claimed. Until the
+   * connection's release calls `uncarry` it is not tracked, and its close is not watched: Socket.IO reports it as the
+   * connection's disconnect (one listener and one tracked entry fewer per connection).
    */
-  carry(transport: Transport): void {
-    if (this.#transports.get(transport) !== 'claimed') return;
-    this.#transports.set(transport, 'carrying');
-    transport.off('close', this.#onClose);
+  carry(transport: Transport): boolean {
+    if (this.#transports.get(transport) !== 'claimed') return false;
+    this.#transports.delete(transport);
+    this.#claimed -= 1;
+    this.#proxiedIps.delete(transport);
+    removeCloseListener(transport, this.#onClose);
+    return true;
   }
 
-  /**
-   * The handshake on the transport was refused, or its connection ended: it may carry a new one (within the handshake
-   * deadline); a transport that closed, which is what ended its connection, gives its slot back at once.
-   */
+  /** The handshake on the claimed transport was refused: it may carry a new one (within the handshake deadline). */
   unclaim(transport: Transport): void {
-    const state = this.#transports.get(transport);
-    if (state !== 'claimed' && state !== 'carrying') return;
-    if (state === 'carrying') {
-      // Socket.IO reports the disconnect from the transport's own close event, which is too late to listen to again.
-      if (transport.readyState === 'closed') {
-        this.#forget(transport);
-        return;
-      }
-      transport.on('close', this.#onClose);
-    }
+    if (this.#transports.get(transport) !== 'claimed') return;
     this.#transports.set(transport, 'open');
     this.#claimed -= 1;
     if (this.#onTransport) this.#deadlines.start(transport);
   }
 
+  /**
+   * The connection the transport carried (for client IP `ip`) ended: a transport that closed, which is what ended its
+   * connection, gives its slot back at once; one still open may carry a new connection (within the handshake deadline).
+   */
+  uncarry(transport: Transport, ip: string): void {
+    // Socket.IO reports the disconnect from the transport's own close event, which is too late to listen to again.
+    if (transport.readyState === 'closed') {
+      this.#deps.ipLimit.release(ip);
+      return;
+    }
+    this.#transports.set(transport, 'open');
+    transport.on('close', this.#onClose);
+    if (ip !== transport.remoteAddress) this.#proxiedIps.set(transport, ip);
+    if (this.#onTransport) this.#deadlines.start(transport);
+  }
+
   #admission(transport: Transport): TransportAdmissionResult {
     const state = this.#transports.get(transport);
-    if (state === 'open' || state === 'claimed' || state === 'carrying') return 'admitted';
+    if (state === 'open' || state === 'claimed') return 'admitted';
     return state === 'refused' ? 'refused' : 'full';
   }
 
@@ -245,11 +268,11 @@ export class TransportAdmission {
     transport.off('close', this.#onClose);
     this.#transports.delete(transport);
     this.#deadlines.stop(transport);
-    if (state === 'claimed' || state === 'carrying') this.#claimed -= 1;
+    if (state === 'claimed') this.#claimed -= 1;
     const ip = this.#ipOf(transport);
     // A slot still being asked for goes back when the counter answers (`#granted`), to the same IP.
     if (state !== 'acquiring') this.#proxiedIps.delete(transport);
-    if (state === 'open' || state === 'claimed' || state === 'carrying') this.#deps.ipLimit.release(ip);
+    if (state === 'open' || state === 'claimed') this.#deps.ipLimit.release(ip);
     if (this.#refusing.get(ip) === transport) this.#refusing.delete(ip);
   }
 }
