@@ -41,10 +41,11 @@ describe('heartbeat', () => {
 
   it('detects a server that keeps TCP open but stopped sending heartbeats by the bound the server advertised, and reconnects', async () => {
     let connections = 0;
-    // The server advertises 100 ms + 100 ms in its welcome heartbeat, then goes silent; the client's own bound is 30.1 s.
+    // The server advertises 100 ms + 100 ms in its welcome heartbeat (which asks for no answer, as a job server's does),
+    // then goes silent; the client's own bound is 30.1 s.
     const url = await startMisbehavingServer((socket) => {
       connections += 1;
-      socket.emit('heartbeat', { ts: Date.now(), intervalMs: 100, timeoutMs: 100 }, () => undefined);
+      socket.emit('heartbeat', { ts: Date.now(), intervalMs: 100, timeoutMs: 100 });
     });
     const { states, errors, until } = openClient({ url, heartbeat: { intervalMs: 30_000, graceMs: 100 } });
     const connected = await until(isConnected);

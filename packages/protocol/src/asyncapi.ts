@@ -35,7 +35,7 @@ const events = (): readonly EventSpec[] => [
   { key: 'unsubscribeJob', event: EventName.UnsubscribeJob, action: 'receive', summary: 'Client stops watching a job.', payload: UnsubscribeJobRequestSchema, reply: UnsubscribeJobAckSchema },
   { key: 'jobUpdate', event: EventName.JobUpdate, action: 'send', summary: 'Server fans out one update of a job to its subscribers.', payload: JobUpdateSchema },
   { key: 'jobExpired', event: EventName.JobExpired, action: 'send', summary: 'Server tells subscribers a job was dropped without a terminal update.', payload: JobExpiredSchema },
-  { key: 'heartbeat', event: EventName.Heartbeat, action: 'send', summary: 'Server probes liveness; the client answers with the same ts.', payload: HeartbeatSchema, reply: HeartbeatAckSchema },
+  { key: 'heartbeat', event: EventName.Heartbeat, action: 'send', summary: 'Server sends its heartbeat timing right after the handshake (the welcome heartbeat, which asks for no answer), then probes liveness; the client answers each probe with the same ts.', payload: HeartbeatSchema, reply: HeartbeatAckSchema },
   { key: 'serverTimeoutNotice', event: EventName.ServerTimeoutNotice, action: 'send', summary: 'Server announces that it will end the connection; the client acknowledges.', payload: TimeoutNoticeSchema, reply: TimeoutNoticeAckSchema },
 ];
 

@@ -25,7 +25,7 @@ describe('event maps', () => {
     expectTypeOf<Parameters<ClientToServerEvents['unsubscribe-job']>>().toEqualTypeOf<[UnsubscribeJobRequest, (reply: UnsubscribeJobAck) => void]>();
     expectTypeOf<Parameters<ServerToClientEvents['job-update']>>().toEqualTypeOf<[JobUpdate]>();
     expectTypeOf<Parameters<ServerToClientEvents['job-expired']>>().toEqualTypeOf<[JobExpired]>();
-    expectTypeOf<Parameters<ServerToClientEvents['heartbeat']>>().toEqualTypeOf<[Heartbeat, (reply: HeartbeatAck) => void]>();
+    expectTypeOf<Parameters<ServerToClientEvents['heartbeat']>>().toEqualTypeOf<[Heartbeat, ((reply: HeartbeatAck) => void)?]>();
     expectTypeOf<Parameters<ServerToClientEvents['server-timeout-notice']>>().toEqualTypeOf<[TimeoutNotice, (reply: TimeoutNoticeAck) => void]>();
   });
 });
@@ -53,6 +53,8 @@ describe('as socket.io Server generics', () => {
     io.to('job:1').emit('job-update', update);
     serverSocket.emit('job-expired', { jobId: 'j', lastSeq: 3, reason: 'stale' });
     serverSocket.emit('heartbeat', { ts: 1 }, (reply) => expectTypeOf(reply).toEqualTypeOf<HeartbeatAck>());
+    // The welcome heartbeat asks for no answer.
+    serverSocket.emit('heartbeat', { ts: 1, intervalMs: 30_000, timeoutMs: 10_000 });
     // @ts-expect-error a job update needs seq, status and at
     serverSocket.emit('job-update', { jobId: 'j' });
     // @ts-expect-error not an event of the protocol
@@ -62,12 +64,14 @@ describe('as socket.io Server generics', () => {
   });
 
   it('types acknowledgements awaited with a timeout', () => {
-    expectTypeOf(serverSocket.timeout(1000).emitWithAck('heartbeat', { ts: 1 })).resolves.toEqualTypeOf<HeartbeatAck>();
     expectTypeOf(serverSocket.timeout(1000).emitWithAck('server-timeout-notice', { reason: 'shutdown', graceMs: 1000, reconnect: true })).resolves.toEqualTypeOf<TimeoutNoticeAck>();
-    serverSocket.timeout(1000).emit('heartbeat', { ts: 1 }, (error, reply) => {
+    serverSocket.timeout(1000).emit('server-timeout-notice', { reason: 'idle', graceMs: 1000, reconnect: false }, (error, reply) => {
       expectTypeOf(error).toEqualTypeOf<Error>();
-      expectTypeOf(reply).toEqualTypeOf<HeartbeatAck>();
+      expectTypeOf(reply).toEqualTypeOf<TimeoutNoticeAck>();
     });
+    // A heartbeat's acknowledgement is optional (the welcome heartbeat asks for none), which Socket.IO's timeout helpers do not type.
+    // @ts-expect-error heartbeat is not an event with a required acknowledgement
+    void serverSocket.timeout(1000).emitWithAck('heartbeat', { ts: 1 });
   });
 });
 
@@ -89,13 +93,13 @@ describe('as socket.io-client Socket generics', () => {
 
   it('types the listeners of server events and their acks', () => {
     clientSocket.on('job-update', (received) => expectTypeOf(received).toEqualTypeOf<JobUpdate>());
-    clientSocket.on('heartbeat', (probe, ack) => ack({ ts: probe.ts }));
+    clientSocket.on('heartbeat', (probe, ack) => ack?.({ ts: probe.ts }));
     clientSocket.on('server-timeout-notice', (notice, ack) => {
       expectTypeOf(notice.reason).toEqualTypeOf<'idle' | 'session-expired' | 'shutdown' | 'rate-limited'>();
       ack({ reason: notice.reason });
     });
     // @ts-expect-error the heartbeat answer echoes ts
-    clientSocket.on('heartbeat', (_probe, ack) => ack({ at: 1 }));
+    clientSocket.on('heartbeat', (_probe, ack) => ack?.({ at: 1 }));
     // @ts-expect-error subscribe-job is not a server event
     clientSocket.on('subscribe-job', () => undefined);
   });

@@ -10,8 +10,8 @@ export interface ServerToClientEvents {
   'job-update': (update: JobUpdate) => void;
   /** A watched job was dropped without a terminal update. */
   'job-expired': (notice: JobExpired) => void;
-  /** Liveness probe; answer with the same `ts`. */
-  heartbeat: (probe: Heartbeat, ack: (reply: HeartbeatAck) => void) => void;
+  /** Liveness probe; answer with the same `ts` when it asks for an answer (`ack` is absent on the welcome heartbeat). */
+  heartbeat: (probe: Heartbeat, ack?: (reply: HeartbeatAck) => void) => void;
   /** The server will end the connection; acknowledge with the reason. */
   'server-timeout-notice': (notice: TimeoutNotice, ack: (reply: TimeoutNoticeAck) => void) => void;
 }

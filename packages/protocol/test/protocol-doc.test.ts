@@ -108,6 +108,12 @@ describe('PROTOCOL.md', () => {
     expect(documentedFields(definition)).toEqual(schemaFields(schema));
   });
 
+  it('says the welcome heartbeat asks for no acknowledgement and every probe does', () => {
+    const section = sectionOf(EventName.Heartbeat);
+    expect(section).toContain('The **welcome heartbeat** carries the server\'s timing (`intervalMs`, `timeoutMs`) and asks for no\nacknowledgement');
+    expect(section).toContain('A client answers a heartbeat exactly when it asks\nfor an acknowledgement.');
+  });
+
   it('documents every handshake auth field', () => {
     for (const field of Object.keys(HandshakeAuthSchema.shape)) expect(doc).toMatch(rowFor(field));
   });

@@ -238,11 +238,11 @@ describe('fuzzing every client → server message', () => {
         const before = server.counters().invalidHeartbeatAnswers;
         // Listening before connecting: the welcome heartbeat may come in the same read as the connect packet.
         const client = createTestClient(url, { answerHeartbeats: false });
-        client.socket.on('heartbeat', (_probe, ack) => (ack as (reply: unknown) => void)(answer));
+        client.socket.on('heartbeat', (_probe, ack) => (ack as ((reply: unknown) => void) | undefined)?.(answer));
         client.socket.connect();
         try {
-          // The welcome heartbeat and the first probe; the probe stays pending, so no second one comes.
-          await vi.waitFor(() => expect(server.counters().invalidHeartbeatAnswers).toBe(before + 2));
+          // The first probe (the welcome heartbeat asks for no answer); the probe stays pending, so no second one comes.
+          await vi.waitFor(() => expect(server.counters().invalidHeartbeatAnswers).toBe(before + 1));
           expect(server.stats().pendingAcks).toBe(1);
         } finally {
           client.socket.disconnect();

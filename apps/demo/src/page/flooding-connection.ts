@@ -35,7 +35,7 @@ export function floodWithRawSocket(options: { url: string; token: string; count:
       });
     }
   });
-  socket.on(EventName.Heartbeat, (probe, ack) => ack({ ts: probe.ts }));
+  socket.on(EventName.Heartbeat, (probe, ack) => ack?.({ ts: probe.ts }));
   socket.on(EventName.ServerTimeoutNotice, (payload, ack) => {
     const notice = parsePayload(TimeoutNoticeSchema, payload, 'notice');
     if (!notice.ok) return;

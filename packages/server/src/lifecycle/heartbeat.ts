@@ -14,10 +14,11 @@ export interface HeartbeatDeps {
 }
 
 /**
- * Liveness probing without a timer per socket: a new connection gets a welcome `heartbeat` at once (not a probe), then
- * the server's one ticker calls `tick`, which sends a round of `heartbeat`s every `intervalMs` and declares dead whoever
- * left a probe unanswered for `timeoutMs`. Every heartbeat advertises `intervalMs` and `timeoutMs` to the client.
- * At most one probe per connection is pending, so pending acks are bounded by the number of connections.
+ * Liveness probing without a timer per socket: a new connection gets a welcome `heartbeat` at once (not a probe: it
+ * asks for no answer), then the server's one ticker calls `tick`, which sends a round of probes every `intervalMs` and
+ * declares dead whoever left a probe unanswered for `timeoutMs`. Every heartbeat advertises `intervalMs` and
+ * `timeoutMs` to the client. At most one probe per connection is pending, so pending acks are bounded by the number of
+ * connections.
  */
 export class HeartbeatMonitor {
   readonly #deps: HeartbeatDeps;
@@ -48,15 +49,11 @@ export class HeartbeatMonitor {
 
   /**
    * Sends a new connection its welcome heartbeat at once, so that the client learns the timing before its own bound
-   * runs out. It is not a probe: its answer counts as a sign of life, and its absence is judged from the first round on.
+   * runs out. It is not a probe and asks for no answer (PROTOCOL.md, `heartbeat`): the connection's liveness is judged
+   * from the first round on. No acknowledgement callback means nothing kept per connection until the client answers.
    */
   welcome(record: ConnectionRecord): void {
-    const now = this.#deps.now();
-    record.socket.emit(EventName.Heartbeat, this.#payload(now), (reply: unknown) => {
-      const answer = parseChecked(HeartbeatAckCheck, HeartbeatAckSchema, reply);
-      if (answer.ok && answer.value.ts === now) record.lastAliveAt = this.#deps.now();
-      else this.#deps.onInvalidAnswer(record);
-    });
+    record.socket.emit(EventName.Heartbeat, this.#payload(this.#deps.now()));
   }
 
   /** Drops the pending probe of a connection that is gone. */

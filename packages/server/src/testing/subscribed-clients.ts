@@ -91,7 +91,7 @@ async function openOne(connect: typeof import('socket.io-client').io, url: strin
   sockets.push(socket);
   const updates: JobUpdate[] = [];
   const notices: TimeoutNotice[] = [];
-  socket.on(EventName.Heartbeat, (probe, ack) => ack({ ts: probe.ts }));
+  socket.on(EventName.Heartbeat, (probe, ack) => ack?.({ ts: probe.ts }));
   socket.on(EventName.ServerTimeoutNotice, (notice, ack) => {
     notices.push(notice);
     ack({ reason: notice.reason });

@@ -16,7 +16,7 @@ let subscribed = 0;
 let noticed = 0;
 for (let index = 0; index < count; index += 1) {
   const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { protocolVersion: PROTOCOL_VERSION } });
-  socket.on(EventName.Heartbeat, (probe: { ts: number }, ack: (reply: { ts: number }) => void) => ack({ ts: probe.ts }));
+  socket.on(EventName.Heartbeat, (probe: { ts: number }, ack?: (reply: { ts: number }) => void) => ack?.({ ts: probe.ts }));
   socket.on(EventName.ServerTimeoutNotice, () => {
     noticed += 1;
   });

@@ -14,8 +14,8 @@ export interface SubscribedClientConfig {
 const { url, jobId } = childConfig<SubscribedClientConfig>();
 const socket = io(url, { transports: ['websocket'], reconnection: false, auth: { protocolVersion: PROTOCOL_VERSION } });
 
-socket.on(EventName.Heartbeat, (probe: { ts: number }, ack: (reply: { ts: number }) => void) => {
-  ack({ ts: probe.ts });
+socket.on(EventName.Heartbeat, (probe: { ts: number }, ack?: (reply: { ts: number }) => void) => {
+  ack?.({ ts: probe.ts });
   sendEvent('heartbeat', { ts: probe.ts });
 });
 socket.on(EventName.JobUpdate, (update: { seq: number }) => sendEvent('update', { seq: update.seq }));

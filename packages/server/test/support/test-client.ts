@@ -49,7 +49,7 @@ export function createTestClient(url: string, options: TestClientOptions = {}): 
   });
   open.push(socket);
   const client: TestClient = { socket, notices: [], disconnectReasons: [] };
-  if (options.answerHeartbeats ?? true) socket.on('heartbeat', (probe, ack) => ack({ ts: probe.ts }));
+  if (options.answerHeartbeats ?? true) socket.on('heartbeat', (probe, ack) => ack?.({ ts: probe.ts }));
   socket.on('server-timeout-notice', (notice, ack) => {
     client.notices.push(notice);
     if (options.answerNotices ?? true) ack({ reason: notice.reason });
