@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, vi } from 'vitest';
 import type { JobServer } from '../../src/index';
 import { closeAllRawEngines } from './raw-engine-client';
 import { closeAllClients } from './test-client';
+import { liveTimerStacks, timerMark, trackTimerOwners } from './timer-owners';
 
 /** `stats()` of a server that holds nothing. */
 export const ZERO_STATS = {
@@ -19,23 +20,25 @@ export const ZERO_STATS = {
   pendingConflations: 0,
 } as const;
 
-function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
-}
-
 /** How long closing sockets get to clear their timers; a loaded machine (the full gate) needs more than a few turns. */
 const SETTLE_TIMEOUT_MS = 3000;
 
 /**
- * Timers still active once closing sockets had a chance to clear theirs. Polls on `setImmediate`, which
- * (unlike `vi.waitFor`) adds no timer of its own to the count; bounded in wall-clock time.
+ * Creation stacks of the timers the test created and left active, once closing sockets had a chance to clear theirs.
+ * Polls on `setImmediate`, which (unlike `vi.waitFor`) adds no timer of its own; bounded in wall-clock time.
  */
-async function settledTimerCount(expected: number): Promise<number> {
+async function settledTimerStacks(mark: number): Promise<string[]> {
   const deadline = performance.now() + SETTLE_TIMEOUT_MS;
-  while (activeTimers() > expected && performance.now() < deadline) {
+  while (liveTimerStacks(mark).length > 0 && performance.now() < deadline) {
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return activeTimers();
+  return liveTimerStacks(mark);
+}
+
+/** The failure of the process-wide check, naming where each timer the test left was created. */
+function leakedTimersMessage(stacks: string[]): string {
+  const owners = stacks.map((stack, index) => `timer ${index + 1} of ${stacks.length}, created at:\n${stack}`);
+  return `${stacks.length} timer(s) created during the test still active after a ${SETTLE_TIMEOUT_MS} ms settle:\n\n${owners.join('\n\n')}`;
 }
 
 const tracked: JobServer[] = [];
@@ -48,13 +51,14 @@ export function trackServers(...servers: JobServer[]): void {
 /**
  * After every test: close all clients and tracked servers and assert that every registry is back to zero; while a
  * fake clock is installed, assert that no faked timer is left (the server's own intervals are faked there, so the
- * process-wide check below cannot see them), then restore real timers and assert that no timer is left beyond what
- * was active before the test.
+ * process-wide check below cannot see them), then restore real timers and assert that no timer the test created (the
+ * test runner's own aside) is still active, naming where each one left was created.
  */
 export function installLeakCheck(): void {
-  let baseline = 0;
+  let mark = 0;
+  trackTimerOwners();
   beforeEach(() => {
-    baseline = activeTimers();
+    mark = timerMark();
   });
   afterEach(async () => {
     try {
@@ -67,6 +71,7 @@ export function installLeakCheck(): void {
     } finally {
       vi.useRealTimers();
     }
-    expect(await settledTimerCount(baseline)).toBeLessThanOrEqual(baseline);
+    const leaked = await settledTimerStacks(mark);
+    if (leaked.length > 0) throw new Error(leakedTimersMessage(leaked));
   });
 }
