@@ -68,4 +68,26 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a single Redis: the subsc
       expect(node.server.health().status).toBe('ok');
     },
   );
+
+  it('a job-update the application sends to one socket on the same io is no delivery to the job’s room: the catch-up still sends the room the terminal', { timeout: 30_000 }, async () => {
+    const keyPrefix = uniqueKeyPrefix();
+    node = await startJobServer({ redis: { url: redis.url, keyPrefix } });
+    const [watcher, bystander] = [await connectClient(node.url), await connectClient(node.url)];
+    const [watched, direct] = [received(watcher, 'job-a'), received(bystander, 'job-a')];
+    expect(await subscribe(watcher, { jobId: 'job-a' })).toMatchObject({ ok: true, snapshot: null });
+    const a1 = await node.server.update('job-a', { status: 'running', progress: 10 });
+    await vi.waitFor(() => expect(watched).toEqual([a1]));
+
+    const writer = new Redis(redis.url);
+    const admin = new Redis(redis.url);
+    clients.push(writer, admin);
+    const a2 = await new RedisJobStore({ client: writer, keyPrefix }).append('job-a', { status: 'completed', data: { url: 'x' } }, Date.now());
+    // The application shares the io and tells one socket (not the job's room) about the terminal.
+    node.server.io.to(bystander.socket.id!).emit('job-update', a2);
+    await vi.waitFor(() => expect(direct).toEqual([a2]));
+    expect(Number(await admin.client('KILL', 'TYPE', 'pubsub'))).toBe(1);
+
+    await vi.waitFor(() => expect(watched).toEqual([a1, a2]), { timeout: 10_000, interval: 20 });
+    expect(direct).toEqual([a2]);
+  });
 });

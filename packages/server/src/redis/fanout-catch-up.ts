@@ -29,11 +29,24 @@ interface Delivered {
   seq: number;
 }
 
+/** A `job-update` a broadcast carries. */
+interface BroadcastUpdate extends Delivered {
+  jobId: string;
+}
+
+/** The target of a broadcast, as socket.io-adapter passes it to `apply`. */
+interface BroadcastTarget {
+  rooms?: ReadonlySet<string>;
+  except?: ReadonlySet<string>;
+}
+
 /** The slice of socket.io-adapter's in-memory adapter this class hooks into (every adapter of the Redis fan-out extends it). */
 interface BroadcastingAdapter {
   readonly rooms: Map<string, Set<string>>;
   /** Encodes each broadcast packet once, before it is written to the room's sockets (socket.io-adapter 2.5). */
   _encode?: (packet: { data?: unknown }, options: unknown) => unknown;
+  /** Runs `callback` on each socket of `target`; a broadcast calls it right after `_encode`, in the same turn. */
+  apply?: (target: BroadcastTarget, callback: (socket: unknown) => void) => void;
   on(event: 'delete-room', listener: (room: string) => void): unknown;
   off(event: 'delete-room', listener: (room: string) => void): unknown;
 }
@@ -54,8 +67,11 @@ export class FanoutCatchUp {
   readonly #onDeleteRoom = (room: string): void => {
     if (room.startsWith(ROOM_PREFIX)) this.#delivered.delete(room.slice(ROOM_PREFIX.length));
   };
-  /** The `_encode` this instance installed, if any. */
+  /** The `_encode` and `apply` this instance installed, if any. */
   #encodeHook: BroadcastingAdapter['_encode'];
+  #applyHook: BroadcastingAdapter['apply'];
+  /** The `job-update` just encoded for a broadcast, until the broadcast's `apply` tells where it goes. */
+  #encodedUpdate: BroadcastUpdate | undefined;
   #running: Promise<void> | undefined;
   #again = false;
   #closed = false;
@@ -63,14 +79,24 @@ export class FanoutCatchUp {
   constructor(deps: FanoutCatchUpDeps) {
     this.#deps = deps;
     this.#adapter = deps.io.of('/').adapter as unknown as BroadcastingAdapter;
-    const encode = this.#adapter._encode;
-    // Without the hook (another adapter version) nothing is known to be delivered: every watched job's snapshot goes.
-    if (typeof encode === 'function') {
+    const { _encode: encode, apply } = this.#adapter;
+    // Without the hooks (another adapter version) nothing is known to be delivered: every watched job's snapshot goes.
+    // A broadcast encodes its packet, then applies it to its target: the update is noted once the target is known
+    // (an application sharing the io may send a `job-update` to one socket, which is no delivery to the job's room).
+    if (typeof encode === 'function' && typeof apply === 'function') {
       this.#encodeHook = (packet, options) => {
-        this.#noteBroadcast(packet.data);
-        return encode.call(this.#adapter, packet, options);
+        const encoded = encode.call(this.#adapter, packet, options);
+        this.#encodedUpdate = this.#closed ? undefined : jobUpdateOf(packet.data);
+        return encoded;
+      };
+      this.#applyHook = (target, callback) => {
+        const update = this.#encodedUpdate;
+        this.#encodedUpdate = undefined;
+        if (update) this.#noteBroadcast(update, target);
+        apply.call(this.#adapter, target, callback);
       };
       this.#adapter._encode = this.#encodeHook;
+      this.#adapter.apply = this.#applyHook;
     }
     this.#adapter.on('delete-room', this.#onDeleteRoom);
   }
@@ -91,8 +117,10 @@ export class FanoutCatchUp {
   /** Stops catching up (a run stops before its next batch) and unhooks from the adapter. */
   close(): void {
     this.#closed = true;
-    // Only our own hook goes: one installed over it (another server on the same io) stays.
+    // Only our own hooks go: one installed over them (another server on the same io) stays.
     if (this.#encodeHook && this.#adapter._encode === this.#encodeHook) delete this.#adapter._encode;
+    if (this.#applyHook && this.#adapter.apply === this.#applyHook) delete this.#adapter.apply;
+    this.#encodedUpdate = undefined;
     this.#adapter.off('delete-room', this.#onDeleteRoom);
     this.#delivered.clear();
   }
@@ -150,15 +178,25 @@ export class FanoutCatchUp {
     this.#deps.io.local.to(room).emit(EventName.JobUpdate, snapshot);
   }
 
-  /** Notes a `job-update` broadcast to a room of this node (local, from another node, from a publisher, or a catch-up). */
-  #noteBroadcast(data: unknown): void {
-    if (this.#closed || !Array.isArray(data) || data[0] !== EventName.JobUpdate) return;
-    const update = data[1] as Partial<JobUpdate> | undefined;
-    if (typeof update?.jobId !== 'string' || typeof update.seq !== 'number' || typeof update.epoch !== 'string') return;
+  /**
+   * Notes a `job-update` broadcast to a room of this node (local, from another node, from a publisher, or a catch-up)
+   * when it went to the whole room of its job.
+   */
+  #noteBroadcast(update: BroadcastUpdate, target: BroadcastTarget): void {
+    const room = jobRoom(update.jobId);
+    if (this.#closed || !target.rooms?.has(room) || (target.except?.size ?? 0) > 0) return;
     // Updates of jobs nobody here watches pass through too (classic fan-out): only watched rooms are kept.
-    if (!this.#adapter.rooms.has(jobRoom(update.jobId))) return;
+    if (!this.#adapter.rooms.has(room)) return;
     const delivered = this.#delivered.get(update.jobId);
     if (delivered && delivered.epoch === update.epoch && delivered.seq >= update.seq) return;
     this.#delivered.set(update.jobId, { epoch: update.epoch, seq: update.seq });
   }
+}
+
+/** The job, epoch and `seq` of a `job-update` event packet's data; undefined for any other packet. */
+function jobUpdateOf(data: unknown): BroadcastUpdate | undefined {
+  if (!Array.isArray(data) || data[0] !== EventName.JobUpdate) return undefined;
+  const update = data[1] as Partial<JobUpdate> | undefined;
+  if (typeof update?.jobId !== 'string' || typeof update.seq !== 'number' || typeof update.epoch !== 'string') return undefined;
+  return { jobId: update.jobId, epoch: update.epoch, seq: update.seq };
 }
