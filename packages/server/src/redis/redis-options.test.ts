@@ -41,6 +41,10 @@ describe('the redis option', () => {
     expect(resolveOptions({ redis: { url: 'redis://a', waitForReplicas: { replicas: 2, timeoutMs: 50 } } }).redis).toMatchObject({ waitForReplicas: { replicas: 2, timeoutMs: 50 } });
   });
 
+  it('refuses a keyPrefix with braces, saying why', () => {
+    expect(() => resolveOptions({ redis: { url: 'redis://a', keyPrefix: '{app}:' } })).toThrow(/must not contain \{ or \}/);
+  });
+
   it.each([
     [{}, 'redis'],
     [{ url: 'redis://a', waitForReplicas: { replicas: 0 } }, 'redis.waitForReplicas.replicas'],
@@ -51,6 +55,8 @@ describe('the redis option', () => {
     [{ client: {} }, 'redis.client'],
     [{ url: 'redis://a', nodeTtlMs: 10 }, 'redis.nodeTtlMs'],
     [{ url: 'redis://a', keyPrefix: '' }, 'redis.keyPrefix'],
+    [{ url: 'redis://a', keyPrefix: '{app}:' }, 'redis.keyPrefix'],
+    [{ nodes: ['a:1'], keyPrefix: 'app}:' }, 'redis.keyPrefix'],
     [{ url: 'redis://a', extra: 1 }, 'redis.extra'],
     [{ url: 'redis://a', nodes: ['a:1'] }, 'redis'],
     [{ nodes: [] }, 'redis.nodes'],

@@ -142,6 +142,16 @@ const isRedisClient = (value: unknown): value is RedisClientLike =>
 /** The `redis` option with its defaults applied. */
 export type ResolvedRedisOptions = RedisConnectionOptions & { keyPrefix: string; nodeTtlMs: number; fanout: RedisFanout; waitForReplicas?: ResolvedReplicaWait | undefined };
 
+/**
+ * Schema of `keyPrefix`. Braces would make a hash tag of the prefix (`{app}:job:{7}:<id>` hashes `app`): every key of
+ * a Redis Cluster in one slot, the buckets' own tags ignored.
+ */
+const KeyPrefixSchema = z.string().check(
+  z.minLength(1),
+  z.maxLength(100),
+  z.regex(/^[^{}]*$/, 'must not contain { or }: a Redis Cluster would hash the braced part of every key to one slot'),
+);
+
 const StartupNodeSchema = z.union([
   z.string().check(z.regex(/^[^:\s]+:\d+$/, 'must be host:port')),
   z.strictObject({ host: z.string().check(z.minLength(1)), port: z.int().check(z.minimum(1), z.maximum(65_535)) }),
@@ -154,7 +164,7 @@ export const RedisOptionsSchema = z.pipe(
       url: z.optional(z.string().check(z.regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'))),
       client: z.optional(z.custom<RedisClientLike>(isRedisClient, { error: 'must be an ioredis 5 client or Cluster' })),
       nodes: z.optional(z.array(StartupNodeSchema).check(z.minLength(1))),
-      keyPrefix: z._default(z.string().check(z.minLength(1), z.maxLength(100)), REDIS_DEFAULTS.keyPrefix),
+      keyPrefix: z._default(KeyPrefixSchema, REDIS_DEFAULTS.keyPrefix),
       nodeTtlMs: z._default(z.int().check(z.minimum(1000), z.maximum(2 ** 31 - 1)), REDIS_DEFAULTS.nodeTtlMs),
       fanout: z.optional(z.enum(['classic', 'sharded'])),
       waitForReplicas: z.optional(ReplicaWaitSchema),
