@@ -1,8 +1,10 @@
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck, ZERO_STATS } from './support/leak-check';
 import { startChild, stopAllChildren, type ChildResource } from './support/redis-child-process';
 import type { SilentClientsConfig } from './support/silent-clients-process';
+import { openStalledUpgradeProbe } from './support/stalled-upgrade-probe';
 import type { SubscribedClientConfig } from './support/subscribed-client-process';
 
 installLeakCheck();
@@ -16,7 +18,9 @@ const SCHEDULING_SLACK_MS = 500;
 const CLIENTS = 100;
 
 const frozen: ChildResource[] = [];
+const stalled: Socket[] = [];
 afterEach(async () => {
+  for (const socket of stalled.splice(0)) socket.destroy();
   for (const child of frozen.splice(0)) child.process.kill('SIGCONT');
   await stopAllChildren();
 });
@@ -55,6 +59,18 @@ describe('close() deadline', () => {
     const timeoutMs = 300;
     const tookMs = await timed(() => server.close({ timeoutMs }));
     expect(tookMs).toBeLessThan(timeoutMs + SCHEDULING_SLACK_MS);
+    expect(server.stats()).toEqual(ZERO_STATS);
+  });
+
+  it('is not held past its deadline by a WebSocket upgrade that was probed but never completed (and never answers the WebSocket close)', async () => {
+    const { server, url } = await startJobServer();
+    const probe = await openStalledUpgradeProbe(url);
+    stalled.push(probe.socket);
+
+    const timeoutMs = 300;
+    const tookMs = await timed(() => server.close({ timeoutMs }));
+    expect(tookMs).toBeLessThan(timeoutMs + SCHEDULING_SLACK_MS);
+    await probe.closed;
     expect(server.stats()).toEqual(ZERO_STATS);
   });
 });

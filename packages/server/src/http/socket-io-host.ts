@@ -1,27 +1,15 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ClientToServerEvents, ServerToClientEvents } from '@org/ws-protocol';
 import { Server } from 'socket.io';
 import type { JobIoServer, ListenOptions } from '../job-server-api';
 import type { ResolvedJobServerOptions } from '../options';
 import { attachReversibly } from './http-attachment';
 import { OriginPolicy, type AllowedOrigin } from '../lifecycle/origin-policy';
-import type { Transport } from '../lifecycle/transport-admission';
 
 /** How long after `limits.handshakeTimeoutMs` Socket.IO's own `connectTimeout` would close a transport the job server missed. */
 const SOCKET_IO_FALLBACK_MS = 1000;
-
-/** A WebSocket (`ws`) under an Engine.IO connection. */
-interface WebSocketConnection {
-  terminate(): void;
-  on(event: 'close', listener: (this: WebSocketConnection) => void): unknown;
-}
-
-/** Engine.IO's transport of a connection; its `socket` (the WebSocket) is private in Engine.IO's types. */
-interface EngineTransport {
-  readonly name: string;
-  readonly socket?: WebSocketConnection;
-}
 
 /**
  * Owns where the job server's Socket.IO server lives: one it creates on its own HTTP server, one it attaches to the
@@ -34,19 +22,22 @@ export class SocketIoHost {
   readonly #ownsIo: boolean;
   readonly #ownsHttp: boolean;
   readonly #attachment: { attached: JobIoServer; detach: () => void } | undefined;
-  /** Open WebSockets of the Engine.IO server on the HTTP server the job server created (until each has closed); none on the application's. */
-  readonly #webSockets = new Set<WebSocketConnection>();
-  // One listener for every WebSocket (`ws` calls it with the WebSocket as `this`), so that a connection costs no closure for it.
-  readonly #forgetWebSocket: (this: WebSocketConnection) => void;
+  /**
+   * Connections of the HTTP server the job server created that asked for an upgrade (WebSockets, mid-handshake, probing
+   * an upgrade of a long-polling connection, or open), until each has closed; none on the application's.
+   */
+  readonly #upgraded = new Set<Duplex>();
+  // One listener for every upgraded connection (called with the connection as `this`), so that it costs no closure.
+  readonly #forgetUpgraded: (this: Duplex) => void;
 
   constructor(opts: Pick<ResolvedJobServerOptions, 'io' | 'httpServer' | 'socketIoOptions' | 'limits' | 'cors'>) {
     this.#ownsIo = opts.io === undefined;
     this.#ownsHttp = this.#ownsIo && opts.httpServer === undefined;
     const httpServer = opts.io ? undefined : (opts.httpServer ?? createServer());
     this.#httpServer = httpServer;
-    const webSockets = this.#webSockets;
-    this.#forgetWebSocket = function () {
-      webSockets.delete(this);
+    const upgraded = this.#upgraded;
+    this.#forgetUpgraded = function () {
+      upgraded.delete(this);
     };
     const { maxPayloadBytes, handshakeTimeoutMs } = opts.limits;
     // The job server closes a transport at its handshake deadline itself; Socket.IO's own bound is a fallback behind it.
@@ -63,7 +54,9 @@ export class SocketIoHost {
     // On the application's HTTP server, Socket.IO's listeners must come off again at close (see `close`).
     this.#attachment = !opts.io && opts.httpServer ? attachReversibly(opts.httpServer, createIo) : undefined;
     this.io = opts.io ?? this.#attachment?.attached ?? createIo();
-    if (this.#ownsHttp) this.io.engine.on('connection', this.#trackWebSocket);
+    // Tracked from the HTTP server, not from Engine.IO's events: those come only once a WebSocket carries an open
+    // Engine.IO connection, and miss an upgrade still in its handshake or probing (which close() would wait for).
+    if (this.#ownsHttp) httpServer?.on('upgrade', this.#trackUpgrade);
   }
 
   /** Whether the job server created the Socket.IO server (and so owns its Engine.IO server), rather than the application. */
@@ -98,21 +91,10 @@ export class SocketIoHost {
     }
   }
 
-  readonly #trackWebSocket = (connection: Transport): void => {
-    const transport = connection.transport as unknown as EngineTransport;
-    if (transport.name !== 'websocket') {
-      // A long-polling connection may move to a WebSocket later.
-      connection.once('upgrade', (upgraded: EngineTransport) => upgraded.socket && this.#track(upgraded.socket));
-      return;
-    }
-    if (transport.socket) this.#track(transport.socket);
+  readonly #trackUpgrade = (_request: IncomingMessage, connection: Duplex): void => {
+    this.#upgraded.add(connection);
+    connection.on('close', this.#forgetUpgraded);
   };
-
-  #track(webSocket: WebSocketConnection): void {
-    this.#webSockets.add(webSocket);
-    // `ws` emits it once its TCP connection closed, closing handshake or not.
-    webSocket.on('close', this.#forgetWebSocket);
-  }
 
   #abandon(): void {
     if (!this.#ownsIo) return;
@@ -125,11 +107,13 @@ export class SocketIoHost {
     const { io } = this;
     if (this.#ownsHttp) {
       // Socket.IO's close waits for every connection of the HTTP server to end, and a WebSocket client that does not
-      // answer the close handshake (a stalled reader) would hold that for 30 s. Close Engine.IO first (its close frames
-      // and last packets are written at once), then end every WebSocket connection. (HTTP connections end by themselves:
-      // Engine.IO answers the pending polls, and an idle keep-alive connection is closed by the HTTP server's close.)
+      // answer the close handshake (a stalled reader, a stalled upgrade probe) would hold that for 30 s. Close Engine.IO
+      // first (its close frames and last packets are written at once), then end every upgraded connection. (HTTP
+      // connections end by themselves: Engine.IO answers the pending polls, and an idle keep-alive connection is closed
+      // by the HTTP server's close.)
       io.engine.close();
-      for (const webSocket of this.#webSockets) webSocket.terminate();
+      for (const connection of this.#upgraded) connection.destroy();
+      this.#httpServer?.off('upgrade', this.#trackUpgrade);
       await io.close();
     } else if (this.#ownsIo) {
       // Leave the application's HTTP server running: close only what Socket.IO added to it. A later job server on it
