@@ -35,6 +35,11 @@ export interface TransportAdmissionDeps {
  */
 type TransportState = 'acquiring' | 'full' | 'refused' | 'open' | 'claimed';
 
+/** Whether a tracked transport in `state` holds an IP slot. */
+function holdsSlot(state: TransportState | undefined): state is 'open' | 'claimed' {
+  return state === 'open' || state === 'claimed';
+}
+
 /**
  * Takes `listener` off the transport's `close` event without leaving the event's listener array larger than one built
  * without it: Node keeps two listeners (Engine.IO's and Socket.IO's) in an array of two, grows it to room for about
@@ -188,7 +193,7 @@ export class TransportAdmission {
 
   #admission(transport: Transport): TransportAdmissionResult {
     const state = this.#transports.get(transport);
-    if (state === 'open' || state === 'claimed') return 'admitted';
+    if (holdsSlot(state)) return 'admitted';
     return state === 'refused' ? 'refused' : 'full';
   }
 
@@ -272,7 +277,7 @@ export class TransportAdmission {
     const ip = this.#ipOf(transport);
     // A slot still being asked for goes back when the counter answers (`#granted`), to the same IP.
     if (state !== 'acquiring') this.#proxiedIps.delete(transport);
-    if (state === 'open' || state === 'claimed') this.#deps.ipLimit.release(ip);
+    if (holdsSlot(state)) this.#deps.ipLimit.release(ip);
     if (this.#refusing.get(ip) === transport) this.#refusing.delete(ip);
   }
 }
