@@ -73,16 +73,40 @@ function guardRejections(client: Redis, onError: (error: unknown) => void): Redi
   });
 }
 
+/** The periodic slot refresh of an ioredis (5.x) Cluster, private in its types. */
+interface ClusterSlotsRefresh {
+  readonly isRefreshing?: boolean;
+  refreshSlotsCache?: (callback: () => void) => void;
+  clearNodesRefreshInterval?: () => void;
+}
+
+/**
+ * Resolves once a Cluster's slot refresh in flight (if any) ended and its timer is cleared. ioredis arms the next
+ * periodic round when a refresh ends, whatever its status: a refresh in flight at `disconnect()` would leave a timer
+ * that re-arms itself every `slotsRefreshInterval` for ever. A refresh ends within its own `slotsRefreshTimeout`.
+ */
+function slotsRefreshEnded(client: Redis): Promise<void> {
+  const { isRefreshing, refreshSlotsCache, clearNodesRefreshInterval } = client as unknown as ClusterSlotsRefresh;
+  if (!client.isCluster || !isRefreshing || !refreshSlotsCache || !clearNodesRefreshInterval) return Promise.resolve();
+  // Joins the refresh in flight (starts none); its callbacks run in order, so this one runs after the re-arming round.
+  return new Promise((resolve) => {
+    refreshSlotsCache.call(client, () => {
+      clearNodesRefreshInterval.call(client);
+      resolve();
+    });
+  });
+}
+
 /** Disconnects a client at once (no reconnect) and resolves when its socket is gone, so that no timer of it outlives `close()`. */
 function disconnect(client: Redis): Promise<void> {
-  if (client.status === 'end') return Promise.resolve();
+  if (client.status === 'end') return slotsRefreshEnded(client);
   // ioredis emits 'error' events while closing a connection that was still being established; they are expected here.
   client.on('error', () => undefined);
   // Between two reconnect attempts there is no socket to wait for: disconnect() only cancels the next attempt.
   const hasSocket = client.status === 'connecting' || client.status === 'connect' || client.status === 'ready';
   const ended = hasSocket ? new Promise<void>((resolve) => client.once('end', () => resolve())) : Promise.resolve();
   client.disconnect();
-  return ended;
+  return Promise.all([ended, slotsRefreshEnded(client)]).then(() => undefined);
 }
 
 /**

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RedisConnection } from '../src/redis/redis-connection';
+import { installLeakCheck } from './support/leak-check';
+import { startRedisCluster, type RedisClusterResource } from './support/redis-cluster-process';
+import { skipWithoutRedisCluster } from './support/redis-test-env';
+
+const skip = skipWithoutRedisCluster('closing a Redis Cluster connection');
+
+installLeakCheck();
+
+/** What the test watches of an ioredis Cluster: whether a slot refresh is in flight. */
+interface RefreshingCluster {
+  readonly status: string;
+  readonly isRefreshing: boolean;
+}
+
+describe.skipIf(skip)('closing the Cluster client the package created from startup nodes', () => {
+  let cluster: RedisClusterResource;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  }, 30_000);
+
+  afterAll(async () => {
+    await cluster?.destroy();
+  });
+
+  it('leaves no timer behind when it closes while a periodic slot refresh is in flight (ioredis would re-arm it every second for ever)', async () => {
+    const connection = new RedisConnection({ nodes: cluster.nodes }, () => undefined);
+    const client = connection.client as unknown as RefreshingCluster;
+    await vi.waitFor(() => expect(client.status).toBe('ready'), { timeout: 10_000 });
+    // Suspended members answer no CLUSTER SLOTS: the next periodic refresh stays in flight until its own timeout.
+    const resumes = cluster.members.map((member) => cluster.suspend(member));
+    try {
+      await vi.waitFor(() => expect(client.isRefreshing).toBe(true), { timeout: 10_000, interval: 5 });
+      await connection.close();
+    } finally {
+      for (const resume of resumes) resume();
+    }
+  });
+});
