@@ -98,7 +98,7 @@ function slotsRefreshEnded(client: Redis): Promise<void> {
 }
 
 /** Disconnects a client at once (no reconnect) and resolves when its socket is gone, so that no timer of it outlives `close()`. */
-function disconnect(client: Redis): Promise<void> {
+export function disconnectClient(client: Redis): Promise<void> {
   if (client.status === 'end') return slotsRefreshEnded(client);
   // ioredis emits 'error' events while closing a connection that was still being established; they are expected here.
   client.on('error', () => undefined);
@@ -159,7 +159,7 @@ export class RedisConnection {
     if (this.#closed) return;
     this.#closed = true;
     for (const detach of this.#detach.splice(0)) detach();
-    await Promise.all(this.#owned.splice(0).map(disconnect));
+    await Promise.all(this.#owned.splice(0).map(disconnectClient));
   }
 
   #watch(client: Redis): void {

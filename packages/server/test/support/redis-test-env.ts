@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis, type Cluster } from 'ioredis';
+import { disconnectClient } from '../../src/redis/redis-connection';
+import { asIoRedis } from '../../src/redis/redis-options';
 
 /** The Redis the multi-node tests use. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -18,15 +20,9 @@ async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
-/** Closes a test's Redis client and resolves once its socket is gone (no timer of it left behind). */
-export async function closeRedisClient(client: Redis | Cluster): Promise<void> {
-  // Closed already: disconnect() would only arm ioredis' grace timer for a socket that is gone.
-  if (client.status === 'end') return;
-  // Between two reconnect attempts there is no socket to wait for.
-  const hasSocket = client.status === 'connecting' || client.status === 'connect' || client.status === 'ready';
-  const ended = hasSocket ? new Promise<void>((resolve) => client.once('end', () => resolve())) : Promise.resolve();
-  client.disconnect();
-  await ended;
+/** Closes a test's Redis client as the package closes its own, and resolves once no socket or timer of it is left. */
+export function closeRedisClient(client: Redis | Cluster): Promise<void> {
+  return disconnectClient(asIoRedis(client));
 }
 
 /** Whether `CI` is set the way CI services set it (`true`, `1`, …); `CI=false` or `CI=0` means not in CI. */
