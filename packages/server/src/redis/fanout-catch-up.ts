@@ -29,11 +29,6 @@ interface Delivered {
   seq: number;
 }
 
-/** A `job-update` a broadcast carries. */
-interface BroadcastUpdate extends Delivered {
-  jobId: string;
-}
-
 /** The target of a broadcast, as socket.io-adapter passes it to `apply`. */
 interface BroadcastTarget {
   rooms?: ReadonlySet<string>;
@@ -70,8 +65,8 @@ export class FanoutCatchUp {
   /** The `_encode` and `apply` this instance installed, if any. */
   #encodeHook: BroadcastingAdapter['_encode'];
   #applyHook: BroadcastingAdapter['apply'];
-  /** The `job-update` just encoded for a broadcast, until the broadcast's `apply` tells where it goes. */
-  #encodedUpdate: BroadcastUpdate | undefined;
+  /** The data of the packet a broadcast just encoded, until the broadcast's `apply` tells where it goes. */
+  #encodedData: unknown;
   #running: Promise<void> | undefined;
   #again = false;
   #closed = false;
@@ -86,13 +81,13 @@ export class FanoutCatchUp {
     if (typeof encode === 'function' && typeof apply === 'function') {
       this.#encodeHook = (packet, options) => {
         const encoded = encode.call(this.#adapter, packet, options);
-        this.#encodedUpdate = this.#closed ? undefined : jobUpdateOf(packet.data);
+        this.#encodedData = packet.data;
         return encoded;
       };
       this.#applyHook = (target, callback) => {
-        const update = this.#encodedUpdate;
-        this.#encodedUpdate = undefined;
-        if (update) this.#noteBroadcast(update, target);
+        const data = this.#encodedData;
+        this.#encodedData = undefined;
+        if (data !== undefined) this.#noteBroadcast(data, target);
         apply.call(this.#adapter, target, callback);
       };
       this.#adapter._encode = this.#encodeHook;
@@ -120,7 +115,7 @@ export class FanoutCatchUp {
     // Only our own hooks go: one installed over them (another server on the same io) stays.
     if (this.#encodeHook && this.#adapter._encode === this.#encodeHook) delete this.#adapter._encode;
     if (this.#applyHook && this.#adapter.apply === this.#applyHook) delete this.#adapter.apply;
-    this.#encodedUpdate = undefined;
+    this.#encodedData = undefined;
     this.#adapter.off('delete-room', this.#onDeleteRoom);
     this.#delivered.clear();
   }
@@ -182,9 +177,12 @@ export class FanoutCatchUp {
    * Notes a `job-update` broadcast to a room of this node (local, from another node, from a publisher, or a catch-up)
    * when it went to the whole room of its job.
    */
-  #noteBroadcast(update: BroadcastUpdate, target: BroadcastTarget): void {
+  #noteBroadcast(data: unknown, target: BroadcastTarget): void {
+    if (this.#closed || !Array.isArray(data) || data[0] !== EventName.JobUpdate) return;
+    const update = data[1] as Partial<JobUpdate> | undefined;
+    if (typeof update?.jobId !== 'string' || typeof update.seq !== 'number' || typeof update.epoch !== 'string') return;
     const room = jobRoom(update.jobId);
-    if (this.#closed || !target.rooms?.has(room) || (target.except?.size ?? 0) > 0) return;
+    if (!target.rooms?.has(room) || (target.except?.size ?? 0) > 0) return;
     // Updates of jobs nobody here watches pass through too (classic fan-out): only watched rooms are kept.
     if (!this.#adapter.rooms.has(room)) return;
     const delivered = this.#delivered.get(update.jobId);
@@ -193,10 +191,3 @@ export class FanoutCatchUp {
   }
 }
 
-/** The job, epoch and `seq` of a `job-update` event packet's data; undefined for any other packet. */
-function jobUpdateOf(data: unknown): BroadcastUpdate | undefined {
-  if (!Array.isArray(data) || data[0] !== EventName.JobUpdate) return undefined;
-  const update = data[1] as Partial<JobUpdate> | undefined;
-  if (typeof update?.jobId !== 'string' || typeof update.seq !== 'number' || typeof update.epoch !== 'string') return undefined;
-  return { jobId: update.jobId, epoch: update.epoch, seq: update.seq };
-}
