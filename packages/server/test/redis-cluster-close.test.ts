@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RedisConnection } from '../src/redis/redis-connection';
 import { installLeakCheck } from './support/leak-check';
-import { startRedisCluster, type RedisClusterResource } from './support/redis-cluster-process';
+import { redisClusterTarget } from './support/redis-target';
 import { skipWithoutRedisCluster } from './support/redis-test-env';
+import { installRedisTestNodes } from './support/redis-test-nodes';
 
 const skip = skipWithoutRedisCluster('closing a Redis Cluster connection');
 
@@ -15,17 +16,10 @@ interface RefreshingCluster {
 }
 
 describe.skipIf(skip)('closing the Cluster client the package created from startup nodes', () => {
-  let cluster: RedisClusterResource;
-
-  beforeAll(async () => {
-    cluster = await startRedisCluster();
-  }, 30_000);
-
-  afterAll(async () => {
-    await cluster?.destroy();
-  });
+  const testNodes = installRedisTestNodes(() => redisClusterTarget());
 
   it('leaves no timer behind when it closes while a periodic slot refresh is in flight (ioredis would re-arm it every second for ever)', async () => {
+    const { cluster } = testNodes.target;
     const connection = new RedisConnection({ nodes: cluster.nodes }, () => undefined);
     const client = connection.client as unknown as RefreshingCluster;
     await vi.waitFor(() => expect(client.status).toBe('ready'), { timeout: 10_000 });
