@@ -118,7 +118,11 @@ export function createJobServer<Map extends object = JobDataMap>(options: JobSer
     ticker,
     sweeper,
     countsRefresher,
-    closeTransport: () => host.close(() => connections.detach(io)),
+    closeTransport: () =>
+      host.close(() => {
+        connections.detach(io);
+        fanout.close();
+      }),
     async closeBackends() {
       // A store passed in options belongs to the application (it may outlive this server, e.g. across a restart).
       if (opts.store === undefined) await store.close?.().catch((error: unknown) => reporter.report(error, 'store.close'));

@@ -3,14 +3,8 @@ import type { JobIoServer } from '../job-server-api';
 import type { ConnectionRecord, ConnectionRegistry } from '../lifecycle/connection-registry';
 import { pendingOutboundBytes } from '../lifecycle/outbound-bytes';
 import type { JobServerCounters } from '../stats';
+import { EngineWriterHook, type EngineWriter } from './engine-writer-hook';
 import { jobRoom } from './job-rooms';
-
-/** Socket.IO's per-connection writer (`socket.client`): every packet for the connection, broadcast or not, goes through it. */
-interface EngineWriter {
-  writeToEngine(this: EngineWriter, encodedPackets: unknown, options: unknown): void;
-  /** The connection's socket in each namespace it joined. */
-  readonly nsps: ReadonlyMap<string, { readonly id: string }>;
-}
 
 /** How Socket.IO encodes a `job-update` event without an ack in the main namespace. */
 const JOB_UPDATE_PACKET_PREFIX = `2["${EventName.JobUpdate}",`;
@@ -42,17 +36,18 @@ export class UpdateFanout {
   readonly #awaitingDrain = new WeakSet<ConnectionRecord>();
   // Set while this class writes a held or terminal update itself, which the writer must let through.
   #sendingDirectly = false;
-  // Socket.IO's own write, and the one interceptor put in its place on every watched writer (called with the writer as
-  // `this`), so that a connection costs no closure for it.
-  #writeThrough: EngineWriter['writeToEngine'] | undefined;
-  readonly #intercept: EngineWriter['writeToEngine'];
+  readonly #writes: EngineWriterHook;
+  // The packets of the job update being broadcast, and when it was first written: a broadcast writes the same packets to
+  // each socket of its room in one go, so they are checked, and the clock read, once (forgotten in the next microtask).
+  #broadcastPackets: unknown;
+  #broadcastAt = 0;
+  readonly #forgetBroadcast = (): void => {
+    this.#broadcastPackets = undefined;
+  };
 
   constructor(deps: UpdateFanoutDeps) {
     this.#deps = deps;
-    const fanout = this;
-    this.#intercept = function (encodedPackets, options) {
-      if (!fanout.#interceptJobUpdate(this, encodedPackets)) fanout.#writeThrough?.call(this, encodedPackets, options);
-    };
+    this.#writes = new EngineWriterHook(deps.io, (writer, encodedPackets) => this.#interceptJobUpdate(writer, encodedPackets));
   }
 
   /** Fans `update` out to the subscribers of its job on this node and, through the adapter, on the others. */
@@ -62,11 +57,12 @@ export class UpdateFanout {
 
   /** Watches what is written to a new connection, so that its job updates are conflated while it is behind. */
   watch(record: ConnectionRecord): void {
-    const writer = record.socket.client as unknown as EngineWriter;
-    // A transport may carry a new connection after its last one ended: its writer is then watched already.
-    if (writer.writeToEngine === this.#intercept) return;
-    this.#writeThrough ??= writer.writeToEngine;
-    writer.writeToEngine = this.#intercept;
+    this.#writes.watch(record.socket.client as unknown as EngineWriter);
+  }
+
+  /** Stops watching writes (called once the server's connections are closed). */
+  close(): void {
+    this.#writes.remove();
   }
 
   /** Sends what is held for connections that caught up, and closes those past the cap (called by the server's ticker). */
@@ -92,16 +88,23 @@ export class UpdateFanout {
   /** True when `encodedPackets` is a job update that this class took over (held, or sent after what it replaces). */
   #interceptJobUpdate(writer: EngineWriter, encodedPackets: unknown): boolean {
     if (this.#sendingDirectly) return false;
-    const packet: unknown = Array.isArray(encodedPackets) ? encodedPackets[0] : encodedPackets;
-    if (typeof packet !== 'string' || !packet.startsWith(JOB_UPDATE_PACKET_PREFIX)) return false;
-    const { registry, conflateAboveBytes, now } = this.#deps;
+    const { registry, conflateAboveBytes } = this.#deps;
+    if (encodedPackets !== this.#broadcastPackets) {
+      const packet: unknown = Array.isArray(encodedPackets) ? encodedPackets[0] : encodedPackets;
+      if (typeof packet !== 'string' || !packet.startsWith(JOB_UPDATE_PACKET_PREFIX)) return false;
+      if (this.#broadcastPackets === undefined) queueMicrotask(this.#forgetBroadcast);
+      this.#broadcastPackets = encodedPackets;
+      this.#broadcastAt = this.#deps.now();
+    }
     // The prefix is that of the main namespace, whose socket is the connection's.
     const socketId = writer.nsps.get('/')?.id;
     const record = socketId === undefined ? undefined : registry.get(socketId);
     if (!record) return false;
     // Receiving updates keeps a watcher "active", so it is not dropped as idle mid-job.
-    record.lastActivityAt = now();
-    if (!registry.isConflating(record.id) && pendingOutboundBytes(record.socket, conflateAboveBytes) <= conflateAboveBytes) return false;
+    record.lastActivityAt = this.#broadcastAt;
+    const behind = registry.conflatedCount > 0 && registry.isConflating(record.id);
+    if (!behind && pendingOutboundBytes(record.socket, conflateAboveBytes) <= conflateAboveBytes) return false;
+    const packet = (Array.isArray(encodedPackets) ? encodedPackets[0] : encodedPackets) as string;
     const [, update] = JSON.parse(packet.slice(1)) as [string, JobUpdate];
     this.#sendBehind(record, update);
     return true;

@@ -18,7 +18,8 @@ interface CountedBuffer {
   bytes: number;
 }
 
-// Per Engine.IO socket (weak: gone with the connection), so that a burst of N writes costs N, not N², to measure.
+// Per Engine.IO socket that had a backlog when measured (weak: gone with the connection), so that a burst of N writes
+// costs N, not N², to measure; counting a new buffer reuses the entry.
 const counted = new WeakMap<object, CountedBuffer>();
 
 function packetBytes({ data }: QueuedPacket): number {
@@ -35,11 +36,16 @@ function packetBytes({ data }: QueuedPacket): number {
 export function pendingOutboundBytes(socket: JobSocket, stopAbove = Number.POSITIVE_INFINITY): number {
   const conn = socket.conn as unknown as EngineSocketInternals;
   const buffered = conn.transport?.socket?.bufferedAmount ?? 0;
-  const buffer = conn.writeBuffer ?? [];
+  const buffer = conn.writeBuffer;
+  if (buffer === undefined || buffer.length === 0) return buffered;
   let tally = counted.get(conn);
-  if (tally?.buffer !== buffer || tally.entries > buffer.length) {
+  if (tally === undefined) {
     tally = { buffer, entries: 0, bytes: 0 };
     counted.set(conn, tally);
+  } else if (tally.buffer !== buffer || tally.entries > buffer.length) {
+    tally.buffer = buffer;
+    tally.entries = 0;
+    tally.bytes = 0;
   }
   while (tally.entries < buffer.length && buffered + tally.bytes <= stopAbove) {
     tally.bytes += packetBytes(buffer[tally.entries]!);
