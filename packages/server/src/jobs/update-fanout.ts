@@ -1,7 +1,7 @@
 import { EventName, isTerminal, type JobUpdate } from '@org/ws-protocol';
 import type { JobIoServer } from '../job-server-api';
 import type { ConnectionRecord, ConnectionRegistry } from '../lifecycle/connection-registry';
-import { pendingOutboundBytes } from '../lifecycle/outbound-bytes';
+import { pendingOutboundBytes, pendsMoreThan } from '../lifecycle/outbound-bytes';
 import type { JobServerCounters } from '../stats';
 import { EngineWriterHook, type EngineWriter } from './engine-writer-hook';
 import { jobRoom } from './job-rooms';
@@ -103,7 +103,7 @@ export class UpdateFanout {
     // Receiving updates keeps a watcher "active", so it is not dropped as idle mid-job.
     record.lastActivityAt = this.#broadcastAt;
     const behind = registry.conflatedCount > 0 && registry.isConflating(record.id);
-    if (!behind && pendingOutboundBytes(record.socket, conflateAboveBytes) <= conflateAboveBytes) return false;
+    if (!behind && !pendsMoreThan(record.socket, conflateAboveBytes)) return false;
     const packet = (Array.isArray(encodedPackets) ? encodedPackets[0] : encodedPackets) as string;
     const [, update] = JSON.parse(packet.slice(1)) as [string, JobUpdate];
     this.#sendBehind(record, update);
@@ -147,7 +147,7 @@ export class UpdateFanout {
   #flushIfDrained(record: ConnectionRecord): void {
     const { registry, conflateAboveBytes } = this.#deps;
     if (!registry.isConflating(record.id)) return;
-    if (pendingOutboundBytes(record.socket, conflateAboveBytes) > conflateAboveBytes) {
+    if (pendsMoreThan(record.socket, conflateAboveBytes)) {
       this.#awaitDrain(record);
       return;
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSocket } from './connection-registry';
-import { pendingOutboundBytes } from './outbound-bytes';
+import { pendingOutboundBytes, pendsMoreThan } from './outbound-bytes';
 
 /** A socket whose Engine.IO internals the test drives: the write buffer Engine.IO appends to and replaces on flush. */
 function engineSocket(): { socket: JobSocket; conn: { writeBuffer: Array<{ data?: unknown }>; transport: { socket: { bufferedAmount: number } } } } {
@@ -28,5 +28,28 @@ describe('pendingOutboundBytes', () => {
     for (let i = 0; i < 10; i += 1) conn.writeBuffer.push({ data: 'x'.repeat(10) });
     expect(pendingOutboundBytes(socket, 25)).toBe(30);
     expect(pendingOutboundBytes(socket)).toBe(100);
+  });
+});
+
+describe('pendsMoreThan', () => {
+  it('agrees with pendingOutboundBytes while the WebSocket backlog shrinks under an unflushed buffer, and sees a flush', () => {
+    const { socket, conn } = engineSocket();
+    conn.transport.socket.bufferedAmount = 40;
+    expect(pendsMoreThan(socket, 50)).toBe(false);
+    conn.writeBuffer.push({ data: 'x'.repeat(10) });
+    expect(pendsMoreThan(socket, 50)).toBe(false);
+    conn.writeBuffer.push({ data: 'x'.repeat(10) });
+    expect(pendsMoreThan(socket, 50)).toBe(true);
+    // The kernel took part of the WebSocket's backlog: the bound (40 + 20) is past the limit, so the backlog is read again.
+    conn.transport.socket.bufferedAmount = 25;
+    expect(pendsMoreThan(socket, 50)).toBe(false);
+    expect(pendingOutboundBytes(socket)).toBe(45);
+    // A flush hands the buffer to the WebSocket: a new buffer, and the backlog read anew.
+    conn.writeBuffer = [{ data: 'y' }];
+    conn.transport.socket.bufferedAmount = 70;
+    expect(pendsMoreThan(socket, 50)).toBe(true);
+    conn.writeBuffer = [];
+    conn.transport.socket.bufferedAmount = 0;
+    expect(pendsMoreThan(socket, 50)).toBe(false);
   });
 });

@@ -16,6 +16,8 @@ interface CountedBuffer {
   buffer: readonly QueuedPacket[];
   entries: number;
   bytes: number;
+  /** The WebSocket's backlog when last read: while the buffer stays, Engine.IO hands the WebSocket nothing, so it only shrinks. */
+  buffered: number;
 }
 
 // Per Engine.IO socket that had a backlog when measured (weak: gone with the connection), so that a burst of N writes
@@ -27,6 +29,35 @@ function packetBytes({ data }: QueuedPacket): number {
   return 0;
 }
 
+function webSocketBacklog(conn: EngineSocketInternals): number {
+  return conn.transport?.socket?.bufferedAmount ?? 0;
+}
+
+/** The count of `buffer`, started over (with the WebSocket's backlog read anew) when Engine.IO flushed since the last one. */
+function tallyOf(conn: EngineSocketInternals, buffer: readonly QueuedPacket[]): CountedBuffer {
+  let tally = counted.get(conn);
+  if (tally === undefined) {
+    tally = { buffer, entries: 0, bytes: 0, buffered: webSocketBacklog(conn) };
+    counted.set(conn, tally);
+  } else if (tally.buffer !== buffer || tally.entries > buffer.length) {
+    tally.buffer = buffer;
+    tally.entries = 0;
+    tally.bytes = 0;
+    tally.buffered = webSocketBacklog(conn);
+  }
+  return tally;
+}
+
+/** Counts more entries of the tally's buffer until its total passes `stopAbove`; returns the total. */
+function countUpTo(tally: CountedBuffer, stopAbove: number): number {
+  const { buffer } = tally;
+  while (tally.entries < buffer.length && tally.buffered + tally.bytes <= stopAbove) {
+    tally.bytes += packetBytes(buffer[tally.entries]!);
+    tally.entries += 1;
+  }
+  return tally.buffered + tally.bytes;
+}
+
 /**
  * Bytes queued for a connection and not yet written to the kernel: Engine.IO's write buffer (string packets counted
  * by length) plus what the WebSocket holds in Node's stream. Bytes the kernel accepted are not visible to Node.
@@ -35,21 +66,24 @@ function packetBytes({ data }: QueuedPacket): number {
  */
 export function pendingOutboundBytes(socket: JobSocket, stopAbove = Number.POSITIVE_INFINITY): number {
   const conn = socket.conn as unknown as EngineSocketInternals;
-  const buffered = conn.transport?.socket?.bufferedAmount ?? 0;
   const buffer = conn.writeBuffer;
-  if (buffer === undefined || buffer.length === 0) return buffered;
-  let tally = counted.get(conn);
-  if (tally === undefined) {
-    tally = { buffer, entries: 0, bytes: 0 };
-    counted.set(conn, tally);
-  } else if (tally.buffer !== buffer || tally.entries > buffer.length) {
-    tally.buffer = buffer;
-    tally.entries = 0;
-    tally.bytes = 0;
-  }
-  while (tally.entries < buffer.length && buffered + tally.bytes <= stopAbove) {
-    tally.bytes += packetBytes(buffer[tally.entries]!);
-    tally.entries += 1;
-  }
-  return buffered + tally.bytes;
+  if (buffer === undefined || buffer.length === 0) return webSocketBacklog(conn);
+  const tally = tallyOf(conn, buffer);
+  tally.buffered = webSocketBacklog(conn);
+  return countUpTo(tally, stopAbove);
+}
+
+/**
+ * Whether more than `limit` bytes are pending for a connection (as `pendingOutboundBytes` counts them), read more
+ * cheaply during a burst: while Engine.IO has not flushed, the WebSocket's backlog last read is an upper bound of the
+ * current one, and it is read again only when the bound is past `limit`.
+ */
+export function pendsMoreThan(socket: JobSocket, limit: number): boolean {
+  const conn = socket.conn as unknown as EngineSocketInternals;
+  const buffer = conn.writeBuffer;
+  if (buffer === undefined || buffer.length === 0) return webSocketBacklog(conn) > limit;
+  const tally = tallyOf(conn, buffer);
+  if (countUpTo(tally, limit) <= limit) return false;
+  tally.buffered = webSocketBacklog(conn);
+  return countUpTo(tally, limit) > limit;
 }
