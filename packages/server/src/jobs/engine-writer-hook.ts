@@ -26,7 +26,10 @@ const patches = new Map<object, { readonly original: WriteToEngine; readonly pat
 function patch(prototype: { writeToEngine: WriteToEngine }): void {
   const original = prototype.writeToEngine;
   const patched: WriteToEngine = function (encodedPackets, options) {
-    for (const hook of hooks) if (hook.server === this.server && hook.intercept(this, encodedPackets)) return;
+    for (let i = 0; i < hooks.length; i += 1) {
+      const hook = hooks[i]!;
+      if (hook.server === this.server && hook.intercept(this, encodedPackets)) return;
+    }
     original.call(this, encodedPackets, options);
   };
   patches.set(prototype, { original, patched });
