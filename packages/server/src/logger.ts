@@ -18,16 +18,22 @@ const noop: LogMethod = () => undefined;
 /** The default logger: says nothing. */
 export const silentLogger: JobServerLogger = { debug: noop, info: noop, warn: noop, error: noop };
 
-/** Wraps a user logger so that a logger that throws can never break the server. */
+/** Whether a method of a logger made by `safeLogger` writes anything, so that a caller on a hot path can skip building its context. */
+export function logs(method: LogMethod): boolean {
+  return method !== noop;
+}
+
+/** Wraps a user logger so that a logger that throws can never break the server; a missing or silent method stays silent. */
 export function safeLogger(logger: JobServerLogger): Required<JobServerLogger> {
-  const guard =
-    (method: LogMethod | undefined): LogMethod =>
-    (context, message) => {
-      try {
-        method?.call(logger, context, message);
-      } catch {
-        // A broken logger must not take the server down; there is nowhere left to report it.
-      }
-    };
+  const guard = (method: LogMethod | undefined): LogMethod =>
+    method === undefined || method === noop
+      ? noop
+      : (context, message) => {
+          try {
+            method.call(logger, context, message);
+          } catch {
+            // A broken logger must not take the server down; there is nowhere left to report it.
+          }
+        };
   return { debug: guard(logger.debug), info: guard(logger.info), warn: guard(logger.warn), error: guard(logger.error) };
 }

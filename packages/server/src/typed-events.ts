@@ -23,6 +23,11 @@ export class TypedEvents<M extends object> {
     };
   }
 
+  /** Whether `event` has a listener, so that a caller on a hot path can skip building its payload. */
+  has(event: keyof M): boolean {
+    return (this.#listeners.get(event)?.size ?? 0) > 0;
+  }
+
   /** Calls every listener of `event`. */
   emit<E extends keyof M>(event: E, payload: M[E]): void {
     const set = this.#listeners.get(event);

@@ -1,7 +1,7 @@
 import type { NoticeReason, ProtocolError, TimeoutNotice } from '@org/ws-protocol';
 import type { ErrorReporter } from '../error-reporter';
 import type { JobIoServer } from '../job-server-api';
-import type { JobServerLogger } from '../logger';
+import { logs, type JobServerLogger } from '../logger';
 import type { ResolvedJobServerOptions } from '../options';
 import { countBy, type JobServerCounters } from '../stats';
 import { ClientEventGate, type ClientEventDeps } from './client-events';
@@ -196,6 +196,8 @@ export class ConnectionLifecycle {
     this.heartbeat.forget(record.id);
     this.notices.forget(record.id);
     this.transports.uncarry(record.socket.conn, record.ip);
+    // Neither the log's context nor the event is built when nobody takes them (this runs for every connection).
+    if (!logs(logger.debug) && !reporter.events.has('disconnect')) return;
     const reason = this.#closeReasons.get(record) ?? socketReason;
     logger.debug({ socketId: record.id, ip: record.ip, reason }, 'job server: connection closed');
     const { connectedAt, lastActivityAt, lastAliveAt } = record;
@@ -230,7 +232,7 @@ export class ConnectionLifecycle {
     socket.on('disconnect', this.#onSocketDisconnect);
     this.#clientEvents.attach(record);
     this.heartbeat.welcome(record);
-    logger.debug({ socketId: socket.id, ip: admission.ip }, 'job server: connection accepted');
-    reporter.events.emit('connection', { socketId: socket.id, ip: admission.ip, principal: admission.principal });
+    if (logs(logger.debug)) logger.debug({ socketId: socket.id, ip: admission.ip }, 'job server: connection accepted');
+    if (reporter.events.has('connection')) reporter.events.emit('connection', { socketId: socket.id, ip: admission.ip, principal: admission.principal });
   };
 }

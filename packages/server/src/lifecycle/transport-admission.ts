@@ -198,6 +198,8 @@ export class TransportAdmission {
   }
 
   #allows(request: IncomingMessage): boolean {
+    // Nothing is being refused (the usual case): no address to derive.
+    if (this.#refusing.size === 0) return true;
     const ip = clientIp({ address: request.socket.remoteAddress ?? '', headers: request.headers }, this.#deps.trustProxy);
     if (!this.#refusing.has(ip)) return true;
     this.#deps.onRefused(protocolError(ErrorCode.TOO_MANY_CONNECTIONS, TOO_MANY), ip);
