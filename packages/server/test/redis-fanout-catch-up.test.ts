@@ -1,7 +1,11 @@
-import type { JobUpdate } from '@org/ws-protocol';
+import { EventName, type JobUpdate } from '@org/ws-protocol';
+import { Emitter } from '@socket.io/redis-emitter';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RedisJobStore } from '../src/index';
+import { jobRoom } from '../src/jobs/job-rooms';
+import { redisKeys } from '../src/redis/redis-keys';
+import { shardedBroadcast } from '../src/redis/sharded-broadcast';
 import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { startRedisServer, type RedisServerResource } from './support/redis-server-process';
@@ -90,4 +94,47 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a single Redis: the subsc
     await vi.waitFor(() => expect(watched).toEqual([a1, a2]), { timeout: 10_000, interval: 20 });
     expect(direct).toEqual([a2]);
   });
+  it.each(['classic', 'sharded'] as const)(
+    '%s fan-out: an update a room was already sent, broadcast to it again (the same Redis message twice, or the application), reaches no watcher a second time; an overtaken update it was not sent still goes',
+    { timeout: 30_000 },
+    async (fanout) => {
+      const keyPrefix = uniqueKeyPrefix();
+      node = await startJobServer({ redis: { url: redis.url, keyPrefix, fanout } });
+      const watcher = await connectClient(node.url);
+      const got = received(watcher, 'job-a');
+      expect(await subscribe(watcher, { jobId: 'job-a' })).toMatchObject({ ok: true, snapshot: null });
+      const a1 = await node.server.update('job-a', { status: 'running', progress: 10 });
+      const a2 = await node.server.update('job-a', { status: 'running', progress: 20 });
+      await vi.waitFor(() => expect(got).toEqual([a1, a2]));
+      // A socket that joins now has a2 from its subscribe reply.
+      const late = await connectClient(node.url);
+      const gotLate = received(late, 'job-a');
+      expect(await subscribe(late, { jobId: 'job-a' })).toMatchObject({ ok: true, snapshot: a2 });
+      // The application broadcasts a2 to the room again.
+      node.server.io.to(jobRoom('job-a')).emit(EventName.JobUpdate, a2);
+
+      // Through Redis, on one connection (the node's subscriber receives them in this order): a1 and a2 again (what a
+      // second subscription or a retried publish does), a4 before a3 (as when two nodes race), both again, then a5.
+      const writer = new Redis(redis.url);
+      clients.push(writer);
+      const writerStore = new RedisJobStore({ client: writer, keyPrefix });
+      const channel = redisKeys(keyPrefix).adapterChannel;
+      const emitter = new Emitter(writer, { key: channel });
+      const publish = async (update: JobUpdate): Promise<void> => {
+        if (fanout === 'classic') emitter.to(jobRoom('job-a')).emit(EventName.JobUpdate, update);
+        else {
+          const { channel: roomChannel, message } = shardedBroadcast(channel, jobRoom('job-a'), EventName.JobUpdate, [update]);
+          await writer.spublish(roomChannel, message);
+        }
+      };
+      const a3 = await writerStore.append('job-a', { status: 'running', progress: 30 }, Date.now());
+      const a4 = await writerStore.append('job-a', { status: 'running', progress: 40 }, Date.now());
+      for (const update of [a1, a2, a4, a3, a3, a4]) await publish(update);
+      const a5 = await writerStore.append('job-a', { status: 'completed' }, Date.now());
+      await publish(a5);
+
+      await vi.waitFor(() => expect(got).toEqual([a1, a2, a4, a3, a5]));
+      await vi.waitFor(() => expect(gotLate).toEqual([a4, a3, a5]));
+    },
+  );
 });

@@ -23,10 +23,15 @@ export interface FanoutCatchUpDeps {
   logger: Required<JobServerLogger>;
 }
 
-/** The state of a job a room was last sent. */
+/** How far below the highest `seq` a room was sent the updates it was sent are known (one bit each). */
+const SENT_WINDOW = 32;
+
+/** What a job's room was sent in its latest epoch: the highest `seq`, and which of the `SENT_WINDOW` seqs up to it. */
 interface Delivered {
   epoch: string;
   seq: number;
+  /** Bit `n` set: `seq - n` was sent. */
+  sent: number;
 }
 
 /** The target of a broadcast, as socket.io-adapter passes it to `apply`. */
@@ -52,7 +57,8 @@ interface BroadcastingAdapter {
  * back, `run()` reads the snapshot of every job its sockets watch, in batches, once Redis confirmed the subscription of
  * the batch's rooms, and sends each room the snapshot when it is newer than what the room was last sent (another epoch,
  * or a higher `seq`). Clients drop what they have and take a `seq` jump, so a terminal update reaches each of them once.
- * A job the store no longer holds is reported lost.
+ * A job the store no longer holds is reported lost. A `job-update` broadcast to a watched job's room that the room was
+ * already sent (the same Redis message delivered twice, for one) is dropped.
  */
 export class FanoutCatchUp {
   readonly #deps: FanoutCatchUpDeps;
@@ -87,7 +93,7 @@ export class FanoutCatchUp {
       this.#applyHook = (target, callback) => {
         const data = this.#encodedData;
         this.#encodedData = undefined;
-        if (data !== undefined) this.#noteBroadcast(data, target);
+        if (data !== undefined && this.#noteBroadcast(data, target) === 'drop') return;
         apply.call(this.#adapter, target, callback);
       };
       this.#adapter._encode = this.#encodeHook;
@@ -175,19 +181,38 @@ export class FanoutCatchUp {
 
   /**
    * Notes a `job-update` broadcast to a room of this node (local, from another node, from a publisher, or a catch-up)
-   * when it went to the whole room of its job.
+   * when it went to the whole room of its job, and says whether it goes out: an update that room alone was already sent
+   * (the same Redis message delivered twice, for one) is dropped. Every socket of the room has it or a newer state: a
+   * socket in the room then got it, one that joined since read the store after joining, when it was there. An older
+   * update the room was not sent (one node's update overtaken by a later one of another) still goes, as does one more
+   * than `SENT_WINDOW` below the highest `seq` the room was sent (not known either way).
    */
-  #noteBroadcast(data: unknown, target: BroadcastTarget): void {
-    if (this.#closed || !Array.isArray(data) || data[0] !== EventName.JobUpdate) return;
+  #noteBroadcast(data: unknown, target: BroadcastTarget): 'send' | 'drop' {
+    if (this.#closed || !Array.isArray(data) || data[0] !== EventName.JobUpdate) return 'send';
     const update = data[1] as Partial<JobUpdate> | undefined;
-    if (typeof update?.jobId !== 'string' || typeof update.seq !== 'number' || typeof update.epoch !== 'string') return;
+    if (typeof update?.jobId !== 'string' || typeof update.seq !== 'number' || typeof update.epoch !== 'string') return 'send';
     const room = jobRoom(update.jobId);
-    if (!target.rooms?.has(room) || (target.except?.size ?? 0) > 0) return;
+    if (!target.rooms?.has(room) || (target.except?.size ?? 0) > 0) return 'send';
     // Updates of jobs nobody here watches pass through too (classic fan-out): only watched rooms are kept.
-    if (!this.#adapter.rooms.has(room)) return;
+    if (!this.#adapter.rooms.has(room)) return 'send';
     const delivered = this.#delivered.get(update.jobId);
-    if (delivered && delivered.epoch === update.epoch && delivered.seq >= update.seq) return;
-    this.#delivered.set(update.jobId, { epoch: update.epoch, seq: update.seq });
+    if (!delivered || delivered.epoch !== update.epoch) {
+      this.#delivered.set(update.jobId, { epoch: update.epoch, seq: update.seq, sent: 1 });
+      return 'send';
+    }
+    if (update.seq > delivered.seq) {
+      const shift = update.seq - delivered.seq;
+      delivered.sent = shift < SENT_WINDOW ? (delivered.sent << shift) | 1 : 1;
+      delivered.seq = update.seq;
+      return 'send';
+    }
+    const below = delivered.seq - update.seq;
+    if (below >= SENT_WINDOW) return 'send';
+    if (((delivered.sent >>> below) & 1) === 0) {
+      delivered.sent |= 1 << below;
+      return 'send';
+    }
+    // A broadcast to other rooms as well still goes to them.
+    return target.rooms.size === 1 ? 'drop' : 'send';
   }
 }
-
