@@ -95,6 +95,66 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a single Redis: the subsc
     expect(direct).toEqual([a2]);
   });
   it.each(['classic', 'sharded'] as const)(
+    '%s fan-out: after a catch-up sent a room the snapshot, an older update the room never got (a retried publish arriving late) is not sent after it',
+    { timeout: 30_000 },
+    async (fanout) => {
+      const keyPrefix = uniqueKeyPrefix();
+      node = await startJobServer({ redis: { url: redis.url, keyPrefix, fanout } });
+      const watcher = await connectClient(node.url);
+      const got = received(watcher, 'job-a');
+      expect(await subscribe(watcher, { jobId: 'job-a' })).toMatchObject({ ok: true, snapshot: null });
+      const a1 = await node.server.update('job-a', { status: 'running', progress: 10 });
+      await vi.waitFor(() => expect(got).toEqual([a1]));
+
+      // a2 and a3 go into the store unpublished while the subscription is cut: the catch-up sends the room a3.
+      const writer = new Redis(redis.url);
+      const admin = new Redis(redis.url);
+      clients.push(writer, admin);
+      const writerStore = new RedisJobStore({ client: writer, keyPrefix });
+      const a2 = await writerStore.append('job-a', { status: 'running', progress: 20 }, Date.now());
+      const a3 = await writerStore.append('job-a', { status: 'running', progress: 30 }, Date.now());
+      expect(Number(await admin.client('KILL', 'TYPE', 'pubsub'))).toBe(1);
+      await vi.waitFor(() => expect(got).toEqual([a1, a3]), { timeout: 10_000, interval: 20 });
+
+      // Through Redis, on one connection: a4, then the late a2 (below the snapshot, never sent to the room), then a5.
+      const channel = redisKeys(keyPrefix).adapterChannel;
+      const emitter = new Emitter(writer, { key: channel });
+      const publish = async (update: JobUpdate): Promise<void> => {
+        if (fanout === 'classic') emitter.to(jobRoom('job-a')).emit(EventName.JobUpdate, update);
+        else {
+          const { channel: roomChannel, message } = shardedBroadcast(channel, jobRoom('job-a'), EventName.JobUpdate, [update]);
+          await writer.spublish(roomChannel, message);
+        }
+      };
+      const a4 = await writerStore.append('job-a', { status: 'running', progress: 40 }, Date.now());
+      const a5 = await writerStore.append('job-a', { status: 'completed' }, Date.now());
+      for (const update of [a4, a2, a5]) await publish(update);
+
+      await vi.waitFor(() => expect(got).toEqual([a1, a3, a4, a5]));
+    },
+  );
+
+  it('a volatile job-update to a job’s room is not noted as sent: the same update broadcast normally afterwards still reaches the watcher', { timeout: 30_000 }, async () => {
+    const keyPrefix = uniqueKeyPrefix();
+    node = await startJobServer({ redis: { url: redis.url, keyPrefix } });
+    const watcher = await connectClient(node.url);
+    const got = received(watcher, 'job-a');
+    expect(await subscribe(watcher, { jobId: 'job-a' })).toMatchObject({ ok: true, snapshot: null });
+    const a1 = await node.server.update('job-a', { status: 'running', progress: 10 });
+    await vi.waitFor(() => expect(got).toEqual([a1]));
+
+    const writer = new Redis(redis.url);
+    clients.push(writer);
+    const a2 = await new RedisJobStore({ client: writer, keyPrefix }).append('job-a', { status: 'running', progress: 20 }, Date.now());
+    // A volatile broadcast skips sockets whose transport cannot take it now: it proves no delivery to the room.
+    node.server.io.volatile.to(jobRoom('job-a')).emit(EventName.JobUpdate, a2);
+    node.server.io.to(jobRoom('job-a')).emit(EventName.JobUpdate, a2);
+    const a3 = await node.server.update('job-a', { status: 'completed' });
+
+    await vi.waitFor(() => expect(got).toEqual([a1, a2, a2, a3]));
+  });
+
+  it.each(['classic', 'sharded'] as const)(
     '%s fan-out: an update a room was already sent, broadcast to it again (the same Redis message twice, or the application), reaches no watcher a second time; an overtaken update it was not sent still goes',
     { timeout: 30_000 },
     async (fanout) => {

@@ -38,6 +38,8 @@ interface Delivered {
 interface BroadcastTarget {
   rooms?: ReadonlySet<string>;
   except?: ReadonlySet<string>;
+  /** `volatile`: sockets whose transport is not writable are skipped, so the room may not have got it. */
+  flags?: { volatile?: boolean };
 }
 
 /** The slice of socket.io-adapter's in-memory adapter this class hooks into (every adapter of the Redis fan-out extends it). */
@@ -177,6 +179,10 @@ export class FanoutCatchUp {
     const delivered = this.#delivered.get(jobId);
     if (delivered && delivered.epoch === snapshot.epoch && delivered.seq >= snapshot.seq) return;
     this.#deps.io.local.to(room).emit(EventName.JobUpdate, snapshot);
+    // The snapshot replaces every older state and clients then drop older seqs: a late copy of one (a retried publish)
+    // is not sent after it.
+    const noted = this.#delivered.get(jobId);
+    if (noted && noted.epoch === snapshot.epoch && noted.seq === snapshot.seq) noted.sent = -1;
   }
 
   /**
@@ -185,14 +191,16 @@ export class FanoutCatchUp {
    * (the same Redis message delivered twice, for one) is dropped. Every socket of the room has it or a newer state: a
    * socket in the room then got it, one that joined since read the store after joining, when it was there. An older
    * update the room was not sent (one node's update overtaken by a later one of another) still goes, as does one more
-   * than `SENT_WINDOW` below the highest `seq` the room was sent (not known either way).
+   * than `SENT_WINDOW` below the highest `seq` the room was sent (not known either way); one below a catch-up's snapshot
+   * counts as sent. A volatile broadcast (which skips sockets that cannot take it now) and a `seq` that is no safe
+   * integer go out and are not noted.
    */
   #noteBroadcast(data: unknown, target: BroadcastTarget): 'send' | 'drop' {
     if (this.#closed || !Array.isArray(data) || data[0] !== EventName.JobUpdate) return 'send';
     const update = data[1] as Partial<JobUpdate> | undefined;
-    if (typeof update?.jobId !== 'string' || typeof update.seq !== 'number' || typeof update.epoch !== 'string') return 'send';
+    if (typeof update?.jobId !== 'string' || typeof update.seq !== 'number' || !Number.isSafeInteger(update.seq) || typeof update.epoch !== 'string') return 'send';
     const room = jobRoom(update.jobId);
-    if (!target.rooms?.has(room) || (target.except?.size ?? 0) > 0) return 'send';
+    if (!target.rooms?.has(room) || (target.except?.size ?? 0) > 0 || target.flags?.volatile) return 'send';
     // Updates of jobs nobody here watches pass through too (classic fan-out): only watched rooms are kept.
     if (!this.#adapter.rooms.has(room)) return 'send';
     const delivered = this.#delivered.get(update.jobId);
