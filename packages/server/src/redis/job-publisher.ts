@@ -8,7 +8,7 @@ import { REDIS_UNAVAILABLE } from './redis-cluster';
 import { RedisConnection } from './redis-connection';
 import { RedisJobStore } from './redis-job-store';
 import { redisKeys } from './redis-keys';
-import { fanoutOf, REDIS_DEFAULTS, resolveReplicaWait, type RedisConnectionOptions, type RedisNamespaceOptions, type RedisWriteOptions } from './redis-options';
+import { fanoutOf, resolveKeyPrefix, resolveReplicaWait, type RedisConnectionOptions, type RedisNamespaceOptions, type RedisWriteOptions } from './redis-options';
 import { warnOfReplicaShortfall } from './replica-shortfall';
 import { safeLogger, silentLogger, type JobServerLogger } from '../logger';
 import { shardedBroadcast } from './sharded-broadcast';
@@ -73,9 +73,9 @@ export interface JobPublisher<Map extends object = JobDataMap> {
 export function createJobPublisher<Map extends object = JobDataMap>(options: JobPublisherOptions): JobPublisher<Map> {
   // Checked before any connection is opened.
   const waitForReplicas = resolveReplicaWait(options.redis.waitForReplicas);
+  const keyPrefix = resolveKeyPrefix(options.redis.keyPrefix);
   const sharded = fanoutOf(options.redis) === 'sharded';
   const { Emitter } = sharded ? { Emitter: undefined } : requireOptional<typeof RedisEmitterModule>('@socket.io/redis-emitter', 'createJobPublisher');
-  const keyPrefix = options.redis.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
   const now = options.now ?? Date.now;
   const health = new HealthReasons();
   const connection = new RedisConnection(options.redis, (available) => (available ? health.recover(REDIS_UNAVAILABLE) : health.fail(REDIS_UNAVAILABLE)));

@@ -3,7 +3,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { EXPIRED_BATCH, type ExpiredJob, type ExpiryRule, type JobReplay, type JobStatusCounts, type JobStore } from '../jobs/job-store';
 import { JOB_SERVER_DEFAULTS } from '../options';
 import { CLUSTER_BUCKETS, redisKeys, type RedisBucketKeys, type RedisKeys } from './redis-keys';
-import { asIoRedis, asIoRedisCluster, REDIS_DEFAULTS, resolveReplicaWait, type RedisClientLike, type RedisReplicaWaitOptions, type ResolvedReplicaWait } from './redis-options';
+import { asIoRedis, asIoRedisCluster, resolveKeyPrefix, resolveReplicaWait, type RedisClientLike, type RedisReplicaWaitOptions, type ResolvedReplicaWait } from './redis-options';
 import type { ReplicaShortfall } from './replica-shortfall';
 import { RedisScript } from './redis-script';
 import { newEpoch } from '../jobs/job-epoch';
@@ -13,7 +13,7 @@ import { replayWindow } from '../jobs/replay-window';
 export interface RedisJobStoreOptions {
   /** Connected ioredis client (or ioredis `Cluster`) for commands (not one in subscriber mode). */
   client: RedisClientLike;
-  /** Prefix of every key; all servers and publishers of one deployment share it. @default 'ws-jobs:' */
+  /** Prefix of every key (1-100 characters, no braces); all servers and publishers of one deployment share it. @default 'ws-jobs:' */
   keyPrefix?: string | undefined;
   /** Recent updates kept per job for `lastSeq` recovery. @default 100 */
   bufferSize?: number | undefined;
@@ -156,7 +156,7 @@ export class RedisJobStore implements JobStore {
 
   constructor(options: RedisJobStoreOptions) {
     this.#client = asIoRedis(options.client);
-    this.#keys = redisKeys(options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix, this.#client.isCluster ? CLUSTER_BUCKETS : 1);
+    this.#keys = redisKeys(resolveKeyPrefix(options.keyPrefix), this.#client.isCluster ? CLUSTER_BUCKETS : 1);
     this.#bufferSize = options.bufferSize ?? JOB_SERVER_DEFAULTS.jobs.bufferSize;
     this.#staleJobMs = options.staleJobMs ?? JOB_SERVER_DEFAULTS.sweep.staleJobMs;
     this.#finishedJobTtlMs = Math.max(options.finishedJobRetentionMs ?? JOB_SERVER_DEFAULTS.sweep.finishedJobRetentionMs, MIN_FINISHED_JOB_TTL_MS);

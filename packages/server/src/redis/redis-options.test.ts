@@ -2,6 +2,8 @@ import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { JobServerOptionsError } from '../errors';
 import { resolveOptions } from '../options';
+import { createJobPublisher } from './job-publisher';
+import { RedisJobStore } from './redis-job-store';
 
 describe('the redis option', () => {
   it('is absent by default: one process, in memory', () => {
@@ -43,6 +45,17 @@ describe('the redis option', () => {
 
   it('refuses a keyPrefix with braces, saying why', () => {
     expect(() => resolveOptions({ redis: { url: 'redis://a', keyPrefix: '{app}:' } })).toThrow(/must not contain \{ or \}/);
+  });
+
+  it('refuses it for a job publisher and a RedisJobStore too, with a RangeError, before any connection is opened', () => {
+    for (const keyPrefix of ['{app}:', 'app}:']) {
+      expect(() => createJobPublisher({ redis: { url: 'redis://127.0.0.1:6379', keyPrefix } })).toThrow(RangeError);
+      expect(() => createJobPublisher({ redis: { url: 'redis://127.0.0.1:6379', keyPrefix } })).toThrow(/keyPrefix: must not contain \{ or \}/);
+      const client = new Redis({ lazyConnect: true });
+      expect(() => new RedisJobStore({ client, keyPrefix })).toThrow(RangeError);
+      expect(() => new RedisJobStore({ client, keyPrefix })).toThrow(/keyPrefix: must not contain \{ or \}/);
+      expect(client.status).toBe('wait');
+    }
   });
 
   it.each([

@@ -69,7 +69,7 @@ export type RedisFanout = 'classic' | 'sharded';
 
 /** Where keys and channels live; every server node and job publisher of one deployment must use the same. */
 export interface RedisNamespaceOptions {
-  /** Prefix of every Redis key and of the Socket.IO adapter channels. @default 'ws-jobs:' */
+  /** Prefix of every Redis key and of the Socket.IO adapter channels (1-100 characters, no braces). @default 'ws-jobs:' */
   keyPrefix?: string | undefined;
   /** How updates travel between nodes (see {@link RedisFanout}). @default 'sharded' on a Redis Cluster, else 'classic' */
   fanout?: RedisFanout | undefined;
@@ -151,6 +151,17 @@ const KeyPrefixSchema = z.string().check(
   z.maxLength(100),
   z.regex(/^[^{}]*$/, 'must not contain { or }: a Redis Cluster would hash the braced part of every key to one slot'),
 );
+
+/**
+ * The `keyPrefix` given to `createJobPublisher` or `RedisJobStore`, or the default, checked as the server checks it.
+ * @throws RangeError when it is invalid (e.g. contains braces).
+ */
+export function resolveKeyPrefix(keyPrefix: string | undefined): string {
+  if (keyPrefix === undefined) return REDIS_DEFAULTS.keyPrefix;
+  const parsed = KeyPrefixSchema.safeParse(keyPrefix);
+  if (!parsed.success) throw new RangeError(`keyPrefix: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+  return parsed.data;
+}
 
 const StartupNodeSchema = z.union([
   z.string().check(z.regex(/^[^:\s]+:\d+$/, 'must be host:port')),
