@@ -1,6 +1,7 @@
 import { ErrorCode, type JobUpdate } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import type { DisconnectEvent } from '../src/index';
+import { useFakeClock } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { connectClient, subscribe, type TestClient } from './support/test-client';
@@ -116,10 +117,21 @@ describe('PROTOCOL.md §3 edge rules, on a real socket', () => {
 
   describe('rate limit', () => {
     it('counts every client event against the bucket: unknown, without acknowledgement, with extra arguments, refused or not; acknowledgements do not count', async () => {
-      const { server, url } = await startJobServer({ limits: { rateLimit: { events: 5, windowMs: 60_000, abuseStrikes: 100 } } });
-      // The welcome heartbeat is answered (an acknowledgement) before any event is sent.
+      const { now } = useFakeClock();
+      const { server, url } = await startJobServer({ now, heartbeat: { intervalMs: 1000, timeoutMs: 1000 }, limits: { rateLimit: { events: 5, windowMs: 60_000, abuseStrikes: 100 } } });
       const client = await connectClient(url);
-      await vi.waitFor(() => expect(server.stats().pendingHeartbeats).toBe(0));
+      const probes: number[] = [];
+      client.socket.on('heartbeat', ({ ts }, ack) => {
+        if (ack) probes.push(ts);
+      });
+      // Five probes answered (acknowledgements) before any event is sent: had they counted, the bucket of 5 would be
+      // empty (5 s refill well under one event) and the first event below refused. (The welcome heartbeat asks for no answer.)
+      for (let round = 1; round <= 5; round += 1) {
+        await vi.advanceTimersByTimeAsync(1000);
+        await vi.waitFor(() => expect(probes).toHaveLength(round));
+        await vi.waitFor(() => expect(server.stats().pendingHeartbeats).toBe(0));
+      }
+      expect(server.counters()).toMatchObject({ heartbeatTimeouts: 0, invalidHeartbeatAnswers: 0, rateLimited: 0 });
       untyped(client).emit('drop-database', {});
       untyped(client).emit('error', {});
       untyped(client).emit('subscribe-job', { jobId: 'no-ack' });
