@@ -4,6 +4,8 @@ import { ErrorCode, PROTOCOL_VERSION } from '@org/ws-protocol';
 import { Server } from 'socket.io';
 import { describe, expect, it, vi } from 'vitest';
 import { createJobServer, type JobIoServer, type JobServer } from '../src/index';
+import { IpConnectionLimit } from '../src/lifecycle/ip-limit';
+import { TransportAdmission, type Transport } from '../src/lifecycle/transport-admission';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck, trackServers, ZERO_STATS } from './support/leak-check';
 import { openRawEngine, openRawEngineAccepted, type RawEngineConnection, type RawEngineOutcome } from './support/raw-engine-client';
@@ -209,6 +211,31 @@ describe('admission before state: every transport counts against limits.maxConne
       expect(server.stats()).toMatchObject({ connections: 1, connectionsByIp: 1 });
       await server.close({ timeoutMs: 0 });
       expect(server.stats()).toEqual(ZERO_STATS);
+    } finally {
+      await io.close();
+    }
+  });
+
+  it('takes back no transport after its release: a connection that ends on an open transport then keeps no slot, no entry and no handshake deadline', async () => {
+    const httpServer = createServer();
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+    const io: JobIoServer = new Server(httpServer);
+    const ipLimit = new IpConnectionLimit(1);
+    const admission = new TransportAdmission({ now: Date.now, ipLimit, trustProxy: 0, handshakeTimeoutMs: 10_000, onRefused: () => undefined, onError: () => undefined });
+    const opened = new Promise<Transport>((resolve) => io.engine.once('connection', resolve));
+    admission.guard(io);
+    try {
+      await openRawEngineAccepted(url);
+      const transport = await opened;
+      const ip = transport.remoteAddress;
+      expect(admission.admit(transport)).toBe('admitted');
+      expect(admission.claim(transport) && admission.carry(transport)).toBe(true);
+      admission.release(io);
+      // The connection it carried ends while the transport stays open (as a client's namespace disconnect leaves it).
+      expect(transport.readyState).toBe('open');
+      admission.uncarry(transport, ip);
+      expect({ pending: admission.pendingCount, timerArmed: admission.timerArmed, slots: ipLimit.count(ip) }).toEqual({ pending: 0, timerArmed: false, slots: 0 });
     } finally {
       await io.close();
     }

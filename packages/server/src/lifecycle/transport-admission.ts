@@ -81,6 +81,7 @@ export class TransportAdmission {
   readonly #onClose: (this: Transport) => void;
   #claimed = 0;
   #onTransport: ((transport: Transport) => void) | undefined;
+  #released = false;
 
   constructor(deps: TransportAdmissionDeps) {
     this.#deps = deps;
@@ -128,6 +129,7 @@ export class TransportAdmission {
 
   /** Stops admitting transports of `io` and forgets every tracked one, giving its slot back (closing them is Socket.IO's). */
   release(io: JobIoServer): void {
+    this.#released = true;
     if (this.#onTransport) io.engine.off('connection', this.#onTransport);
     for (const transport of this.#transports.keys()) this.#forget(transport);
   }
@@ -180,8 +182,11 @@ export class TransportAdmission {
    * connection, gives its slot back at once; one still open may carry a new connection (within the handshake deadline).
    */
   uncarry(transport: Transport, ip: string): void {
-    // Socket.IO reports the disconnect from the transport's own close event, which is too late to listen to again.
-    if (transport.readyState === 'closed') {
+    // Socket.IO reports the disconnect from the transport's own close event, which is too late to listen to again. After
+    // `release` nothing will admit a connection on it again (Socket.IO lets one transport carry one connection to `/`:
+    // Client.ondecoded closes the client on a second CONNECT for `/`, so a transport comes back only here, as its
+    // connection ends), so it gives its slot back too, and is neither tracked nor given a handshake deadline.
+    if (this.#released || transport.readyState === 'closed') {
       this.#deps.ipLimit.release(ip);
       return;
     }
