@@ -9,10 +9,11 @@ const skip = skipWithoutRedisCluster('closing a Redis Cluster connection');
 
 installLeakCheck();
 
-/** What the test watches of an ioredis Cluster: whether a slot refresh is in flight. */
+/** What the test watches of an ioredis Cluster (5.x, private in its types): whether a slot refresh is in flight, and the timer of the next periodic one. */
 interface RefreshingCluster {
   readonly status: string;
   readonly isRefreshing: boolean;
+  readonly slotsTimer: NodeJS.Timeout | null;
 }
 
 describe.skipIf(skip)('closing the Cluster client the package created from startup nodes', () => {
@@ -28,6 +29,8 @@ describe.skipIf(skip)('closing the Cluster client the package created from start
     try {
       await vi.waitFor(() => expect(client.isRefreshing).toBe(true), { timeout: 10_000, interval: 5 });
       await connection.close();
+      // The refresh in flight ended and its re-armed round was cleared: no timer of the client's own is left.
+      expect({ isRefreshing: client.isRefreshing, slotsTimer: client.slotsTimer }).toEqual({ isRefreshing: false, slotsTimer: null });
     } finally {
       for (const resume of resumes) resume();
     }
