@@ -23,15 +23,18 @@ describe('pendingOutboundBytes', () => {
     expect(pendingOutboundBytes(socket)).toBe(101);
   });
 
-  it('stops counting past stopAbove and counts the rest on a later call', () => {
-    const { socket, conn } = engineSocket();
-    for (let i = 0; i < 10; i += 1) conn.writeBuffer.push({ data: 'x'.repeat(10) });
-    expect(pendingOutboundBytes(socket, 25)).toBe(30);
-    expect(pendingOutboundBytes(socket)).toBe(100);
-  });
 });
 
 describe('pendsMoreThan', () => {
+  it('answers for a growing limit over one unflushed buffer, resuming its count where the last call stopped', () => {
+    const { socket, conn } = engineSocket();
+    for (let i = 0; i < 10; i += 1) conn.writeBuffer.push({ data: 'x'.repeat(10) });
+    expect(pendsMoreThan(socket, 25)).toBe(true);
+    expect(pendsMoreThan(socket, 95)).toBe(true);
+    expect(pendsMoreThan(socket, 100)).toBe(false);
+    expect(pendingOutboundBytes(socket)).toBe(100);
+  });
+
   it('agrees with pendingOutboundBytes while the WebSocket backlog shrinks under an unflushed buffer, and sees a flush', () => {
     const { socket, conn } = engineSocket();
     conn.transport.socket.bufferedAmount = 40;

@@ -60,17 +60,16 @@ function countUpTo(tally: CountedBuffer, stopAbove: number): number {
 
 /**
  * Bytes queued for a connection and not yet written to the kernel: Engine.IO's write buffer (string packets counted
- * by length) plus what the WebSocket holds in Node's stream. Bytes the kernel accepted are not visible to Node.
- * Stops counting once past `stopAbove`, so that a check against a threshold costs no more than the threshold; the
+ * by length) plus what the WebSocket holds in Node's stream. Bytes the kernel accepted are not visible to Node. The
  * entries counted are remembered, so the next call only counts what was queued since.
  */
-export function pendingOutboundBytes(socket: JobSocket, stopAbove = Number.POSITIVE_INFINITY): number {
+export function pendingOutboundBytes(socket: JobSocket): number {
   const conn = socket.conn as unknown as EngineSocketInternals;
   const buffer = conn.writeBuffer;
   if (buffer === undefined || buffer.length === 0) return webSocketBacklog(conn);
   const tally = tallyOf(conn, buffer);
   tally.buffered = webSocketBacklog(conn);
-  return countUpTo(tally, stopAbove);
+  return countUpTo(tally, Number.POSITIVE_INFINITY);
 }
 
 /**
