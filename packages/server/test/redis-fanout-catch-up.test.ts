@@ -26,6 +26,19 @@ function received(client: TestClient, jobId: string): JobUpdate[] {
   return updates;
 }
 
+/** Publishes a job-update to `jobId`'s room through Redis on `writer`'s one connection, as another node or a worker does. */
+function redisBroadcaster(writer: Redis, keyPrefix: string, fanout: 'classic' | 'sharded', jobId: string): (update: JobUpdate) => Promise<void> {
+  const channel = redisKeys(keyPrefix).adapterChannel;
+  const emitter = new Emitter(writer, { key: channel });
+  return async (update) => {
+    if (fanout === 'classic') emitter.to(jobRoom(jobId)).emit(EventName.JobUpdate, update);
+    else {
+      const { channel: roomChannel, message } = shardedBroadcast(channel, jobRoom(jobId), EventName.JobUpdate, [update]);
+      await writer.spublish(roomChannel, message);
+    }
+  };
+}
+
 describe.skipIf(skip)('catch-up after a fan-out gap on a single Redis: the subscriber connection is killed and comes back', () => {
   let redis: RedisServerResource;
   let node: JobServerResource | undefined;
@@ -41,6 +54,18 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a single Redis: the subsc
     node = undefined;
     await redis.destroy();
   });
+
+  /** Starts the node, subscribes one watcher to job-a and delivers it job-a's first update. */
+  async function watchJobA(fanout?: 'classic' | 'sharded') {
+    const keyPrefix = uniqueKeyPrefix();
+    node = await startJobServer({ redis: { url: redis.url, keyPrefix, fanout } });
+    const watcher = await connectClient(node.url);
+    const got = received(watcher, 'job-a');
+    expect(await subscribe(watcher, { jobId: 'job-a' })).toMatchObject({ ok: true, snapshot: null });
+    const a1 = await node.server.update('job-a', { status: 'running', progress: 10 });
+    await vi.waitFor(() => expect(got).toEqual([a1]));
+    return { keyPrefix, server: node.server, url: node.url, got, a1 };
+  }
 
   it.each(['classic', 'sharded'] as const)(
     '%s fan-out: a terminal update written while the node was not subscribed reaches its watcher once, and nothing the room already had is sent again',
@@ -98,13 +123,7 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a single Redis: the subsc
     '%s fan-out: after a catch-up sent a room the snapshot, an older update the room never got (a retried publish arriving late) is not sent after it',
     { timeout: 30_000 },
     async (fanout) => {
-      const keyPrefix = uniqueKeyPrefix();
-      node = await startJobServer({ redis: { url: redis.url, keyPrefix, fanout } });
-      const watcher = await connectClient(node.url);
-      const got = received(watcher, 'job-a');
-      expect(await subscribe(watcher, { jobId: 'job-a' })).toMatchObject({ ok: true, snapshot: null });
-      const a1 = await node.server.update('job-a', { status: 'running', progress: 10 });
-      await vi.waitFor(() => expect(got).toEqual([a1]));
+      const { keyPrefix, got, a1 } = await watchJobA(fanout);
 
       // a2 and a3 go into the store unpublished while the subscription is cut: the catch-up sends the room a3.
       const writer = new Redis(redis.url);
@@ -117,15 +136,7 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a single Redis: the subsc
       await vi.waitFor(() => expect(got).toEqual([a1, a3]), { timeout: 10_000, interval: 20 });
 
       // Through Redis, on one connection: a4, then the late a2 (below the snapshot, never sent to the room), then a5.
-      const channel = redisKeys(keyPrefix).adapterChannel;
-      const emitter = new Emitter(writer, { key: channel });
-      const publish = async (update: JobUpdate): Promise<void> => {
-        if (fanout === 'classic') emitter.to(jobRoom('job-a')).emit(EventName.JobUpdate, update);
-        else {
-          const { channel: roomChannel, message } = shardedBroadcast(channel, jobRoom('job-a'), EventName.JobUpdate, [update]);
-          await writer.spublish(roomChannel, message);
-        }
-      };
+      const publish = redisBroadcaster(writer, keyPrefix, fanout, 'job-a');
       const a4 = await writerStore.append('job-a', { status: 'running', progress: 40 }, Date.now());
       const a5 = await writerStore.append('job-a', { status: 'completed' }, Date.now());
       for (const update of [a4, a2, a5]) await publish(update);
@@ -135,21 +146,15 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a single Redis: the subsc
   );
 
   it('a volatile job-update to a job’s room is not noted as sent: the same update broadcast normally afterwards still reaches the watcher', { timeout: 30_000 }, async () => {
-    const keyPrefix = uniqueKeyPrefix();
-    node = await startJobServer({ redis: { url: redis.url, keyPrefix } });
-    const watcher = await connectClient(node.url);
-    const got = received(watcher, 'job-a');
-    expect(await subscribe(watcher, { jobId: 'job-a' })).toMatchObject({ ok: true, snapshot: null });
-    const a1 = await node.server.update('job-a', { status: 'running', progress: 10 });
-    await vi.waitFor(() => expect(got).toEqual([a1]));
+    const { keyPrefix, server, got, a1 } = await watchJobA();
 
     const writer = new Redis(redis.url);
     clients.push(writer);
     const a2 = await new RedisJobStore({ client: writer, keyPrefix }).append('job-a', { status: 'running', progress: 20 }, Date.now());
     // A volatile broadcast skips sockets whose transport cannot take it now: it proves no delivery to the room.
-    node.server.io.volatile.to(jobRoom('job-a')).emit(EventName.JobUpdate, a2);
-    node.server.io.to(jobRoom('job-a')).emit(EventName.JobUpdate, a2);
-    const a3 = await node.server.update('job-a', { status: 'completed' });
+    server.io.volatile.to(jobRoom('job-a')).emit(EventName.JobUpdate, a2);
+    server.io.to(jobRoom('job-a')).emit(EventName.JobUpdate, a2);
+    const a3 = await server.update('job-a', { status: 'completed' });
 
     await vi.waitFor(() => expect(got).toEqual([a1, a2, a2, a3]));
   });
@@ -158,35 +163,22 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a single Redis: the subsc
     '%s fan-out: an update a room was already sent, broadcast to it again (the same Redis message twice, or the application), reaches no watcher a second time; an overtaken update it was not sent still goes',
     { timeout: 30_000 },
     async (fanout) => {
-      const keyPrefix = uniqueKeyPrefix();
-      node = await startJobServer({ redis: { url: redis.url, keyPrefix, fanout } });
-      const watcher = await connectClient(node.url);
-      const got = received(watcher, 'job-a');
-      expect(await subscribe(watcher, { jobId: 'job-a' })).toMatchObject({ ok: true, snapshot: null });
-      const a1 = await node.server.update('job-a', { status: 'running', progress: 10 });
-      const a2 = await node.server.update('job-a', { status: 'running', progress: 20 });
+      const { keyPrefix, server, url, got, a1 } = await watchJobA(fanout);
+      const a2 = await server.update('job-a', { status: 'running', progress: 20 });
       await vi.waitFor(() => expect(got).toEqual([a1, a2]));
       // A socket that joins now has a2 from its subscribe reply.
-      const late = await connectClient(node.url);
+      const late = await connectClient(url);
       const gotLate = received(late, 'job-a');
       expect(await subscribe(late, { jobId: 'job-a' })).toMatchObject({ ok: true, snapshot: a2 });
       // The application broadcasts a2 to the room again.
-      node.server.io.to(jobRoom('job-a')).emit(EventName.JobUpdate, a2);
+      server.io.to(jobRoom('job-a')).emit(EventName.JobUpdate, a2);
 
       // Through Redis, on one connection (the node's subscriber receives them in this order): a1 and a2 again (what a
       // second subscription or a retried publish does), a4 before a3 (as when two nodes race), both again, then a5.
       const writer = new Redis(redis.url);
       clients.push(writer);
       const writerStore = new RedisJobStore({ client: writer, keyPrefix });
-      const channel = redisKeys(keyPrefix).adapterChannel;
-      const emitter = new Emitter(writer, { key: channel });
-      const publish = async (update: JobUpdate): Promise<void> => {
-        if (fanout === 'classic') emitter.to(jobRoom('job-a')).emit(EventName.JobUpdate, update);
-        else {
-          const { channel: roomChannel, message } = shardedBroadcast(channel, jobRoom('job-a'), EventName.JobUpdate, [update]);
-          await writer.spublish(roomChannel, message);
-        }
-      };
+      const publish = redisBroadcaster(writer, keyPrefix, fanout, 'job-a');
       const a3 = await writerStore.append('job-a', { status: 'running', progress: 30 }, Date.now());
       const a4 = await writerStore.append('job-a', { status: 'running', progress: 40 }, Date.now());
       for (const update of [a1, a2, a4, a3, a3, a4]) await publish(update);
