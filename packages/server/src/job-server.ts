@@ -63,7 +63,7 @@ export function createJobServer<Map extends object = JobDataMap>(options: JobSer
   const cluster = host.abandonOnThrow(() => (opts.redis ? RedisCluster.fromOptions(opts, opts.redis, { io, tickMs, health: healthReasons, logger, ...clusterHooks }) : undefined));
   const store: JobStore = opts.store ?? cluster?.store ?? new MemoryJobStore({ bufferSize: opts.jobs.bufferSize });
 
-  const registry = new ConnectionRegistry();
+  const registry = new ConnectionRegistry(createdAt);
   const ipLimit: ConnectionCounter = cluster?.connections ?? new IpConnectionLimit(opts.limits.maxConnectionsPerIp);
   const limiter = new TokenBucketLimiter(opts.limits.rateLimit);
   const shedding = new LoadShedding({ ...opts.limits.overload, readHeapUsed: () => getHeapStatistics().used_heap_size, health: healthReasons, random: Math.random });

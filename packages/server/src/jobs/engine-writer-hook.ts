@@ -1,3 +1,5 @@
+import type { EngineConnection } from '../lifecycle/outbound-bytes';
+
 /** Socket.IO's per-connection writer (`socket.client`): every packet for the connection, broadcast or not, goes through it. */
 export interface EngineWriter {
   writeToEngine(this: EngineWriter, encodedPackets: unknown, options: unknown): void;
@@ -5,6 +7,8 @@ export interface EngineWriter {
   readonly server: object;
   /** The connection's socket in each namespace it joined. */
   readonly nsps: ReadonlyMap<string, { readonly id: string }>;
+  /** The connection's Engine.IO socket. */
+  readonly conn: EngineConnection;
 }
 
 /** Takes over a packet written to a connection of its server; returns true when it did (the packet is then not written). */

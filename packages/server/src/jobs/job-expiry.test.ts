@@ -24,7 +24,7 @@ function watcher(id: string, jobIds: string[], registry: ConnectionRegistry): Co
 
 function setUp(store = new MemoryJobStore()) {
   const phase = new ServerPhase();
-  const registry = new ConnectionRegistry();
+  const registry = new ConnectionRegistry(0);
   const reporter = new ErrorReporter(phase, emptyCounters(), safeLogger(silentLogger));
   const subscriptions = new Subscriptions({ registry, store, authorize: undefined, events: reporter.events, onError: reporter.report, onStoreResult: () => undefined, overloadedRetryAfterMs: () => undefined });
   const told: { room: string; event: string; payload: unknown }[] = [];

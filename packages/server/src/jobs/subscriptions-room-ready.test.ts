@@ -9,7 +9,7 @@ import { Subscriptions } from './subscriptions';
 
 describe('Subscriptions with a fan-out that subscribes to rooms asynchronously', () => {
   it('reads the store only once the room is ready, so an update published meanwhile is in the snapshot or delivered', async () => {
-    const registry = new ConnectionRegistry();
+    const registry = new ConnectionRegistry(0);
     const store = new MemoryJobStore();
     const reporter = new ErrorReporter(new ServerPhase(), emptyCounters(), safeLogger(silentLogger));
     const joined: string[] = [];

@@ -37,12 +37,13 @@ export class UpdateFanout {
   // Set while this class writes a held or terminal update itself, which the writer must let through.
   #sendingDirectly = false;
   readonly #writes: EngineWriterHook;
-  // The packets of the job update being broadcast, and when it was first written: a broadcast writes the same packets to
-  // each socket of its room in one go, so they are checked, and the clock read, once (forgotten in the next microtask).
+  // The packets of the job update being broadcast, and the update they carry: a broadcast writes the same packets to
+  // each socket of its room in one go, so they are checked, parsed and timed once (forgotten in the next microtask).
   #broadcastPackets: unknown;
-  #broadcastAt = 0;
+  #broadcastUpdate: JobUpdate | undefined;
   readonly #forgetBroadcast = (): void => {
     this.#broadcastPackets = undefined;
+    this.#broadcastUpdate = undefined;
   };
 
   constructor(deps: UpdateFanoutDeps) {
@@ -73,7 +74,7 @@ export class UpdateFanout {
       if (record) this.#flushIfDrained(record);
     }
     for (const record of registry.values()) {
-      const bytes = pendingOutboundBytes(record.socket);
+      const bytes = pendingOutboundBytes(record.socket.conn);
       if (bytes > maxPendingBytes) this.#slowConsumer(record, bytes);
     }
   }
@@ -81,7 +82,7 @@ export class UpdateFanout {
   /** The largest pending outbound bytes of any connection. */
   maxPendingBytes(): number {
     let max = 0;
-    for (const record of this.#deps.registry.values()) max = Math.max(max, pendingOutboundBytes(record.socket));
+    for (const record of this.#deps.registry.values()) max = Math.max(max, pendingOutboundBytes(record.socket.conn));
     return max;
   }
 
@@ -89,23 +90,24 @@ export class UpdateFanout {
   #interceptJobUpdate(writer: EngineWriter, encodedPackets: unknown): boolean {
     if (this.#sendingDirectly) return false;
     const { registry, conflateAboveBytes } = this.#deps;
-    if (encodedPackets !== this.#broadcastPackets) {
+    let update = this.#broadcastUpdate;
+    if (encodedPackets !== this.#broadcastPackets || update === undefined) {
       const packet: unknown = Array.isArray(encodedPackets) ? encodedPackets[0] : encodedPackets;
       if (typeof packet !== 'string' || !packet.startsWith(JOB_UPDATE_PACKET_PREFIX)) return false;
       if (this.#broadcastPackets === undefined) queueMicrotask(this.#forgetBroadcast);
+      [, update] = JSON.parse(packet.slice(1)) as [string, JobUpdate];
       this.#broadcastPackets = encodedPackets;
-      this.#broadcastAt = this.#deps.now();
+      this.#broadcastUpdate = update;
+      // Receiving updates keeps a watcher "active", so it is not dropped as idle mid-job: kept per job, once per update.
+      registry.noteUpdateWritten(update.jobId, this.#deps.now());
     }
+    // Only a connection that is behind, or while some are, needs its record.
+    const pending = pendsMoreThan(writer.conn, conflateAboveBytes);
+    if (!pending && registry.conflatedCount === 0) return false;
     // The prefix is that of the main namespace, whose socket is the connection's.
     const socketId = writer.nsps.get('/')?.id;
     const record = socketId === undefined ? undefined : registry.get(socketId);
-    if (!record) return false;
-    // Receiving updates keeps a watcher "active", so it is not dropped as idle mid-job.
-    record.lastActivityAt = this.#broadcastAt;
-    const behind = registry.conflatedCount > 0 && registry.isConflating(record.id);
-    if (!behind && !pendsMoreThan(record.socket, conflateAboveBytes)) return false;
-    const packet = (Array.isArray(encodedPackets) ? encodedPackets[0] : encodedPackets) as string;
-    const [, update] = JSON.parse(packet.slice(1)) as [string, JobUpdate];
+    if (!record || (!pending && !registry.isConflating(record.id))) return false;
     this.#sendBehind(record, update);
     return true;
   }
@@ -129,7 +131,7 @@ export class UpdateFanout {
     } else if (registry.conflate(record.id, update)) {
       counters.conflatedUpdates += 1;
     }
-    const bytes = pendingOutboundBytes(record.socket);
+    const bytes = pendingOutboundBytes(record.socket.conn);
     if (bytes > this.#deps.maxPendingBytes) this.#slowConsumer(record, bytes);
     else this.#flushIfDrained(record);
   }
@@ -147,7 +149,7 @@ export class UpdateFanout {
   #flushIfDrained(record: ConnectionRecord): void {
     const { registry, conflateAboveBytes } = this.#deps;
     if (!registry.isConflating(record.id)) return;
-    if (pendsMoreThan(record.socket, conflateAboveBytes)) {
+    if (pendsMoreThan(record.socket.conn, conflateAboveBytes)) {
       this.#awaitDrain(record);
       return;
     }

@@ -2,6 +2,7 @@ import type { ClientToServerEvents, JobUpdate, ServerToClientEvents } from '@org
 import type { Socket } from 'socket.io';
 import type { RateBucket } from './rate-limit';
 import { compactAdd, compactDelete, compactHas, compactSize, compactValues, type CompactSet } from './compact-set';
+import { sinceOrigin } from './connection-record';
 
 /** A server-side socket with the protocol's event maps. */
 export type JobSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -18,7 +19,11 @@ export interface ConnectionRecord extends RateBucket {
   readonly principal: unknown;
   /** When the connection was accepted. */
   readonly connectedAt: number;
-  /** Last application event from the client or update delivered to one of its subscriptions ("active"). */
+  /**
+   * Last application event from the client, or later: the last `job-update` of a job it stopped watching that was
+   * written on this node while it watched it (folded in when the registry ends the subscription). While it watches a
+   * job, that job's updates are kept per job, not here: its activity ("active") is `ConnectionRegistry.lastActivityOf`.
+   */
   lastActivityAt: number;
   /** Last heartbeat answer, or `connectedAt` ("alive"). */
   lastAliveAt: number;
@@ -26,14 +31,30 @@ export interface ConnectionRecord extends RateBucket {
   subscriptions: CompactSet;
 }
 
-/** Every live connection, per job who watches it, and the updates held back for connections that are behind. */
+/** The local watchers of one job, and when a `job-update` of the job was last written to a connection on this node. */
+interface JobWatchers {
+  watchers: CompactSet;
+  /** Milliseconds since the registry's origin (a small integer, as in `connectionRecordFactory`); `undefined` before the first. */
+  updatedAt: number | undefined;
+}
+
+/**
+ * Every live connection, per job who watches it (and when the job last had an update written here), and the updates
+ * held back for connections that are behind.
+ */
 export class ConnectionRegistry {
+  readonly #origin: number;
   readonly #connections = new Map<string, ConnectionRecord>();
-  readonly #subscribers = new Map<string, CompactSet>();
+  readonly #subscribers = new Map<string, JobWatchers>();
   // Per lagging connection, the latest update of each job it has not been sent yet (no entry for a healthy one).
   readonly #conflated = new Map<string, Map<string, JobUpdate>>();
   #subscriptionCount = 0;
   #conflatedCount = 0;
+
+  /** `origin`: the server's start on its clock (ms since the epoch), from which per-job times are kept. */
+  constructor(origin: number) {
+    this.#origin = origin;
+  }
 
   /** Registers a connection. */
   add(record: ConnectionRecord): void {
@@ -49,7 +70,7 @@ export class ConnectionRegistry {
   remove(id: string): ConnectionRecord | undefined {
     const record = this.#connections.get(id);
     if (!record) return undefined;
-    for (const jobId of compactValues(record.subscriptions)) this.#unindex(id, jobId);
+    for (const jobId of compactValues(record.subscriptions)) this.#unindex(record, jobId);
     this.#subscriptionCount -= compactSize(record.subscriptions);
     record.subscriptions = undefined;
     this.#conflatedCount -= this.#conflated.get(id)?.size ?? 0;
@@ -62,7 +83,9 @@ export class ConnectionRegistry {
   subscribe(record: ConnectionRecord, jobId: string): boolean {
     if (compactHas(record.subscriptions, jobId)) return false;
     record.subscriptions = compactAdd(record.subscriptions, jobId);
-    this.#subscribers.set(jobId, compactAdd(this.#subscribers.get(jobId), record.id));
+    const job = this.#subscribers.get(jobId);
+    if (job) job.watchers = compactAdd(job.watchers, record.id);
+    else this.#subscribers.set(jobId, { watchers: record.id, updatedAt: undefined });
     this.#subscriptionCount += 1;
     return true;
   }
@@ -71,10 +94,27 @@ export class ConnectionRegistry {
   unsubscribe(record: ConnectionRecord, jobId: string): boolean {
     if (!compactHas(record.subscriptions, jobId)) return false;
     record.subscriptions = compactDelete(record.subscriptions, jobId);
-    this.#unindex(record.id, jobId);
+    this.#unindex(record, jobId);
     this.#subscriptionCount -= 1;
     this.#discardConflated(record.id, jobId);
     return true;
+  }
+
+  /**
+   * Records that a `job-update` of `jobId` was written at `at` to a connection on this node (a room broadcast, or an
+   * emit to one socket): every local watcher of the job counts as active then. Nothing is kept for a job nobody here
+   * watches, and the job's time goes with its last local watcher.
+   */
+  noteUpdateWritten(jobId: string, at: number): void {
+    const job = this.#subscribers.get(jobId);
+    if (job) job.updatedAt = sinceOrigin(at, this.#origin);
+  }
+
+  /** When a connection was last active: its own `lastActivityAt`, or the last update written of a job it watches when later. */
+  lastActivityOf(record: ConnectionRecord): number {
+    let last = record.lastActivityAt;
+    for (const jobId of compactValues(record.subscriptions)) last = Math.max(last, this.#updatedAt(jobId));
+    return last;
   }
 
   /** Whether a connection watches a job. */
@@ -99,8 +139,9 @@ export class ConnectionRegistry {
       held.set(update.jobId, update);
       return false;
     }
-    if (previous.epoch === update.epoch && previous.seq > update.seq) previous.conflated = true;
-    else held.set(update.jobId, { ...update, conflated: true });
+    // One broadcast's update is held for every connection behind, so a held update is replaced, never changed.
+    const newest = previous.epoch === update.epoch && previous.seq > update.seq ? previous : update;
+    if (newest !== previous || !previous.conflated) held.set(update.jobId, { ...newest, conflated: true });
     return true;
   }
 
@@ -138,7 +179,7 @@ export class ConnectionRegistry {
   /** The connections watching a job. */
   subscribersOf(jobId: string): ConnectionRecord[] {
     const records: ConnectionRecord[] = [];
-    for (const id of compactValues(this.#subscribers.get(jobId))) {
+    for (const id of compactValues(this.#subscribers.get(jobId)?.watchers)) {
       const record = this.#connections.get(id);
       if (record) records.push(record);
     }
@@ -147,7 +188,7 @@ export class ConnectionRegistry {
 
   /** How many local connections watch a job. */
   subscriberCount(jobId: string): number {
-    return compactSize(this.#subscribers.get(jobId));
+    return compactSize(this.#subscribers.get(jobId)?.watchers);
   }
 
   /** Every registered connection. */
@@ -177,9 +218,18 @@ export class ConnectionRegistry {
     if (held.size === 0) this.#conflated.delete(id);
   }
 
-  #unindex(id: string, jobId: string): void {
-    const watchers = compactDelete(this.#subscribers.get(jobId), id);
-    if (watchers === undefined) this.#subscribers.delete(jobId);
-    else this.#subscribers.set(jobId, watchers);
+  #updatedAt(jobId: string): number {
+    const updatedAt = this.#subscribers.get(jobId)?.updatedAt;
+    return updatedAt === undefined ? Number.NEGATIVE_INFINITY : updatedAt + this.#origin;
+  }
+
+  /** Ends a connection's watch of a job, keeping in its record the job's updates it was credited with. */
+  #unindex(record: ConnectionRecord, jobId: string): void {
+    const job = this.#subscribers.get(jobId);
+    if (!job) return;
+    const updatedAt = this.#updatedAt(jobId);
+    if (updatedAt > record.lastActivityAt) record.lastActivityAt = updatedAt;
+    job.watchers = compactDelete(job.watchers, record.id);
+    if (job.watchers === undefined) this.#subscribers.delete(jobId);
   }
 }

@@ -11,16 +11,16 @@ function record(lastActivityAt: number, jobIds: string[] = []): ConnectionRecord
 
 describe('inactivityReason', () => {
   it('lets an active connection stay', () => {
-    expect(inactivityReason(record(0), SESSION.idleTimeoutMs - 1, SESSION)).toBeUndefined();
+    expect(inactivityReason(record(0), 0, SESSION.idleTimeoutMs - 1, SESSION)).toBeUndefined();
   });
 
   it('calls a connection without subscriptions idle after idleTimeoutMs', () => {
-    expect(inactivityReason(record(0), SESSION.idleTimeoutMs, SESSION)).toBe('idle');
+    expect(inactivityReason(record(0), 0, SESSION.idleTimeoutMs, SESSION)).toBe('idle');
   });
 
   it('never calls a watching connection idle, but expires its session after maxInactivityMs', () => {
-    expect(inactivityReason(record(0, ['job-1']), SESSION.maxInactivityMs - 1, SESSION)).toBeUndefined();
-    expect(inactivityReason(record(0, ['job-1']), SESSION.maxInactivityMs, SESSION)).toBe('session-expired');
-    expect(inactivityReason(record(0), SESSION.maxInactivityMs, SESSION)).toBe('session-expired');
+    expect(inactivityReason(record(0, ['job-1']), 0, SESSION.maxInactivityMs - 1, SESSION)).toBeUndefined();
+    expect(inactivityReason(record(0, ['job-1']), 0, SESSION.maxInactivityMs, SESSION)).toBe('session-expired');
+    expect(inactivityReason(record(0), 0, SESSION.maxInactivityMs, SESSION)).toBe('session-expired');
   });
 });

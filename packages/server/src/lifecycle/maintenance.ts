@@ -26,9 +26,12 @@ export interface MaintenanceDeps {
   shedding: LoadShedding;
 }
 
-/** The notice an inactive connection is due at `at`, or `undefined` while it is active enough. */
-export function inactivityReason(record: ConnectionRecord, at: number, session: MaintenanceDeps['session']): 'session-expired' | 'idle' | undefined {
-  const inactiveMs = at - record.lastActivityAt;
+/**
+ * The notice a connection last active at `lastActivityAt` (see `ConnectionRegistry.lastActivityOf`) is due at `at`, or
+ * `undefined` while it is active enough.
+ */
+export function inactivityReason(record: ConnectionRecord, lastActivityAt: number, at: number, session: MaintenanceDeps['session']): 'session-expired' | 'idle' | undefined {
+  const inactiveMs = at - lastActivityAt;
   if (inactiveMs >= session.maxInactivityMs) return 'session-expired';
   if (compactSize(record.subscriptions) === 0 && inactiveMs >= session.idleTimeoutMs) return 'idle';
   return undefined;
@@ -52,7 +55,7 @@ export class Maintenance implements JobServerMaintenance {
     const pending: Promise<void>[] = [];
     for (const record of registry.values()) {
       if (connections.notices.has(record.id)) continue;
-      const reason = inactivityReason(record, at, session);
+      const reason = inactivityReason(record, registry.lastActivityOf(record), at, session);
       if (reason) pending.push(connections.notify(record, reason, { reconnect: reason === 'session-expired' }));
     }
     await Promise.all(pending);
@@ -78,7 +81,7 @@ export class Maintenance implements JobServerMaintenance {
     const { now, registry, session } = this.#deps;
     const at = now();
     let inactive = 0;
-    for (const record of registry.values()) if (inactivityReason(record, at, session)) inactive += 1;
+    for (const record of registry.values()) if (inactivityReason(record, registry.lastActivityOf(record), at, session)) inactive += 1;
     return inactive;
   };
 

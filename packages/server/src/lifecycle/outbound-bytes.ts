@@ -1,5 +1,8 @@
 import type { JobSocket } from './connection-registry';
 
+/** A connection's Engine.IO socket (`socket.conn`, also `socket.client.conn`): what outbound bytes are read from. */
+export type EngineConnection = JobSocket['conn'];
+
 /** One entry of Engine.IO's write buffer. */
 interface QueuedPacket {
   data?: unknown;
@@ -63,8 +66,8 @@ function countUpTo(tally: CountedBuffer, stopAbove: number): number {
  * by length) plus what the WebSocket holds in Node's stream. Bytes the kernel accepted are not visible to Node. The
  * entries counted are remembered, so the next call only counts what was queued since.
  */
-export function pendingOutboundBytes(socket: JobSocket): number {
-  const conn = socket.conn as unknown as EngineSocketInternals;
+export function pendingOutboundBytes(connection: EngineConnection): number {
+  const conn = connection as unknown as EngineSocketInternals;
   const buffer = conn.writeBuffer;
   if (buffer === undefined || buffer.length === 0) return webSocketBacklog(conn);
   const tally = tallyOf(conn, buffer);
@@ -77,8 +80,8 @@ export function pendingOutboundBytes(socket: JobSocket): number {
  * cheaply during a burst: while Engine.IO has not flushed, the WebSocket's backlog last read is an upper bound of the
  * current one, and it is read again only when the bound is past `limit`.
  */
-export function pendsMoreThan(socket: JobSocket, limit: number): boolean {
-  const conn = socket.conn as unknown as EngineSocketInternals;
+export function pendsMoreThan(connection: EngineConnection, limit: number): boolean {
+  const conn = connection as unknown as EngineSocketInternals;
   const buffer = conn.writeBuffer;
   if (buffer === undefined || buffer.length === 0) return webSocketBacklog(conn) > limit;
   const tally = tallyOf(conn, buffer);

@@ -18,7 +18,7 @@ afterEach(() => {
 function setUp(sweepStop: () => Promise<void>) {
   const opts = resolveOptions({});
   const phase = new ServerPhase();
-  const registry = new ConnectionRegistry();
+  const registry = new ConnectionRegistry(0);
   const warnings: string[] = [];
   const logger = safeLogger({ ...silentLogger, warn: (_fields: object, message: string) => warnings.push(message) } as JobServerLogger);
   const reporter = new ErrorReporter(phase, emptyCounters(), logger);
