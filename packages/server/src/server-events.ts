@@ -14,7 +14,7 @@ export interface DisconnectEvent {
   reason: string;
   /** When the connection was accepted. */
   connectedAt: number;
-  /** Its last application event or update delivered to one of its subscriptions ("active"). */
+  /** Its last application event, or the last `job-update` written on this node of a job it watched then, when later ("active"; see README "Alive vs active"). */
   lastActivityAt: number;
   /** Its last heartbeat answer, or `connectedAt` when it never answered one ("alive"). */
   lastAliveAt: number;

@@ -1,4 +1,6 @@
+import type { JobUpdate } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
+import type { DisconnectEvent } from '../src/index';
 import { DORMANT_HEARTBEAT, HOUR, MINUTE, useFakeClock } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
@@ -67,6 +69,44 @@ describe('inactivity', () => {
     }
     expect(watcher.notices).toEqual([]);
     expect(watcher.socket.connected).toBe(true);
+  });
+
+  it("keeps a watcher that only receives updates active while its job updates, ends its session once they stop, and reports the last update as its last activity", async () => {
+    const { now } = useFakeClock();
+    const session = { maxInactivityMs: 10 * MINUTE };
+    const { server, url } = await startJobServer({ now, heartbeat: DORMANT_HEARTBEAT, session, sweep: { intervalMs: MINUTE } });
+    const disconnects: DisconnectEvent[] = [];
+    server.on('disconnect', (event) => disconnects.push(event));
+    const watcher = await connectClient(url);
+    const quiet = await connectClient(url);
+    const received: JobUpdate[] = [];
+    watcher.socket.on('job-update', (update) => received.push(update));
+    await subscribe(watcher, { jobId: 'busy' });
+    await subscribe(quiet, { jobId: 'quiet' });
+    const subscribedAt = now();
+
+    // Updates every 8 min keep the watcher (which sends nothing) past 10 min; they do not count for the other job's watcher.
+    let last: JobUpdate | undefined;
+    for (let update = 1; update <= 3; update += 1) {
+      await vi.advanceTimersByTimeAsync(8 * MINUTE);
+      last = await server.update('busy', { status: 'running', progress: update });
+      await vi.waitFor(() => expect(received).toHaveLength(update));
+    }
+    expect(watcher.notices).toEqual([]);
+    expect(quiet.notices).toEqual([{ reason: 'session-expired', graceMs: 5000, reconnect: true }]);
+    await vi.waitFor(() => expect(disconnects).toHaveLength(1));
+    expect(disconnects[0]).toMatchObject({ reason: 'session-expired', lastActivityAt: subscribedAt });
+    expect(server.stats()).toMatchObject({ connections: 1, subscriptions: 1, watchedJobs: 1 });
+
+    // Without updates, its session ends maxInactivityMs after the last one it was delivered.
+    await vi.advanceTimersByTimeAsync(session.maxInactivityMs - MINUTE);
+    expect(watcher.notices).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2 * MINUTE);
+    await vi.waitFor(() => expect(disconnects).toHaveLength(2));
+    expect(watcher.notices).toEqual([{ reason: 'session-expired', graceMs: 5000, reconnect: true }]);
+    expect(disconnects[1]).toMatchObject({ reason: 'session-expired', lastActivityAt: last?.at });
+    // The job's update time went with its last watcher.
+    expect(server.stats()).toMatchObject({ connections: 0, subscriptions: 0, watchedJobs: 0, pendingAcks: 0 });
   });
 
   it('disconnects a client that never acknowledges the notice after the grace period, leaving no pending ack', async () => {
