@@ -20,9 +20,11 @@ export interface ConnectionRecord extends RateBucket {
   /** When the connection was accepted. */
   readonly connectedAt: number;
   /**
-   * Last application event from the client, or later: the last `job-update` of a job it stopped watching that was
-   * written on this node while it watched it (folded in when the registry ends the subscription). While it watches a
-   * job, that job's updates are kept per job, not here: its activity ("active") is `ConnectionRegistry.lastActivityOf`.
+   * Last application event from the client or, when later, the last `job-update` of a job it stopped watching that was
+   * written on this node while it watched it (folded in when the registry ends the subscription). A `job-update` counts
+   * for every local watcher of its job, whether written to the job's room or to one socket (a catch-up snapshot). While
+   * it watches a job, that job's time is kept once per job, not here: its activity ("active") is
+   * `ConnectionRegistry.lastActivityOf`.
    */
   lastActivityAt: number;
   /** Last heartbeat answer, or `connectedAt` ("alive"). */
