@@ -1,5 +1,6 @@
 import type { CompactSet } from './compact-set';
 import type { ConnectionRecord, JobSocket } from './connection-registry';
+import { sinceOrigin } from './since-origin';
 
 /** What a new connection's record is made from. */
 export interface ConnectionRecordFields {
@@ -8,15 +9,6 @@ export interface ConnectionRecordFields {
   principal: unknown;
   /** When the connection was accepted (ms since the epoch); also its first activity and sign of life. */
   connectedAt: number;
-}
-
-/**
- * `at − origin`, as an int32 (a small integer to V8) when it is one: the difference of two epoch times comes out of
- * arithmetic as a heap number even when it is a small integer, and `| 0` makes it one.
- */
-export function sinceOrigin(at: number, origin: number): number {
-  const ms = at - origin;
-  return ms === (ms | 0) ? ms | 0 : ms;
 }
 
 /**

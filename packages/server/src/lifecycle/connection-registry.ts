@@ -2,7 +2,7 @@ import type { ClientToServerEvents, JobUpdate, ServerToClientEvents } from '@org
 import type { Socket } from 'socket.io';
 import type { RateBucket } from './rate-limit';
 import { compactAdd, compactDelete, compactHas, compactSize, compactValues, type CompactSet } from './compact-set';
-import { sinceOrigin } from './connection-record';
+import { sinceOrigin } from './since-origin';
 
 /** A server-side socket with the protocol's event maps. */
 export type JobSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
