@@ -2,6 +2,7 @@ import { ErrorCode, HandshakeAuthCheck, HandshakeAuthSchema, PROTOCOL_VERSION, p
 import { ConnectionRefusedError } from '../errors';
 import { originRefusal, type OriginPolicy } from './origin-policy';
 import type { JobSocket } from './connection-registry';
+import { sendAdmissionInOneWrite } from './admission-write';
 import { clientIp } from './ip-limit';
 import type { TransportAdmission, TransportAdmissionResult } from './transport-admission';
 import type { AuthenticateHook } from '../options';
@@ -136,6 +137,8 @@ class Handshake {
     // close gives its slot back.
     this.#deps.admissions.set(this.#socket, { ip: this.#ip, principal });
     this.#next();
+    // After `next`, which queued Socket.IO's CONNECT: released behind it.
+    sendAdmissionInOneWrite(this.#socket.conn);
   }
 
   #onError(error: unknown): void {

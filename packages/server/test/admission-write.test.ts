@@ -1,0 +1,83 @@
+import { PROTOCOL_VERSION, type Heartbeat } from '@org/ws-protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { startJobServer, type JobServerResource } from './support/job-server-resource';
+import { installLeakCheck } from './support/leak-check';
+import { createTestClient, subscribe, type TestClient, type TestClientOptions } from './support/test-client';
+
+installLeakCheck();
+
+/** What a server-side TCP socket of a WebSocket transport was asked to write, one entry per call that reached the kernel. */
+function recordTcpWrites(resource: JobServerResource): string[][] {
+  const writes: string[][] = [];
+  resource.server.io.engine.on('connection', (conn: { transport: { name: string; socket: { _socket: TcpInternals } } }) => {
+    if (conn.transport.name !== 'websocket') return;
+    const tcp = conn.transport.socket._socket;
+    const writeOne = tcp._write.bind(tcp);
+    const writeMany = tcp._writev.bind(tcp);
+    tcp._write = (chunk, encoding, callback) => {
+      writes.push([String(chunk)]);
+      writeOne(chunk, encoding, callback);
+    };
+    tcp._writev = (chunks, callback) => {
+      writes.push(chunks.map(({ chunk }) => String(chunk)));
+      writeMany(chunks, callback);
+    };
+  });
+  return writes;
+}
+
+interface TcpInternals {
+  _write(chunk: unknown, encoding: string, callback: (error?: Error | null) => void): void;
+  _writev(chunks: { chunk: unknown }[], callback: (error?: Error | null) => void): void;
+}
+
+/** Connects a client and resolves the welcome heartbeat it got after `connect`. */
+async function connectWelcomed(url: string, options: TestClientOptions = {}): Promise<{ client: TestClient; welcome: Heartbeat }> {
+  const client = createTestClient(url, options);
+  const welcome = new Promise<Heartbeat>((resolve, reject) => {
+    client.socket.once('heartbeat', (heartbeat) => (client.socket.connected ? resolve(heartbeat) : reject(new Error('heartbeat before connect'))));
+    client.socket.once('connect_error', reject);
+  });
+  client.socket.connect();
+  return { client, welcome: await welcome };
+}
+
+describe('the writes that admit a connection', () => {
+  it('sends the CONNECT packet and the welcome heartbeat in one write to the TCP socket', async () => {
+    const resource = await startJobServer({ heartbeat: { intervalMs: 20_000, timeoutMs: 7_000 } });
+    const writes = recordTcpWrites(resource);
+    const { client, welcome } = await connectWelcomed(resource.url);
+    expect(welcome).toMatchObject({ intervalMs: 20_000, timeoutMs: 7_000 });
+    const connectWrite = writes.find((chunks) => chunks.some((chunk) => chunk.startsWith('40{"sid"')));
+    expect(connectWrite?.filter((chunk) => chunk.startsWith('42["heartbeat"'))).toHaveLength(1);
+    // The transport writes as before afterwards.
+    expect(await subscribe(client, { jobId: 'job-1' })).toMatchObject({ ok: true });
+  });
+
+  it('leaves a long-polling transport alone: its CONNECT and welcome arrive in order', async () => {
+    const { url, server } = await startJobServer();
+    const { welcome } = await connectWelcomed(url, { transports: ['polling'] });
+    expect(welcome.intervalMs).toBeGreaterThan(0);
+    expect(server.stats().connections).toBe(1);
+  });
+
+  it('admits a connection that an application middleware after ours holds back, and sends its refusal when it refuses', async () => {
+    const resource = await startJobServer();
+    const writes = recordTcpWrites(resource);
+    resource.server.io.use((socket, next) => {
+      // Past the tick in which the job server's writes are released: nothing may be held for this connection any more.
+      setImmediate(() => (socket.handshake.auth.token === 'refuse' ? next(new Error('refused by the application')) : next()));
+    });
+    const { welcome } = await connectWelcomed(resource.url);
+    expect(welcome.timeoutMs).toBeGreaterThan(0);
+    expect(writes.some((chunks) => chunks.some((chunk) => chunk.startsWith('40{"sid"')))).toBe(true);
+
+    const refused = createTestClient(resource.url, { auth: { protocolVersion: PROTOCOL_VERSION, token: 'refuse' } });
+    const error = await new Promise<Error>((resolve) => {
+      refused.socket.once('connect_error', resolve);
+      refused.socket.connect();
+    });
+    expect(error.message).toBe('refused by the application');
+    await vi.waitFor(() => expect(resource.server.stats()).toMatchObject({ connections: 1 }));
+  });
+});
