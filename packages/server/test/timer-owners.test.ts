@@ -9,6 +9,10 @@ function armForgottenTimer(): NodeJS.Timeout {
   return timer;
 }
 
+function rearmFiredTimer(timer: NodeJS.Timeout): void {
+  timer.refresh();
+}
+
 describe('the timer owners the leak check names', () => {
   trackTimerOwners();
 
@@ -31,6 +35,19 @@ describe('the timer owners the leak check names', () => {
     const mark = timerMark();
     armForgottenTimer().unref();
     expect(liveTimerStacks(mark)).toEqual([]);
+  });
+
+  it('names a timer that fired and was re-armed with refresh(), by where it was re-armed (Node counts it as a new Timeout)', async () => {
+    const timer = await new Promise<NodeJS.Timeout>((resolve) => {
+      const fired: NodeJS.Timeout = setTimeout(() => resolve(fired), 0);
+      armed.push(fired);
+    });
+    const mark = timerMark();
+    expect(liveTimerStacks(mark)).toEqual([]);
+    rearmFiredTimer(timer);
+    const stacks = liveTimerStacks(mark);
+    expect(stacks).toHaveLength(1);
+    expect(stacks[0]).toContain('rearmFiredTimer');
   });
 
   it('forgets a timer once it fired', async () => {
