@@ -42,6 +42,10 @@ function sectionOf(event: string): string {
   return end === -1 ? doc.slice(start) : doc.slice(start, start + 4 + end);
 }
 
+/** Prose as a reader sees it: every run of whitespace (a line break where the page wraps) one space. */
+const flowed = (text: string): string => text.replace(/\s+/g, ' ');
+const flowedDoc = flowed(doc);
+
 /** A table row whose first cell is the value in backticks. */
 const rowFor = (value: string) => new RegExp(`^\\| \`${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\` \\|`, 'm');
 
@@ -109,9 +113,9 @@ describe('PROTOCOL.md', () => {
   });
 
   it('says the welcome heartbeat asks for no acknowledgement and every probe does', () => {
-    const section = sectionOf(EventName.Heartbeat);
-    expect(section).toContain('The **welcome heartbeat** carries the server\'s timing (`intervalMs`, `timeoutMs`) and asks for no\nacknowledgement');
-    expect(section).toContain('A client answers a heartbeat exactly when it asks\nfor an acknowledgement.');
+    const section = flowed(sectionOf(EventName.Heartbeat));
+    expect(section).toContain('The **welcome heartbeat** carries the server\'s timing (`intervalMs`, `timeoutMs`) and asks for no acknowledgement');
+    expect(section).toContain('A client answers a heartbeat exactly when it asks for an acknowledgement.');
   });
 
   it('documents every handshake auth field', () => {
@@ -132,15 +136,15 @@ describe('PROTOCOL.md', () => {
   });
 
   it('states the limits the schemas enforce', () => {
-    expect(doc).toContain(`(version ${PROTOCOL_VERSION})`);
-    expect(doc).toContain(`protocolVersion: ${PROTOCOL_VERSION}`);
-    expect(doc).toContain(`1–${MAX_JOB_ID_LENGTH} characters`);
-    expect(doc).toContain(`at most ${MAX_TOKEN_LENGTH} characters`);
-    expect(doc).toContain(`${MAX_JOB_DATA_BYTES / 1024} KiB (${MAX_JOB_DATA_BYTES} bytes)`);
-    expect(doc).toContain(`at most ${MAX_JOB_DATA_DEPTH} nested levels`);
-    expect(doc).toContain(`at most ${MAX_REPLAY_UPDATES} per`);
-    expect(doc).toContain(`at most ${MAX_ERROR_MESSAGE_LENGTH} characters`);
-    expect(doc).toContain(`${MAX_CLIENT_PACKET_BYTES} bytes (\`MAX_CLIENT_PACKET_BYTES\`)`);
+    expect(flowedDoc).toContain(`(version ${PROTOCOL_VERSION})`);
+    expect(flowedDoc).toContain(`protocolVersion: ${PROTOCOL_VERSION}`);
+    expect(flowedDoc).toContain(`1–${MAX_JOB_ID_LENGTH} characters`);
+    expect(flowedDoc).toContain(`at most ${MAX_TOKEN_LENGTH} characters`);
+    expect(flowedDoc).toContain(`${MAX_JOB_DATA_BYTES / 1024} KiB (${MAX_JOB_DATA_BYTES} bytes)`);
+    expect(flowedDoc).toContain(`at most ${MAX_JOB_DATA_DEPTH} nested levels`);
+    expect(flowedDoc).toContain(`at most ${MAX_REPLAY_UPDATES} per`);
+    expect(flowedDoc).toContain(`at most ${MAX_ERROR_MESSAGE_LENGTH} characters`);
+    expect(flowedDoc).toContain(`${MAX_CLIENT_PACKET_BYTES} bytes (\`MAX_CLIENT_PACKET_BYTES\`)`);
     expect(readme).toContain(`| \`MAX_CLIENT_PACKET_BYTES\` | \`${MAX_CLIENT_PACKET_BYTES}\` |`);
     for (const key of ['__proto__', 'constructor', 'prototype']) expect(doc).toContain(`\`${key}\``);
   });
