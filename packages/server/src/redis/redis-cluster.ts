@@ -12,6 +12,7 @@ import { PendingSubscriptions } from './pending-subscriptions';
 import { warnOfReplicaShortfall } from './replica-shortfall';
 import { asIoRedisCluster, fanoutOf, REDIS_DEFAULTS, type JobServerRedisOptions } from './redis-options';
 import { FanoutCatchUp } from './fanout-catch-up';
+import { dropRepeatedShardedChannels } from './sharded-channel-list';
 
 /** The health reason while Redis is unreachable. */
 export const REDIS_UNAVAILABLE = 'redis-unavailable';
@@ -139,7 +140,10 @@ export class RedisCluster {
       // a single Redis, a PING queued behind the subscriber's resubscriptions. A classic subscriber on a cluster
       // resubscribes on a connection this package cannot reach: nothing to wait for.
       confirmSubscribed: sharded && client.isCluster
-        ? (rooms) => Promise.all([...new Set(rooms.map(publishedOn))].map((roomChannel) => subscribing.ssubscribe(roomChannel)))
+        ? (rooms) =>
+            Promise.all([...new Set(rooms.map(publishedOn))].map((roomChannel) => subscribing.ssubscribe(roomChannel))).finally(() =>
+              dropRepeatedShardedChannels(subscriber),
+            )
         : client.isCluster
           ? () => Promise.resolve()
           : () => subscriber.ping(),
