@@ -80,4 +80,33 @@ describe('the writes that admit a connection', () => {
     expect(error.message).toBe('refused by the application');
     await vi.waitFor(() => expect(resource.server.stats()).toMatchObject({ connections: 1 }));
   });
+
+  it('uncorks the TCP socket even when an Engine.IO flush listener throws, so the connection still sends', async () => {
+    const resource = await startJobServer();
+    const thrown: unknown[] = [];
+    // The listener's error is uncaught (it is thrown in a tick of its own): kept here, as an application's handler would.
+    process.setUncaughtExceptionCaptureCallback((error) => thrown.push(error));
+    // Fails on the flush that carries Socket.IO's CONNECT (the one the job server releases), once.
+    let failures = 1;
+    resource.server.io.engine.on('flush', (_socket: unknown, packets: { data?: unknown }[]) => {
+      const carriesConnect = packets.some(({ data }) => typeof data === 'string' && data.startsWith('0{'));
+      if (carriesConnect && failures-- > 0) throw new Error('a flush listener failed');
+    });
+    try {
+      const client = createTestClient(resource.url);
+      client.socket.connect();
+      await vi.waitFor(() => expect(thrown).toHaveLength(1));
+      const [socket] = [...resource.server.io.sockets.sockets.values()];
+      const tcp = (socket!.conn as unknown as { transport: { socket: { _socket: { writableCorked: number } } } }).transport.socket._socket;
+      expect(tcp.writableCorked).toBe(0);
+      // What was buffered when the listener threw (the CONNECT, the welcome) goes out with the next packet written (an
+      // event nobody listens to).
+      const connected = new Promise<void>((resolve) => client.socket.once('connect', resolve));
+      socket!.conn.write('2["x"]');
+      await connected;
+      expect(await subscribe(client, { jobId: 'job-1' })).toMatchObject({ ok: true });
+    } finally {
+      process.setUncaughtExceptionCaptureCallback(null);
+    }
+  });
 });

@@ -79,4 +79,17 @@ describe("a job server's write interception", () => {
     bare.io.emit('job-update', { jobId: 'burst', epoch: 'bare', seq: BURST + 1, status: 'completed', at: 0 });
     await vi.waitFor(() => expect(bareUpdates).toHaveLength(BURST + 1));
   });
+
+  it('lets through a job-update payload that is not an update (null, no jobId) sent on its io, and goes on taking real ones', async () => {
+    const { server, url } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT });
+    const client = await connectClient(url);
+    const received: unknown[] = [];
+    client.socket.on('job-update', (update) => received.push(update));
+    await subscribe(client, { jobId: 'job-1' });
+    const room = server.io.to('job:job-1') as unknown as { emit(event: string, payload: unknown): boolean };
+    expect(() => room.emit('job-update', null)).not.toThrow();
+    expect(() => room.emit('job-update', { seq: 1 })).not.toThrow();
+    const update = await server.update('job-1', { status: 'completed' });
+    await vi.waitFor(() => expect(received).toEqual([null, { seq: 1 }, update]));
+  });
 });

@@ -9,6 +9,11 @@ import { jobRoom } from './job-rooms';
 /** How Socket.IO encodes a `job-update` event without an ack in the main namespace. */
 const JOB_UPDATE_PACKET_PREFIX = `2["${EventName.JobUpdate}",`;
 
+/** Whether a `job-update` payload names its job, as every update this server or its publishers send does. */
+function isUpdateShaped(payload: unknown): payload is JobUpdate {
+  return typeof payload === 'object' && payload !== null && typeof (payload as { jobId?: unknown }).jobId === 'string';
+}
+
 /** What fanning updates out needs from the server. */
 export interface UpdateFanoutDeps {
   io: JobIoServer;
@@ -94,8 +99,11 @@ export class UpdateFanout {
     if (encodedPackets !== this.#broadcastPackets || update === undefined) {
       const packet: unknown = Array.isArray(encodedPackets) ? encodedPackets[0] : encodedPackets;
       if (typeof packet !== 'string' || !packet.startsWith(JOB_UPDATE_PACKET_PREFIX)) return false;
+      const [, payload] = JSON.parse(packet.slice(1)) as [string, unknown];
+      // Whatever else shares the io (another node's emitter, the application) may send any payload: only an update is taken over.
+      if (!isUpdateShaped(payload)) return false;
+      update = payload;
       if (this.#broadcastPackets === undefined) queueMicrotask(this.#forgetBroadcast);
-      [, update] = JSON.parse(packet.slice(1)) as [string, JobUpdate];
       this.#broadcastPackets = encodedPackets;
       this.#broadcastUpdate = update;
       // Receiving updates keeps a watcher "active", so it is not dropped as idle mid-job: kept per job, once per update.

@@ -33,8 +33,12 @@ export function sendAdmissionInOneWrite(transport: Transport): void {
 
 function release(gated: GatedTransport, stream: CorkableStream): void {
   stream.cork();
-  // What the transport does itself once a write is done: Engine.IO's socket sends everything it buffered meanwhile.
-  gated.writable = true;
-  gated.emit('ready');
-  stream.uncork();
+  try {
+    // What the transport does itself once a write is done: Engine.IO's socket sends everything it buffered meanwhile.
+    gated.writable = true;
+    gated.emit('ready');
+  } finally {
+    // Even when a `flush` listener of Engine.IO throws: a socket left corked would never send again.
+    stream.uncork();
+  }
 }

@@ -22,7 +22,8 @@ export interface ConnectionRecord extends RateBucket {
   /**
    * Last application event from the client or, when later, the last `job-update` of a job it stopped watching that was
    * written on this node while it watched it (folded in when the registry ends the subscription). A `job-update` counts
-   * for every local watcher of its job, whether written to the job's room or to one socket (a catch-up snapshot). While
+   * for every local watcher of its job, whether written to the job's room or to one socket (a `job-update` the
+   * application sends on a shared io). While
    * it watches a job, that job's time is kept once per job, not here: its activity ("active") is
    * `ConnectionRegistry.lastActivityOf`.
    */
