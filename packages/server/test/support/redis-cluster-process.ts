@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { vi } from 'vitest';
+import { askRedis } from './redis-server-process';
 import { closeRedisClient } from './redis-test-env';
 
 /** One redis-server of a private cluster. */
@@ -82,27 +83,13 @@ async function freeClusterPort(taken: Set<number>): Promise<number> {
   throw new Error('no free port pair for a cluster member');
 }
 
-/** The answer of `ask` on a short-lived connection to one member, or '' when it does not answer. */
-async function askMember(port: number, ask: (client: Redis) => Promise<string>): Promise<string> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await ask(client);
-  } catch {
-    return '';
-  } finally {
-    await closeRedisClient(client);
-  }
-}
-
 /** `CLUSTER INFO` and `INFO replication` of one member, or '' when it does not answer. */
 const clusterInfo = (port: number): Promise<string> =>
-  askMember(port, async (client) => `${String(await client.call('CLUSTER', 'INFO'))}\n${await client.info('replication')}`);
+  askRedis(port, async (client) => `${String(await client.call('CLUSTER', 'INFO'))}\n${await client.info('replication')}`);
 
 /** The `name:value` fields of one member's `INFO replication` (empty when it does not answer). */
 async function replicationInfo(port: number): Promise<Map<string, string>> {
-  const text = await askMember(port, (client) => client.info('replication'));
+  const text = await askRedis(port, (client) => client.info('replication'));
   return new Map(text.split(/\r?\n/).flatMap((line) => (line.includes(':') ? [line.split(':', 2) as [string, string]] : [])));
 }
 
@@ -218,7 +205,7 @@ export async function startRedisCluster(options: RedisClusterStartOptions = {}):
       return replica;
     },
     async failover(replica) {
-      await askMember(replica.port, async (client) => String(await client.call('CLUSTER', 'FAILOVER')));
+      await askRedis(replica.port, async (client) => String(await client.call('CLUSTER', 'FAILOVER')));
       await vi.waitFor(
         async () => {
           if ((await replicationInfo(replica.port)).get('role') !== 'master') throw new Error(`replica ${replica.port} is not master yet`);
@@ -252,7 +239,7 @@ export async function startRedisCluster(options: RedisClusterStartOptions = {}):
         async () => {
           const own = (await replicationInfo(member.port)).get('role');
           const observer = alive().find(({ port }) => port !== member.port)!.port;
-          const line = (await askMember(observer, async (client) => String(await client.call('CLUSTER', 'NODES'))))
+          const line = (await askRedis(observer, async (client) => String(await client.call('CLUSTER', 'NODES'))))
             .split('\n')
             .find((entry) => entry.includes(`127.0.0.1:${member.port}@`));
           const seen = line?.split(' ')[2]?.includes('slave') ? 'slave' : 'master';

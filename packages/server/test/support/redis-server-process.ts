@@ -10,15 +10,19 @@ import { closeRedisClient } from './redis-test-env';
 /** A private redis-server (never the shared one) that a test may stop and start again on the same port. */
 export interface RedisServerResource {
   readonly url: string;
+  readonly port: number;
   /** Stops it the way a restart does (SIGTERM; with persistence the append-only file keeps the data, without it the data is gone). */
   stop(): Promise<void>;
   /** Starts it again on the same port with the same data directory (empty without persistence). */
   start(): Promise<void>;
+  /** `kill -9` of it (a crash: no shutdown, no cleanup). */
+  kill(): Promise<void>;
   /** Stops it and deletes its data directory. */
   destroy(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -29,23 +33,31 @@ function freePort(): Promise<number> {
   });
 }
 
-async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+/** The answer of `ask` on a short-lived connection to the Redis (or Sentinel) on `port`, or '' when it does not answer. */
+export async function askRedis(port: number, ask: (client: Redis) => Promise<string>): Promise<string> {
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    return (await client.ping()) === 'PONG';
+    return await ask(client);
   } catch {
-    return false;
+    return '';
   } finally {
     await closeRedisClient(client);
   }
+}
+
+/** Whether the Redis (or Sentinel) on `port` answers PING. */
+export async function answers(port: number): Promise<boolean> {
+  return (await askRedis(port, (client) => client.ping())) === 'PONG';
 }
 
 /** Options of {@link startRedisServer}. */
 export interface RedisServerOptions {
   /** Keep the data across `stop`/`start` in an append-only file; `false` runs without any persistence. @default true */
   persistence?: boolean;
+  /** Port of a master on 127.0.0.1 this server replicates (`--replicaof`). @default undefined (a master) */
+  replicaOf?: number;
 }
 
 /** Starts `redis-server` on a free port with a temporary data directory, with persistence unless told otherwise. */
@@ -56,9 +68,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', options.persistence === false ? 'no' : 'yes', '--save', '', '--logfile', ''], {
-      stdio: 'ignore',
-    });
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', options.persistence === false ? 'no' : 'yes', '--save', '', '--logfile', ''];
+    if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf));
+    // As a master, it syncs a new replica at once (diskless, without the default 5 s delay).
+    child = spawn('redis-server', [...args, '--repl-diskless-sync-delay', '0'], { stdio: 'ignore' });
     let spawnError: Error | undefined;
     // Without the binary (ENOENT): fail the test with that error, not with an unhandled one.
     child.once('error', (error) => {
@@ -67,25 +80,28 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     await vi.waitFor(
       async () => {
         if (spawnError) throw spawnError;
-        if (!(await answers(url))) throw new Error(`redis-server does not answer on port ${port} yet`);
+        if (!(await answers(port))) throw new Error(`redis-server does not answer on port ${port} yet`);
       },
       { timeout: 5000, interval: 50 },
     );
   };
-  const stop = async (): Promise<void> => {
+  const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    running.kill('SIGTERM');
+    running.kill(signal);
     await exited;
   };
+  const stop = (): Promise<void> => stopWith('SIGTERM');
 
   await start();
   return {
     url,
+    port,
     start,
     stop,
+    kill: () => stopWith('SIGKILL'),
     async destroy() {
       await stop();
       rmSync(dir, { recursive: true, force: true });
