@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { vi } from 'vitest';
-import { answers, askRedis, freePort, startRedisServer, type RedisServerResource } from './redis-server-process';
+import { askRedis, freePort, spawnAnswering, startRedisServer, type RedisServerResource } from './redis-server-process';
 
 /** The name under which the Sentinel monitors the master. */
 const MASTER_NAME = 'mymaster';
@@ -59,19 +59,7 @@ async function spawnSentinel(dir: string, port: number, masterPort: number): Pro
       '',
     ].join('\n'),
   );
-  const child = spawn('redis-server', [config, '--sentinel'], { stdio: 'ignore' });
-  let spawnError: Error | undefined;
-  child.once('error', (error) => {
-    spawnError = error;
-  });
-  await vi.waitFor(
-    async () => {
-      if (spawnError) throw spawnError;
-      if (!(await answers(port))) throw new Error(`the Sentinel does not answer on port ${port} yet`);
-    },
-    { timeout: 5000, interval: 50 },
-  );
-  return child;
+  return spawnAnswering([config, '--sentinel'], port, 'the Sentinel');
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {

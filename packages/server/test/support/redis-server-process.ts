@@ -52,6 +52,24 @@ export async function answers(port: number): Promise<boolean> {
   return (await askRedis(port, (client) => client.ping())) === 'PONG';
 }
 
+/** Starts `redis-server` with `args` and resolves it once it answers on `port` (`what` names it in the error otherwise). */
+export async function spawnAnswering(args: string[], port: number, what: string): Promise<ChildProcess> {
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
+  let spawnError: Error | undefined;
+  // Without the binary (ENOENT): fail the test with that error, not with an unhandled one.
+  child.once('error', (error) => {
+    spawnError = error;
+  });
+  await vi.waitFor(
+    async () => {
+      if (spawnError) throw spawnError;
+      if (!(await answers(port))) throw new Error(`${what} does not answer on port ${port} yet`);
+    },
+    { timeout: 5000, interval: 50 },
+  );
+  return child;
+}
+
 /** Options of {@link startRedisServer}. */
 export interface RedisServerOptions {
   /** Keep the data across `stop`/`start` in an append-only file; `false` runs without any persistence. @default true */
@@ -71,19 +89,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', options.persistence === false ? 'no' : 'yes', '--save', '', '--logfile', ''];
     if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf));
     // As a master, it syncs a new replica at once (diskless, without the default 5 s delay).
-    child = spawn('redis-server', [...args, '--repl-diskless-sync-delay', '0'], { stdio: 'ignore' });
-    let spawnError: Error | undefined;
-    // Without the binary (ENOENT): fail the test with that error, not with an unhandled one.
-    child.once('error', (error) => {
-      spawnError = error;
-    });
-    await vi.waitFor(
-      async () => {
-        if (spawnError) throw spawnError;
-        if (!(await answers(port))) throw new Error(`redis-server does not answer on port ${port} yet`);
-      },
-      { timeout: 5000, interval: 50 },
-    );
+    child = await spawnAnswering([...args, '--repl-diskless-sync-delay', '0'], port, 'redis-server');
   };
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
     const running = child;
