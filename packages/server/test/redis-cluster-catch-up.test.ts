@@ -2,7 +2,7 @@ import type { JobUpdate } from '@org/ws-protocol';
 import type { Cluster } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RedisJobStore, type JobServer, type JobServerLogger } from '../src/index';
-import { updateUntilAccepted, watchJobs, type Watcher } from './support/failover-watchers';
+import { seenByAll, updateUntilAccepted, watchJobs, type Watcher } from './support/failover-watchers';
 import { installLeakCheck } from './support/leak-check';
 import type { RedisClusterMember } from './support/redis-cluster-process';
 import { redisClusterTarget } from './support/redis-target';
@@ -40,8 +40,6 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€
     watchers.push(...started);
     return started;
   };
-  const seenByAll = (group: Watcher[], jobs: string[], seq: number): void =>
-    expect(group.every((watcher) => jobs.every((jobId) => (watcher.latest.get(jobId) ?? 0) >= seq))).toBe(true);
   /** The sharded channel of a job's room (the adapter's `<prefix>socket.io#/#<room>#`): its slot decides its master. */
   const channelOf = (jobId: string): string => `${testNodes.prefix}socket.io#/#job:${jobId}#`;
   /** The master holding the most of these jobs' channels, and those jobs. */
@@ -61,7 +59,7 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€
     const publisher = testNodes.startPublisher(extra);
     for (const jobId of jobs) await publisher.update(jobId, { status: 'running', progress: 0 });
     const group = startWatchers(count, [a.url, b.url], jobs);
-    await vi.waitFor(() => seenByAll(group, jobs, 1), { timeout: WAIT_BOUND_MS, interval: 50 });
+    await vi.waitFor(() => expect(seenByAll(group, jobs, 1)).toBe(true), { timeout: WAIT_BOUND_MS, interval: 50 });
     return { a, b, publisher, group };
   };
   /** Each job's terminal put into the store without a publish (what the nodes miss), through a client of the cluster closed after the test; that client and the terminals by job. */

@@ -2,7 +2,7 @@ import type { JobUpdate } from '@org/ws-protocol';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJobPublisher, RedisJobStore, type JobPublisher } from '../src/index';
-import { updateUntilAccepted, watchJobs, type Watcher } from './support/failover-watchers';
+import { seenByAll, updateUntilAccepted, watchJobs, type Watcher } from './support/failover-watchers';
 import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { startRedisSentinel, type RedisSentinelResource } from './support/redis-sentinel-process';
@@ -60,7 +60,7 @@ describe.skipIf(skip)('a Redis behind Sentinel fails over while two nodes and a 
     for (const jobId of jobs) await jobPublisher.update(jobId, { status: 'running', progress: 0 });
     const group = Array.from({ length: 6 }, (_, index) => watchJobs(index % 2 === 0 ? urls : [...urls].reverse(), jobs, 3 * WAIT_BOUND_MS));
     watchers.push(...group);
-    await vi.waitFor(() => expect(group.every((watcher) => jobs.every((jobId) => (watcher.latest.get(jobId) ?? 0) >= 1))).toBe(true), { timeout: WAIT_BOUND_MS, interval: 50 });
+    await vi.waitFor(() => expect(seenByAll(group, jobs, 1)).toBe(true), { timeout: WAIT_BOUND_MS, interval: 50 });
     return { keyPrefix, publisher: jobPublisher, group };
   };
 

@@ -34,6 +34,11 @@ export function watchJobs(urls: string[], jobs: string[], timeoutMs: number): Wa
   return { client, settled, terminals, latest };
 }
 
+/** Whether every watcher of `group` was delivered at least `seq` of each of `jobs`. */
+export function seenByAll(group: Watcher[], jobs: string[], seq: number): boolean {
+  return group.every((watcher) => jobs.every((jobId) => (watcher.latest.get(jobId) ?? 0) >= seq));
+}
+
 /** Retries an update until it is accepted (while a slot has no master the store answers UNAVAILABLE), for at most `timeoutMs`. */
 export async function updateUntilAccepted(publisher: JobPublisher, jobId: string, input: Parameters<JobPublisher['update']>[1], timeoutMs: number): Promise<JobUpdate> {
   let accepted: JobUpdate | undefined;
