@@ -97,6 +97,39 @@ describe('admission before state: every transport counts against limits.maxConne
     expect(server.io.engine.clientsCount).toBe(2);
   });
 
+  it("refuses in Engine.IO only while a refusal is on its way, and asks the application's own allowRequest for every other request", async () => {
+    const asked: string[] = [];
+    const { server, url } = await startJobServer({
+      limits: { maxConnectionsPerIp: 1 },
+      socketIoOptions: {
+        allowRequest: (request, callback) => {
+          asked.push(new URL(request.url ?? '/', url).searchParams.get('transport') ?? '');
+          callback(null, true);
+        },
+      },
+    });
+    const first = await openRawEngineAccepted(url);
+    const handshake = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+    const { sid } = JSON.parse((await handshake.text()).slice(1)) as { sid: string };
+    await vi.waitFor(() => expect(server.stats()).toMatchObject({ pendingTransports: 2 }));
+    expect(asked).toEqual(['websocket', 'polling']);
+
+    // Refused before the application is asked.
+    expect(await openRawEngine(url)).toEqual(FORBIDDEN_UPGRADE);
+    expect(asked).toHaveLength(2);
+
+    // The poll takes the refusal, and the transport closes: nothing is being refused any more.
+    const poll = await fetch(`${url}/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+    expect(await poll.text()).toContain(TOO_MANY.message);
+    await vi.waitFor(() => expect(server.stats()).toMatchObject({ pendingTransports: 1 }));
+    first.close();
+    await vi.waitFor(() => expectIdle(server));
+    const client = await connectClient(url);
+    expect(asked).toEqual(['websocket', 'polling', 'websocket']);
+    client.socket.disconnect();
+    await vi.waitFor(() => expectIdle(server));
+  });
+
   it('closes a transport that does not complete the Socket.IO handshake within limits.handshakeTimeoutMs, and only that one', async () => {
     const handshakeTimeoutMs = 300;
     const { server, url } = await startJobServer({ limits: { handshakeTimeoutMs } });

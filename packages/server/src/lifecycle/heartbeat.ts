@@ -1,5 +1,6 @@
 import { EventName, HeartbeatAckCheck, HeartbeatAckSchema, parseChecked, type Heartbeat } from '@org/ws-protocol';
 import type { ConnectionRecord } from './connection-registry';
+import { WelcomePacket } from './welcome-packet';
 
 /** What the heartbeat needs from the server. */
 export interface HeartbeatDeps {
@@ -23,10 +24,12 @@ export interface HeartbeatDeps {
 export class HeartbeatMonitor {
   readonly #deps: HeartbeatDeps;
   readonly #pending = new Map<string, { ts: number; sentAt: number }>();
+  readonly #welcome: WelcomePacket;
   #lastRoundAt: number;
 
   constructor(deps: HeartbeatDeps) {
     this.#deps = deps;
+    this.#welcome = new WelcomePacket({ intervalMs: deps.intervalMs, timeoutMs: deps.timeoutMs });
     this.#lastRoundAt = deps.now();
   }
 
@@ -53,7 +56,7 @@ export class HeartbeatMonitor {
    * from the first round on. No acknowledgement callback means nothing kept per connection until the client answers.
    */
   welcome(record: ConnectionRecord): void {
-    record.socket.emit(EventName.Heartbeat, this.#payload(this.#deps.now()));
+    this.#welcome.send(record.socket, this.#deps.now());
   }
 
   /** Drops the pending probe of a connection that is gone. */
