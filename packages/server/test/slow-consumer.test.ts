@@ -97,6 +97,26 @@ describe('a reader that stops reading', () => {
     expect(server.counters().slowConsumerDisconnects).toBe(0);
   });
 
+  it('gets a held state as it was published, whatever the application does to its data object afterwards', async () => {
+    const { server, url } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, limits: { outbound: { conflateAboveBytes: 32 * 1024 } } });
+    const slow = await connectClient(url);
+    const slowUpdates = recordUpdates(slow);
+    await subscribe(slow, { jobId: 'render' });
+    await subscribe(slow, { jobId: 'report' });
+    underlyingWebSocket(slow).pause();
+    await publishUntil(server, 'render', () => server.counters().conflatedUpdates >= 1);
+
+    const data = { step: 'published' };
+    const held = await server.update('report', { status: 'running', progress: 50, data });
+    expect(server.stats().pendingConflations).toBe(2);
+    // The application reuses its object for its next state, which it has not published yet.
+    data.step = 'changed after update()';
+
+    underlyingWebSocket(slow).resume();
+    await vi.waitFor(() => expect(server.stats().pendingConflations).toBe(0), { timeout: 20_000 });
+    await vi.waitFor(() => expect(slowUpdates.filter((update) => update.jobId === 'report')).toEqual([{ ...held, data: { step: 'published' } }]));
+  });
+
   it('is closed as a slow consumer once even terminal states pile up past the cap, and recovers by lastSeq after reconnecting', async () => {
     const warnings: Array<{ fields: unknown; message: string }> = [];
     const logger = { info: () => undefined, error: () => undefined, warn: (fields: unknown, message: string) => warnings.push({ fields, message }) };

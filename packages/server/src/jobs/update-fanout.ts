@@ -14,6 +14,16 @@ function isUpdateShaped(payload: unknown): payload is JobUpdate {
   return typeof payload === 'object' && payload !== null && typeof (payload as { jobId?: unknown }).jobId === 'string';
 }
 
+/** The first of a broadcast's encoded packets (Socket.IO encodes an event without binary parts as one string). */
+function firstPacket(encodedPackets: unknown): unknown {
+  return Array.isArray(encodedPackets) ? encodedPackets[0] : encodedPackets;
+}
+
+/** The payload of an encoded `job-update` packet (`2["job-update",{…}]`), parsed anew. */
+function payloadOf(packet: string): unknown {
+  return (JSON.parse(packet.slice(1)) as [string, unknown])[1];
+}
+
 /** What fanning updates out needs from the server. */
 export interface UpdateFanoutDeps {
   io: JobIoServer;
@@ -43,9 +53,15 @@ export class UpdateFanout {
   #sendingDirectly = false;
   readonly #writes: EngineWriterHook;
   // The packets of the job update being broadcast, and the update they carry: a broadcast writes the same packets to
-  // each socket of its room in one go, so they are checked, parsed and timed once (forgotten in the next microtask).
+  // each socket of its room in one go, so they are checked, parsed (unless this node published them) and timed once
+  // (forgotten in the next microtask).
   #broadcastPackets: unknown;
   #broadcastUpdate: JobUpdate | undefined;
+  // Whether that update was parsed from the packets (rather than being the object this node published).
+  #broadcastIsCopy = false;
+  // The update this node is publishing, until its broadcast's first write: known, so that a broadcast nobody is behind
+  // for costs no parse of its packet.
+  #publishing: JobUpdate | undefined;
   readonly #forgetBroadcast = (): void => {
     this.#broadcastPackets = undefined;
     this.#broadcastUpdate = undefined;
@@ -58,7 +74,13 @@ export class UpdateFanout {
 
   /** Fans `update` out to the subscribers of its job on this node and, through the adapter, on the others. */
   publish(update: JobUpdate): void {
-    this.#deps.io.to(jobRoom(update.jobId)).emit(EventName.JobUpdate, update);
+    // The room's sockets are written before `emit` returns: the first job update written meanwhile is this one.
+    this.#publishing = update;
+    try {
+      this.#deps.io.to(jobRoom(update.jobId)).emit(EventName.JobUpdate, update);
+    } finally {
+      this.#publishing = undefined;
+    }
   }
 
   /** Watches what is written to a new connection, so that its job updates are conflated while it is behind. */
@@ -97,15 +119,18 @@ export class UpdateFanout {
     const { registry, conflateAboveBytes } = this.#deps;
     let update = this.#broadcastUpdate;
     if (encodedPackets !== this.#broadcastPackets || update === undefined) {
-      const packet: unknown = Array.isArray(encodedPackets) ? encodedPackets[0] : encodedPackets;
+      const packet = firstPacket(encodedPackets);
       if (typeof packet !== 'string' || !packet.startsWith(JOB_UPDATE_PACKET_PREFIX)) return false;
-      const [, payload] = JSON.parse(packet.slice(1)) as [string, unknown];
+      const published = this.#publishing;
+      this.#publishing = undefined;
+      const payload = published ?? payloadOf(packet);
       // Whatever else shares the io (another node's emitter, the application) may send any payload: only an update is taken over.
       if (!isUpdateShaped(payload)) return false;
       update = payload;
       if (this.#broadcastPackets === undefined) queueMicrotask(this.#forgetBroadcast);
       this.#broadcastPackets = encodedPackets;
       this.#broadcastUpdate = update;
+      this.#broadcastIsCopy = published === undefined;
       // Receiving updates keeps a watcher "active", so it is not dropped as idle mid-job: kept per job, once per update.
       registry.noteUpdateWritten(update.jobId, this.#deps.now());
     }
@@ -116,6 +141,11 @@ export class UpdateFanout {
     const socketId = writer.nsps.get('/')?.id;
     const record = socketId === undefined ? undefined : registry.get(socketId);
     if (!record || (!pending && !registry.isConflating(record.id))) return false;
+    if (!this.#broadcastIsCopy) {
+      // An update held for later must not share objects (its `data`) that the application may change meanwhile.
+      update = this.#broadcastUpdate = payloadOf(firstPacket(encodedPackets) as string) as JobUpdate;
+      this.#broadcastIsCopy = true;
+    }
     this.#sendBehind(record, update);
     return true;
   }
