@@ -112,6 +112,27 @@ describe('job subscriptions over real sockets', () => {
     expect(ack.ok && ack.updates.map((update) => update.seq)).toEqual([3, 4]);
   });
 
+  it('keeps each state as it was published, whatever the application does with its data object afterwards', async () => {
+    const { server, url } = await startJobServer();
+    const watching = await connectClient(url);
+    const received: JobUpdate[] = [];
+    watching.socket.on('job-update', (update) => received.push(update));
+    await subscribe(watching, { jobId: 'render-8' });
+    // The application keeps one state object and changes it between its updates.
+    const state = { frame: 1 };
+    await server.update('render-8', { status: 'running', progress: 10, data: state });
+    state.frame = 2;
+    await server.update('render-8', { status: 'running', progress: 20, data: state });
+    state.frame = 3;
+    await vi.waitFor(() => expect(received.map((update) => update.data)).toEqual([{ frame: 1 }, { frame: 2 }]));
+
+    // A later subscriber, a replay and getJob see the states the first one got, not the object as it is now.
+    const late = await connectClient(url);
+    const ack = await subscribe(late, { jobId: 'render-8', lastSeq: 0, epoch: received[0]!.epoch });
+    expect(ack.ok && ack.updates).toEqual(received);
+    expect(await server.getJob('render-8')).toEqual(received[1]);
+  });
+
   it('asks for a resync when the buffer no longer holds the updates after lastSeq', async () => {
     const { server, url } = await startJobServer({ jobs: { bufferSize: 2 } });
     for (const progress of [10, 20, 30, 40, 50]) await server.update('import-3', { status: 'running', progress });

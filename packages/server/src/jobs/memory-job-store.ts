@@ -15,7 +15,10 @@ export interface MemoryJobStoreOptions {
   bufferSize?: number | undefined;
 }
 
-/** The default `JobStore`: one process, plain maps, nothing to install. */
+/**
+ * The default `JobStore`: one process, plain maps, nothing to install. It keeps a copy of each update's `data`; the
+ * updates it resolves are the ones it keeps (read them, do not change them).
+ */
 export class MemoryJobStore implements JobStore {
   readonly #jobs = new Map<string, JobRecord>();
   readonly #bufferSize: number;
@@ -32,7 +35,8 @@ export class MemoryJobStore implements JobStore {
     // A job without a record starts a new history (its first update, or an id used again after it was dropped).
     const update: JobUpdate = { jobId, epoch: record?.snapshot.epoch ?? newEpoch(), seq: (record?.snapshot.seq ?? 0) + 1, status: input.status, at };
     if (input.progress !== undefined) update.progress = input.progress;
-    if (input.data !== undefined) update.data = input.data;
+    // Its own copy (the data is JSON): what it keeps is what was published, whatever the caller does with its object next.
+    if (input.data !== undefined) update.data = JSON.parse(JSON.stringify(input.data)) as JobUpdate['data'];
     if (record) {
       record.snapshot = update;
       record.buffer.push(update);
