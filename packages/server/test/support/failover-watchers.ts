@@ -10,6 +10,8 @@ export interface Watcher {
   /** What each `waitFor` settled with: the update it resolved with, or the error it rejected with. */
   readonly settled: Map<string, Promise<JobUpdate | Error>>;
   readonly terminals: Map<string, JobUpdate[]>;
+  /** Every update its subscription delivered (the snapshot first), in the order delivered. */
+  readonly updates: Map<string, JobUpdate[]>;
   /** Highest seq delivered per job. */
   readonly latest: Map<string, number>;
 }
@@ -23,15 +25,17 @@ export function watchJobs(urls: string[], jobs: string[], timeoutMs: number): Wa
     socketOptions: { transports: ['websocket'] },
   });
   const terminals = new Map(jobs.map((jobId) => [jobId, [] as JobUpdate[]]));
+  const updates = new Map(jobs.map((jobId) => [jobId, [] as JobUpdate[]]));
   const latest = new Map<string, number>();
   for (const jobId of jobs) {
     client.subscribe(jobId, (update) => {
+      updates.get(jobId)!.push(update);
       latest.set(jobId, Math.max(latest.get(jobId) ?? 0, update.seq));
       if (isTerminal(update.status)) terminals.get(jobId)!.push(update);
     });
   }
   const settled = new Map(jobs.map((jobId) => [jobId, client.waitFor(jobId, { timeoutMs }).catch((error: Error) => error)]));
-  return { client, settled, terminals, latest };
+  return { client, settled, terminals, updates, latest };
 }
 
 /** Whether every watcher of `group` was delivered at least `seq` of each of `jobs`. */

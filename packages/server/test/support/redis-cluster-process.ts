@@ -28,6 +28,12 @@ export interface RedisClusterResource {
   readonly members: readonly RedisClusterMember[];
   /** The member that currently masters `key`'s slot (asks the cluster). */
   masterOf(key: string): Promise<RedisClusterMember>;
+  /**
+   * Moves `key`'s slot from its master to another master, as a resharding does: `CLUSTER SETSLOT` IMPORTING and
+   * MIGRATING, `MIGRATE` of every key in the slot, then `SETSLOT NODE` on every master; resolves once every live member
+   * names the new master as the slot's owner. Clients that cached the old owner get `MOVED` from it.
+   */
+  moveSlot(key: string): Promise<{ slot: number; from: RedisClusterMember; to: RedisClusterMember }>;
   /** The live replica of a master (asks the master). */
   replicaOf(master: RedisClusterMember): Promise<RedisClusterMember>;
   /** A manual failover (`CLUSTER FAILOVER` on a replica: its master hands over without losing a write); resolves once the cluster is healthy with it as master. */
@@ -91,6 +97,23 @@ const clusterInfo = (port: number): Promise<string> =>
 async function replicationInfo(port: number): Promise<Map<string, string>> {
   const text = await askRedis(port, (client) => client.info('replication'));
   return new Map(text.split(/\r?\n/).flatMap((line) => (line.includes(':') ? [line.split(':', 2) as [string, string]] : [])));
+}
+
+/** One command on a short-lived connection to the member on `port`; rejects with its error (unlike `askRedis`). */
+async function command(port: number, name: string, ...args: (string | number)[]): Promise<unknown> {
+  const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+  client.on('error', () => undefined);
+  try {
+    return await client.call(name, ...args);
+  } finally {
+    await closeRedisClient(client);
+  }
+}
+
+/** The port of the master that owns `slot` according to the member on `port` (`CLUSTER SLOTS`), if any. */
+async function slotOwner(port: number, slot: number): Promise<number | undefined> {
+  const ranges = (await command(port, 'CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]], ...unknown[]][];
+  return ranges.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
 }
 
 function runCli(args: string[]): Promise<void> {
@@ -160,18 +183,12 @@ export async function startRedisCluster(options: RedisClusterStartOptions = {}):
 
   const alive = (): RedisClusterMember[] => members.filter(({ port }) => children.get(port)?.exitCode === null && children.get(port)?.signalCode === null);
   const masterOf = async (key: string): Promise<RedisClusterMember> => {
-    const client = new Redis({ port: alive()[0]!.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
-    client.on('error', () => undefined);
-    try {
-      const slot = Number(await client.call('CLUSTER', 'KEYSLOT', key));
-      const ranges = (await client.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]], ...unknown[]][];
-      const range = ranges.find(([from, to]) => slot >= from && slot <= to);
-      const member = members.find(({ port }) => port === range?.[2][1]);
-      if (!member) throw new Error(`no master owns slot ${slot} yet`);
-      return member;
-    } finally {
-      await closeRedisClient(client);
-    }
+    const { port } = alive()[0]!;
+    const slot = Number(await command(port, 'CLUSTER', 'KEYSLOT', key));
+    const owner = await slotOwner(port, slot);
+    const member = members.find((candidate) => candidate.port === owner);
+    if (!member) throw new Error(`no master owns slot ${slot} yet`);
+    return member;
   };
   const waitUntilHealthy = async (key?: string): Promise<void> => {
     await vi.waitFor(
@@ -197,6 +214,28 @@ export async function startRedisCluster(options: RedisClusterStartOptions = {}):
     nodes: members.map(({ port }) => ({ host: '127.0.0.1', port })),
     members,
     masterOf,
+    async moveSlot(key) {
+      const from = await masterOf(key);
+      const masters: RedisClusterMember[] = [];
+      for (const member of alive()) if ((await replicationInfo(member.port)).get('role') === 'master') masters.push(member);
+      const to = masters.find((master) => master !== from);
+      if (!to) throw new Error('no other master to move the slot to');
+      const slot = Number(await command(from.port, 'CLUSTER', 'KEYSLOT', key));
+      const [fromId, toId] = [String(await command(from.port, 'CLUSTER', 'MYID')), String(await command(to.port, 'CLUSTER', 'MYID'))];
+      await command(to.port, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId);
+      await command(from.port, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId);
+      const keys = (await command(from.port, 'CLUSTER', 'GETKEYSINSLOT', slot, 100_000)) as string[];
+      if (keys.length > 0) await command(from.port, 'MIGRATE', '127.0.0.1', to.port, '', 0, 5000, 'KEYS', ...keys);
+      // The new owner first, then the old one, then the others: the order of `redis-cli --cluster reshard`.
+      for (const master of [to, from, ...masters.filter((other) => other !== to && other !== from)]) await command(master.port, 'CLUSTER', 'SETSLOT', slot, 'NODE', toId);
+      await vi.waitFor(
+        async () => {
+          for (const { port } of alive()) if ((await slotOwner(port, slot)) !== to.port) throw new Error(`cluster member ${port} does not see slot ${slot} on ${to.port} yet`);
+        },
+        { timeout: 20_000, interval: 50 },
+      );
+      return { slot, from, to };
+    },
     async replicaOf(master) {
       const info = await replicationInfo(master.port);
       const port = Number(/port=(\d+)/.exec(info.get('slave0') ?? '')?.[1]);
