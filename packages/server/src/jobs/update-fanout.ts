@@ -60,8 +60,9 @@ export class UpdateFanout {
   // Whether that update was parsed from the packets (rather than being the object this node published).
   #broadcastIsCopy = false;
   // The update this node is publishing, until its broadcast's first write: known, so that a broadcast nobody is behind
-  // for costs no parse of its packet.
-  #publishing: JobUpdate | undefined;
+  // for costs no parse of its packet. Its packet's start (as this node's stores build updates, `jobId` first) tells it
+  // from a job update of another job written meanwhile (by an `onAnyOutgoing` listener, say).
+  #publishing: { readonly update: JobUpdate; readonly packetStart: string } | undefined;
   readonly #forgetBroadcast = (): void => {
     this.#broadcastPackets = undefined;
     this.#broadcastUpdate = undefined;
@@ -74,8 +75,8 @@ export class UpdateFanout {
 
   /** Fans `update` out to the subscribers of its job on this node and, through the adapter, on the others. */
   publish(update: JobUpdate): void {
-    // The room's sockets are written before `emit` returns: the first job update written meanwhile is this one.
-    this.#publishing = update;
+    // The room's sockets are written before `emit` returns: the first update of the job written meanwhile is this one.
+    this.#publishing = { update, packetStart: `${JOB_UPDATE_PACKET_PREFIX}{"jobId":${JSON.stringify(update.jobId)},` };
     try {
       this.#deps.io.to(jobRoom(update.jobId)).emit(EventName.JobUpdate, update);
     } finally {
@@ -121,8 +122,11 @@ export class UpdateFanout {
     if (encodedPackets !== this.#broadcastPackets || update === undefined) {
       const packet = firstPacket(encodedPackets);
       if (typeof packet !== 'string' || !packet.startsWith(JOB_UPDATE_PACKET_PREFIX)) return false;
-      const published = this.#publishing;
-      this.#publishing = undefined;
+      let published: JobUpdate | undefined;
+      if (this.#publishing !== undefined && packet.startsWith(this.#publishing.packetStart)) {
+        published = this.#publishing.update;
+        this.#publishing = undefined;
+      }
       const payload = published ?? payloadOf(packet);
       // Whatever else shares the io (another node's emitter, the application) may send any payload: only an update is taken over.
       if (!isUpdateShaped(payload)) return false;

@@ -35,8 +35,8 @@ function learnFrame(encoder: PacketEncoder, timing: Omit<Heartbeat, 'ts'>): Welc
  */
 export class WelcomePacket {
   readonly #timing: Omit<Heartbeat, 'ts'>;
-  /** Per encoder: one per Socket.IO server, a handful at most. */
-  readonly #frames = new WeakMap<object, WelcomeFrame>();
+  /** The encoder of the server's sockets, and its frame, learnt from the first connection. */
+  #learnt: { readonly encoder: PacketEncoder; readonly frame: WelcomeFrame } | undefined;
 
   constructor(timing: Omit<Heartbeat, 'ts'>) {
     this.#timing = timing;
@@ -45,11 +45,8 @@ export class WelcomePacket {
   /** Sends the welcome heartbeat stamped `ts` to `socket`. */
   send(socket: JobSocket, ts: number): void {
     const encoder = socket.nsp.server.encoder as PacketEncoder;
-    let frame = this.#frames.get(encoder);
-    if (frame === undefined) {
-      frame = learnFrame(encoder, this.#timing);
-      this.#frames.set(encoder, frame);
-    }
+    if (this.#learnt?.encoder !== encoder) this.#learnt = { encoder, frame: learnFrame(encoder, this.#timing) };
+    const { frame } = this.#learnt;
     if (frame === null) socket.emit(EventName.Heartbeat, { ts, ...this.#timing });
     else socket.conn.write(frame.head + ts + frame.tail);
   }
