@@ -6,7 +6,8 @@ import { MemoryJobStore, type RemediationResult } from '../src/index';
 import { DORMANT_HEARTBEAT, HOUR, MINUTE, useFakeClock } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
-import { installMonitorCleanup, manualMemory, recordingLogger, startMonitor } from './support/monitor-resource';
+import { installMonitorCleanup, manualMemory, startMonitor } from './support/monitor-resource';
+import { recordingLogger } from './support/recording-logger';
 import { connectClient, subscribe } from './support/test-client';
 
 installLeakCheck();

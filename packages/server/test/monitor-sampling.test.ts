@@ -3,7 +3,8 @@ import { MEMORY_MONITOR_DEFAULTS, type Alert, type ClearedAlert } from '../src/i
 import { DORMANT_HEARTBEAT, HOUR, useFakeClock } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
-import { installMonitorCleanup, manualMemory, recordingLogger, startMonitor } from './support/monitor-resource';
+import { installMonitorCleanup, manualMemory, startMonitor } from './support/monitor-resource';
+import { recordingLogger } from './support/recording-logger';
 import { connectClient, subscribe } from './support/test-client';
 
 installLeakCheck();

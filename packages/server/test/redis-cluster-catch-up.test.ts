@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RedisJobStore, type JobServer, type JobServerLogger } from '../src/index';
 import { seenByAll, updateUntilAccepted, watchJobs, type Watcher } from './support/failover-watchers';
 import { installLeakCheck } from './support/leak-check';
+import { recordingLogger } from './support/recording-logger';
 import type { RedisClusterMember } from './support/redis-cluster-process';
 import { redisClusterTarget } from './support/redis-target';
 import { installRedisTestNodes } from './support/redis-test-nodes';
@@ -15,12 +16,6 @@ const skip = skipWithoutRedisCluster('catch-up after a fan-out gap on a Redis Cl
 const WAIT_BOUND_MS = 40_000;
 
 installLeakCheck();
-
-/** A logger that keeps its warnings. */
-function recordingLogger(): JobServerLogger & { warnings: Record<string, unknown>[] } {
-  const warnings: Record<string, unknown>[] = [];
-  return { warnings, info: () => undefined, error: () => undefined, warn: (context) => warnings.push(context) };
-}
 
 /** The channels a node's sharded subscriber lists more than once (ioredis keeps the list per slot, private in its types). */
 function repeatedShardedChannels(server: JobServer): string[] {

@@ -2,9 +2,9 @@ import { ErrorCode, JobProtocolError, type JobUpdate } from '@org/ws-protocol';
 import { Redis, type Cluster } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UNAVAILABLE_RETRY_AFTER_MS } from '../src/jobs/store-failure';
-import type { JobServerLogger } from '../src/index';
 import { seenByAll, watchJobs, type Watcher } from './support/failover-watchers';
 import { installLeakCheck } from './support/leak-check';
+import { recordingLogger } from './support/recording-logger';
 import type { RedisClusterMember } from './support/redis-cluster-process';
 import { redisClusterTarget } from './support/redis-target';
 import { installRedisTestNodes } from './support/redis-test-nodes';
@@ -16,12 +16,6 @@ const skip = skipWithoutRedisCluster('waitForReplicas on a Redis Cluster whose s
 const WAIT_BOUND_MS = 10_000;
 
 installLeakCheck();
-
-/** A logger that keeps its warnings. */
-function recordingLogger(): JobServerLogger & { warnings: Record<string, unknown>[] } {
-  const warnings: Record<string, unknown>[] = [];
-  return { warnings, info: () => undefined, error: () => undefined, warn: (context) => warnings.push(context) };
-}
 
 /** A job's snapshot and update buffer as one master holds them, read on a plain connection (no redirection). */
 async function jobOn(master: RedisClusterMember, jobKey: string, updatesKey: string): Promise<{ snapshot: JobUpdate; buffer: JobUpdate[] }> {

@@ -1,8 +1,9 @@
 import type { JobUpdate } from '@org/ws-protocol';
 import { Redis, type Cluster } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
-import { createJobPublisher, type JobServerLogger } from '../src/index';
+import { createJobPublisher } from '../src/index';
 import { installLeakCheck } from './support/leak-check';
+import { recordingLogger } from './support/recording-logger';
 import type { RedisClusterMember } from './support/redis-cluster-process';
 import { redisClusterTarget } from './support/redis-target';
 import { installRedisTestNodes } from './support/redis-test-nodes';
@@ -12,12 +13,6 @@ import { connectClient, subscribe } from './support/test-client';
 const skip = skipWithoutRedisCluster('waitForReplicas on a Redis Cluster');
 
 installLeakCheck();
-
-/** A logger that keeps its warnings. */
-function recordingLogger(): JobServerLogger & { warnings: Record<string, unknown>[] } {
-  const warnings: Record<string, unknown>[] = [];
-  return { warnings, info: () => undefined, error: () => undefined, warn: (context) => warnings.push(context) };
-}
 
 /** How many times each command ran on one member since its last `CONFIG RESETSTAT` (`INFO commandstats`). */
 async function commandCalls(port: number): Promise<Map<string, number>> {

@@ -1,23 +1,5 @@
 import { afterEach } from 'vitest';
-import { createMemoryMonitor, type JobServerLogger, type MemoryMonitor, type MemoryMonitorOptions, type MemoryReading } from '../../src/index';
-
-/** One log call. */
-export interface LogEntry {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  context: Record<string, unknown>;
-  message: string;
-}
-
-/** A pino-shaped logger that keeps every call. */
-export function recordingLogger(): JobServerLogger & { readonly entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const at =
-    (level: LogEntry['level']) =>
-    (context: Record<string, unknown>, message: string): void => {
-      entries.push({ level, context, message });
-    };
-  return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
+import { createMemoryMonitor, type MemoryMonitor, type MemoryMonitorOptions, type MemoryReading } from '../../src/index';
 
 /** A heap the test sets by hand, so that only the test decides when the heap alert fires. */
 export function manualMemory(heapUsed = 100 * 1024 * 1024, rss = 200 * 1024 * 1024): { read: () => MemoryReading; set(heapUsedBytes: number): void } {
