@@ -1,5 +1,5 @@
 import { ErrorCode, JobProtocolError, type JobUpdate } from '@org/ws-protocol';
-import { Redis, type Cluster } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UNAVAILABLE_RETRY_AFTER_MS } from '../src/jobs/store-failure';
 import { seenByAll, watchJobs, type Watcher } from './support/failover-watchers';
@@ -7,6 +7,7 @@ import { installLeakCheck } from './support/leak-check';
 import { recordingLogger } from './support/recording-logger';
 import type { RedisClusterMember } from './support/redis-cluster-process';
 import { redisClusterTarget } from './support/redis-target';
+import { withRedis } from './support/redis-server-process';
 import { installRedisTestNodes } from './support/redis-test-nodes';
 import { closeRedisClient, skipWithoutRedisCluster } from './support/redis-test-env';
 
@@ -19,13 +20,8 @@ installLeakCheck();
 
 /** A job's snapshot and update buffer as one master holds them, read on a plain connection (no redirection). */
 async function jobOn(master: RedisClusterMember, jobKey: string, updatesKey: string): Promise<{ snapshot: JobUpdate; buffer: JobUpdate[] }> {
-  const client = new Redis({ port: master.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
-  try {
-    const [snapshot, buffer] = await Promise.all([client.hget(jobKey, 'snapshot'), client.lrange(updatesKey, 0, -1)]);
-    return { snapshot: JSON.parse(snapshot!) as JobUpdate, buffer: buffer.map((json) => JSON.parse(json) as JobUpdate) };
-  } finally {
-    await closeRedisClient(client);
-  }
+  const [snapshot, buffer] = await withRedis(master.port, (client) => Promise.all([client.hget(jobKey, 'snapshot'), client.lrange(updatesKey, 0, -1)]));
+  return { snapshot: JSON.parse(snapshot!) as JobUpdate, buffer: buffer.map((json) => JSON.parse(json) as JobUpdate) };
 }
 
 describe.skipIf(skip)('redis.waitForReplicas on a Redis Cluster: the job’s slot moved to another master', () => {

@@ -1,13 +1,14 @@
 import type { JobUpdate } from '@org/ws-protocol';
-import { Redis, type Cluster } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
 import { createJobPublisher } from '../src/index';
 import { installLeakCheck } from './support/leak-check';
 import { recordingLogger } from './support/recording-logger';
 import type { RedisClusterMember } from './support/redis-cluster-process';
 import { redisClusterTarget } from './support/redis-target';
+import { withRedis } from './support/redis-server-process';
 import { installRedisTestNodes } from './support/redis-test-nodes';
-import { closeRedisClient, skipWithoutRedisCluster } from './support/redis-test-env';
+import { skipWithoutRedisCluster } from './support/redis-test-env';
 import { connectClient, subscribe } from './support/test-client';
 
 const skip = skipWithoutRedisCluster('waitForReplicas on a Redis Cluster');
@@ -16,25 +17,17 @@ installLeakCheck();
 
 /** How many times each command ran on one member since its last `CONFIG RESETSTAT` (`INFO commandstats`). */
 async function commandCalls(port: number): Promise<Map<string, number>> {
-  const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
-  try {
-    const text = await client.info('commandstats');
-    return new Map([...text.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map(([, command, calls]) => [command!, Number(calls)]));
-  } finally {
-    await closeRedisClient(client);
-  }
+  const text = await withRedis(port, (client) => client.info('commandstats'));
+  return new Map([...text.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map(([, command, calls]) => [command!, Number(calls)]));
 }
 
 /** A job's hash as a replica holds it (`READONLY`: a cluster replica serves reads of its master's slots). */
 async function snapshotOnReplica(replica: RedisClusterMember, key: string): Promise<JobUpdate | null> {
-  const client = new Redis({ port: replica.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
-  try {
+  const json = await withRedis(replica.port, async (client) => {
     await client.call('READONLY');
-    const json = await client.hget(key, 'snapshot');
-    return json === null ? null : (JSON.parse(json) as JobUpdate);
-  } finally {
-    await closeRedisClient(client);
-  }
+    return client.hget(key, 'snapshot');
+  });
+  return json === null ? null : (JSON.parse(json) as JobUpdate);
 }
 
 describe.skipIf(skip)('redis.waitForReplicas on a Redis Cluster: an update is published once a replica holds it', () => {

@@ -3,10 +3,9 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { vi } from 'vitest';
-import { askRedis } from './redis-server-process';
-import { closeRedisClient } from './redis-test-env';
+import { askRedis, withRedis } from './redis-server-process';
 
 /** One redis-server of a private cluster. */
 export interface RedisClusterMember {
@@ -100,14 +99,8 @@ async function replicationInfo(port: number): Promise<Map<string, string>> {
 }
 
 /** One command on a short-lived connection to the member on `port`; rejects with its error (unlike `askRedis`). */
-async function command(port: number, name: string, ...args: (string | number)[]): Promise<unknown> {
-  const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
-  client.on('error', () => undefined);
-  try {
-    return await client.call(name, ...args);
-  } finally {
-    await closeRedisClient(client);
-  }
+function command(port: number, name: string, ...args: (string | number)[]): Promise<unknown> {
+  return withRedis(port, (client) => client.call(name, ...args));
 }
 
 /** The port of the master that owns `slot` according to the member on `port` (`CLUSTER SLOTS`), if any. */

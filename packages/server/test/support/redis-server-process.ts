@@ -33,17 +33,24 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The answer of `ask` on a short-lived connection to the Redis (or Sentinel) on `port`, or '' when it does not answer. */
-export async function askRedis(port: number, ask: (client: Redis) => Promise<string>): Promise<string> {
+/** What `use` resolves on a short-lived connection to the Redis (or Sentinel) on `port`; rejects when it does not answer. */
+export async function withRedis<T>(port: number, use: (client: Redis) => Promise<T>): Promise<T> {
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    return await ask(client);
-  } catch {
-    return '';
+    return await use(client);
   } finally {
     await closeRedisClient(client);
+  }
+}
+
+/** The answer of `ask` on a short-lived connection to the Redis (or Sentinel) on `port`, or '' when it does not answer. */
+export async function askRedis(port: number, ask: (client: Redis) => Promise<string>): Promise<string> {
+  try {
+    return await withRedis(port, ask);
+  } catch {
+    return '';
   }
 }
 
