@@ -29,7 +29,7 @@ export class HeartbeatMonitor {
 
   constructor(deps: HeartbeatDeps) {
     this.#deps = deps;
-    this.#welcome = new WelcomePacket({ intervalMs: deps.intervalMs, timeoutMs: deps.timeoutMs });
+    this.#welcome = new WelcomePacket((ts) => this.#payload(ts));
     this.#lastRoundAt = deps.now();
   }
 

@@ -14,8 +14,8 @@ interface PacketEncoder {
 /** What is written around `ts` for a server's encoder, or `null` when its encoding of the heartbeat is not one string. */
 type WelcomeFrame = { readonly head: string; readonly tail: string } | null;
 
-function learnFrame(encoder: PacketEncoder, timing: Omit<Heartbeat, 'ts'>): WelcomeFrame {
-  const encode = (ts: number): unknown[] => encoder.encode({ type: EVENT, nsp: '/', data: [EventName.Heartbeat, { ts, ...timing }] });
+function learnFrame(encoder: PacketEncoder, payload: (ts: number) => Heartbeat): WelcomeFrame {
+  const encode = (ts: number): unknown[] => encoder.encode({ type: EVENT, nsp: '/', data: [EventName.Heartbeat, payload(ts)] });
   const [encoded, ...rest] = encode(TS_MARK);
   if (typeof encoded !== 'string' || rest.length > 0) return null;
   const parts = encoded.split(String(TS_MARK));
@@ -34,20 +34,21 @@ function learnFrame(encoder: PacketEncoder, timing: Omit<Heartbeat, 'ts'>): Welc
  * socket's `onAnyOutgoing` listeners.
  */
 export class WelcomePacket {
-  readonly #timing: Omit<Heartbeat, 'ts'>;
+  readonly #payload: (ts: number) => Heartbeat;
   /** The encoder of the server's sockets, and its frame, learnt from the first connection. */
   #learnt: { readonly encoder: PacketEncoder; readonly frame: WelcomeFrame } | undefined;
 
-  constructor(timing: Omit<Heartbeat, 'ts'>) {
-    this.#timing = timing;
+  /** `payload`: the heartbeat stamped `ts`, as every heartbeat of the server is built. */
+  constructor(payload: (ts: number) => Heartbeat) {
+    this.#payload = payload;
   }
 
   /** Sends the welcome heartbeat stamped `ts` to `socket`. */
   send(socket: JobSocket, ts: number): void {
     const encoder = socket.nsp.server.encoder as PacketEncoder;
-    if (this.#learnt?.encoder !== encoder) this.#learnt = { encoder, frame: learnFrame(encoder, this.#timing) };
+    if (this.#learnt?.encoder !== encoder) this.#learnt = { encoder, frame: learnFrame(encoder, this.#payload) };
     const { frame } = this.#learnt;
-    if (frame === null) socket.emit(EventName.Heartbeat, { ts, ...this.#timing });
+    if (frame === null) socket.emit(EventName.Heartbeat, this.#payload(ts));
     else socket.conn.write(frame.head + ts + frame.tail);
   }
 }
