@@ -23,9 +23,8 @@ export interface ConnectionRecord extends RateBucket {
    * Last application event from the client or, when later, the last `job-update` of a job it stopped watching that was
    * written on this node while it watched it (folded in when the registry ends the subscription). A `job-update` counts
    * for every local watcher of its job, whether written to the job's room or to one socket (a `job-update` the
-   * application sends on a shared io). While
-   * it watches a job, that job's time is kept once per job, not here: its activity ("active") is
-   * `ConnectionRegistry.lastActivityOf`.
+   * application sends on a shared io). While it watches a job, that job's time is kept once per job, not here: its
+   * activity ("active") is `ConnectionRegistry.lastActivityOf`.
    */
   lastActivityAt: number;
   /** Last heartbeat answer, or `connectedAt` ("alive"). */
@@ -116,7 +115,7 @@ export class ConnectionRegistry {
   /** When a connection was last active: its own `lastActivityAt`, or the last update written of a job it watches when later. */
   lastActivityOf(record: ConnectionRecord): number {
     let last = record.lastActivityAt;
-    for (const jobId of compactValues(record.subscriptions)) last = Math.max(last, this.#updatedAt(jobId));
+    for (const jobId of compactValues(record.subscriptions)) last = Math.max(last, this.#updatedAt(this.#subscribers.get(jobId)));
     return last;
   }
 
@@ -221,8 +220,9 @@ export class ConnectionRegistry {
     if (held.size === 0) this.#conflated.delete(id);
   }
 
-  #updatedAt(jobId: string): number {
-    const updatedAt = this.#subscribers.get(jobId)?.updatedAt;
+  /** When a `job-update` of the job was last written here (ms since the epoch), or -Infinity. */
+  #updatedAt(job: JobWatchers | undefined): number {
+    const updatedAt = job?.updatedAt;
     return updatedAt === undefined ? Number.NEGATIVE_INFINITY : updatedAt + this.#origin;
   }
 
@@ -230,7 +230,7 @@ export class ConnectionRegistry {
   #unindex(record: ConnectionRecord, jobId: string): void {
     const job = this.#subscribers.get(jobId);
     if (!job) return;
-    const updatedAt = this.#updatedAt(jobId);
+    const updatedAt = this.#updatedAt(job);
     if (updatedAt > record.lastActivityAt) record.lastActivityAt = updatedAt;
     job.watchers = compactDelete(job.watchers, record.id);
     if (job.watchers === undefined) this.#subscribers.delete(jobId);
