@@ -2,34 +2,10 @@ import { PROTOCOL_VERSION, type Heartbeat } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
+import { recordTransportWrites } from './support/tcp-writes';
 import { createTestClient, subscribe, type TestClient, type TestClientOptions } from './support/test-client';
 
 installLeakCheck();
-
-/** What a server-side TCP socket of a WebSocket transport was asked to write, one entry per call that reached the kernel. */
-function recordTcpWrites(resource: JobServerResource): string[][] {
-  const writes: string[][] = [];
-  resource.server.io.engine.on('connection', (conn: { transport: { name: string; socket: { _socket: TcpInternals } } }) => {
-    if (conn.transport.name !== 'websocket') return;
-    const tcp = conn.transport.socket._socket;
-    const writeOne = tcp._write.bind(tcp);
-    const writeMany = tcp._writev.bind(tcp);
-    tcp._write = (chunk, encoding, callback) => {
-      writes.push([String(chunk)]);
-      writeOne(chunk, encoding, callback);
-    };
-    tcp._writev = (chunks, callback) => {
-      writes.push(chunks.map(({ chunk }) => String(chunk)));
-      writeMany(chunks, callback);
-    };
-  });
-  return writes;
-}
-
-interface TcpInternals {
-  _write(chunk: unknown, encoding: string, callback: (error?: Error | null) => void): void;
-  _writev(chunks: { chunk: unknown }[], callback: (error?: Error | null) => void): void;
-}
 
 /** Connects a client and resolves the welcome heartbeat it got after `connect`. */
 async function connectWelcomed(url: string, options: TestClientOptions = {}): Promise<{ client: TestClient; welcome: Heartbeat }> {
@@ -45,7 +21,7 @@ async function connectWelcomed(url: string, options: TestClientOptions = {}): Pr
 describe('the writes that admit a connection', () => {
   it('sends the CONNECT packet and the welcome heartbeat in one write to the TCP socket', async () => {
     const resource = await startJobServer({ heartbeat: { intervalMs: 20_000, timeoutMs: 7_000 } });
-    const writes = recordTcpWrites(resource);
+    const writes = recordTransportWrites(resource.server);
     const { client, welcome } = await connectWelcomed(resource.url);
     expect(welcome).toMatchObject({ intervalMs: 20_000, timeoutMs: 7_000 });
     const connectWrite = writes.find((chunks) => chunks.some((chunk) => chunk.startsWith('40{"sid"')));
@@ -63,7 +39,7 @@ describe('the writes that admit a connection', () => {
 
   it('admits a connection that an application middleware after ours holds back, and sends its refusal when it refuses', async () => {
     const resource = await startJobServer();
-    const writes = recordTcpWrites(resource);
+    const writes = recordTransportWrites(resource.server);
     resource.server.io.use((socket, next) => {
       // Past the tick in which the job server's writes are released: nothing may be held for this connection any more.
       setImmediate(() => (socket.handshake.auth.token === 'refuse' ? next(new Error('refused by the application')) : next()));

@@ -5,12 +5,10 @@ import type { ConnectionCounter } from './connection-counter';
 import type { JobSocket } from './connection-registry';
 import { HandshakeDeadlines } from './handshake-deadlines';
 import { clientIp } from './ip-limit';
+import { allowInOneWrite } from './upgrade-write';
 
 /** An Engine.IO connection (one transport, before or after its Socket.IO handshake). */
 export type Transport = JobSocket['conn'];
-
-/** Engine.IO's `allowRequest` option. */
-type AllowRequest = NonNullable<JobIoServer['engine']['opts']['allowRequest']>;
 
 /** Whether a transport holds an IP slot: `admitted`; `refused` (no slot, and its refusal was already sent and counted); `full` (no slot). */
 export type TransportAdmissionResult = 'admitted' | 'refused' | 'full';
@@ -84,8 +82,6 @@ export class TransportAdmission {
   readonly #onClose: (this: Transport) => void;
   #claimed = 0;
   #onTransport: ((transport: Transport) => void) | undefined;
-  /** Puts the guard's `allowRequest` in place as the first IP is being refused, and takes it out after the last. */
-  #earlyRefusal: { start(): void; end(): void } | undefined;
   #released = false;
 
   constructor(deps: TransportAdmissionDeps) {
@@ -107,30 +103,18 @@ export class TransportAdmission {
     return this.#deadlines.timerArmed;
   }
 
-  /** Guards the Engine.IO server the job server created: refuse early in `allowRequest`, admit each transport as it opens. */
+  /**
+   * Guards the Engine.IO server the job server created: every handshake request is asked about first (refused early while
+   * its IP is being refused, then the application's own `allowRequest`; see `allowInOneWrite`), and each transport is
+   * admitted as it opens.
+   */
   guard(io: JobIoServer): void {
     const { engine } = io;
     const allowNext = engine.opts.allowRequest;
-    const refuseEarly: AllowRequest = (request, callback) => {
-      if (!this.#allows(request)) {
-        callback(TOO_MANY, false);
-        return;
-      }
-      if (allowNext) allowNext(request, callback);
-      else callback(null, true);
-    };
-    // In place only while a transport is being refused: otherwise a handshake request costs Engine.IO no extra call
-    // (measured by `pnpm bench`: CPU per handshake). Swapped only with the option it wraps: a closing server replaces
-    // it with one that refuses everything, which stays.
-    this.#earlyRefusal = {
-      start: () => {
-        if (engine.opts.allowRequest === allowNext) engine.opts.allowRequest = refuseEarly;
-      },
-      end: () => {
-        if (engine.opts.allowRequest !== refuseEarly) return;
-        if (allowNext) engine.opts.allowRequest = allowNext;
-        else delete engine.opts.allowRequest;
-      },
+    engine.opts.allowRequest = (request, callback) => {
+      if (this.#refusing.size > 0 && !this.#allows(request)) callback(TOO_MANY, false);
+      else if (allowNext) allowNext(request, (error, allowed) => (allowed ? allowInOneWrite(request, callback) : callback(error, allowed)));
+      else allowInOneWrite(request, callback);
     };
     this.#onTransport = (transport) => {
       this.#deadlines.start(transport);
@@ -284,7 +268,6 @@ export class TransportAdmission {
       return;
     }
     this.#refusing.set(ip, transport);
-    if (this.#refusing.size === 1) this.#earlyRefusal?.start();
     // Discarding (not a graceful close): a long-polling transport closed gracefully waits for a poll it may never get.
     transport.once('drain', () => transport.close(true));
     // A Socket.IO client reads it as the answer to the CONNECT it sends on open.
@@ -302,8 +285,6 @@ export class TransportAdmission {
     // A slot still being asked for goes back when the counter answers (`#granted`), to the same IP.
     if (state !== 'acquiring') this.#proxiedIps.delete(transport);
     if (holdsSlot(state)) this.#deps.ipLimit.release(ip);
-    if (this.#refusing.get(ip) !== transport) return;
-    this.#refusing.delete(ip);
-    if (this.#refusing.size === 0) this.#earlyRefusal?.end();
+    if (this.#refusing.get(ip) === transport) this.#refusing.delete(ip);
   }
 }
