@@ -63,6 +63,8 @@ export async function startLoadClients(processes) {
         elapsedMs: endedAt - startedAt,
       };
     },
+    /** The job ids that `open(count, { jobPrefix, distinctJobsPerProcess: true })` subscribed its connections to, one per connection. */
+    jobIds: (count, jobPrefix) => split(count, children.length).flatMap((share, index) => Array.from({ length: share }, (_, i) => `${jobPrefix}p${index}-${i}`)),
     /** Starts counting: each connection is to receive `updates` updates. */
     arm: (updates) => all('arm', { updates }),
     /** Waits for every expected update; resolves with whether all arrived and when the last did. */

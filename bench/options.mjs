@@ -31,6 +31,10 @@ export const BENCH_DEFAULTS = {
   fanoutRepeats: 7,
   /** Client processes the fan-out subscribers are spread over. */
   fanoutProcesses: 2,
+  /** Jobs of the one-watcher scenario, each watched by one connection of its own. */
+  oneWatcherJobs: 500,
+  /** Updates published to each of those jobs per burst (bursts: `fanoutRepeats` per server). */
+  oneWatcherUpdates: 40,
   /** Updates published while the slow reader's process is stopped. */
   slowUpdates: 20_000,
   /** Approximate size of one of those updates on the wire, in bytes. */
@@ -58,7 +62,7 @@ export const BENCH_DEFAULTS = {
 };
 
 /** Scenario names that `--only` accepts, in the order they run (`cluster`: classic against sharded fan-out, skipped without redis-server 7+). */
-export const BENCH_SCENARIOS = ['capacity', 'fanout', 'leak', 'slowReader', 'overload', 'cluster'];
+export const BENCH_SCENARIOS = ['capacity', 'fanout', 'oneWatcher', 'leak', 'slowReader', 'overload', 'cluster'];
 
 const integerFlags = Object.keys(BENCH_DEFAULTS);
 const kebab = (name) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);

@@ -79,6 +79,10 @@ export function buildRows(results, options) {
     add('fan-out ms until last client has last update', 'fanout', (burst) => burst.lastDeliveryMs, integer, '≤ 1.11×', (b, o) => o <= b / 0.9);
     add('fan-out server CPU µs per delivered msg', 'fanout', (burst) => burst.serverCpuMicrosPerMessage, decimals(2), '≤ 1.10×', (b, o) => o <= 1.1 * b);
   }
+  if (bare.oneWatcher && ours.oneWatcher) {
+    const { jobs, updatesPerJob } = first('oneWatcher');
+    add(`one watcher per job: server CPU µs per delivered update (${integer(jobs)} jobs × ${updatesPerJob} updates)`, 'oneWatcher', (burst) => burst.serverCpuMicrosPerUpdate, decimals(1));
+  }
   if (bare.leak && ours.leak) {
     const label = `${options.rounds} rounds × ${integer(options.roundSize)} after ${options.warmupRounds} warm-up`;
     add(`heap growth last/first round (${label})`, 'leak', (run) => run.heapGrowth, percent, '≤ 1 %', (_b, o) => o <= 0.01, false);

@@ -10,6 +10,7 @@ import { runCapacity } from './scenarios/capacity.mjs';
 import { runCluster } from './scenarios/cluster.mjs';
 import { runFanout } from './scenarios/fanout.mjs';
 import { runLeakRounds } from './scenarios/leak-rounds.mjs';
+import { runOneWatcherJobs } from './scenarios/one-watcher-jobs.mjs';
 import { runOverload } from './scenarios/overload.mjs';
 import { runSlowReader } from './scenarios/slow-reader.mjs';
 
@@ -21,6 +22,8 @@ const scenarios = {
   capacity: repeated(runCapacity),
   // Fan-out keeps both servers up and alternates its bursts itself (`--fanout-repeats`).
   fanout: runFanout,
+  // The same for jobs of one watcher each.
+  oneWatcher: runOneWatcherJobs,
   leak: repeated(runLeakRounds),
   slowReader: repeated(runSlowReader),
   overload: repeated(runOverload),

@@ -60,6 +60,13 @@ serveRequests({
     }
     return { startedAt, endedAt: now() };
   },
+  /** Publishes `rounds` updates of about `bytes` to each of `jobIds`, every job in turn in each round (one watcher per job). */
+  async publishEach({ jobIds, rounds, bytes }) {
+    const data = { blob: 'x'.repeat(bytes) };
+    for (let seq = 1; seq <= rounds; seq++) {
+      for (const jobId of jobIds) await target.publish(jobId, seq, { status: 'running', progress: (seq / rounds) * 100, data });
+    }
+  },
   /** Holds about `bytes` more of heap (arrays of numbers) until `dropBallast`: memory pressure on demand. */
   addBallast({ bytes }) {
     const chunks = Math.ceil(bytes / BALLAST_CHUNK_BYTES);
