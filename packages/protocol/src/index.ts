@@ -78,6 +78,7 @@ export {
   UnsubscribeJobAckCheck,
 } from './server-message-checks';
 export { HandshakeAuthCheck, HeartbeatAckCheck, SubscribeJobRequestCheck, UnsubscribeJobRequestCheck } from './client-message-checks';
+export { JobUpdateInputCheck } from './update-input-check';
 export { withoutUndefined } from './partial-options';
 export type { PartialOptions } from './partial-options';
 export type { ClientToServerEvents, ServerToClientEvents } from './event-maps';

@@ -74,6 +74,13 @@ describe('JobDataSchema bounds size and depth', () => {
     expect(problemOf(twoByteCharacters)).toMatch(/^data must be at most 16384 bytes of JSON/);
   });
 
+  it('counts three-byte characters exactly at the bound', () => {
+    // A JSON string of n three-byte characters takes 3n + 2 bytes (its quotes).
+    const fitting = Math.floor((MAX_JOB_DATA_BYTES - 2) / 3);
+    expect(problemOf('✓'.repeat(fitting))).toBeUndefined();
+    expect(problemOf('✓'.repeat(fitting + 1))).toBe(`data must be at most ${MAX_JOB_DATA_BYTES} bytes of JSON, got ${3 * (fitting + 1) + 2}`);
+  });
+
   it('refuses a wide object over the bound', () => {
     const wide = Object.fromEntries(Array.from({ length: 2000 }, (_, index) => [`key${index}`, index]));
     expect(problemOf(wide)).toMatch(/^data must be at most 16384 bytes of JSON, got \d+$/);

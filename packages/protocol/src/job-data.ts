@@ -46,7 +46,10 @@ function findJsonProblem(value: unknown, depth: number): string | undefined {
 export function findJobDataProblem(value: unknown): string | undefined {
   const problem = findJsonProblem(value, 0);
   if (problem) return problem;
-  const bytes = utf8.encode(JSON.stringify(value)).length;
+  const json = JSON.stringify(value);
+  // A UTF-16 code unit takes at most 3 bytes of UTF-8: text this short is within the bound without being encoded.
+  if (json.length * 3 <= MAX_JOB_DATA_BYTES) return undefined;
+  const bytes = utf8.encode(json).length;
   return bytes > MAX_JOB_DATA_BYTES ? `data must be at most ${MAX_JOB_DATA_BYTES} bytes of JSON, got ${bytes}` : undefined;
 }
 

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@org/ws-protocol';
+import { ErrorCode, JobIdSchema, JobUpdateInputSchema, MAX_JOB_DATA_BYTES, parsePayload } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
@@ -75,5 +75,30 @@ describe('inbound payload validation', () => {
     await server.update('ok', { status: 'completed' });
     await expect(server.update('ok', { status: 'running' })).rejects.toMatchObject({ code: ErrorCode.INVALID_PAYLOAD, message: expect.stringContaining('already ended') });
     expect(await server.getJob('ok')).toMatchObject({ seq: 1, status: 'completed' });
+  });
+
+  it("words a refused update as the schema does, and publishes the input's fields as it read and checked them, once", async () => {
+    const { server } = await startJobServer();
+    const badInput = (input: unknown) => ({ jobId: 'job', input, expected: parsePayload(JobUpdateInputSchema, input, 'update') });
+    const refusals = [
+      { jobId: 'j b', input: { status: 'running' }, expected: parsePayload(JobIdSchema, 'j b', 'jobId') },
+      badInput({ status: 'running', progress: 101 }),
+      badInput({ status: 'running', extra: 1 }),
+      badInput(Object.assign(Object.create({ inherited: 1 }) as object, { status: 'running' })),
+      badInput({ status: 'running', data: { text: 'é'.repeat(MAX_JOB_DATA_BYTES / 2) } }),
+      badInput(['running']),
+    ];
+    for (const { jobId, input, expected } of refusals) {
+      if (expected.ok) throw new Error(`the schema accepts ${JSON.stringify(input)}`);
+      await expect(server.update(jobId, input as never)).rejects.toMatchObject({ name: 'JobProtocolError', ...expected.error });
+    }
+    const throwing = { status: 'running', get progress(): number { throw new Error('no') } };
+    await expect(server.update('job', throwing as never)).rejects.toMatchObject({ code: ErrorCode.INVALID_PAYLOAD, message: 'update could not be read' });
+    // A getter that answers differently the second time: what was checked is what is stored.
+    let reads = 0;
+    const shifting = { get status() { reads += 1; return reads === 1 ? 'running' : 'paused'; } };
+    expect(await server.update('job', shifting as never)).toMatchObject({ seq: 1, status: 'running' });
+    expect(reads).toBe(1);
+    expect(await server.getJob('job')).toMatchObject({ seq: 1, status: 'running' });
   });
 });
