@@ -117,6 +117,36 @@ describe('a reader that stops reading', () => {
     await vi.waitFor(() => expect(slowUpdates.filter((update) => update.jobId === 'report')).toEqual([{ ...held, data: { step: 'published' } }]));
   });
 
+  it("holds each job update written during a broadcast under its own job, with its own state, one that an onAnyOutgoing listener writes first included", async () => {
+    const { server, url } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, limits: { outbound: { conflateAboveBytes: 32 * 1024 } } });
+    const slow = await connectClient(url);
+    const slowUpdates = recordUpdates(slow);
+    await subscribe(slow, { jobId: 'render' });
+    const report = await server.update('report', { status: 'running', progress: 10 });
+    await subscribe(slow, { jobId: 'report' });
+    underlyingWebSocket(slow).pause();
+    await publishUntil(server, 'render', () => server.counters().conflatedUpdates >= 1);
+
+    // The application's listener writes a job update of another job to this socket as the next broadcast reaches it,
+    // so that the socket's writer sees it before the broadcast's own packet.
+    const [socket] = [...server.io.sockets.sockets.values()];
+    const written = { ...report, seq: report.seq + 1, progress: 20, data: { from: 'listener' } };
+    let writing = false;
+    socket!.onAnyOutgoing((event, payload: { jobId?: string }) => {
+      if (writing || event !== 'job-update' || payload.jobId !== 'render') return;
+      writing = true;
+      socket!.emit('job-update', written);
+    });
+    const published = await server.update('render', { status: 'running', progress: 99, data: { step: 'last' } });
+    expect(writing).toBe(true);
+    expect(server.stats().pendingConflations).toBe(2);
+
+    underlyingWebSocket(slow).resume();
+    await vi.waitFor(() => expect(server.stats().pendingConflations).toBe(0), { timeout: 20_000 });
+    await vi.waitFor(() => expect(slowUpdates.filter((update) => update.jobId === 'render').at(-1)).toMatchObject({ ...published, conflated: true }));
+    expect(slowUpdates.filter((update) => update.jobId === 'report').at(-1)).toMatchObject(written);
+  });
+
   it('is closed as a slow consumer once even terminal states pile up past the cap, and recovers by lastSeq after reconnecting', async () => {
     const warnings: Array<{ fields: unknown; message: string }> = [];
     const logger = { info: () => undefined, error: () => undefined, warn: (fields: unknown, message: string) => warnings.push({ fields, message }) };
