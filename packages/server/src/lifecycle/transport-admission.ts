@@ -112,7 +112,7 @@ export class TransportAdmission {
     const { engine } = io;
     const allowNext = engine.opts.allowRequest;
     engine.opts.allowRequest = (request, callback) => {
-      if (this.#refusing.size > 0 && !this.#allows(request)) callback(TOO_MANY, false);
+      if (!this.#allows(request)) callback(TOO_MANY, false);
       else if (allowNext) allowNext(request, (error, allowed) => (allowed ? allowInOneWrite(request, callback) : callback(error, allowed)));
       else allowInOneWrite(request, callback);
     };
@@ -205,6 +205,8 @@ export class TransportAdmission {
   }
 
   #allows(request: IncomingMessage): boolean {
+    // Nothing is being refused (the usual case): no address to derive.
+    if (this.#refusing.size === 0) return true;
     const ip = clientIp({ address: request.socket.remoteAddress ?? '', headers: request.headers }, this.#deps.trustProxy);
     if (!this.#refusing.has(ip)) return true;
     this.#deps.onRefused(protocolError(ErrorCode.TOO_MANY_CONNECTIONS, TOO_MANY), ip);
