@@ -101,4 +101,16 @@ describe('inbound payload validation', () => {
     expect(reads).toBe(1);
     expect(await server.getJob('job')).toMatchObject({ seq: 1, status: 'running' });
   });
+
+  it("publishes the data it checked: a getter inside data that answers larger when read again is read once", async () => {
+    const { server } = await startJobServer();
+    let reads = 0;
+    const data = { list: [{ get text() { reads += 1; return reads === 1 ? 'small' : 'x'.repeat(MAX_JOB_DATA_BYTES * 4); } }] };
+    expect(await server.update('job', { status: 'running', data })).toMatchObject({ seq: 1, data: { list: [{ text: 'small' }] } });
+    expect(reads).toBe(1);
+    expect(await server.getJob('job')).toMatchObject({ data: { list: [{ text: 'small' }] } });
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    await expect(server.update('job', { status: 'running', data: cycle as never })).rejects.toMatchObject({ code: ErrorCode.INVALID_PAYLOAD, message: expect.stringContaining('nest deeper') });
+  });
 });

@@ -9,6 +9,7 @@ import {
   type JobUpdateInput,
   type ParseResult,
 } from '@org/ws-protocol';
+import { snapshotJobData } from './job-data-snapshot';
 
 /** A validated `update(jobId, input)` call. */
 export interface UpdateRequest {
@@ -21,8 +22,8 @@ export interface UpdateRequest {
 const INPUT_KEYS: ReadonlySet<string> = /* @__PURE__ */ new Set(['status', 'progress', 'data']);
 
 /**
- * The fields of an update input, each read once into an object of their own, or `undefined` when `input` is not an
- * object of those keys only (or cannot be read): zod then says what is wrong with it.
+ * The fields of an update input, each read once into an object of their own (`data` down to its last item), or
+ * `undefined` when `input` is not an object of those keys only (or cannot be read): zod then says what is wrong with it.
  */
 function copyInput(input: unknown): Record<string, unknown> | undefined {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
@@ -32,7 +33,7 @@ function copyInput(input: unknown): Record<string, unknown> | undefined {
     const { status, progress, data } = input as Record<string, unknown>;
     const copy: Record<string, unknown> = { status };
     if (progress !== undefined) copy.progress = progress;
-    if (data !== undefined) copy.data = data;
+    if (data !== undefined) copy.data = snapshotJobData(data);
     return copy;
   } catch {
     return undefined;
