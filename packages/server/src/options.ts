@@ -195,7 +195,7 @@ export interface ResolvedJobServerOptions {
 }
 
 /** Longest duration accepted anywhere (24 days, the most a Node timer can wait). */
-const MAX_DURATION_MS = 2 ** 31 - 1;
+export const MAX_DURATION_MS = 2 ** 31 - 1;
 
 /** Most proxy hops `limits.trustProxy` accepts; a longer chain of proxies you control is not plausible. */
 const MAX_PROXY_HOPS = 100;

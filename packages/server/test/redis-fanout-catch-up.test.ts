@@ -119,6 +119,30 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a single Redis: the subsc
     await vi.waitFor(() => expect(watched).toEqual([a1, a2]), { timeout: 10_000, interval: 20 });
     expect(direct).toEqual([a2]);
   });
+  it('a finished job whose keys are gone when the subscription comes back is no loss to a room that was sent its terminal: only the unfinished one is reported expired', { timeout: 30_000 }, async () => {
+    const { keyPrefix, server, url, got, a1 } = await watchJobA();
+    const watcher = await connectClient(url);
+    const expired: unknown[] = [];
+    watcher.socket.on('job-expired', (notice) => expired.push(notice));
+    const gotA = received(watcher, 'job-a');
+    expect(await subscribe(watcher, { jobId: 'job-a' })).toMatchObject({ ok: true, snapshot: a1 });
+    expect(await subscribe(watcher, { jobId: 'job-b' })).toMatchObject({ ok: true, snapshot: null });
+    await server.update('job-b', { status: 'running' });
+    const a2 = await server.update('job-a', { status: 'completed' });
+    await vi.waitFor(() => expect([got, gotA]).toEqual([[a1, a2], [a2]]));
+
+    // Both jobs' keys go, as Redis expiry (or a restart without persistence) takes them, and the subscription is cut.
+    const admin = new Redis(redis.url);
+    clients.push(admin);
+    await admin.del(...(await admin.keys(`${keyPrefix}*`)));
+    expect(Number(await admin.client('KILL', 'TYPE', 'pubsub'))).toBe(1);
+
+    // Both rooms are decided in one batch of the catch-up: job-b's notice says it ran.
+    await vi.waitFor(() => expect(expired).toEqual([expect.objectContaining({ jobId: 'job-b', reason: 'gone' })]), { timeout: 10_000, interval: 20 });
+    expect(expired).toHaveLength(1);
+    expect([got, gotA]).toEqual([[a1, a2], [a2]]);
+  });
+
   it.each(['classic', 'sharded'] as const)(
     '%s fan-out: after a catch-up sent a room the snapshot, an older update the room never got (a retried publish arriving late) is not sent after it',
     { timeout: 30_000 },

@@ -1,6 +1,7 @@
-import { ErrorCode, JOB_STATUSES, isTerminal, JobProtocolError, protocolError, type JobUpdate, type JobUpdateInput } from '@org/ws-protocol';
+import { ErrorCode, JOB_STATUSES, isTerminal, JobProtocolError, protocolError, type JobUpdate, type JobUpdateInput, type JsonValue } from '@org/ws-protocol';
 import type { ExpiredJob, ExpiryRule, JobReplay, JobStatusCounts, JobStore } from './job-store';
 import { newEpoch } from './job-epoch';
+import { checkHistoryLimit } from './history-limits';
 import { replayWindow } from './replay-window';
 
 interface JobRecord {
@@ -11,19 +12,30 @@ interface JobRecord {
 
 /** Options of `MemoryJobStore`. */
 export interface MemoryJobStoreOptions {
-  /** Recent updates kept per job. @default 100 */
+  /** Recent updates kept per job (1-1000: a replay holds at most 1000). @default 100 */
   bufferSize?: number | undefined;
+}
+
+/** Freezes a JSON value and everything in it; returns it. */
+function freezeJson(value: JsonValue): JsonValue {
+  if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) freezeJson(item);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /**
  * The default `JobStore`: one process, plain maps, nothing to install. It keeps a copy of each update's `data`; the
- * updates it resolves are the ones it keeps (read them, do not change them).
+ * updates it resolves are the ones it keeps, frozen (deeply), so that no reader can change the job for the others.
  */
 export class MemoryJobStore implements JobStore {
   readonly #jobs = new Map<string, JobRecord>();
   readonly #bufferSize: number;
 
+  /** @throws RangeError when `bufferSize` is not a whole number from 1 to 1000. */
   constructor(options: MemoryJobStoreOptions = {}) {
+    checkHistoryLimit('bufferSize', options.bufferSize);
     this.#bufferSize = options.bufferSize ?? 100;
   }
 
@@ -36,7 +48,9 @@ export class MemoryJobStore implements JobStore {
     const update: JobUpdate = { jobId, epoch: record?.snapshot.epoch ?? newEpoch(), seq: (record?.snapshot.seq ?? 0) + 1, status: input.status, at };
     if (input.progress !== undefined) update.progress = input.progress;
     // Its own copy (the data is JSON): what it keeps is what was published, whatever the caller does with its object next.
-    if (input.data !== undefined) update.data = JSON.parse(JSON.stringify(input.data)) as JobUpdate['data'];
+    if (input.data !== undefined) update.data = freezeJson(JSON.parse(JSON.stringify(input.data)) as JsonValue);
+    // Frozen, as what it resolves is what it keeps: changing it would change the job for every later reader.
+    Object.freeze(update);
     if (record) {
       record.snapshot = update;
       record.buffer.push(update);

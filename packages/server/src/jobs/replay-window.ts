@@ -1,4 +1,4 @@
-import type { JobUpdate } from '@org/ws-protocol';
+import { MAX_REPLAY_UPDATES, type JobUpdate } from '@org/ws-protocol';
 import type { JobReplay } from './job-store';
 
 /**
@@ -15,11 +15,13 @@ export function replayWindow(snapshot: JobUpdate | null, buffer: readonly JobUpd
 }
 
 /**
- * The epoch rule on top of a store's replay, for a subscriber that holds `epoch`: a snapshot of another epoch is a new
+ * The rules on top of any store's replay, for a subscriber that holds `epoch`: a snapshot of another epoch is a new
  * history (resync with the snapshot, no updates, whatever `seq` says), and no job at all means the job is gone for it
- * (resync with no snapshot). Without `epoch` the replay stands as the store made it.
+ * (resync with no snapshot). More updates than a reply may hold (`MAX_REPLAY_UPDATES`, a store kept more than that) are
+ * answered with a resync to the snapshot, as updates no longer held are. Otherwise the replay stands as the store made it.
  */
-export function replayForEpoch(replay: JobReplay, epoch: string | undefined): JobReplay {
-  if (epoch === undefined || replay.snapshot?.epoch === epoch) return replay;
-  return { snapshot: replay.snapshot, updates: [], resync: true };
+export function replayForSubscriber(replay: JobReplay, epoch: string | undefined): JobReplay {
+  if (epoch !== undefined && replay.snapshot?.epoch !== epoch) return { snapshot: replay.snapshot, updates: [], resync: true };
+  if (replay.updates.length > MAX_REPLAY_UPDATES) return { snapshot: replay.snapshot, updates: [], resync: true };
+  return replay;
 }

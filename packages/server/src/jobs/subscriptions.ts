@@ -14,7 +14,7 @@ import type { ConnectionRecord, ConnectionRegistry } from '../lifecycle/connecti
 import { jobRoom } from './job-rooms';
 import type { JobReplay, JobStore } from './job-store';
 import { synchronousReplay } from './memory-job-store';
-import { replayForEpoch } from './replay-window';
+import { replayForSubscriber } from './replay-window';
 import { storeRefusal } from './store-failure';
 import type { AuthorizeSubscribeHook } from '../options';
 import type { ServerEvents } from '../server-events';
@@ -136,7 +136,7 @@ export class Subscriptions {
       return undefined;
     }
     // Nothing runs between the join above and this read, so no update can fall between them.
-    const replay = replayForEpoch(replayNow(jobId, held.lastSeq), held.epoch);
+    const replay = replayForSubscriber(replayNow(jobId, held.lastSeq), held.epoch);
     if (registry.subscribe(record, jobId)) this.#deps.events.emit('subscribe', { socketId: record.id, jobId });
     return subscribedAck(jobId, replay);
   }
@@ -182,7 +182,7 @@ export class Subscriptions {
     if (this.#deps.roomReady) await this.#deps.roomReady(jobRoom(jobId));
     let replay: JobReplay;
     try {
-      replay = replayForEpoch(await store.replay(jobId, held.lastSeq), held.epoch);
+      replay = replayForSubscriber(await store.replay(jobId, held.lastSeq), held.epoch);
       this.#deps.onStoreResult(true);
     } catch (error) {
       this.#deps.onStoreResult(false);

@@ -1,4 +1,4 @@
-import { EventName, type JobUpdate } from '@org/ws-protocol';
+import { EventName, isTerminal, type JobUpdate } from '@org/ws-protocol';
 import type { JobIoServer } from '../job-server-api';
 import { jobRoom } from '../jobs/job-rooms';
 import type { JobStore } from '../jobs/job-store';
@@ -32,6 +32,8 @@ interface Delivered {
   seq: number;
   /** Bit `n` set: `seq - n` was sent. */
   sent: number;
+  /** The update of the highest `seq` is terminal: the room has the job's outcome. */
+  ended: boolean;
 }
 
 /** The target of a broadcast, as socket.io-adapter passes it to `apply`. */
@@ -59,7 +61,7 @@ interface BroadcastingAdapter {
  * back, `run()` reads the snapshot of every job its sockets watch, in batches, once Redis confirmed the subscription of
  * the batch's rooms, and sends each room the snapshot when it is newer than what the room was last sent (another epoch,
  * or a higher `seq`). Clients drop what they have and take a `seq` jump, so a terminal update reaches each of them once.
- * A job the store no longer holds is reported lost. A `job-update` broadcast to a watched job's room that the room was
+ * A job the store no longer holds is reported lost, unless its room was sent the job's terminal update. A `job-update` broadcast to a watched job's room that the room was
  * already sent (the same Redis message delivered twice, for one) is dropped.
  */
 export class FanoutCatchUp {
@@ -172,11 +174,13 @@ export class FanoutCatchUp {
 
   #deliver(room: string, snapshot: JobUpdate | null): void {
     const jobId = room.slice(ROOM_PREFIX.length);
+    const delivered = this.#delivered.get(jobId);
     if (!snapshot) {
-      this.#deps.onJobLost(jobId);
+      // A finished job that Redis let expire is no loss to a room that was sent its outcome (`job-expired` is for jobs
+      // that never finished).
+      if (!delivered?.ended) this.#deps.onJobLost(jobId);
       return;
     }
-    const delivered = this.#delivered.get(jobId);
     if (delivered && delivered.epoch === snapshot.epoch && delivered.seq >= snapshot.seq) return;
     this.#deps.io.local.to(room).emit(EventName.JobUpdate, snapshot);
     // The snapshot replaces every older state and clients then drop older seqs: a late copy of one (a retried publish)
@@ -205,13 +209,14 @@ export class FanoutCatchUp {
     if (!this.#adapter.rooms.has(room)) return 'send';
     const delivered = this.#delivered.get(update.jobId);
     if (!delivered || delivered.epoch !== update.epoch) {
-      this.#delivered.set(update.jobId, { epoch: update.epoch, seq: update.seq, sent: 1 });
+      this.#delivered.set(update.jobId, { epoch: update.epoch, seq: update.seq, sent: 1, ended: update.status !== undefined && isTerminal(update.status) });
       return 'send';
     }
     if (update.seq > delivered.seq) {
       const shift = update.seq - delivered.seq;
       delivered.sent = shift < SENT_WINDOW ? (delivered.sent << shift) | 1 : 1;
       delivered.seq = update.seq;
+      delivered.ended = update.status !== undefined && isTerminal(update.status);
       return 'send';
     }
     const below = delivered.seq - update.seq;

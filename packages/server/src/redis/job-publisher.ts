@@ -14,6 +14,7 @@ import { safeLogger, silentLogger, type JobServerLogger } from '../logger';
 import { shardedBroadcast } from './sharded-broadcast';
 import { storeFailure } from '../jobs/store-failure';
 import { parseUpdateRequest } from '../jobs/update-request';
+import { checkHistoryLimit } from '../jobs/history-limits';
 
 /** Options of `createJobPublisher`; job settings must match those of the servers. */
 export interface JobPublisherOptions {
@@ -21,7 +22,7 @@ export interface JobPublisherOptions {
   redis: RedisConnectionOptions & RedisNamespaceOptions & RedisWriteOptions;
   /** Job history, as on the servers. */
   jobs?: {
-    /** Recent updates kept per job for `lastSeq` recovery. @default 100 */
+    /** Recent updates kept per job for `lastSeq` recovery (1-1000). @default 100 */
     bufferSize?: number | undefined;
   } | undefined;
   /** Retention, as on the servers. */
@@ -66,12 +67,16 @@ export interface JobPublisher<Map extends object = JobDataMap> {
  * Creates a job publisher: the main multi-node pattern, where workers report progress and any number of server nodes
  * (started with the same `redis` option) deliver it. Needs `ioredis`, and `@socket.io/redis-emitter` for the classic
  * fan-out; with the sharded one it SPUBLISHes to the job room's channel, so only the nodes watching the job receive it.
+ * @throws RangeError when `redis.keyPrefix`, `redis.waitForReplicas`, `jobs.bufferSize` or a `sweep` setting is out of its bounds.
  * @example
  * const publisher = createJobPublisher({ redis: { url: process.env.REDIS_URL } });
  * await publisher.update('export-42', { status: 'running', progress: 10 });
  */
 export function createJobPublisher<Map extends object = JobDataMap>(options: JobPublisherOptions): JobPublisher<Map> {
   // Checked before any connection is opened.
+  checkHistoryLimit('bufferSize', options.jobs?.bufferSize, 'jobs.bufferSize');
+  checkHistoryLimit('staleJobMs', options.sweep?.staleJobMs, 'sweep.staleJobMs');
+  checkHistoryLimit('finishedJobRetentionMs', options.sweep?.finishedJobRetentionMs, 'sweep.finishedJobRetentionMs');
   const waitForReplicas = resolveReplicaWait(options.redis.waitForReplicas);
   const keyPrefix = resolveKeyPrefix(options.redis.keyPrefix);
   const sharded = fanoutOf(options.redis) === 'sharded';

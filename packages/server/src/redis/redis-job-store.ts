@@ -8,6 +8,7 @@ import type { ReplicaShortfall } from './replica-shortfall';
 import { RedisScript } from './redis-script';
 import { newEpoch } from '../jobs/job-epoch';
 import { replayWindow } from '../jobs/replay-window';
+import { checkHistoryLimit } from '../jobs/history-limits';
 
 /** Options of `RedisJobStore`. */
 export interface RedisJobStoreOptions {
@@ -15,9 +16,9 @@ export interface RedisJobStoreOptions {
   client: RedisClientLike;
   /** Prefix of every key (1-100 characters, no braces); all servers and publishers of one deployment share it. @default 'ws-jobs:' */
   keyPrefix?: string | undefined;
-  /** Recent updates kept per job for `lastSeq` recovery. @default 100 */
+  /** Recent updates kept per job for `lastSeq` recovery (1-1000: a replay holds at most 1000). @default 100 */
   bufferSize?: number | undefined;
-  /** A non-terminal job without an update for this long expires. @default 3600000 (1 h) */
+  /** A non-terminal job without an update for this long expires (whole ms, at most 2^31-1). @default 3600000 (1 h) */
   staleJobMs?: number | undefined;
   /**
    * A terminal job expires this long after its terminal update, but Redis keeps it at least 1 s (the sweep may drop it
@@ -154,7 +155,9 @@ export class RedisJobStore implements JobStore {
   #refreshing: Promise<void> | undefined;
   #closed = false;
 
+  /** @throws RangeError when `bufferSize`, `staleJobMs` or `finishedJobRetentionMs` is out of its bounds (checked before any write). */
   constructor(options: RedisJobStoreOptions) {
+    for (const limit of ['bufferSize', 'staleJobMs', 'finishedJobRetentionMs'] as const) checkHistoryLimit(limit, options[limit]);
     this.#client = asIoRedis(options.client);
     this.#keys = redisKeys(resolveKeyPrefix(options.keyPrefix), this.#client.isCluster ? CLUSTER_BUCKETS : 1);
     this.#bufferSize = options.bufferSize ?? JOB_SERVER_DEFAULTS.jobs.bufferSize;
