@@ -102,6 +102,34 @@ describe('JobSubscriptionState', () => {
     expect(seen).toEqual([2, 900]);
   });
 
+  it('takes a resync to a lower seq of the same epoch as a rewound history: signals it, counts on from the snapshot, and ends with the terminal that follows', () => {
+    const { state, seen, outcomes } = watched();
+    const resyncs: JobResync[] = [];
+    const late: number[] = [];
+    const other = state.addHandle((u) => late.push(u.seq));
+    other.on('resync', (resync) => resyncs.push(resync));
+    state.applyAck(ack(update(10)));
+    state.beginSync();
+    expect(state.applyAck(ack(update(5), [], true))).toBe('synced');
+    expect(resyncs).toEqual([{ reason: 'history-rewound', previousEpoch: 'e1', epoch: 'e1', previousSeq: 10 }]);
+    expect(state).toMatchObject({ epoch: 'e1', lastSeq: 5 });
+    expect(state.applyUpdate(update(6, 'completed'))).toBe('applied');
+    expect(seen).toEqual([10, 5, 6]);
+    expect(late).toEqual([10, 5, 6]);
+    expect(outcomes).toEqual([{ kind: 'terminal', update: update(6, 'completed') }]);
+  });
+
+  it('holds live updates that arrive before a rewinding reply, even at or below lastSeq, and delivers them after its snapshot', () => {
+    const { state, seen, outcomes } = watched();
+    state.applyAck(ack(update(10)));
+    state.beginSync();
+    // The rewound history's next update overtakes the reply (the server broadcast it while it read the store).
+    expect(state.applyUpdate(update(6, 'completed'))).toBe('buffered');
+    state.applyAck(ack(update(5), [], true));
+    expect(seen).toEqual([10, 5, 6]);
+    expect(outcomes).toHaveLength(1);
+  });
+
   it('on job-expired gone, ends a job it saw, and keeps waiting (resubscribe) for one it never saw', () => {
     const seenJob = watched();
     seenJob.state.applyAck(ack(update(3)));

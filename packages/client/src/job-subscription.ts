@@ -17,9 +17,11 @@ export type JobUpdateListener<U = JobUpdate> = (update: U) => void;
 /**
  * Why a subscription's history was resynchronised: `epoch-changed`, the server's history of the job was replaced (its
  * store lost its data, or the job id started again) and `seq` counts anew from the snapshot that follows;
- * `updates-skipped`, the server no longer had every update the client missed, so `seq` jumps to the snapshot.
+ * `updates-skipped`, the server no longer had every update the client missed, so `seq` jumps to the snapshot;
+ * `history-rewound`, the same epoch but the server's history is behind what the client saw (its store came back from
+ * an older copy), so `seq` counts on from the lower snapshot that follows, and later `seq`s may carry other updates.
  */
-export type JobResyncReason = 'epoch-changed' | 'updates-skipped';
+export type JobResyncReason = 'epoch-changed' | 'updates-skipped' | 'history-rewound';
 
 /** Payload of a subscription's `resync` event; the `update` listener receives the new snapshot right after it. */
 export interface JobResync {
@@ -107,10 +109,10 @@ class SubscriptionHandle implements JobSubscription {
     this.events.emit('update', checked);
   }
 
-  /** The job's history was resynchronised: tell the listeners, and count `seq` from zero again when it was replaced. */
+  /** The job's history was resynchronised: tell the listeners, and count `seq` from zero again unless it only skipped ahead. */
   resync(resync: JobResync): void {
     if (this.closed || this.outcome) return;
-    if (resync.reason === 'epoch-changed') this.seenSeq = 0;
+    if (resync.reason !== 'updates-skipped') this.seenSeq = 0;
     this.events.emit('resync', resync);
   }
 
@@ -209,6 +211,10 @@ export class JobSubscriptionState {
       this.replaceHistory(snapshot.epoch);
     } else if (snapshot && ack.resync && snapshot.seq > this.lastSeq + 1 && this.lastSeq > 0) {
       this.announceResync({ reason: 'updates-skipped', previousEpoch: this.epoch, epoch: snapshot.epoch, previousSeq: this.lastSeq });
+    } else if (snapshot && ack.resync && snapshot.seq < this.lastSeq) {
+      // PROTOCOL.md section 5: take the snapshot even below lastSeq (a store that came back from an older copy).
+      this.announceResync({ reason: 'history-rewound', previousEpoch: this.epoch, epoch: snapshot.epoch, previousSeq: this.lastSeq });
+      this.lastSeq = 0;
     } else if (!ack.resync && this.lastSeq > 0) {
       for (const update of [...ack.updates].sort((a, b) => a.seq - b.seq)) this.accept(update);
     }
@@ -225,11 +231,12 @@ export class JobSubscriptionState {
       this.synced = false;
       return 'gap';
     }
-    if (update.seq <= this.lastSeq) return 'dropped';
     if (!this.synced) {
+      // Held even at or below lastSeq: a reply that rewinds the history (resync to a lower seq) makes them new again.
       this.buffer(update);
       return 'buffered';
     }
+    if (update.seq <= this.lastSeq) return 'dropped';
     if (update.seq !== this.lastSeq + 1 && !update.conflated) {
       this.buffer(update);
       this.synced = false;
