@@ -9,6 +9,7 @@ import {
   type JobExpired,
   type JobUpdate,
   type JobUpdateOf,
+  type SubscribeJobOk,
   type SubscribeJobRequest,
   type TimeoutNotice,
 } from '@org/ws-protocol';
@@ -82,6 +83,12 @@ type PacedRequest = { kind: 'subscribe'; job: JobSubscriptionState } | { kind: '
 
 const subscribeKey = (jobId: string): string => `subscribe:${jobId}`;
 const unsubscribeKey = (jobId: string): string => `unsubscribe:${jobId}`;
+
+/** The first job id a `subscribe-job` reply names (itself, its snapshot or an update) that is not `jobId`, if any. */
+function foreignJobId(ack: SubscribeJobOk, jobId: string): string | undefined {
+  if (ack.jobId !== jobId) return ack.jobId;
+  return [ack.snapshot, ...ack.updates].find((update) => update !== null && update.jobId !== jobId)?.jobId;
+}
 
 /** The error a job gets once the client gave up: the connection's error (same code), about that job. */
 function gaveUpError(cause: JobClientError, jobId: string): JobClientError {
@@ -313,8 +320,10 @@ class JobClientImpl {
         return;
       }
       this.pacer.settled();
-      if (ack.jobId !== job.jobId) {
-        this.retryJob(job, 'INTERNAL', new JobClientError('INVALID_PAYLOAD', `subscribe-job reply names job ${ack.jobId}, not ${job.jobId}`, { jobId: job.jobId }));
+      const foreign = foreignJobId(ack, job.jobId);
+      if (foreign !== undefined) {
+        // Applied, another job's snapshot or updates would be delivered (and could end this job): refuse the whole reply.
+        this.retryJob(job, 'INTERNAL', new JobClientError('INVALID_PAYLOAD', `subscribe-job reply for ${job.jobId} carries job ${foreign}`, { jobId: job.jobId }));
         return;
       }
       this.clearJobRetry(job.jobId);

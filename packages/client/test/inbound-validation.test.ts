@@ -52,6 +52,34 @@ describe('inbound validation', () => {
     expect(states.filter(isConnected)).toHaveLength(1);
   });
 
+  it('refuses a subscribe-job reply whose snapshot or updates belong to another job, applies nothing of it, and subscribes again', async () => {
+    const replies = [
+      // Another job's terminal snapshot: applied, it would end this job.
+      { ok: true, jobId: 'job-1', epoch: 'e1', snapshot: { ...update(7), jobId: 'other-job', status: 'failed' }, updates: [], resync: false },
+      // This job's snapshot, but another job's update among the replayed ones: the reply as a whole is not trusted.
+      { ok: true, jobId: 'job-1', epoch: 'e1', snapshot: update(1), updates: [{ ...update(1), jobId: 'other-job' }], resync: false },
+      { ok: true, jobId: 'job-1', epoch: 'e1', snapshot: { ...update(2), status: 'completed' }, updates: [], resync: false },
+    ];
+    let subscribeRequests = 0;
+    const url = await startMisbehavingServer((socket) => {
+      socket.on('subscribe-job', (_request: unknown, ack: (reply: unknown) => void) => {
+        subscribeRequests += 1;
+        ack(replies[Math.min(subscribeRequests, replies.length) - 1]);
+      });
+    });
+    const { client, errors } = openClient({ url, random: () => 0 });
+    const watched = record(client, 'job-1');
+
+    await vi.waitFor(() => expect(watched.ends).toBe(1));
+    expect(watched.updates.map((u) => [u.jobId, u.seq])).toEqual([['job-1', 2]]);
+    expect(watched.handle.outcome).toMatchObject({ kind: 'terminal', update: { jobId: 'job-1', seq: 2, status: 'completed' } });
+    expect(errors.map((e) => [e.code, e.jobId, e.message])).toEqual([
+      ['INVALID_PAYLOAD', 'job-1', 'subscribe-job reply for job-1 carries job other-job'],
+      ['INVALID_PAYLOAD', 'job-1', 'subscribe-job reply for job-1 carries job other-job'],
+    ]);
+    expect(subscribeRequests).toBe(3);
+  });
+
   it('treats a refusal with a malformed error as a server fault and backs off', async () => {
     const http = createServer();
     const io = new Server(http);
