@@ -58,6 +58,7 @@ export interface JobClient<Map extends object = JobDataMap> {
    * across reconnects. Throws `INVALID_PAYLOAD` for a malformed job id, `CLOSED` after `close()`, and the
    * give-up error (e.g. `UNSUPPORTED_PROTOCOL`) while the client has given up, until `connect()`. With a `data` schema,
    * an update whose data fails it is reported as `INVALID_DATA` instead of delivered (see the subscription's `error`).
+   * Handles on a job that has not ended share its subscription; one on a job that ended asks the server again.
    */
   subscribe<Id extends string, Data = JobDataOf<Map, Id>>(
     jobId: Id,
@@ -146,9 +147,14 @@ class JobClientImpl {
     const valid = parseWire(JobIdCheck, jobId, 'jobId');
     if (!valid.ok) throw JobClientError.fromProtocol(valid.error, typeof jobId === 'string' ? jobId : undefined);
     let job = this.jobs.get(jobId);
-    if (!job) {
+    // A job that ended is asked about again, whatever its outcome: the id may have run again, access may have been
+    // granted since, and a call must not get an older answer only because another handle on the job is still open.
+    // Those handles keep their outcome on the old state, which leaves the registry here.
+    if (!job || job.outcome) {
       job = new JobSubscriptionState(jobId, (gone) => this.onLastHandleGone(gone));
       this.jobs.set(jobId, job);
+      // A retry the replaced state left would hold off the new state's own (one timer per job id).
+      this.clearJobRetry(jobId);
       // A release not sent yet is called off: the server keeps the subscription and answers the new subscribe like the first one.
       if (this.pacer.remove(unsubscribeKey(jobId))) this.heldOnServer.add(jobId);
       this.sendSubscribe(job);
@@ -368,6 +374,9 @@ class JobClientImpl {
    */
   private releaseIfEnded(job: JobSubscriptionState): void {
     if (!job.outcome) return;
+    // Replaced meanwhile (an `end` listener asked for the job again): the server subscription now serves the new state.
+    const current = this.jobs.get(job.jobId);
+    if (current !== undefined && current !== job) return;
     this.clearJobRetry(job.jobId);
     if (this.heldOnServer.has(job.jobId)) this.sendUnsubscribe(job.jobId);
   }

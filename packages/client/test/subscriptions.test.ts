@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { JobClientError, type JobUpdate } from '../src/index';
-import { isConnected, openClient, record } from './support/job-client-resource';
+import { isConnected, openClient, record, registeredJobs } from './support/job-client-resource';
 import { startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { startMisbehavingServer } from './support/misbehaving-server';
@@ -354,6 +354,108 @@ describe('subscriptions', () => {
     expect(await expired).toMatchObject({ code: 'JOB_EXPIRED', jobId: 'stale-job', expired: { kind: 'expired', reason: 'stale', lastSeq: 1 } });
     expect(handle.outcome).toEqual({ kind: 'expired', reason: 'stale', lastSeq: 1 });
     expect(errors).toEqual([]);
+  });
+
+  it('asks the server again for a job that expired while a handle on it stays open, and the old handle keeps its outcome', async () => {
+    let time = Date.now();
+    const resource = await startJobServer({ now: () => time, sweep: { staleJobMs: 1000 } });
+    const { client } = openClient({ url: resource.url });
+    await resource.server.update('nightly', { status: 'running' });
+    // A panel that keeps its handle to show how the job ended.
+    const panel = client.subscribe('nightly');
+    await vi.waitFor(() => expect(panel.snapshot?.seq).toBe(1));
+    time += 10_000;
+    await resource.server.maintenance.purgeStaleJobs();
+    await vi.waitFor(() => expect(panel.outcome?.kind).toBe('expired'));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
+
+    const done = client.waitFor('nightly', { timeoutMs: 5000 });
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    // The old handle going leaves the new subscription alone.
+    panel.unsubscribe();
+    expect(registeredJobs(client)).toBe(1);
+    // The job id runs again and completes.
+    await resource.server.update('nightly', { status: 'running' });
+    const completed = await resource.server.update('nightly', { status: 'completed' });
+    await expect(done).resolves.toEqual(completed);
+    expect(panel.outcome).toEqual({ kind: 'expired', reason: 'stale', lastSeq: 1 });
+    expect(registeredJobs(client)).toBe(0);
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
+  });
+
+  it('asks the server again for a job refused FORBIDDEN while a handle on it stays open, so access granted since is seen', async () => {
+    let allowed = false;
+    let asked = 0;
+    const resource = await startJobServer({
+      authorizeSubscribe: () => {
+        asked += 1;
+        return allowed;
+      },
+    });
+    const { client } = openClient({ url: resource.url });
+    const panel = client.subscribe('report');
+    await vi.waitFor(() => expect(panel.outcome).toMatchObject({ kind: 'error', error: { code: 'FORBIDDEN' } }));
+
+    allowed = true;
+    const done = client.waitFor('report', { timeoutMs: 5000 });
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    const completed = await resource.server.update('report', { status: 'completed' });
+    await expect(done).resolves.toEqual(completed);
+    expect(asked).toBe(2);
+    expect(panel.outcome).toMatchObject({ kind: 'error', error: { code: 'FORBIDDEN' } });
+    // The refused state left the registry when the new call replaced it; the panel's handle holds it alone.
+    expect(registeredJobs(client)).toBe(0);
+    panel.unsubscribe();
+    expect(registeredJobs(client)).toBe(0);
+  });
+
+  it('asks the server again for a job that completed while a handle on it stays open, so a new run of the id is followed', async () => {
+    let time = Date.now();
+    const resource = await startJobServer({ now: () => time, sweep: { finishedJobRetentionMs: 1000 } });
+    const { client } = openClient({ url: resource.url });
+    await resource.server.update('nightly', { status: 'running' });
+    const firstRun = await resource.server.update('nightly', { status: 'completed' });
+    const panel = client.subscribe('nightly');
+    await vi.waitFor(() => expect(panel.outcome).toEqual({ kind: 'terminal', update: firstRun }));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
+    time += 10_000;
+    await expect(resource.server.maintenance.purgeStaleJobs()).resolves.toBe(1);
+
+    // The job id runs again; a new watch follows this run, not the one the open panel shows.
+    await resource.server.update('nightly', { status: 'running' });
+    const seen: JobUpdate[] = [];
+    const consumed = (async () => {
+      for await (const update of client.watch('nightly')) {
+        seen.push(update);
+        if (update.status === 'running') await resource.server.update('nightly', { status: 'failed' });
+      }
+    })();
+    await consumed;
+    expect(seen.map((u) => [u.epoch === firstRun.epoch ? 'first run' : 'second run', u.seq, u.status])).toEqual([
+      ['second run', 1, 'running'],
+      ['second run', 2, 'failed'],
+    ]);
+    expect(panel.outcome).toEqual({ kind: 'terminal', update: firstRun });
+    panel.unsubscribe();
+    expect(registeredJobs(client)).toBe(0);
+  });
+
+  it('sends no release for an ended job an end listener asked for again: the server subscription serves the new call', async () => {
+    const resource = await startJobServer();
+    const requests = inboundRequests(resource);
+    const { client } = openClient({ url: resource.url });
+    const first = client.subscribe('report');
+    let again: Promise<JobUpdate> | undefined;
+    first.on('end', () => {
+      again = client.waitFor('report', { timeoutMs: 5000 });
+    });
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    const completed = await resource.server.update('report', { status: 'completed' });
+    await vi.waitFor(() => expect(again).toBeDefined());
+    await expect(again).resolves.toEqual(completed);
+    first.unsubscribe();
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
+    expect(requests).toEqual(['subscribe-job report', 'subscribe-job report', 'unsubscribe-job report']);
   });
 
   it('close() ends every subscription with CLOSED and refuses new ones', async () => {

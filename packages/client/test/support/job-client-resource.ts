@@ -76,3 +76,11 @@ export function record(client: JobClient, jobId: string): RecordedSubscription {
     },
   };
 }
+
+/**
+ * How many job ids the client's per-job registry holds (its private `jobs` map, read here because no public API
+ * shows it): 0 once every handle of every job went.
+ */
+export function registeredJobs(client: JobClient): number {
+  return (client as unknown as { jobs: ReadonlyMap<string, unknown> }).jobs.size;
+}
