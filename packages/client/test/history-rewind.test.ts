@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startRedisServer, withRedis, type RedisServerResource } from '../../server/test/support/redis-server-process';
+import { describe, expect, it, vi } from 'vitest';
+import { startRedisServer, withRedis } from '../../server/test/support/redis-server-process';
 import { skipWithoutRedisServerBinary, uniqueKeyPrefix } from '../../server/test/support/redis-test-env';
 import type { JobResync } from '../src/index';
 import { openClient, record } from './support/job-client-resource';
 import { startJobServer } from './support/job-server-resource';
-import { installLeakCheck } from './support/leak-check';
+import { installLeakCheck, trackTeardown } from './support/leak-check';
 
 // A private redis-server, whose keys the test rolls back: the shared one is never touched.
 const skip = skipWithoutRedisServerBinary('History rewound by a Redis restored from an older copy');
@@ -36,17 +36,9 @@ async function restoreKeys(port: number, prefix: string, copy: ReadonlyMap<strin
 }
 
 describe.skipIf(skip)('a job history rewound in the same epoch (PROTOCOL.md section 5)', () => {
-  let redis: RedisServerResource;
-
-  beforeAll(async () => {
-    redis = await startRedisServer({ persistence: false });
-  });
-
-  afterAll(async () => {
-    await redis.destroy();
-  });
-
   it('takes the lower snapshot of a resync, signals history-rewound, and delivers the terminal update that follows', async () => {
+    const redis = await startRedisServer({ persistence: false });
+    trackTeardown(() => redis.destroy());
     const keyPrefix = uniqueKeyPrefix();
     const resource = await startJobServer({ redis: { url: redis.url, keyPrefix }, shutdown: { retryWindowMs: 0 } });
     const { client } = openClient({ url: resource.url, random: () => 0 });

@@ -384,24 +384,23 @@ describe('subscriptions', () => {
   });
 
   it('asks the server again for a job refused FORBIDDEN while a handle on it stays open, so access granted since is seen', async () => {
-    let allowed = false;
-    let asked = 0;
-    const resource = await startJobServer({
-      authorizeSubscribe: () => {
-        asked += 1;
-        return allowed;
-      },
-    });
+    const granted = new Set<string>();
+    const asked: string[] = [];
+    const authorizeSubscribe = ({ jobId }: { jobId: string }): boolean => {
+      asked.push(jobId);
+      return granted.has(jobId);
+    };
+    const resource = await startJobServer({ authorizeSubscribe });
     const { client } = openClient({ url: resource.url });
     const panel = client.subscribe('report');
     await vi.waitFor(() => expect(panel.outcome).toMatchObject({ kind: 'error', error: { code: 'FORBIDDEN' } }));
 
-    allowed = true;
+    granted.add('report');
     const done = client.waitFor('report', { timeoutMs: 5000 });
     await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
     const completed = await resource.server.update('report', { status: 'completed' });
     await expect(done).resolves.toEqual(completed);
-    expect(asked).toBe(2);
+    expect(asked).toEqual(['report', 'report']);
     expect(panel.outcome).toMatchObject({ kind: 'error', error: { code: 'FORBIDDEN' } });
     // The refused state left the registry when the new call replaced it; the panel's handle holds it alone.
     expect(registeredJobs(client)).toBe(0);
