@@ -16,6 +16,9 @@ export interface JobServerHealth {
 /** Reports problems noticed outside the server (e.g. a memory monitor's alerts in force) as health reasons. */
 export type HealthCheck = () => readonly string[];
 
+/** The reason `health()` lists while a check added with `addHealthCheck` throws. */
+export const HEALTH_CHECK_FAILED = 'health-check-failed';
+
 /** Problems the server noticed recently, each cleared by the next success of the same kind. */
 export class HealthReasons {
   readonly #reasons = new Set<string>();
@@ -57,8 +60,16 @@ export class HealthReasons {
     return { status: !running ? 'shutting-down' : reasons.length > 0 ? 'degraded' : 'ok', reasons, connections, uptimeMs };
   }
 
-  /** Current problems, the server's own and those of every check. */
+  /** Current problems, the server's own and those of every check (a check that throws reports `health-check-failed`). */
   list(): string[] {
-    return [...this.#reasons, ...[...this.#checks].flatMap((check) => check())];
+    const reasons = [...this.#reasons];
+    for (const check of this.#checks) {
+      try {
+        reasons.push(...check());
+      } catch {
+        if (!reasons.includes(HEALTH_CHECK_FAILED)) reasons.push(HEALTH_CHECK_FAILED);
+      }
+    }
+    return reasons;
   }
 }

@@ -1,5 +1,5 @@
-import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck, ZERO_STATS } from './support/leak-check';
 import { startChild, stopAllChildren, type ChildResource } from './support/redis-child-process';
@@ -24,6 +24,20 @@ afterEach(async () => {
   for (const child of frozen.splice(0)) child.process.kill('SIGCONT');
   await stopAllChildren();
 });
+
+/** A raw TCP connection to `port` that writes `text` once connected; what it reads, and whether the server closed it. */
+async function rawConnection(port: number, text: string): Promise<{ socket: Socket; read: () => string; closed: Promise<void> }> {
+  const socket = connect(port, '127.0.0.1');
+  stalled.push(socket);
+  let read = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (read += chunk));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  if (text) socket.write(text);
+  return { socket, read: () => read, closed };
+}
 
 /** Milliseconds `work` took. */
 async function timed(work: () => Promise<unknown>): Promise<number> {
@@ -59,6 +73,26 @@ describe('close() deadline', () => {
     const timeoutMs = 300;
     const tookMs = await timed(() => server.close({ timeoutMs }));
     expect(tookMs).toBeLessThan(timeoutMs + SCHEDULING_SLACK_MS);
+    expect(server.stats()).toEqual(ZERO_STATS);
+  });
+
+  it('is not held past its deadline by HTTP connections that are no Socket.IO client (idle, half a request, a body never finished); any other path is answered 404', async () => {
+    const { server, port } = await startJobServer();
+    const pageRequest = await rawConnection(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await vi.waitFor(() => expect(pageRequest.read()).toMatch(/^HTTP\/1\.1 404 /));
+    const held = [
+      pageRequest,
+      await rawConnection(port, ''),
+      await rawConnection(port, 'GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n'),
+      await rawConnection(port, 'POST /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n4'),
+    ];
+    const httpServer = server.io.httpServer;
+    await vi.waitFor(async () => expect(await new Promise((resolve) => httpServer.getConnections((_, count) => resolve(count)))).toBe(held.length));
+
+    const timeoutMs = 100;
+    const tookMs = await timed(() => server.close({ timeoutMs }));
+    expect(tookMs).toBeLessThan(timeoutMs + SCHEDULING_SLACK_MS);
+    await Promise.all(held.map((connection) => connection.closed));
     expect(server.stats()).toEqual(ZERO_STATS);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { closeOnSignals } from '../src/index';
+import { closeOnSignals, createJobServer } from '../src/index';
 import { startJobServer } from './support/job-server-resource';
-import { installLeakCheck } from './support/leak-check';
+import { installLeakCheck, trackServers } from './support/leak-check';
 import { connectClient } from './support/test-client';
 
 installLeakCheck();
@@ -28,6 +28,15 @@ describe('close() options', () => {
     await expect(server.close({ timeoutMs: -5 })).rejects.toThrow(/"timeoutMs"/);
     await server.close({ timeoutMs: 500 });
     expect(server.health().status).toBe('shutting-down');
+  });
+
+  it('rejects a listen() that close() overtook before the port was bound, instead of leaving it pending, and binds nothing', async () => {
+    const server = createJobServer();
+    trackServers(server);
+    const listening = server.listen({ port: 0, host: '127.0.0.1' });
+    await server.close({ timeoutMs: 0 });
+    await expect(listening).rejects.toThrow('listen() interrupted: the job server was closed before its port was bound');
+    expect(server.io.httpServer.listening).toBe(false);
   });
 
   it('with timeoutMs 0 sends the shutdown notices and disconnects at once, waiting for no ack', async () => {

@@ -2,6 +2,7 @@ import { ErrorCode, PROTOCOL_VERSION } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
+import { openRawEngineAccepted } from './support/raw-engine-client';
 import { connectClient, connectRefused, createTestClient, subscribe } from './support/test-client';
 
 installLeakCheck();
@@ -15,6 +16,38 @@ describe('handshake', () => {
     expect(server.counters().refusedConnections).toBe(2);
     // The slot is the transport's: it goes when the refused client closes its transport.
     await vi.waitFor(() => expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0, pendingTransports: 0 }));
+  });
+
+  it('refuses a protocolVersion it cannot even print (nested 20,000 deep, or very long) as UNSUPPORTED_PROTOCOL, not INTERNAL', async () => {
+    const { server, url } = await startJobServer();
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    for (const [version, described] of [
+      [deep, 'an array'],
+      [`"${'9'.repeat(1000)}"`, `"${'9'.repeat(32)}…"`],
+    ] as const) {
+      const raw = await openRawEngineAccepted(url);
+      raw.send(`40{"protocolVersion":${version}}`);
+      const refusal = JSON.parse((await raw.nextMessage((text) => text.startsWith('44'))).slice(2)) as { data: unknown };
+      expect(refusal.data).toEqual({ code: ErrorCode.UNSUPPORTED_PROTOCOL, message: `this server speaks protocol version ${PROTOCOL_VERSION}, the client sent ${described}` });
+      raw.close();
+    }
+    expect(server.counters()).toMatchObject({ internalErrors: 0, refusedConnectionsByCode: { [ErrorCode.UNSUPPORTED_PROTOCOL]: 2 } });
+  });
+
+  it.each([false, true])("registers nothing for a socket the application's own connect listener disconnected first (disconnect(%s))", async (closeTransport) => {
+    const { server, url } = await startJobServer();
+    const refuse = (socket: { disconnect(close: boolean): unknown }): void => void socket.disconnect(closeTransport);
+    server.io.on('connect', refuse);
+    const client = createTestClient(url);
+    const disconnected = new Promise<void>((resolve) => client.socket.once('disconnect', () => resolve()));
+    client.socket.connect();
+    await disconnected;
+    expect(server.stats()).toMatchObject({ connections: 0, pendingHeartbeats: 0 });
+    // The transport's slot goes with the transport (the leak check after this test waits for it).
+    client.socket.close();
+    server.io.off('connect', refuse);
+    const witness = await connectClient(url);
+    expect(await subscribe(witness, { jobId: 'after' })).toMatchObject({ ok: true });
   });
 
   it('refuses a handshake auth that fails its schema with INVALID_PAYLOAD', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { MEMORY_MONITOR_DEFAULTS, type Alert, type ClearedAlert } from '../src/index';
+import { MEMORY_MONITOR_DEFAULTS, MemoryJobStore, type Alert, type ClearedAlert } from '../src/index';
 import { DORMANT_HEARTBEAT, HOUR, useFakeClock } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
@@ -185,6 +185,38 @@ describe('memory monitor alerts', () => {
 });
 
 describe('memory monitor lifecycle', () => {
+  it('survives a sample that throws (a store count, a health check, memoryUsage): logs it and samples again next time', async () => {
+    const { now } = useFakeClock();
+    let failing = true;
+    class FailingCountStore extends MemoryJobStore {
+      override countByStatus() {
+        if (failing) throw new Error('store backend: count failed');
+        return super.countByStatus();
+      }
+    }
+    const store = new FailingCountStore();
+    const { server, close } = await startJobServer({ now, heartbeat: DORMANT_HEARTBEAT, store });
+    const logger = recordingLogger();
+    const monitor = startMonitor({ server, now, memoryUsage: manualMemory().read, logger, remediation: false });
+    const removeCheck = server.addHealthCheck(() => {
+      if (failing) throw new Error('check failed');
+      return [];
+    });
+
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(logger.entries.filter((entry) => entry.level === 'error').map((entry) => entry.message)).toEqual(['memory monitor: sampling failed', 'memory monitor: sampling failed']);
+    expect(server.health()).toMatchObject({ status: 'degraded', reasons: ['health-check-failed'] });
+    expect(monitor.history()).toEqual([]);
+
+    failing = false;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(monitor.history()).toHaveLength(1);
+    expect(server.health()).toMatchObject({ status: 'ok', reasons: [] });
+    removeCheck();
+    await close();
+    await store.close();
+  });
+
   it('leaves no timer and no health check after close(), and close() is idempotent', async () => {
     const { now } = useFakeClock();
     const { server } = await startJobServer({ now, heartbeat: DORMANT_HEARTBEAT });

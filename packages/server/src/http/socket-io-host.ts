@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ClientToServerEvents, ServerToClientEvents } from '@org/ws-protocol';
@@ -10,6 +10,15 @@ import { OriginPolicy, type AllowedOrigin } from '../lifecycle/origin-policy';
 
 /** How long after `limits.handshakeTimeoutMs` Socket.IO's own `connectTimeout` would close a transport the job server missed. */
 const SOCKET_IO_FALLBACK_MS = 1000;
+
+/**
+ * Answers a request the job server's own HTTP server has no route for (Engine.IO hands it every path but its own): 404
+ * at once, as Socket.IO's own server does, instead of leaving the request and its connection open.
+ */
+function answerNotFound(_request: IncomingMessage, response: ServerResponse): void {
+  response.statusCode = 404;
+  response.end();
+}
 
 /**
  * Owns where the job server's Socket.IO server lives: one it creates on its own HTTP server, one it attaches to the
@@ -33,7 +42,7 @@ export class SocketIoHost {
   constructor(opts: Pick<ResolvedJobServerOptions, 'io' | 'httpServer' | 'socketIoOptions' | 'limits' | 'cors'>) {
     this.#ownsIo = opts.io === undefined;
     this.#ownsHttp = this.#ownsIo && opts.httpServer === undefined;
-    const httpServer = opts.io ? undefined : (opts.httpServer ?? createServer());
+    const httpServer = opts.io ? undefined : (opts.httpServer ?? createServer(answerNotFound));
     this.#httpServer = httpServer;
     const upgraded = this.#upgraded;
     this.#forgetUpgraded = function () {
@@ -71,11 +80,17 @@ export class SocketIoHost {
     if (!running) throw new Error('listen() after close()');
     if (!httpServer.listening) {
       await new Promise<void>((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-          httpServer.off('error', reject);
-          resolve();
-        });
+        const settle = (error?: Error): void => {
+          httpServer.off('error', settle);
+          httpServer.off('close', closed);
+          if (error) reject(error);
+          else resolve();
+        };
+        // A `close()` before the port is bound: Node then never reports the bind.
+        const closed = (): void => settle(new Error('listen() interrupted: the job server was closed before its port was bound'));
+        httpServer.once('error', settle);
+        httpServer.once('close', closed);
+        httpServer.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => settle());
       });
     }
     return (httpServer.address() as AddressInfo).port;
@@ -109,11 +124,13 @@ export class SocketIoHost {
       // Socket.IO's close waits for every connection of the HTTP server to end, and a WebSocket client that does not
       // answer the close handshake (a stalled reader, a stalled upgrade probe) would hold that for 30 s. Close Engine.IO
       // first (its close frames and last packets are written at once), then end every upgraded connection. (HTTP
-      // connections end by themselves: Engine.IO answers the pending polls, and an idle keep-alive connection is closed
-      // by the HTTP server's close.)
+      // connections are ended too, once Engine.IO answered the pending polls: an idle keep-alive connection, a connection
+      // that never sent a request or never finished one, would each hold the HTTP server's close for as long as the
+      // peer keeps it open.)
       io.engine.close();
       for (const connection of this.#upgraded) connection.destroy();
       this.#httpServer?.off('upgrade', this.#trackUpgrade);
+      this.#httpServer?.closeAllConnections();
       await io.close();
     } else if (this.#ownsIo) {
       // Leave the application's HTTP server running: close only what Socket.IO added to it. A later job server on it

@@ -220,6 +220,12 @@ export class ConnectionLifecycle {
       return;
     }
     this.#admissions.delete(socket);
+    // A listener that ran before this one (the application's, on `connect` or on its own io) disconnected it already:
+    // nothing is registered, and a transport still open may carry a new handshake (within the handshake deadline).
+    if (!socket.connected) {
+      this.transports.unclaim(socket.conn);
+      return;
+    }
     // The handshake claimed the transport, and Socket.IO drops a socket whose transport closed meanwhile: `carry` fails
     // only if that ever changes, and the connection is then refused like one that arrives while the server closes.
     if (!phase.running || !this.transports.carry(socket.conn)) {

@@ -36,6 +36,20 @@ const refuse = (code: ErrorCode, message: string, retryAfterMs?: number): Connec
   new ConnectionRefusedError(protocolError(code, message, retryAfterMs));
 /** The answer to a handshake on a transport refused as it opened. */
 const alreadyRefused = refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address');
+/** Longest part of a client's version string quoted back in a refusal. */
+const QUOTED_VERSION_CHARS = 32;
+
+/**
+ * The `protocolVersion` a client sent, as a refusal quotes it: a primitive as JSON (a long string cut short), an object
+ * or array only by its kind. Never serialised whole: it is the client's, as deep or as long as a packet allows.
+ */
+function describeVersion(version: unknown): string {
+  if (version === undefined) return 'none';
+  if (typeof version === 'string') return JSON.stringify(version.length > QUOTED_VERSION_CHARS ? `${version.slice(0, QUOTED_VERSION_CHARS)}…` : version);
+  if (version === null || typeof version === 'number' || typeof version === 'boolean') return String(version);
+  return Array.isArray(version) ? 'an array' : `an ${typeof version}`;
+}
+
 const shuttingDown = (deps: HandshakeDeps): ConnectionRefusedError =>
   refuse(ErrorCode.SHUTTING_DOWN, 'the server is shutting down', deps.shuttingDownRetryAfterMs());
 
@@ -98,7 +112,7 @@ class Handshake {
     const raw: unknown = handshake.auth;
     const version = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).protocolVersion : undefined;
     if (version !== PROTOCOL_VERSION) {
-      return refuse(ErrorCode.UNSUPPORTED_PROTOCOL, `this server speaks protocol version ${PROTOCOL_VERSION}, the client sent ${JSON.stringify(version) ?? 'none'}`);
+      return refuse(ErrorCode.UNSUPPORTED_PROTOCOL, `this server speaks protocol version ${PROTOCOL_VERSION}, the client sent ${describeVersion(version)}`);
     }
     const auth = parseChecked(HandshakeAuthCheck, HandshakeAuthSchema, raw, 'auth');
     if (!auth.ok) return new ConnectionRefusedError(auth.error);

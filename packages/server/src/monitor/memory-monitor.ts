@@ -192,11 +192,16 @@ export function createMemoryMonitor(options: MemoryMonitorOptions): MemoryMonito
   };
 
   const timer = setInterval(() => {
-    if (serverClosing()) {
-      close();
-      return;
+    // A store, a health check or `memoryUsage` that throws costs this round its sample, never the process.
+    try {
+      if (serverClosing()) {
+        close();
+        return;
+      }
+      sample();
+    } catch (error) {
+      logger.error({ err: error }, 'memory monitor: sampling failed');
     }
-    sample();
   }, opts.intervalMs);
   // The monitor must never be what keeps a process alive; close() still clears the timer.
   timer.unref();
