@@ -61,6 +61,14 @@ describe('resolveJobClientOptions', () => {
     [{ url: 'http://a', reconnect: { initialDelayMs: -1 } }, 'options.reconnect.initialDelayMs'],
     [{ url: 'http://a', reconnect: { minDelayMs: 10, maxDelayMs: 5 } }, 'minDelayMs must not exceed maxDelayMs'],
     [{ url: 'http://a', heartbeat: { intervalMs: 0 } }, 'options.heartbeat'],
+    // Beyond setTimeout's longest delay (2^31-1 ms) a timer fires at once.
+    [{ url: 'http://a', reconnect: { maxDelayMs: 2 ** 31 } }, 'options.reconnect.maxDelayMs'],
+    [{ url: 'http://a', reconnect: { initialDelayMs: 2 ** 31 } }, 'options.reconnect.initialDelayMs'],
+    [{ url: 'http://a', reconnect: { minDelayMs: 2 ** 31 } }, 'options.reconnect.minDelayMs'],
+    [{ url: 'http://a', heartbeat: { intervalMs: 2 ** 31 } }, 'options.heartbeat.intervalMs'],
+    [{ url: 'http://a', heartbeat: { graceMs: 2 ** 31 } }, 'options.heartbeat.graceMs'],
+    [{ url: 'http://a', ackTimeoutMs: 2 ** 31 }, 'options.ackTimeoutMs'],
+    [{ url: 'http://a', connectTimeoutMs: 2 ** 31 }, 'options.connectTimeoutMs'],
     [{ url: 'http://a', auth: 42 as unknown as string }, 'options.auth'],
     [{ url: 'http://a', socketOptions: { reconnection: true } as never }, 'socketOptions.reconnection is managed'],
   ] as const)('refuses %j with INVALID_OPTIONS naming the option', (options, message) => {

@@ -15,6 +15,7 @@ import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { BackoffOptions, RandomSource } from './backoff';
 import { JobClientError } from './errors';
 import type { HeartbeatOptions } from './heartbeat-watchdog';
+import { MAX_TIMER_DELAY_MS } from './timer-delay';
 
 /** A credential, or a function called on every (re)connect so each handshake carries a fresh one. */
 export type AuthOption = string | (() => string | Promise<string>);
@@ -34,7 +35,7 @@ const RESERVED_SOCKET_OPTIONS = {
   retries: true,
 } as const satisfies Record<ReservedSocketOption, true>;
 
-/** Options of {@link createJobClient}. Give `url` or `urls`. */
+/** Options of {@link createJobClient}. Give `url` or `urls`. Durations are in ms, at most 2^31−1 (`setTimeout`'s limit). */
 export interface JobClientOptions {
   /** Server URL, e.g. `https://jobs.example.com`. */
   url?: string | undefined;
@@ -98,10 +99,13 @@ export interface ResolvedJobClientOptions {
   socketOptions: Omit<Partial<ManagerOptions & SocketOptions>, ReservedSocketOption>;
 }
 
-/** The shape of the options, checked without zod so that the client's bundle carries none. */
+/**
+ * The shape of the options, checked without zod so that the client's bundle carries none. Every duration is at most
+ * `MAX_TIMER_DELAY_MS` (2^31−1 ms, about 24.8 days): `setTimeout` fires a longer delay at once.
+ */
 const optionsCheck = /* @__PURE__ */ (() => {
-  const delay = wireOptional(wireNumber(false, ['>=', 0]));
-  const positive = wireOptional(wireNumber(false, ['>', 0]));
+  const delay = wireOptional(wireNumber(false, ['>=', 0], ['<=', MAX_TIMER_DELAY_MS]));
+  const positive = wireOptional(wireNumber(false, ['>', 0], ['<=', MAX_TIMER_DELAY_MS]));
   const url = wireString(1, Infinity);
   const isFunction = (message: string) => wireCustom((value) => (typeof value === 'function' ? undefined : message));
   const heartbeat = wireObject({ intervalMs: positive, graceMs: delay });

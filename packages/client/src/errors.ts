@@ -20,7 +20,7 @@ export const JobClientErrorCode = {
   TRANSPORT_ERROR: 'TRANSPORT_ERROR',
   /** An update's `data` failed the subscription's schema (`data` option); the update is on the error, nothing was dropped silently. */
   INVALID_DATA: 'INVALID_DATA',
-  /** `createJobClient` was given an option it cannot use. */
+  /** `createJobClient` (or `waitFor`, for its `timeoutMs`) was given an option it cannot use. */
   INVALID_OPTIONS: 'INVALID_OPTIONS',
 } as const;
 

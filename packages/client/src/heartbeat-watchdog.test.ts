@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HeartbeatWatchdog } from './heartbeat-watchdog';
+import { MAX_TIMER_DELAY_MS } from './timer-delay';
 
 describe('HeartbeatWatchdog', () => {
   beforeEach(() => {
@@ -60,5 +61,17 @@ describe('HeartbeatWatchdog', () => {
     watchdog.stop();
     expect(watchdog.boundMs).toBe(1500);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('waits out an advertised timing whose sum is beyond what setTimeout honours instead of firing at once', () => {
+    const dead = vi.fn();
+    const watchdog = new HeartbeatWatchdog({ intervalMs: 30_000, graceMs: 10_000 }, dead);
+    // Each figure is valid on the wire (at most 2^31-1); their sum is not a delay setTimeout keeps.
+    watchdog.arm({ intervalMs: MAX_TIMER_DELAY_MS, timeoutMs: 60_000 });
+    expect(watchdog.boundMs).toBe(MAX_TIMER_DELAY_MS);
+    vi.advanceTimersByTime(24 * 3600_000);
+    expect(dead).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(MAX_TIMER_DELAY_MS - 24 * 3600_000);
+    expect(dead).toHaveBeenCalledOnce();
   });
 });

@@ -1,3 +1,5 @@
+import { timerDelayMs } from './timer-delay';
+
 /** Heartbeat expectations; both in milliseconds. They apply until the server advertises its own timing. */
 export interface HeartbeatOptions {
   /** How often the server is expected to send `heartbeat`, until its first heartbeat says. @default 30000 */
@@ -41,10 +43,13 @@ export class HeartbeatWatchdog {
     }, this.boundMs);
   }
 
-  /** How long the server may stay silent: its advertised timing once known, the configured one before. */
+  /**
+   * How long the server may stay silent: its advertised timing once known, the configured one before; at most what
+   * `setTimeout` honours (each advertised figure is within it, their sum need not be).
+   */
   get boundMs(): number {
     if (this.options === false) return Number.POSITIVE_INFINITY;
-    return this.advertisedBoundMs ?? this.options.intervalMs + this.options.graceMs;
+    return timerDelayMs(this.advertisedBoundMs ?? this.options.intervalMs + this.options.graceMs);
   }
 
   /** Stops the countdown and forgets the advertised timing (the next connection may reach another server). */

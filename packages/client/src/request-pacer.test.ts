@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_REQUESTS_IN_FLIGHT, RequestPacer } from './request-pacer';
+import { MAX_TIMER_DELAY_MS } from './timer-delay';
 
 function pacer(): { pacer: RequestPacer<number>; sent: number[]; enqueue: (...ns: number[]) => void } {
   const sent: number[] = [];
@@ -73,5 +74,15 @@ describe('RequestPacer', () => {
     expect(vi.getTimerCount()).toBe(0);
     enqueue(7);
     expect(sent).toEqual([1, 2, 3, 4, 7]);
+  });
+
+  it("pauses for setTimeout's longest delay when the server asks for longer, instead of resuming at once", () => {
+    const { pacer: p, sent, enqueue } = pacer();
+    enqueue(1);
+    p.throttled(3e9, { key: '1', request: 1 });
+    vi.advanceTimersByTime(24 * 3600_000);
+    expect(sent).toEqual([1]);
+    vi.advanceTimersByTime(MAX_TIMER_DELAY_MS - 24 * 3600_000);
+    expect(sent).toEqual([1, 1]);
   });
 });

@@ -1,3 +1,5 @@
+import { timerDelayMs } from './timer-delay';
+
 /** Most requests in flight at once on a fresh connection; kept below the server's abuse threshold (10 refusals in a row). */
 export const MAX_REQUESTS_IN_FLIGHT = 4;
 
@@ -33,7 +35,7 @@ export class RequestPacer<T> {
   }
 
   /**
-   * A request was refused with `RATE_LIMITED`: pause for `retryAfterMs`, then go one at a time. `retry`, if
+   * A request was refused with `RATE_LIMITED`: pause for `retryAfterMs` (at most what `setTimeout` honours), then go one at a time. `retry`, if
    * given, goes to the front of the queue: it was sent before everything still waiting, and sending it after a
    * later request for the same job (an unsubscribe behind a newer subscribe) would undo that request.
    */
@@ -50,7 +52,7 @@ export class RequestPacer<T> {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.pump();
-    }, retryAfterMs);
+    }, timerDelayMs(retryAfterMs));
   }
 
   /** Forgets everything (the connection is gone or the client closed); leaves no timer. */

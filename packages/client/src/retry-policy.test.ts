@@ -1,7 +1,8 @@
 import { ErrorCode, NOTICE_REASONS } from '@org/ws-protocol';
 import { describe, expect, it } from 'vitest';
 import type { BackoffOptions } from './backoff';
-import { RETRY_POLICY, retryDelayMs, retryRuleFor, type RetryTrigger } from './retry-policy';
+import { RETRY_POLICY, retryDelayMs, retryRuleFor, type RetryAction, type RetryTrigger } from './retry-policy';
+import { MAX_TIMER_DELAY_MS } from './timer-delay';
 
 const backoff: BackoffOptions = { initialDelayMs: 1000, maxDelayMs: 8000, factor: 2, minDelayMs: 100 };
 
@@ -64,6 +65,17 @@ describe('retry policy', () => {
     expect([1, 5, 20].map((attempt) => paced(attempt, 0.999))).toEqual([1500, 1500, 1500]);
     expect(retryDelayMs('server-paced', { attempt: 1, retryAfterMs: 0, backoff, random: () => 0.5 })).toBe(backoff.minDelayMs);
     expect([1, 4].map((attempt) => retryDelayMs('server-paced', { attempt, retryAfterMs: undefined, backoff, random: () => 0.5 }))).toEqual([500, 4000]);
+  });
+
+  it("never asks for a delay setTimeout cannot honour, however large the server's retryAfterMs", () => {
+    const huge: BackoffOptions = { initialDelayMs: MAX_TIMER_DELAY_MS, maxDelayMs: MAX_TIMER_DELAY_MS, factor: 2, minDelayMs: MAX_TIMER_DELAY_MS };
+    for (const action of ['backoff', 'retry-after', 'server-paced'] satisfies RetryAction[]) {
+      for (const retryAfterMs of [3e9, Number.MAX_SAFE_INTEGER, MAX_TIMER_DELAY_MS]) {
+        expect(retryDelayMs(action, { attempt: 3, retryAfterMs, backoff, random: () => 0.9 }), action).toBe(MAX_TIMER_DELAY_MS);
+      }
+      // The backoff added to a retryAfterMs just under the limit must not push the sum over it either.
+      expect(retryDelayMs(action, { attempt: 3, retryAfterMs: MAX_TIMER_DELAY_MS - 1, backoff: huge, random: () => 0.9 }), action).toBe(MAX_TIMER_DELAY_MS);
+    }
   });
 
   it('retries immediately only when told to, and not at all when giving up or staying idle', () => {

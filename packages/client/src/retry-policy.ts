@@ -1,5 +1,6 @@
 import type { ErrorCode, NoticeReason } from '@org/ws-protocol';
 import { backoffDelayMs, type BackoffOptions, type RandomSource } from './backoff';
+import { timerDelayMs } from './timer-delay';
 
 /** What happened: a protocol error code (connect refusal or request error), a client-side failure, or a server notice. */
 export type RetryTrigger = ErrorCode | 'TRANSPORT_ERROR' | 'TIMEOUT' | `notice:${NoticeReason}`;
@@ -71,8 +72,16 @@ export interface RetryDelayInput {
   random: RandomSource;
 }
 
-/** Delay before retrying under `action`, or `undefined` when the action does not retry. */
+/**
+ * Delay before retrying under `action`, or `undefined` when the action does not retry. Never above what `setTimeout`
+ * honours, however large the server's `retryAfterMs`: a longer delay would fire at once and retry in a hot loop.
+ */
 export function retryDelayMs(action: RetryAction, input: RetryDelayInput): number | undefined {
+  const delayMs = unboundedRetryDelayMs(action, input);
+  return delayMs === undefined ? undefined : timerDelayMs(delayMs);
+}
+
+function unboundedRetryDelayMs(action: RetryAction, input: RetryDelayInput): number | undefined {
   switch (action) {
     case 'immediately':
       return 0;
@@ -80,7 +89,7 @@ export function retryDelayMs(action: RetryAction, input: RetryDelayInput): numbe
       // The backoff on top spreads a herd of returning clients and keeps a `retryAfterMs: 0` from becoming a hot loop.
       return (input.retryAfterMs ?? 0) + backoffDelayMs(input.attempt, input.backoff, input.random);
     case 'server-paced':
-      if (input.retryAfterMs === undefined) return retryDelayMs('backoff', input);
+      if (input.retryAfterMs === undefined) return unboundedRetryDelayMs('backoff', input);
       return Math.round(Math.max(input.backoff.minDelayMs, input.retryAfterMs * (1 + input.random() / 2)));
     case 'backoff':
       return Math.max(input.retryAfterMs ?? 0, backoffDelayMs(input.attempt, input.backoff, input.random));

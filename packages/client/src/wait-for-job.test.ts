@@ -74,6 +74,39 @@ describe('waitForJob', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("waits out a timeoutMs beyond setTimeout's longest delay (30 days), then rejects with TIMEOUT", async () => {
+    vi.useFakeTimers();
+    const { subscribe, released } = job();
+    const thirtyDaysMs = 30 * 24 * 3600_000;
+    let outcome = 'pending';
+    const done = rejection(waitForJob(subscribe, 'job-1', { timeoutMs: thirtyDaysMs })).then((error) => {
+      outcome = error.code;
+    });
+    await vi.advanceTimersByTimeAsync(thirtyDaysMs - 1);
+    expect(outcome).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    await done;
+    expect(outcome).toBe('TIMEOUT');
+    expect(released()).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('sets no deadline for timeoutMs: Infinity', () => {
+    vi.useFakeTimers();
+    const { state, subscribe } = job();
+    const done = waitForJob(subscribe, 'job-1', { timeoutMs: Number.POSITIVE_INFINITY });
+    expect(vi.getTimerCount()).toBe(0);
+    state.applyAck({ ok: true, jobId: 'job-1', epoch: 'e1', snapshot: update(1, 'completed'), updates: [], resync: false });
+    return expect(done).resolves.toEqual(update(1, 'completed'));
+  });
+
+  it.each([-1, Number.NaN, Number.NEGATIVE_INFINITY, '5000', null])('rejects timeoutMs %s with INVALID_OPTIONS at once, without subscribing', async (timeoutMs) => {
+    const subscribe = vi.fn();
+    const error = await rejection(waitForJob(subscribe, 'job-1', { timeoutMs: timeoutMs as number }));
+    expect(error).toMatchObject({ code: 'INVALID_OPTIONS', jobId: 'job-1', message: expect.stringContaining('timeoutMs must be a number >= 0') });
+    expect(subscribe).not.toHaveBeenCalled();
+  });
+
   it('rejects with ABORTED when the signal fires, with its reason as cause', async () => {
     const { subscribe, released } = job();
     const controller = new AbortController();
