@@ -7,7 +7,7 @@ import { openClient } from './support/job-client-resource';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck, trackClosable } from './support/leak-check';
 import { startMisbehavingServer } from './support/misbehaving-server';
-import { recordTimerDelays } from './support/timer-delays';
+import { spyOnTimers } from './support/timer-spy';
 
 installLeakCheck();
 
@@ -25,7 +25,7 @@ describe("delays beyond setTimeout's longest (2^31-1 ms)", () => {
       next(Object.assign(new Error('going away'), { data: { code: 'SHUTTING_DOWN', message: 'going away', retryAfterMs: HUGE_MS } }));
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const delays = recordTimerDelays();
+    const { delays } = spyOnTimers();
     const { until } = openClient({ url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` });
 
     const reconnecting = await until((state) => state.status === 'reconnecting');
@@ -43,7 +43,7 @@ describe("delays beyond setTimeout's longest (2^31-1 ms)", () => {
         ack({ ok: false, error: { code: 'RATE_LIMITED', message: 'slow down', retryAfterMs: HUGE_MS } });
       });
     });
-    const delays = recordTimerDelays();
+    const { delays } = spyOnTimers();
     const { client, errors } = openClient({ url });
     client.subscribe('job-1');
 
@@ -64,7 +64,7 @@ describe("delays beyond setTimeout's longest (2^31-1 ms)", () => {
       // The client re-arms its watchdog before it answers: once the answer is in, the delay is known.
       socket.emit('heartbeat', { ts: Date.now(), intervalMs: MAX_TIMER_DELAY_MS, timeoutMs: 60_000 }, () => answered());
     });
-    const delays = recordTimerDelays();
+    const { delays } = spyOnTimers();
     const { client } = openClient({ url });
     await heartbeatAnswered;
     expect(delays).toContain(MAX_TIMER_DELAY_MS);
@@ -75,7 +75,7 @@ describe("delays beyond setTimeout's longest (2^31-1 ms)", () => {
 
   it('waitFor with timeoutMs of 30 days keeps waiting and resolves when the job completes', async () => {
     const resource = await startJobServer();
-    const delays = recordTimerDelays();
+    const { delays } = spyOnTimers();
     const { client } = openClient({ url: resource.url });
     const done = client.waitFor('long-job', { timeoutMs: 30 * 24 * 3600_000 });
     await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
