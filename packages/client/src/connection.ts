@@ -57,6 +57,10 @@ type InboundHandler = (payload: unknown, ack: unknown) => void;
 /**
  * One logical connection to the server across many sockets: handshake with fresh auth, heartbeat
  * watchdog, notices, and the reconnect loop with backoff and URL failover (socket.io's own is off).
+ *
+ * Listeners of `state`, `error` and `notice` run application code, which may call `close()`: every step after
+ * such an emit checks that its generation is still current, and timers are armed before the state that announces
+ * them, so a `close()` from any listener sticks.
  */
 export class Connection {
   /** Emits state changes, inbound messages and errors. */
@@ -108,6 +112,7 @@ export class Connection {
     const generation = ++this.generation;
     const url = this.options.urls[this.urlIndex % this.options.urls.length]!;
     this.setState({ status: 'connecting', url, attempt: this.failures });
+    if (generation !== this.generation) return;
     this.resolveToken().then(
       (token) => {
         if (generation === this.generation) this.startSocket(url, token, generation);
@@ -116,7 +121,7 @@ export class Connection {
         if (generation !== this.generation) return;
         const error = new JobClientError('UNAUTHORIZED', 'the auth function failed', { cause });
         this.events.emit('error', error);
-        this.retry('UNAUTHORIZED', 'connect-failed', error, undefined);
+        if (generation === this.generation) this.retry('UNAUTHORIZED', 'connect-failed', error, undefined);
       },
     );
   }
@@ -146,24 +151,23 @@ export class Connection {
       if (!live()) return;
       this.open = true;
       this.failures = 0;
-      this.setState({ status: 'connected', url });
       this.watchdog.arm();
-      this.events.emit('open', socket);
+      this.setState({ status: 'connected', url });
+      if (live()) this.events.emit('open', socket);
     });
     socket.on('connect_error', (error: Error) => {
       if (!live()) return;
-      this.generation += 1;
-      this.dropSocket();
+      const current = this.abandonSocket();
       const { trigger, reported } = this.describeConnectError(error, url);
       this.events.emit('error', reported);
-      this.retry(trigger, 'connect-failed', reported, reported.retryAfterMs);
+      if (current === this.generation) this.retry(trigger, 'connect-failed', reported, reported.retryAfterMs);
     });
     socket.on('disconnect', () => {
       if (!live()) return;
       const notice = this.pendingNotice;
-      this.generation += 1;
-      this.dropSocket();
+      const current = this.abandonSocket();
       this.events.emit('lost');
+      if (current !== this.generation) return;
       if (notice) this.retry(notice.trigger, notice.reason, undefined, notice.retryAfterMs);
       else this.retry('TRANSPORT_ERROR', 'connection-lost', undefined, undefined);
     });
@@ -185,7 +189,7 @@ export class Connection {
       if (!notice) return;
       if (typeof ack === 'function') ack({ reason: notice.reason });
       this.events.emit('notice', notice);
-      this.onNotice(notice);
+      if (live()) this.onNotice(notice);
     });
     listen(EventName.JobUpdate, (payload) => {
       const update = this.validate(JobUpdateCheck, payload, EventName.JobUpdate);
@@ -231,10 +235,9 @@ export class Connection {
     const reason: ReconnectReason = notice.reason === 'idle' ? 'connection-lost' : notice.reason;
     if (action === 'immediately' || action === 'stay-disconnected') {
       // Leave now rather than wait out the grace period: nothing is gained by lingering.
-      this.generation += 1;
-      this.dropSocket();
+      const current = this.abandonSocket();
       this.events.emit('lost');
-      this.retry(trigger, reason, undefined, notice.retryAfterMs);
+      if (current === this.generation) this.retry(trigger, reason, undefined, notice.retryAfterMs);
       return;
     }
     this.pendingNotice = { trigger, reason, retryAfterMs: notice.retryAfterMs };
@@ -242,12 +245,11 @@ export class Connection {
 
   private onHeartbeatMissed(): void {
     if (!this.open) return;
-    this.generation += 1;
-    this.dropSocket();
+    const current = this.abandonSocket();
     this.events.emit('lost');
     const error = new JobClientError('TIMEOUT', 'no heartbeat from the server in time; reconnecting');
     this.events.emit('error', error);
-    this.retry('TIMEOUT', 'heartbeat-timeout', error, undefined);
+    if (current === this.generation) this.retry('TIMEOUT', 'heartbeat-timeout', error, undefined);
   }
 
   /** Applies the retry table: schedule the next attempt, or stop. */
@@ -264,16 +266,24 @@ export class Connection {
     this.failures += 1;
     const delayMs = retryDelayMs(action, { attempt: this.failures, retryAfterMs, backoff: this.options.reconnect, random: this.options.random }) ?? 0;
     this.urlIndex = (this.urlIndex + 1) % this.options.urls.length;
+    this.clearRetryTimer();
+    // Armed before the `reconnecting` listeners run, so a `close()` in one of them cancels it.
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.attempt();
+    }, delayMs);
     this.setState(
       error
         ? { status: 'reconnecting', attempt: this.failures, delayMs, reason, error }
         : { status: 'reconnecting', attempt: this.failures, delayMs, reason },
     );
-    this.clearRetryTimer();
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.attempt();
-    }, delayMs);
+  }
+
+  /** Gives up the current socket (and its late callbacks); returns the new generation, to tell afterwards whether a listener closed the client. */
+  private abandonSocket(): number {
+    const generation = ++this.generation;
+    this.dropSocket();
+    return generation;
   }
 
   private dropSocket(): void {

@@ -318,6 +318,8 @@ class JobClientImpl {
         const error = JobClientError.fromProtocol(ack.error, job.jobId);
         if (ack.error.code === 'RATE_LIMITED') {
           this.events.emit('error', error);
+          // An `error` listener may have closed the client, resetting the pacer: pausing it now would leave a timer.
+          if (this.closed) return;
           this.pacer.throttled(error.retryAfterMs ?? this.options.reconnect.initialDelayMs, { key: subscribeKey(job.jobId), request: { kind: 'subscribe', job } });
           return;
         }
@@ -341,6 +343,8 @@ class JobClientImpl {
 
   /** A failed `subscribe-job`: the retry table decides between resubscribing later and ending the job's subscription. */
   private retryJob(job: JobSubscriptionState, trigger: RetryTrigger, error: JobClientError | undefined): void {
+    // Called after listeners ran (the updates of an applied reply): one of them may have closed the client.
+    if (this.closed) return;
     const rule = retryRuleFor(trigger);
     if (rule.action === 'give-up') {
       job.fail(error ?? new JobClientError('INTERNAL', `subscribing to ${job.jobId} failed`, { jobId: job.jobId }));
@@ -349,6 +353,7 @@ class JobClientImpl {
     }
     // Retrying at once is routine, not a problem to report (an `UNSUBSCRIBED` answer for a job still wanted).
     if (error && rule.action !== 'immediately') this.events.emit('error', error);
+    if (this.closed) return;
     const previous = this.jobRetries.get(job.jobId);
     if (previous?.timer !== undefined) return;
     const attempt = (previous?.attempt ?? 0) + 1;
