@@ -49,7 +49,10 @@ export interface JobClientOptions {
   heartbeat?: PartialOptions<HeartbeatOptions> | false | undefined;
   /** How long to wait for the server's reply to `subscribe-job` / `unsubscribe-job`. @default 10000 */
   ackTimeoutMs?: number | undefined;
-  /** How long one connection attempt may take. @default 20000 */
+  /**
+   * How long one connection attempt may take, all of it: the `auth` function, the transport's open and the server's
+   * handshake reply. Past it the attempt fails with `TIMEOUT` and is retried with backoff. @default 20000
+   */
   connectTimeoutMs?: number | undefined;
   /**
    * Connect as soon as the client is created. By default the client opens nothing until the first `subscribe()`,

@@ -74,6 +74,8 @@ export class Connection {
   /** Consecutive attempts since the last successful handshake. */
   private failures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The deadline of the attempt under way (`connectTimeoutMs`). */
+  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private pendingNotice: PendingNotice | undefined;
   private readonly watchdog: HeartbeatWatchdog;
 
@@ -104,6 +106,7 @@ export class Connection {
     if (this.current.status === 'disconnected' && this.current.reason === 'closed') return;
     this.generation += 1;
     this.clearRetryTimer();
+    this.clearDeadline();
     this.dropSocket();
     this.setState({ status: 'disconnected', reason: 'closed' });
   }
@@ -111,6 +114,7 @@ export class Connection {
   private attempt(): void {
     const generation = ++this.generation;
     const url = this.options.urls[this.urlIndex % this.options.urls.length]!;
+    this.armDeadline(url, generation);
     this.setState({ status: 'connecting', url, attempt: this.failures });
     if (generation !== this.generation) return;
     this.resolveToken().then(
@@ -124,6 +128,23 @@ export class Connection {
         if (generation === this.generation) this.retry('UNAUTHORIZED', 'connect-failed', error, undefined);
       },
     );
+  }
+
+  /**
+   * One deadline for the whole attempt: the auth function, the transport's open and the server's answer to the
+   * Socket.IO CONNECT (socket.io-client's own `timeout` covers the transport only). Expiry is a failed attempt
+   * (`TIMEOUT`), retried with backoff.
+   */
+  private armDeadline(url: string, generation: number): void {
+    this.clearDeadline();
+    this.deadlineTimer = setTimeout(() => {
+      this.deadlineTimer = undefined;
+      if (generation !== this.generation) return;
+      const current = this.abandonSocket();
+      const error = new JobClientError('TIMEOUT', `could not connect to ${url} within connectTimeoutMs (${this.options.connectTimeoutMs} ms: auth, transport and handshake)`);
+      this.events.emit('error', error);
+      if (current === this.generation) this.retry('TIMEOUT', 'connect-failed', error, undefined);
+    }, this.options.connectTimeoutMs);
   }
 
   private async resolveToken(): Promise<string | undefined> {
@@ -151,6 +172,7 @@ export class Connection {
       if (!live()) return;
       this.open = true;
       this.failures = 0;
+      this.clearDeadline();
       this.watchdog.arm();
       this.setState({ status: 'connected', url });
       if (live()) this.events.emit('open', socket);
@@ -254,6 +276,8 @@ export class Connection {
 
   /** Applies the retry table: schedule the next attempt, or stop. */
   private retry(trigger: RetryTrigger, reason: ReconnectReason, error: JobClientError | undefined, retryAfterMs: number | undefined): void {
+    // Every failed attempt ends here (or in close()): its deadline goes with it.
+    this.clearDeadline();
     const { action } = retryRuleFor(trigger);
     if (action === 'give-up') {
       this.setState(error ? { status: 'disconnected', reason: 'gave-up', error } : { status: 'disconnected', reason: 'gave-up' });
@@ -296,6 +320,11 @@ export class Connection {
     if (!socket) return;
     socket.removeAllListeners();
     socket.close();
+  }
+
+  private clearDeadline(): void {
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
   }
 
   private clearRetryTimer(): void {

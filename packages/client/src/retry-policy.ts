@@ -48,7 +48,7 @@ export const RETRY_POLICY = {
   UNAVAILABLE: { action: 'server-paced', why: 'A backing service is down and may be back any moment: retry at the pace the server sets, not ever later.' },
   INTERNAL: { action: 'backoff', why: 'Unknown server failure: retry, slower each time.' },
   TRANSPORT_ERROR: { action: 'backoff', why: 'Network failure or server restart; the server may be back soon.' },
-  TIMEOUT: { action: 'backoff', why: 'No answer (heartbeat or reply) in time; the connection is likely half-open.' },
+  TIMEOUT: { action: 'backoff', why: 'No answer in time (a heartbeat, a reply, or a whole connection attempt past connectTimeoutMs); the connection is likely half-open.' },
   'notice:shutdown': { action: 'retry-after', why: 'Deploy or restart: come back after retryAfterMs, spread by jitter so clients do not return as one herd.' },
   'notice:session-expired': { action: 'immediately', why: 'Only the session ended; a fresh handshake with fresh auth starts a new one.' },
   'notice:idle': { action: 'stay-disconnected', why: 'Nothing needed the connection; the next subscribe() or connect() reconnects.' },

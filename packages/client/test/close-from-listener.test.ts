@@ -67,6 +67,24 @@ describe('close() called from a client event listener sticks', () => {
     expect(calls).toBe(1);
   });
 
+  it("in an 'error' listener for a connection attempt past connectTimeoutMs: no reconnect", async () => {
+    const resource = await startJobServer();
+    let calls = 0;
+    const timers = spyOnTimers();
+    const { client } = openClient({
+      url: resource.url,
+      ...fast,
+      connectTimeoutMs: 100,
+      auth: () => {
+        calls += 1;
+        return new Promise<string>(() => {});
+      },
+    });
+    await closeFrom(client, 'error', (error) => error.code === 'TIMEOUT');
+    await expectClosedForGood(client, timers);
+    expect(calls).toBe(1);
+  });
+
   it("in a 'reconnecting' listener (give up after N attempts): the scheduled attempt is cancelled", async () => {
     const resource = await startJobServer();
     await resource.stop();
