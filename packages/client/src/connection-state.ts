@@ -19,7 +19,7 @@ export type ReconnectReason =
 export type DisconnectReason =
   /** Nothing has asked for a connection yet: no `subscribe()`, `watch()`, `waitFor()` or `connect()` (and no `autoConnect: true`). */
   | 'not-started'
-  /** The server dropped an idle connection; the next `subscribe()` or `connect()` reconnects. */
+  /** The server dropped an idle connection and no job was waiting for its outcome; the next `subscribe()` or `connect()` reconnects. */
   | 'idle'
   /** A refusal the retry policy gives up on (e.g. `UNSUPPORTED_PROTOCOL`); see `error`. Open subscriptions end with it, new ones fail with it until `connect()`. */
   | 'gave-up'

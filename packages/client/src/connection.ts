@@ -79,7 +79,11 @@ export class Connection {
   private pendingNotice: PendingNotice | undefined;
   private readonly watchdog: HeartbeatWatchdog;
 
-  constructor(private readonly options: ResolvedJobClientOptions) {
+  /** `wanted` says whether a job still waits for its outcome, so that the connection is needed (see `idle` in retry()). */
+  constructor(
+    private readonly options: ResolvedJobClientOptions,
+    private readonly wanted: () => boolean = () => false,
+  ) {
     this.current = { status: 'disconnected', reason: 'not-started' };
     this.watchdog = new HeartbeatWatchdog(options.heartbeat, () => this.onHeartbeatMissed());
   }
@@ -253,7 +257,7 @@ export class Connection {
   private onNotice(notice: TimeoutNotice): void {
     const trigger: RetryTrigger = `notice:${notice.reason}`;
     const { action } = retryRuleFor(trigger);
-    // `idle` never reconnects on its own, so its reconnect reason is never shown.
+    // `idle` reconnects only for a job still wanted, as after any lost connection.
     const reason: ReconnectReason = notice.reason === 'idle' ? 'connection-lost' : notice.reason;
     if (action === 'immediately' || action === 'stay-disconnected') {
       // Leave now rather than wait out the grace period: nothing is gained by lingering.
@@ -278,7 +282,9 @@ export class Connection {
   private retry(trigger: RetryTrigger, reason: ReconnectReason, error: JobClientError | undefined, retryAfterMs: number | undefined): void {
     // Every failed attempt ends here (or in close()): its deadline goes with it.
     this.clearDeadline();
-    const { action } = retryRuleFor(trigger);
+    const rule = retryRuleFor(trigger);
+    // An `idle` notice can cross a subscribe the server had not seen yet: a job still wanted needs the connection, now.
+    const action = rule.action === 'stay-disconnected' && this.wanted() ? 'immediately' : rule.action;
     if (action === 'give-up') {
       this.setState(error ? { status: 'disconnected', reason: 'gave-up', error } : { status: 'disconnected', reason: 'gave-up' });
       return;

@@ -121,7 +121,7 @@ class JobClientImpl {
   private gaveUp: JobClientError | undefined;
 
   constructor(private readonly options: ResolvedJobClientOptions) {
-    this.connection = new Connection(options);
+    this.connection = new Connection(options, () => this.hasWantedJobs());
     const { events } = this.connection;
     events.on('state', (state) => this.onState(state));
     events.on('open', () => this.onOpen());
@@ -237,6 +237,12 @@ class JobClientImpl {
     const jobs = [...this.jobs.values()];
     this.jobs.clear();
     for (const job of jobs) job.fail(errorFor(job.jobId));
+  }
+
+  /** Whether a job still waits for its outcome (subscribed, watched or waited for): then the connection is needed. */
+  private hasWantedJobs(): boolean {
+    for (const job of this.jobs.values()) if (!job.outcome) return true;
+    return false;
   }
 
   private onOpen(): void {

@@ -18,7 +18,7 @@ export type RetryAction =
   | 'server-paced'
   /** Retry at once. */
   | 'immediately'
-  /** Do not reconnect until the application asks (`subscribe()` or `connect()`). */
+  /** Do not reconnect until the application asks (`subscribe()` or `connect()`); at once if a job is still wanted. */
   | 'stay-disconnected'
   /** Stop: retrying cannot succeed. A connect refusal ends in `disconnected/gave-up`, a request error ends its job subscription. */
   | 'give-up';
@@ -51,7 +51,10 @@ export const RETRY_POLICY = {
   TIMEOUT: { action: 'backoff', why: 'No answer in time (a heartbeat, a reply, or a whole connection attempt past connectTimeoutMs); the connection is likely half-open.' },
   'notice:shutdown': { action: 'retry-after', why: 'Deploy or restart: come back after retryAfterMs, spread by jitter so clients do not return as one herd.' },
   'notice:session-expired': { action: 'immediately', why: 'Only the session ended; a fresh handshake with fresh auth starts a new one.' },
-  'notice:idle': { action: 'stay-disconnected', why: 'Nothing needed the connection; the next subscribe() or connect() reconnects.' },
+  'notice:idle': {
+    action: 'stay-disconnected',
+    why: 'Nothing needed the connection; the next subscribe() or connect() reconnects. A job still wanted (its subscribe crossed the notice) reconnects at once.',
+  },
   'notice:rate-limited': { action: 'backoff', why: 'We were too chatty: back off, never sooner than retryAfterMs.' },
 } as const satisfies Record<RetryTrigger, RetryRule>;
 

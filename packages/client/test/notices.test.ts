@@ -134,6 +134,27 @@ describe('server-timeout-notice handling', () => {
     expect(states.filter((s) => s.status === 'connecting')).toHaveLength(2);
   });
 
+  it('on idle that crossed a waitFor (its subscribe-job not seen by the server yet) reconnects at once, and the waitFor settles', async () => {
+    const clock = manualClock();
+    const resource = await startJobServer({ now: clock.now, session: { idleTimeoutMs: 1000 } });
+    const acks = recordNoticeAcks(resource);
+    const { client, states, until } = openClient({ url: resource.url });
+    await until(isConnected);
+
+    clock.advance(5000);
+    const done = client.waitFor('race-job', { timeoutMs: 10_000 });
+    // The server's sweep runs in the same tick, before the subscribe-job reached it: it sees an idle connection.
+    await resource.server.maintenance.disconnectInactive();
+    await vi.waitFor(() => expect(acks).toEqual([{ reason: 'idle' }]));
+    await until((state) => isConnected(state) && states.some((s) => s.status === 'reconnecting'));
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await resource.server.update('race-job', { status: 'completed' });
+
+    await expect(done).resolves.toMatchObject({ jobId: 'race-job', status: 'completed' });
+    expect(states.find((s) => s.status === 'reconnecting')).toEqual({ status: 'reconnecting', attempt: 1, delayMs: 0, reason: 'connection-lost' });
+    expect(states.map((s) => s.status)).toEqual(['connecting', 'connected', 'reconnecting', 'connecting', 'connected']);
+  });
+
   it('on idle stays disconnected until the application calls connect()', async () => {
     const clock = manualClock();
     const resource = await startJobServer({ now: clock.now, session: { idleTimeoutMs: 1000 } });
