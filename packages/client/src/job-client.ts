@@ -67,13 +67,13 @@ export interface JobClient<Map extends object = JobDataMap> {
   ): JobSubscription<JobUpdateOf<Data>>;
   /** Async iterator of the job's snapshot and updates that ends after the terminal update. Throws what {@link subscribe} throws. */
   watch<Id extends string, Data = JobDataOf<Map, Id>>(jobId: Id, options?: WatchOptions<Data>): AsyncIterableIterator<JobUpdateOf<Data>>;
-  /** Resolves with the `completed` update; rejects with a typed {@link JobClientError} otherwise (at once for what {@link subscribe} throws). */
+  /** Resolves with the `completed` update; rejects with a typed {@link JobClientError} otherwise (at once for what {@link subscribe} throws, and `INVALID_OPTIONS` for a `timeoutMs` that is not a number >= 0). */
   waitFor<Id extends string, Data = JobDataOf<Map, Id>>(jobId: Id, options?: WaitForOptions<Data>): Promise<JobUpdateOf<Data>>;
   /** Adds a listener; returns the function that removes it. */
   on<E extends keyof JobClientEvents>(event: E, listener: JobClientEvents[E]): () => void;
   /** Connects if disconnected (not started, idle, or given up, which lifts the give-up); a no-op while connecting or reconnecting. */
   connect(): void;
-  /** Closes the connection, ends every subscription with `CLOSED`, and leaves no timer behind. Idempotent. */
+  /** Closes the connection, ends every subscription with `CLOSED`, and leaves no timer behind. Idempotent, and final also when called from one of the client's own listeners. */
   close(): Promise<void>;
   /** Same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
