@@ -170,10 +170,10 @@ describe('close() called from a client event listener sticks', () => {
     expect(connections).toBe(1);
   });
 
-  it.each([
+  it.each<[code: 'RATE_LIMITED' | 'OVERLOADED', proves: string]>([
     ['RATE_LIMITED', 'the request pacer is not paused'],
     ['OVERLOADED', 'no resubscribe is scheduled'],
-  ] as const)("in an 'error' listener for a subscribe-job refused %s: %s", async (code) => {
+  ])("in an 'error' listener for a subscribe-job refused %s: %s", async (code) => {
     const url = await startMisbehavingServer((socket) => {
       socket.on('subscribe-job', (_request: unknown, ack: (reply: unknown) => void) => {
         ack({ ok: false, error: { code, message: 'not now', retryAfterMs: 60_000 } });
