@@ -23,6 +23,18 @@ function closeFrom<E extends keyof JobClientEvents>(client: JobClient, event: E,
   });
 }
 
+/** An auth function that gives `answer()` and counts its calls. */
+function countingAuth(answer: () => string | Promise<string>): { auth: () => string | Promise<string>; calls: () => number } {
+  let calls = 0;
+  return {
+    auth: () => {
+      calls += 1;
+      return answer();
+    },
+    calls: () => calls,
+  };
+}
+
 /**
  * The close stuck: the state stays `closed` and every timer armed since the client was created goes (the sockets'
  * as they close, on both ends), so no reconnect, resubscribe or watchdog can fire later. Without the fix a timer
@@ -52,37 +64,24 @@ describe('close() called from a client event listener sticks', () => {
 
   it("in an 'error' listener for a failing auth function: no reconnect, auth not called again", async () => {
     const resource = await startJobServer();
-    let calls = 0;
-    const timers = spyOnTimers();
-    const { client } = openClient({
-      url: resource.url,
-      ...fast,
-      auth: () => {
-        calls += 1;
-        throw new Error('no token');
-      },
+    const { auth, calls } = countingAuth(() => {
+      throw new Error('no token');
     });
+    const timers = spyOnTimers();
+    const { client } = openClient({ url: resource.url, ...fast, auth });
     await closeFrom(client, 'error');
     await expectClosedForGood(client, timers);
-    expect(calls).toBe(1);
+    expect(calls()).toBe(1);
   });
 
   it("in an 'error' listener for a connection attempt past connectTimeoutMs: no reconnect", async () => {
     const resource = await startJobServer();
-    let calls = 0;
+    const { auth, calls } = countingAuth(() => new Promise<string>(() => {}));
     const timers = spyOnTimers();
-    const { client } = openClient({
-      url: resource.url,
-      ...fast,
-      connectTimeoutMs: 100,
-      auth: () => {
-        calls += 1;
-        return new Promise<string>(() => {});
-      },
-    });
+    const { client } = openClient({ url: resource.url, ...fast, connectTimeoutMs: 100, auth });
     await closeFrom(client, 'error', (error) => error.code === 'TIMEOUT');
     await expectClosedForGood(client, timers);
-    expect(calls).toBe(1);
+    expect(calls()).toBe(1);
   });
 
   it("in a 'reconnecting' listener (give up after N attempts): the scheduled attempt is cancelled", async () => {
@@ -96,21 +95,14 @@ describe('close() called from a client event listener sticks', () => {
 
   it("in a 'connecting' listener: the auth function is not called", async () => {
     const resource = await startJobServer();
-    let calls = 0;
+    const { auth, calls } = countingAuth(() => 'token');
     const timers = spyOnTimers();
-    const { client } = openClient({
-      url: resource.url,
-      autoConnect: false,
-      auth: () => {
-        calls += 1;
-        return 'token';
-      },
-    });
+    const { client } = openClient({ url: resource.url, autoConnect: false, auth });
     const closed = closeFrom(client, 'connecting');
     client.connect();
     await closed;
     await expectClosedForGood(client, timers);
-    expect(calls).toBe(0);
+    expect(calls()).toBe(0);
     expect(resource.server.stats().connections).toBe(0);
   });
 

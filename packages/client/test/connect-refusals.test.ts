@@ -1,12 +1,12 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, protocolError, type ProtocolError } from '@org/ws-protocol';
-import { Server } from 'socket.io';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JobClientError } from '../src/index';
 import { isConnected, openClient, record } from './support/job-client-resource';
 import { startJobServer } from './support/job-server-resource';
-import { installLeakCheck, trackClosable } from './support/leak-check';
+import { installLeakCheck } from './support/leak-check';
+import { startRawServer } from './support/misbehaving-server';
 import { rejection } from './support/rejection';
 
 installLeakCheck();
@@ -32,15 +32,6 @@ afterEach(() => {
 async function observe(ms: number): Promise<void> {
   const until = Date.now() + ms;
   await vi.waitFor(() => expect(Date.now()).toBeGreaterThanOrEqual(until), { timeout: ms + 2000, interval: 10 });
-}
-
-/** A plain Socket.IO server (not the job server), for refusals the job server cannot be made to send. */
-async function startRawServer(): Promise<{ io: Server; url: string }> {
-  const http: HttpServer = createServer();
-  const io = new Server(http);
-  trackClosable(() => io.close());
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
 }
 
 /** A URL nothing listens on. */

@@ -1,10 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
 import { describe, expect, it } from 'vitest';
 import { isConnected, openClient } from './support/job-client-resource';
 import { startJobServer } from './support/job-server-resource';
-import { installLeakCheck, trackClosable } from './support/leak-check';
+import { installLeakCheck } from './support/leak-check';
+import { startRawServer } from './support/misbehaving-server';
 
 installLeakCheck();
 
@@ -26,16 +24,12 @@ describe('connectTimeoutMs bounds a whole connection attempt', () => {
   });
 
   it('a server that opens the transport but never answers the Socket.IO CONNECT fails the attempt with TIMEOUT, retried with backoff', async () => {
-    const http = createServer();
-    const io = new Server(http);
-    trackClosable(() => io.close());
+    const { io, url } = await startRawServer();
     let handshakes = 0;
     io.use((_socket, next) => {
       // The first handshake is never answered; the next one is let in.
       if (++handshakes > 1) next();
     });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     const { states, errors, until } = openClient({ url, connectTimeoutMs: 300 });
 
     const failed = await until((state) => state.status === 'reconnecting');

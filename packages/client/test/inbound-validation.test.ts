@@ -1,10 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
 import { describe, expect, it, vi } from 'vitest';
 import { isConnected, openClient, record } from './support/job-client-resource';
-import { installLeakCheck, trackClosable } from './support/leak-check';
-import { startMisbehavingServer } from './support/misbehaving-server';
+import { installLeakCheck } from './support/leak-check';
+import { startMisbehavingServer, startRawServer } from './support/misbehaving-server';
 
 installLeakCheck();
 
@@ -81,16 +78,13 @@ describe('inbound validation', () => {
   });
 
   it('treats a refusal with a malformed error as a server fault and backs off', async () => {
-    const http = createServer();
-    const io = new Server(http);
-    trackClosable(() => io.close());
+    const { io, url } = await startRawServer();
     let handshakes = 0;
     io.use((_socket, next) => {
       handshakes += 1;
       next(Object.assign(new Error('nope'), { data: handshakes === 1 ? { code: 'NOT_A_CODE' } : undefined }));
     });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const { errors, until } = openClient({ url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` });
+    const { errors, until } = openClient({ url });
     await until((state) => state.status === 'reconnecting' && state.attempt === 2);
     expect(errors.map((e) => e.code)).toEqual(['INVALID_PAYLOAD', 'INVALID_PAYLOAD']);
   });

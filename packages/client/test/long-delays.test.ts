@@ -1,12 +1,9 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
 import { describe, expect, it, vi } from 'vitest';
 import { MAX_TIMER_DELAY_MS } from '../src/timer-delay';
 import { openClient } from './support/job-client-resource';
 import { startJobServer } from './support/job-server-resource';
-import { installLeakCheck, trackClosable } from './support/leak-check';
-import { startMisbehavingServer } from './support/misbehaving-server';
+import { installLeakCheck } from './support/leak-check';
+import { startMisbehavingServer, startRawServer } from './support/misbehaving-server';
 import { spyOnTimers } from './support/timer-spy';
 
 installLeakCheck();
@@ -16,17 +13,14 @@ const HUGE_MS = 3_000_000_000;
 
 describe("delays beyond setTimeout's longest (2^31-1 ms)", () => {
   it('a handshake refused SHUTTING_DOWN with a huge retryAfterMs waits the longest delay setTimeout honours, not 1 ms', async () => {
-    const http = createServer();
-    const io = new Server(http);
-    trackClosable(() => io.close());
+    const { io, url } = await startRawServer();
     let handshakes = 0;
     io.use((_socket, next) => {
       handshakes += 1;
       next(Object.assign(new Error('going away'), { data: { code: 'SHUTTING_DOWN', message: 'going away', retryAfterMs: HUGE_MS } }));
     });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const { delays } = spyOnTimers();
-    const { until } = openClient({ url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` });
+    const { until } = openClient({ url });
 
     const reconnecting = await until((state) => state.status === 'reconnecting');
     expect(reconnecting).toMatchObject({ delayMs: MAX_TIMER_DELAY_MS, reason: 'connect-failed', error: { code: 'SHUTTING_DOWN' } });

@@ -39,6 +39,17 @@ function recordNoticeAcks(resource: JobServerResource): unknown[] {
   return acks;
 }
 
+/** A client connected to a server whose idle rule fires on the next `disconnectInactive()` (its clock moved past it). */
+async function idleConnection(): Promise<{ resource: JobServerResource; acks: unknown[] } & ReturnType<typeof openClient>> {
+  const clock = manualClock();
+  const resource = await startJobServer({ now: clock.now, session: { idleTimeoutMs: 1000 } });
+  const acks = recordNoticeAcks(resource);
+  const recorded = openClient({ url: resource.url });
+  await recorded.until(isConnected);
+  clock.advance(5000);
+  return { resource, acks, ...recorded };
+}
+
 describe('server-timeout-notice handling', () => {
   it('on shutdown acknowledges, comes back after retryAfterMs plus jitter, and keeps its subscriptions', async () => {
     const shared = createSharedJobStore();
@@ -135,13 +146,7 @@ describe('server-timeout-notice handling', () => {
   });
 
   it('on idle that crossed a waitFor (its subscribe-job not seen by the server yet) reconnects at once, and the waitFor settles', async () => {
-    const clock = manualClock();
-    const resource = await startJobServer({ now: clock.now, session: { idleTimeoutMs: 1000 } });
-    const acks = recordNoticeAcks(resource);
-    const { client, states, until } = openClient({ url: resource.url });
-    await until(isConnected);
-
-    clock.advance(5000);
+    const { resource, acks, client, states, until } = await idleConnection();
     const done = client.waitFor('race-job', { timeoutMs: 10_000 });
     // The server's sweep runs in the same tick, before the subscribe-job reached it: it sees an idle connection.
     await resource.server.maintenance.disconnectInactive();
@@ -156,13 +161,7 @@ describe('server-timeout-notice handling', () => {
   });
 
   it('on idle stays disconnected until the application calls connect()', async () => {
-    const clock = manualClock();
-    const resource = await startJobServer({ now: clock.now, session: { idleTimeoutMs: 1000 } });
-    const acks = recordNoticeAcks(resource);
-    const { client, states, until } = openClient({ url: resource.url });
-    await until(isConnected);
-
-    clock.advance(5000);
+    const { resource, acks, client, states, until } = await idleConnection();
     await resource.server.maintenance.disconnectInactive();
     await until((state) => state.status === 'disconnected');
     await vi.waitFor(() => expect(resource.server.stats().connections).toBe(0));
