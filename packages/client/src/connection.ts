@@ -82,7 +82,7 @@ export class Connection {
   /** `wanted` says whether a job still waits for its outcome, so that the connection is needed (see `idle` in retry()). */
   constructor(
     private readonly options: ResolvedJobClientOptions,
-    private readonly wanted: () => boolean = () => false,
+    private readonly wanted: () => boolean,
   ) {
     this.current = { status: 'disconnected', reason: 'not-started' };
     this.watchdog = new HeartbeatWatchdog(options.heartbeat, () => this.onHeartbeatMissed());
