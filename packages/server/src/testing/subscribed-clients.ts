@@ -9,9 +9,10 @@ import {
   type SubscribeJobOk,
   type TimeoutNotice,
 } from '@org/ws-protocol';
-import { MissingDependencyError } from '@org/ws-server';
+import { MissingDependencyError, type JobServer } from '@org/ws-server';
 import type { Socket } from 'socket.io-client';
 import { TestClientError, TestKitOptionError } from './errors';
+import { serverUrl } from './server-url';
 import { waitUntil } from './wait-until';
 import { wholeNumber } from './whole-number';
 
@@ -129,20 +130,21 @@ async function openOne(connect: typeof import('socket.io-client').io, url: strin
 
 /**
  * Opens `count` real clients (socket.io-client, an optional peer dependency) to `target`, each connected and
- * subscribed to its job once this resolves.
+ * subscribed to its job once this resolves. `target` is a URL, a test server, or any listening `JobServer` (reached
+ * at its HTTP server's address, as `runLeakChurn` does).
  * @throws TestClientError (after closing every client it opened) when one could not connect or subscribe.
  * @throws MissingDependencyError when socket.io-client is not installed.
  * @example
  * await using clients = await openSubscribedClients(server, { count: 20, jobId: ['a', 'b'] });
  * await server.update('a', { status: 'completed' });
  */
-export async function openSubscribedClients(target: string | { url: string }, options: OpenSubscribedClientsOptions): Promise<SubscribedClients> {
+export async function openSubscribedClients(target: string | { url: string } | JobServer, options: OpenSubscribedClientsOptions): Promise<SubscribedClients> {
   const count = wholeNumber('count', options.count, 1);
   const concurrency = wholeNumber('concurrency', options.concurrency ?? 10, 1);
   const connectOptions = { timeoutMs: wholeNumber('timeoutMs', options.timeoutMs ?? 5000, 1), token: options.token, extraHeaders: options.extraHeaders };
   const jobIds = typeof options.jobId === 'string' ? [options.jobId] : (options.jobId ?? ['test-job']);
   if (jobIds.length === 0) throw new TestKitOptionError('jobId', 'must name at least one job');
-  const url = typeof target === 'string' ? target : target.url;
+  const url = typeof target === 'string' ? target : 'url' in target ? target.url : serverUrl(target);
   const { io: connect } = loadSocketIoClient();
 
   const sockets: ProtocolSocket[] = [];

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@org/ws-protocol';
 import { describe, expect, it } from 'vitest';
+import { createJobServer } from '../../src/index';
 import { expectNoLeaks, openSubscribedClients, startTestJobServer, TestClientError, TestKitOptionError } from '../../src/testing/index';
 import { installLeakCheck } from '../support/leak-check';
 
@@ -45,6 +46,17 @@ describe('openSubscribedClients', () => {
     const forbidden = await openSubscribedClients(server, { count: 3, token: 'secret', jobId: ['open', 'private'] }).catch((error: unknown) => error);
     expect(forbidden).toMatchObject({ name: 'TestClientError', code: ErrorCode.FORBIDDEN, message: expect.stringMatching(/^subscribe-job private refused: FORBIDDEN/) });
     await expectNoLeaks(server, { allow: { connections: 2, connectionsByIp: 1, subscriptions: 2, watchedJobs: 1, rateLimitRecords: 2 } });
+  });
+
+  it('reaches a server the kit did not start at the address its HTTP server listens on', async () => {
+    await using server = createJobServer();
+    await server.listen();
+    const clients = await openSubscribedClients(server, { count: 2, jobId: 'plain-1' });
+
+    expect(clients.clients.every((client) => client.connected)).toBe(true);
+    expect(server.stats()).toMatchObject({ connections: 2, subscriptions: 2 });
+    clients.close();
+    await expectNoLeaks(server);
   });
 
   it('refuses a count or job list it cannot open before connecting anything', async () => {
