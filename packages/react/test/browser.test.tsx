@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
+import type { JobServerOptions } from '@org/ws-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium } from '../../../test/support/chromium';
 import { startJobServer } from '../../client/test/support/job-server-resource';
@@ -46,8 +47,8 @@ interface Row {
 }
 
 /** A page of the given React version served with a fresh job server, every component unmounted and the page closed after the test. */
-async function openPage(major: ReactMajor) {
-  const resource = await startJobServer({ httpServer: pageServer(bundles.get(major)!) });
+async function openPage(major: ReactMajor, serverOptions: JobServerOptions = {}) {
+  const resource = await startJobServer({ ...serverOptions, httpServer: pageServer(bundles.get(major)!) });
   const requests = logJobRequests(resource.server);
   const page: Page = await browser.newPage();
   const pageErrors: Error[] = [];
@@ -78,7 +79,7 @@ async function openPage(major: ReactMajor) {
       })),
     );
   const badge = () => page.$eval('#badge', (element) => (element as HTMLElement).dataset.status);
-  return { server: () => resource.server, requests, page, pageErrors, show, rows, badge };
+  return { server: () => resource.server, url: resource.url, requests, page, pageErrors, show, rows, badge };
 }
 
 const evaluateOnPage = <T,>(page: Page, read: (jobPage: JobPage) => T | Promise<T>): Promise<T> =>
@@ -214,4 +215,5 @@ describe.each(REACT_VERSIONS)('with React %i in Chromium', (major) => {
     await vi.waitFor(() => expect(server().stats().connections).toBe(0), { timeout: 5000 });
     expect(pageErrors).toEqual([]);
   });
+
 });
