@@ -216,4 +216,10 @@ describe.each(REACT_VERSIONS)('with React %i in Chromium', (major) => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('hydrates a provider given a client that already connected without a mismatch, then shows the live state', async () => {
+    const { page, url, pageErrors } = await openPage(major);
+    const report = await page.evaluate((serverUrl) => (window as unknown as { jobPage: JobPage }).jobPage.hydrateWithConnectedClient(serverUrl), url);
+    expect(report).toEqual({ serverBadge: 'disconnected', errors: [] });
+    expect(pageErrors).toEqual([]);
+  });
 });
