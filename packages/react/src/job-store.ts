@@ -6,6 +6,9 @@ import { EMPTY_JOB_VIEW, viewWithError, viewWithOutcome, viewWithUpdate, type Jo
  * An external store (for `useSyncExternalStore`) over one job of a client. It holds a subscription handle while
  * React subscribes to it and releases the handle one microtask after the last React subscriber left, so the
  * StrictMode unmount/remount keeps one handle, hence one `subscribe-job` on the wire.
+ *
+ * A job that ended keeps its view: subscribed to again (an `<Activity>` shown again) the store sends nothing. A job
+ * still running keeps its view until the client replays the job's snapshot.
  */
 export class JobStore {
   private view: JobView = EMPTY_JOB_VIEW;
@@ -37,7 +40,8 @@ export class JobStore {
   };
 
   private open(): void {
-    if (this.handle) return;
+    // Subscribing again to a job that ended would reset its outcome, and the server may no longer know the job.
+    if (this.handle || this.view.outcome) return;
     let handle: JobSubscription;
     try {
       // The schema's output stands in for `data` (useJob types it): the store itself treats every update alike.
@@ -49,8 +53,6 @@ export class JobStore {
     this.handle = handle;
     handle.on('update', (update) => this.set(viewWithUpdate(this.view, update)));
     handle.on('end', (outcome) => this.set(viewWithOutcome(this.view, outcome)));
-    // A store subscribed to again after its release starts over; the client replays the job's snapshot.
-    this.set(EMPTY_JOB_VIEW);
   }
 
   private close(): void {

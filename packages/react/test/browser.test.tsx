@@ -223,3 +223,35 @@ describe.each(REACT_VERSIONS)('with React %i in Chromium', (major) => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe('with React 19 <Activity> in Chromium', () => {
+  type ActivityScene = Pick<Scene, 'jobs'> & { readonly activity: NonNullable<Scene['activity']> };
+  const scene = ({ jobs, activity }: ActivityScene) => ({ jobs, activity, strict: false, sharedClient: false });
+
+  it('keeps the outcome of a job that ended when hidden and shown again, without asking the server for it again', async () => {
+    // The server forgets a finished job at once: asking again would get no snapshot, and a subscription held for nothing.
+    const { show, rows, server, requests, page, pageErrors } = await openPage(19, { sweep: { intervalMs: 100, finishedJobRetentionMs: 0 } });
+    const jobs = ['ended-1', 'live-1'];
+    await show(scene({ jobs, activity: { around: 'rows', mode: 'visible' } }));
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(2), { timeout: 5000 });
+    await server().update('ended-1', { status: 'completed', progress: 100 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'completed', outcome: 'terminal' }), { timeout: 5000 });
+    await vi.waitFor(async () => expect(await server().getJob('ended-1')).toBeNull(), { timeout: 5000 });
+
+    await show(scene({ jobs, activity: { around: 'rows', mode: 'hidden' } }));
+    await vi.waitFor(() => expect(requests).toContainEqual({ event: 'unsubscribe-job', jobId: 'live-1' }), { timeout: 5000 });
+    await show(scene({ jobs, activity: { around: 'rows', mode: 'visible' } }));
+    // live-1 subscribes again after ended-1's row ran its effects: any subscribe-job of ended-1 would be logged by then.
+    await vi.waitFor(() => expect(requests.filter((request) => request.jobId === 'live-1')).toHaveLength(3), { timeout: 5000 });
+
+    expect(requests.filter((request) => request.jobId === 'ended-1')).toEqual([
+      { event: 'subscribe-job', jobId: 'ended-1' },
+      { event: 'unsubscribe-job', jobId: 'ended-1' },
+    ]);
+    expect((await rows())[0]).toMatchObject({ status: 'completed', progress: '100', outcome: 'terminal', error: '' });
+    // Shown again, the row commits its outcome once more (its effects run again), never the empty view.
+    expect(await evaluateOnPage(page, (jobPage) => jobPage.rowHistory['ended-1'])).toEqual(['none||', 'completed|terminal|', 'completed|terminal|']);
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+    expect(pageErrors).toEqual([]);
+  });
+});
