@@ -1,6 +1,17 @@
-import { JobClientError, type JobClient, type JobDataOptions, type JobSubscription, type JobUpdate } from '@org/ws-client';
+import {
+  JobClientError,
+  type ConnectionState,
+  type JobClient,
+  type JobDataOptions,
+  type JobOutcome,
+  type JobSubscription,
+  type JobUpdate,
+} from '@org/ws-client';
 import { DeferredRelease } from './deferred-release';
-import { EMPTY_JOB_VIEW, viewWithError, viewWithOutcome, viewWithUpdate, type JobView } from './job-view';
+import { EMPTY_JOB_VIEW, viewWithError, viewWithOutcome, viewWithoutError, viewWithUpdate, type JobView } from './job-view';
+
+/** Whether the client gave up connecting: it refuses subscriptions until the application calls `connect()`. */
+const gaveUp = (state: ConnectionState): boolean => state.status === 'disconnected' && state.reason === 'gave-up';
 
 /**
  * An external store (for `useSyncExternalStore`) over one job of a client. It holds a subscription handle while
@@ -8,12 +19,18 @@ import { EMPTY_JOB_VIEW, viewWithError, viewWithOutcome, viewWithUpdate, type Jo
  * StrictMode unmount/remount keeps one handle, hence one `subscribe-job` on the wire.
  *
  * A job that ended keeps its view: subscribed to again (an `<Activity>` shown again) the store sends nothing. A job
- * still running keeps its view until the client replays the job's snapshot.
+ * still running keeps its view until the client replays the job's snapshot. A subscription the client's give-up
+ * ended did not end the job: once `connect()` lifts the give-up, the store subscribes again, and drops the give-up's
+ * error when the client is connected.
  */
 export class JobStore {
   private view: JobView = EMPTY_JOB_VIEW;
   private readonly listeners = new Set<() => void>();
+  /** The live subscription, or the ended one whose outcome the view shows. */
   private handle: JobSubscription | undefined;
+  /** The view's error is the client's give-up (the subscription ended, or subscribing threw), which `connect()` lifts. */
+  private stalled = false;
+  private stopWatchingClient: (() => void) | undefined;
   private readonly lease = new DeferredRelease(() => this.close());
 
   constructor(
@@ -29,6 +46,7 @@ export class JobStore {
   readonly subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     this.lease.hold();
+    this.stopWatchingClient ??= this.client.on('state', (state) => this.onClientState(state));
     this.open();
     let subscribed = true;
     return () => {
@@ -41,21 +59,42 @@ export class JobStore {
 
   private open(): void {
     // Subscribing again to a job that ended would reset its outcome, and the server may no longer know the job.
-    if (this.handle || this.view.outcome) return;
+    if (this.handle || (this.view.outcome && !this.stalled)) return;
+    // A given-up client would throw until `connect()`, which calls this again.
+    if (this.stalled && gaveUp(this.client.state)) return;
     let handle: JobSubscription;
     try {
       // The schema's output stands in for `data` (useJob types it): the store itself treats every update alike.
       handle = this.client.subscribe(this.jobId, undefined, this.options as JobDataOptions<JobUpdate['data']>);
     } catch (error) {
+      this.stalled = gaveUp(this.client.state);
       this.set(viewWithError(error instanceof JobClientError ? error : new JobClientError('INTERNAL', String(error), { jobId: this.jobId, cause: error })));
       return;
     }
     this.handle = handle;
     handle.on('update', (update) => this.set(viewWithUpdate(this.view, update)));
-    handle.on('end', (outcome) => this.set(viewWithOutcome(this.view, outcome)));
+    handle.on('end', (outcome) => this.end(outcome));
+  }
+
+  private end(outcome: JobOutcome): void {
+    this.stalled = outcome.kind === 'error' && gaveUp(this.client.state);
+    // The give-up ended the subscription, not the job: without the dead handle, `connect()` can subscribe again.
+    if (this.stalled) this.handle = undefined;
+    this.set(viewWithOutcome(this.view, outcome));
+  }
+
+  private onClientState(state: ConnectionState): void {
+    if (!this.stalled) return;
+    this.open();
+    if (this.handle && state.status === 'connected') {
+      this.stalled = false;
+      this.set(viewWithoutError(this.view));
+    }
   }
 
   private close(): void {
+    this.stopWatchingClient?.();
+    this.stopWatchingClient = undefined;
     this.handle?.unsubscribe();
     this.handle = undefined;
   }

@@ -36,6 +36,11 @@ export function viewWithOutcome(view: JobView, outcome: JobOutcome): JobView {
   return { ...view, outcome, error: outcome.kind === 'error' ? outcome.error : undefined };
 }
 
+/** The view once a subscription the client's give-up ended works again: its updates stay, its error goes. */
+export function viewWithoutError(view: JobView): JobView {
+  return { ...view, outcome: undefined, error: undefined };
+}
+
 /** The view of a job that could not be subscribed to. */
 export function viewWithError(error: JobClientError): JobView {
   return { ...EMPTY_JOB_VIEW, error };

@@ -216,6 +216,29 @@ describe.each(REACT_VERSIONS)('with React %i in Chromium', (major) => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('subscribes again when the application calls connect() after the client gave up, and drops the give-up error once connected', async () => {
+    const { show, rows, server, page, pageErrors } = await openPage(major);
+    let refuse = true;
+    server().io.use((_socket, next) => {
+      if (!refuse) return next();
+      const message = 'this server speaks protocol version 9';
+      next(Object.assign(new Error(message), { data: { code: 'UNSUPPORTED_PROTOCOL', message } }));
+    });
+    // gaveup-1's subscription ends with the give-up; gaveup-2, mounted after it, cannot subscribe at all.
+    await show({ jobs: ['gaveup-1'], strict: true, sharedClient: false });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ outcome: 'error', error: 'UNSUPPORTED_PROTOCOL', connection: 'disconnected' }), { timeout: 5000 });
+    await show({ jobs: ['gaveup-1', 'gaveup-2'], strict: true, sharedClient: false });
+    await vi.waitFor(async () => expect((await rows())[1]).toMatchObject({ outcome: '', error: 'UNSUPPORTED_PROTOCOL' }), { timeout: 5000 });
+
+    refuse = false;
+    await evaluateOnPage(page, (jobPage) => jobPage.connect());
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(2), { timeout: 5000 });
+    await vi.waitFor(async () => expect((await rows()).map((row) => [row.outcome, row.error, row.connection])).toEqual([['', '', 'connected'], ['', '', 'connected']]), { timeout: 5000 });
+    await server().update('gaveup-1', { status: 'running', progress: 10 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'running', progress: '10', error: '' }), { timeout: 5000 });
+    expect(pageErrors).toEqual([]);
+  });
+
   it('hydrates a provider given a client that already connected without a mismatch, then shows the live state', async () => {
     const { page, url, pageErrors } = await openPage(major);
     const report = await page.evaluate((serverUrl) => (window as unknown as { jobPage: JobPage }).jobPage.hydrateWithConnectedClient(serverUrl), url);
