@@ -2,6 +2,7 @@ import { createJobClient, type JobClient, type JobClientOptions } from '@org/ws-
 import { createElement, useEffect, useState, type ReactElement, type ReactNode } from 'react';
 import { DeferredRelease } from './deferred-release';
 import { JobClientContext } from './job-client-context';
+import { retireClient } from './retired-clients';
 
 /** Props of {@link JobClientProvider}: a client you own, or the options of one the provider creates and owns. */
 export type JobClientProviderProps = { readonly children?: ReactNode } & (
@@ -38,6 +39,7 @@ function createOwnedClient(options: JobClientOptions): OwnedClient {
     closed: false,
     lease: new DeferredRelease(() => {
       owned.closed = true;
+      retireClient(client);
       void client.close();
     }),
   };

@@ -9,6 +9,7 @@ import {
 } from '@org/ws-client';
 import { DeferredRelease } from './deferred-release';
 import { EMPTY_JOB_VIEW, viewWithError, viewWithOutcome, viewWithoutError, viewWithUpdate, type JobView } from './job-view';
+import { isRetired } from './retired-clients';
 
 /** Whether the client gave up connecting: it refuses subscriptions until the application calls `connect()`. */
 const gaveUp = (state: ConnectionState): boolean => state.status === 'disconnected' && state.reason === 'gave-up';
@@ -60,8 +61,8 @@ export class JobStore {
   private open(): void {
     // Subscribing again to a job that ended would reset its outcome, and the server may no longer know the job.
     if (this.handle || (this.view.outcome && !this.stalled)) return;
-    // A given-up client would throw until `connect()`, which calls this again.
-    if (this.stalled && gaveUp(this.client.state)) return;
+    // A retired client is about to be replaced by its provider; a given-up one would throw until `connect()`.
+    if (isRetired(this.client) || (this.stalled && gaveUp(this.client.state))) return;
     let handle: JobSubscription;
     try {
       // The schema's output stands in for `data` (useJob types it): the store itself treats every update alike.
@@ -77,6 +78,11 @@ export class JobStore {
   }
 
   private end(outcome: JobOutcome): void {
+    if (outcome.kind === 'error' && isRetired(this.client)) {
+      // Its provider closed the client: the job did not end, and the tree either is gone or gets a new client.
+      this.handle = undefined;
+      return;
+    }
     this.stalled = outcome.kind === 'error' && gaveUp(this.client.state);
     // The give-up ended the subscription, not the job: without the dead handle, `connect()` can subscribe again.
     if (this.stalled) this.handle = undefined;

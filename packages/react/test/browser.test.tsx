@@ -277,4 +277,24 @@ describe('with React 19 <Activity> in Chromium', () => {
     await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
     expect(pageErrors).toEqual([]);
   });
+
+  it('never shows CLOSED when <Activity> around the provider is shown again: the rows move to the new client', async () => {
+    const { show, rows, server, page, pageErrors } = await openPage(19);
+    const jobs = ['shown-1'];
+    await show(scene({ jobs, activity: { around: 'provider', mode: 'visible' } }));
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+    await server().update('shown-1', { status: 'running', progress: 10 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'running', progress: '10' }), { timeout: 5000 });
+
+    // Hidden, the provider closes the client it owns; shown again, it makes a new one.
+    await show(scene({ jobs, activity: { around: 'provider', mode: 'hidden' } }));
+    await vi.waitFor(() => expect(server().stats().connections).toBe(0), { timeout: 5000 });
+    await show(scene({ jobs, activity: { around: 'provider', mode: 'visible' } }));
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'running', progress: '10', error: '', connection: 'connected' }), { timeout: 5000 });
+
+    const history = await evaluateOnPage(page, (jobPage) => jobPage.rowHistory['shown-1']);
+    expect(history?.filter((label) => label.endsWith('|CLOSED'))).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
 });
