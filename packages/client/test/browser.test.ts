@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLE_GLOBAL, bundleClientForBrowser } from './support/browser-bundle';
 import { launchChromium } from '../../../test/support/chromium';
 import { startJobServer } from './support/job-server-resource';
-import { installLeakCheck, trackClosable, trackTeardown } from './support/leak-check';
+import { clientsGone, installLeakCheck, trackClosable, trackTeardown } from './support/leak-check';
 
 installLeakCheck();
 
@@ -77,6 +77,6 @@ describe('in a browser (Chromium)', () => {
     expect(watch.states.filter((s) => s === 'reconnecting').length).toBeGreaterThanOrEqual(3);
     expect(pageErrors).toEqual([]);
     await page.evaluate(() => (window as unknown as { client: { close(): Promise<void> } }).client.close());
-    await vi.waitFor(() => expect(resource.server.stats().connections).toBe(0));
+    await clientsGone(resource.server);
   }, 20_000);
 });

@@ -4,7 +4,7 @@ import type { JobServerOptions } from '@org/ws-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium } from '../../../test/support/chromium';
 import { startJobServer } from '../../client/test/support/job-server-resource';
-import { installLeakCheck, trackClosable, trackTeardown } from '../../client/test/support/leak-check';
+import { clientsGone, installLeakCheck, trackClosable, trackTeardown } from '../../client/test/support/leak-check';
 import type { JobPage, Scene } from './page/job-page';
 import { logJobRequests } from './support/request-log';
 import { bundleJobPage, REACT_VERSIONS, type ReactMajor } from './support/test-page-bundle';
@@ -59,9 +59,8 @@ async function openPage(major: ReactMajor, serverOptions: JobServerOptions = {})
       jobPage.clear();
       await jobPage.closeSharedClient();
     });
-    // Unmounting closes the clients the page made; their goodbye must reach the server before the page goes,
-    // or a connection still on long-polling would only be noticed at Engine.IO's ping timeout.
-    await vi.waitFor(() => expect(resource.server.stats().connections).toBe(0), { timeout: 5000 });
+    // Unmounting closes the clients the page made; their goodbyes must reach the server before the page goes.
+    await clientsGone(resource.server);
     await page.close();
   });
   await page.goto(resource.url);

@@ -13,6 +13,16 @@ function leftovers(server: JobServer, ignore: ReadonlySet<string> = new Set()): 
   return Object.fromEntries(Object.entries(server.stats()).filter(([key, value]) => !ignore.has(key) && value !== 0));
 }
 
+/**
+ * Waits (up to 5 s) until `server` holds nothing for any client: every connection, transport and IP slot gone. A
+ * page must wait for this before it closes: a client's Socket.IO goodbye may arrive before its Engine.IO one (over
+ * long-polling they travel in two requests), and a transport whose goodbye the closing page dropped stays until the
+ * server's handshake deadline.
+ */
+export async function clientsGone(server: JobServer): Promise<void> {
+  await vi.waitFor(() => expect(leftovers(server, KEPT_WITHOUT_CLIENTS)).toEqual({}), { timeout: 5000, interval: 20 });
+}
+
 type Teardown = () => Promise<unknown> | unknown;
 
 const servers: JobServer[] = [];
@@ -64,9 +74,7 @@ export function installLeakCheck(): void {
     vi.useRealTimers();
     for (const close of early.splice(0).reverse()) await close();
     const closing = servers.splice(0);
-    await vi.waitFor(() => {
-      for (const server of closing) expect(leftovers(server, KEPT_WITHOUT_CLIENTS)).toEqual({});
-    }, { timeout: 3000, interval: 20 });
+    for (const server of closing) await clientsGone(server);
     await Promise.all(closing.map((server) => server.close({ timeoutMs: 500 })));
     for (const teardown of late.splice(0)) await teardown();
     for (const server of closing) expect(leftovers(server)).toEqual({});
