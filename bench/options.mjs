@@ -28,7 +28,7 @@ export const BENCH_DEFAULTS = {
   /** Approximate size of one update on the wire, in bytes. */
   updateBytes: 200,
   /** Fan-out runs per server, alternating between the servers; the median is reported. */
-  fanoutRepeats: 7,
+  fanoutRepeats: 15,
   /** Client processes the fan-out subscribers are spread over. */
   fanoutProcesses: 2,
   /** Jobs of the one-watcher scenario, each watched by one connection of its own. */
