@@ -6,7 +6,7 @@ import type { JobServerOptions } from '@org/ws-server';
 import { BUNDLE_GLOBAL, bundleClientForBrowser } from './support/browser-bundle';
 import { launchChromium } from '../../../test/support/chromium';
 import { startJobServer, type JobServerResource } from './support/job-server-resource';
-import { installLeakCheck, trackClosable, trackTeardown } from './support/leak-check';
+import { clientsGone, installLeakCheck, trackClosable, trackTeardown } from './support/leak-check';
 
 installLeakCheck();
 
@@ -64,7 +64,11 @@ async function watchFromPage(pageUrl: string, server: JobServerResource, transpo
     },
     { globalName: BUNDLE_GLOBAL, url: server.url, transports },
   );
-  trackClosable(() => page.evaluate(() => (window as unknown as { client: { close(): Promise<void> } }).client.close()));
+  // Closed before the page (teardowns run last first), which goes only once the server let go of the client.
+  trackClosable(async () => {
+    await page.evaluate(() => (window as unknown as { client: { close(): Promise<void> } }).client.close());
+    await clientsGone(server.server);
+  });
   return { page, read: () => page.evaluate(() => (window as unknown as { watch: PageWatch }).watch) };
 }
 
