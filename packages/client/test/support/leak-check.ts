@@ -13,14 +13,20 @@ function leftovers(server: JobServer, ignore: ReadonlySet<string> = new Set()): 
   return Object.fromEntries(Object.entries(server.stats()).filter(([key, value]) => !ignore.has(key) && value !== 0));
 }
 
+/** Waits until none of `servers` holds anything for a client (every connection, transport and IP slot gone); bounded. */
+async function noClientsLeft(servers: readonly JobServer[], timeoutMs: number): Promise<void> {
+  await vi.waitFor(() => {
+    for (const server of servers) expect(leftovers(server, KEPT_WITHOUT_CLIENTS)).toEqual({});
+  }, { timeout: timeoutMs, interval: 20 });
+}
+
 /**
- * Waits (up to 5 s) until `server` holds nothing for any client: every connection, transport and IP slot gone. A
- * page must wait for this before it closes: a client's Socket.IO goodbye may arrive before its Engine.IO one (over
- * long-polling they travel in two requests), and a transport whose goodbye the closing page dropped stays until the
- * server's handshake deadline.
+ * Waits (up to 5 s) until `server` holds nothing for any client. A page must wait for this before it closes: a
+ * client's Socket.IO goodbye may arrive before its Engine.IO one (over long-polling they travel in two requests), and
+ * a transport whose goodbye the closing page dropped stays until the server's handshake deadline.
  */
-export async function clientsGone(server: JobServer): Promise<void> {
-  await vi.waitFor(() => expect(leftovers(server, KEPT_WITHOUT_CLIENTS)).toEqual({}), { timeout: 5000, interval: 20 });
+export function clientsGone(server: JobServer): Promise<void> {
+  return noClientsLeft([server], 5000);
 }
 
 type Teardown = () => Promise<unknown> | unknown;
@@ -74,7 +80,7 @@ export function installLeakCheck(): void {
     vi.useRealTimers();
     for (const close of early.splice(0).reverse()) await close();
     const closing = servers.splice(0);
-    for (const server of closing) await clientsGone(server);
+    await noClientsLeft(closing, 3000);
     await Promise.all(closing.map((server) => server.close({ timeoutMs: 500 })));
     for (const teardown of late.splice(0)) await teardown();
     for (const server of closing) expect(leftovers(server)).toEqual({});
