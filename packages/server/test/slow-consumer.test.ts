@@ -48,6 +48,11 @@ async function publishUntil(server: JobServer, jobId: string, done: () => boolea
   return { published, maxPending };
 }
 
+/** TCP connections the server's HTTP server holds open. */
+function openTcpConnections(server: JobServer): Promise<number> {
+  return new Promise((resolve, reject) => server.io.httpServer.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+}
+
 /** Seqs strictly increase. */
 function expectIncreasingSeqs(updates: JobUpdate[]): void {
   for (let i = 1; i < updates.length; i += 1) expect(updates[i]!.seq).toBeGreaterThan(updates[i - 1]!.seq);
@@ -169,6 +174,8 @@ describe('a reader that stops reading', () => {
     expect(server.counters().slowConsumerDisconnects).toBe(1);
     expect(warnings.some(({ message }) => message.includes('slow consumer'))).toBe(true);
     expect(server.stats()).toMatchObject({ connections: 0, subscriptions: 0, pendingConflations: 0 });
+    // Its TCP socket, and the backlog in it, go at once (not after ws's 30 s close timeout), the reader still stalled.
+    await vi.waitFor(async () => expect(await openTcpConnections(server)).toBe(0), { timeout: 3000 });
 
     underlyingWebSocket(slow).resume();
     await vi.waitFor(() => expect(slow.socket.connected).toBe(false));
@@ -176,5 +183,41 @@ describe('a reader that stops reading', () => {
     const again = await connectClient(url);
     const ack = await subscribe(again, { jobId: 'render', lastSeq: latest.seq - 1, epoch: latest.epoch });
     expect(ack).toMatchObject({ ok: true, resync: false, updates: [latest] });
+  });
+
+  it('answers a resubscribe whose replay would not fit under the watermark with a resync to the snapshot, and stays connected', async () => {
+    const { server, url } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, limits: { outbound: { conflateAboveBytes: 16 * 1024, maxPendingBytes: 64 * 1024 } } });
+    const disconnects: string[] = [];
+    server.on('disconnect', ({ reason }) => disconnects.push(reason));
+    // 20 updates of 8 KB: replayed whole, they would pass the 64 KB cap on their own.
+    let latest = await server.update('render', { status: 'running', progress: 0, data: { blob: 'z'.repeat(8192) } });
+    const first = latest;
+    for (let i = 1; i < 20; i += 1) latest = await server.update('render', { status: 'running', progress: i, data: { blob: 'z'.repeat(8192) } });
+    const client = await connectClient(url);
+    const behindByMany = await subscribe(client, { jobId: 'render', lastSeq: first.seq, epoch: first.epoch });
+    expect(behindByMany).toMatchObject({ ok: true, resync: true, updates: [], snapshot: latest });
+    // One update fits: it is replayed as before.
+    await server.update('idle', { status: 'running', progress: 1 });
+    const small = await server.update('idle', { status: 'running', progress: 2 });
+    const behindByOne = await subscribe(client, { jobId: 'idle', lastSeq: small.seq - 1, epoch: small.epoch });
+    expect(behindByOne).toMatchObject({ ok: true, resync: false, updates: [small] });
+    expect(client.socket.connected).toBe(true);
+    expect(disconnects).toEqual([]);
+  });
+
+  it('answers a connection that is already behind with the snapshot alone', async () => {
+    const conflateAboveBytes = 16 * 1024;
+    const { server, url } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, limits: { outbound: { conflateAboveBytes } } });
+    const slow = await connectClient(url);
+    await subscribe(slow, { jobId: 'render' });
+    const first = await server.update('report', { status: 'running', progress: 1 });
+    const latest = await server.update('report', { status: 'running', progress: 2 });
+    underlyingWebSocket(slow).pause();
+    await publishUntil(server, 'render', () => server.counters().conflatedUpdates >= 1);
+    // Asked while the connection is behind; read once it reads again.
+    const reply = subscribe(slow, { jobId: 'report', lastSeq: first.seq, epoch: first.epoch });
+    await vi.waitFor(() => expect(server.stats().subscriptions).toBe(2));
+    underlyingWebSocket(slow).resume();
+    expect(await reply).toMatchObject({ ok: true, resync: true, updates: [], snapshot: latest });
   });
 });

@@ -97,7 +97,9 @@ describe('job history settings given to a store or a publisher', () => {
       }
     }
     const store = new LongMemoryStore();
-    const { server, url, close } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, store });
+    // A watermark high enough for 1000 small updates: this is about the count, not the bytes (see slow-consumer.test.ts).
+    const outbound = { conflateAboveBytes: 512 * 1024, maxPendingBytes: 1024 * 1024 };
+    const { server, url, close } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, store, limits: { outbound } });
     for (let step = 0; step < MAX_REPLAY_UPDATES + 2; step += 1) await server.update('long', { status: 'running' });
     const client = await connectClient(url);
     const latest = await server.getJob('long');

@@ -36,4 +36,14 @@ describe('replayForSubscriber', () => {
       expect(replayForSubscriber(replayWindow(latest, long, 2), epoch).updates).toHaveLength(MAX_REPLAY_UPDATES);
     }
   });
+
+  it('answers updates that take more JSON than the budget with a resync to the snapshot, and replays those that fit', () => {
+    const replay = replayWindow(update(4), history, 1);
+    const chars = replay.updates.reduce((sum, u) => sum + JSON.stringify(u).length, 0);
+    expect(replayForSubscriber(replay, 'e1', chars)).toBe(replay);
+    expect(replayForSubscriber(replay, 'e1', chars - 1)).toEqual({ snapshot: update(4), updates: [], resync: true });
+    // Nothing to replay needs no room: a subscriber that is up to date keeps `resync: false` even with no budget left.
+    const upToDate = replayWindow(update(4), history, 4);
+    expect(replayForSubscriber(upToDate, 'e1', 0)).toBe(upToDate);
+  });
 });

@@ -14,14 +14,26 @@ export function replayWindow(snapshot: JobUpdate | null, buffer: readonly JobUpd
   return { snapshot, updates: buffer.filter((update) => update.seq > lastSeq), resync: false };
 }
 
+/** Whether `updates`, encoded as JSON, take at most `maxChars` characters (counted until they pass it). */
+function fitsIn(updates: readonly JobUpdate[], maxChars: number): boolean {
+  let chars = 0;
+  for (const update of updates) {
+    chars += JSON.stringify(update).length;
+    if (chars > maxChars) return false;
+  }
+  return true;
+}
+
 /**
  * The rules on top of any store's replay, for a subscriber that holds `epoch`: a snapshot of another epoch is a new
  * history (resync with the snapshot, no updates, whatever `seq` says), and no job at all means the job is gone for it
- * (resync with no snapshot). More updates than a reply may hold (`MAX_REPLAY_UPDATES`, a store kept more than that) are
- * answered with a resync to the snapshot, as updates no longer held are. Otherwise the replay stands as the store made it.
+ * (resync with no snapshot). More updates than a reply may hold (`MAX_REPLAY_UPDATES`, a store kept more than that), or
+ * updates that take more than `maxUpdateChars` of JSON (what the connection can be sent before it counts as behind), are
+ * answered with a resync to the snapshot, as updates no longer held are: every update is a full state, so the snapshot
+ * is the newest of them. Otherwise the replay stands as the store made it.
  */
-export function replayForSubscriber(replay: JobReplay, epoch: string | undefined): JobReplay {
+export function replayForSubscriber(replay: JobReplay, epoch: string | undefined, maxUpdateChars = Number.POSITIVE_INFINITY): JobReplay {
   if (epoch !== undefined && replay.snapshot?.epoch !== epoch) return { snapshot: replay.snapshot, updates: [], resync: true };
-  if (replay.updates.length > MAX_REPLAY_UPDATES) return { snapshot: replay.snapshot, updates: [], resync: true };
+  if (replay.updates.length > MAX_REPLAY_UPDATES || !fitsIn(replay.updates, maxUpdateChars)) return { snapshot: replay.snapshot, updates: [], resync: true };
   return replay;
 }

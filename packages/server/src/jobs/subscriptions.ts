@@ -30,6 +30,8 @@ export interface SubscriptionDeps {
   onStoreResult: (ok: boolean) => void;
   /** While the server sheds load, the `retryAfterMs` of an `OVERLOADED` refusal; otherwise `undefined`. */
   overloadedRetryAfterMs: () => number | undefined;
+  /** How much JSON of replayed updates a reply to the connection may carry; a replay past it is answered with a resync to the snapshot. */
+  replayBudget: (record: ConnectionRecord) => number;
   /**
    * Resolves once updates published to the room reach this node (a fan-out that subscribes per room, asynchronously,
    * e.g. Redis sharded pub/sub); the store is read only then. @default resolved at once
@@ -136,7 +138,7 @@ export class Subscriptions {
       return undefined;
     }
     // Nothing runs between the join above and this read, so no update can fall between them.
-    const replay = replayForSubscriber(replayNow(jobId, held.lastSeq), held.epoch);
+    const replay = replayForSubscriber(replayNow(jobId, held.lastSeq), held.epoch, this.#deps.replayBudget(record));
     if (registry.subscribe(record, jobId)) this.#deps.events.emit('subscribe', { socketId: record.id, jobId });
     return subscribedAck(jobId, replay);
   }
@@ -182,7 +184,7 @@ export class Subscriptions {
     if (this.#deps.roomReady) await this.#deps.roomReady(jobRoom(jobId));
     let replay: JobReplay;
     try {
-      replay = replayForSubscriber(await store.replay(jobId, held.lastSeq), held.epoch);
+      replay = replayForSubscriber(await store.replay(jobId, held.lastSeq), held.epoch, this.#deps.replayBudget(record));
       this.#deps.onStoreResult(true);
     } catch (error) {
       this.#deps.onStoreResult(false);

@@ -107,6 +107,11 @@ export class UpdateFanout {
     }
   }
 
+  /** How many more bytes the connection can be sent before it is behind (0 when it already is). */
+  bytesBeforeBehind(record: ConnectionRecord): number {
+    return Math.max(0, this.#deps.conflateAboveBytes - pendingOutboundBytes(record.socket.conn));
+  }
+
   /** The largest pending outbound bytes of any connection. */
   maxPendingBytes(): number {
     let max = 0;

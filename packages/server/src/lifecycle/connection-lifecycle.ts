@@ -10,6 +10,7 @@ import { connectionRecordFactory, type ConnectionRecordFields } from './connecti
 import type { ConnectionRecord, ConnectionRegistry, JobSocket } from './connection-registry';
 import { OriginPolicy } from './origin-policy';
 import { createHandshakeMiddleware, type Admission } from './handshake';
+import { discardConnection } from './discard-connection';
 import { HeartbeatMonitor } from './heartbeat';
 import { NoticeTracker } from './notices';
 import type { TokenBucketLimiter } from './rate-limit';
@@ -167,8 +168,8 @@ export class ConnectionLifecycle {
     this.#closeReasons.set(record, 'slow-consumer');
     counters.slowConsumerDisconnects += 1;
     logger.warn({ socketId: record.id, ip: record.ip, pendingBytes }, 'job server: slow consumer, closing connection');
-    // A graceful close waits for Engine.IO's write buffer to drain, which a stalled reader never does.
-    record.socket.conn.close(true);
+    // A graceful close waits for the backlog to drain, which a stalled reader never does.
+    discardConnection(record.socket.conn);
   }
 
   /** Sends a notice, waits for its ack or deadline, then disconnects (unless a newer notice took over). */
