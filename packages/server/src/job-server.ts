@@ -69,8 +69,11 @@ export function createJobServer<Map extends object = JobDataMap>(options: JobSer
   const shedding = new LoadShedding({ ...opts.limits.overload, readHeapUsed: () => getHeapStatistics().used_heap_size, health: healthReasons, random: Math.random });
   const overloadedRetryAfterMs = (): number | undefined => shedding.retryAfterMs();
   // A reply whose replay would put the connection past the conflation watermark is a resync to the snapshot instead.
+  const onOverloaded = (): void => {
+    counters.overloadedSubscriptions += 1;
+  };
   const replayBudget = (record: ConnectionRecord): number => fanout.bytesBeforeBehind(record);
-  const subscriptionParts = { registry, store, authorize: opts.authorizeSubscribe, events: reporter.events, onError: reporter.report, onStoreResult, overloadedRetryAfterMs, replayBudget };
+  const subscriptionParts = { registry, store, authorize: opts.authorizeSubscribe, events: reporter.events, onError: reporter.report, onStoreResult, overloadedRetryAfterMs, onOverloaded, replayBudget };
   const subscriptions = new Subscriptions({ ...subscriptionParts, roomReady: cluster?.roomReady });
   const handlers = {
     [EventName.SubscribeJob]: subscriptions.subscribe.bind(subscriptions),

@@ -58,6 +58,8 @@ export interface JobServerCounters {
   conflatedUpdates: number;
   /** Connections closed (`slow-consumer`) because their pending outbound bytes passed `limits.outbound.maxPendingBytes`. */
   slowConsumerDisconnects: number;
+  /** `subscribe-job` requests answered `OVERLOADED` while the server shed load (refused connections count by code above). */
+  overloadedSubscriptions: number;
 }
 
 /** A fresh set of counters. */
@@ -77,6 +79,7 @@ export function emptyCounters(): JobServerCounters {
     internalErrors: 0,
     conflatedUpdates: 0,
     slowConsumerDisconnects: 0,
+    overloadedSubscriptions: 0,
   };
 }
 

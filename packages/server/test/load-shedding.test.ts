@@ -36,6 +36,7 @@ describe('load shedding', () => {
     // A job the connection already watches costs nothing more: answered as usual.
     expect(await subscribe(watcher, { jobId: 'render' })).toMatchObject({ ok: true });
     expect(server.stats()).toMatchObject({ connections: 1, subscriptions: 1 });
+    expect(server.counters().overloadedSubscriptions).toBe(1);
     const update = await server.update('render', { status: 'running', progress: 40 });
     await vi.waitFor(() => expect(updates).toEqual([update]));
 

@@ -4,7 +4,7 @@ import type { JobServer } from '../src/index';
 import { DORMANT_HEARTBEAT } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
-import { connectClient, subscribe, type TestClient } from './support/test-client';
+import { connectClient, createTestClient, subscribe, type TestClient } from './support/test-client';
 
 installLeakCheck();
 
@@ -219,5 +219,52 @@ describe('a reader that stops reading', () => {
     await vi.waitFor(() => expect(server.stats().subscriptions).toBe(2));
     underlyingWebSocket(slow).resume();
     expect(await reply).toMatchObject({ ok: true, resync: true, updates: [], snapshot: latest });
+  });
+
+  it('sends what it held for a long-polling connection as soon as the connection upgrades to a WebSocket', async () => {
+    // The ticker, which would also send it, runs only every minute here; every byte queued counts as behind.
+    const { server, url } = await startJobServer({
+      heartbeat: { intervalMs: 2 ** 31 - 1, timeoutMs: 60_000 },
+      session: { noticeGraceMs: 60_000 },
+      limits: { outbound: { conflateAboveBytes: 0 } },
+    });
+    const client = createTestClient(url, { transports: ['polling', 'websocket'] });
+    const updates = recordUpdates(client);
+    let upgraded = false;
+    client.socket.connect();
+    // The client tries the WebSocket only a moment after it opened, so that updates flow over long-polling first.
+    const engine = client.socket.io.engine as unknown as { _probe(name: string): void; once(event: 'upgrade', listener: () => void): void };
+    const probe = engine._probe.bind(engine);
+    engine._probe = (name) => void setTimeout(() => probe(name), 300);
+    engine.once('upgrade', () => (upgraded = true));
+    await vi.waitFor(() => expect(client.socket.connected).toBe(true));
+    await subscribe(client, { jobId: 'render' });
+    let latest: JobUpdate | undefined;
+    for (let i = 0; i < MAX_UPDATES && !upgraded; i += 1) {
+      latest = await server.update('render', { status: 'running', progress: i % 100 });
+      await nextTurn();
+    }
+    expect(upgraded).toBe(true);
+    expect(server.counters().conflatedUpdates).toBeGreaterThan(0);
+    await vi.waitFor(() => expect(updates.at(-1)?.seq).toBe(latest!.seq), { timeout: 3000 });
+    expect(server.stats().pendingConflations).toBe(0);
+  });
+
+  it('sends a held update before an update of another history of its job, rather than dropping either', async () => {
+    const { server, url } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, limits: { outbound: { conflateAboveBytes: 16 * 1024 } } });
+    const slow = await connectClient(url);
+    const updates = recordUpdates(slow);
+    await subscribe(slow, { jobId: 'render' });
+    underlyingWebSocket(slow).pause();
+    await publishUntil(server, 'render', () => server.counters().conflatedUpdates >= 1);
+    const held = await server.getJob('render');
+    // As a late update of an earlier history, from another node, would be written: seq says nothing across epochs.
+    const otherHistory: JobUpdate = { jobId: 'render', epoch: `${held!.epoch}-earlier`, seq: held!.seq + 5, status: 'running', progress: 1, at: Date.now() };
+    server.io.of('/').sockets.get(slow.socket.id!)!.emit('job-update', otherHistory);
+    expect(server.stats().pendingConflations).toBe(1);
+    underlyingWebSocket(slow).resume();
+    await vi.waitFor(() => expect(updates.at(-1)).toMatchObject({ epoch: otherHistory.epoch, seq: otherHistory.seq }));
+    expect(updates.at(-2)).toMatchObject({ epoch: held!.epoch, seq: held!.seq });
+    expect(updates.at(-1)?.conflated).toBeUndefined();
   });
 });

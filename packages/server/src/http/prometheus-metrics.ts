@@ -123,6 +123,7 @@ const SCALAR_COUNTERS: Readonly<Record<ScalarCounter, readonly [string, string]>
   internalErrors: ['internal_errors_total', 'Failures of hooks, listeners or the store that the server survived.'],
   conflatedUpdates: ['conflated_updates_total', 'Job updates replaced by a newer state before a lagging connection was sent them.'],
   slowConsumerDisconnects: ['slow_consumer_disconnects_total', 'Connections closed because their pending outbound bytes passed the cap.'],
+  overloadedSubscriptions: ['overloaded_subscriptions_total', 'subscribe-job requests refused with OVERLOADED while the server shed load.'],
 };
 
 /**

@@ -30,6 +30,8 @@ export interface SubscriptionDeps {
   onStoreResult: (ok: boolean) => void;
   /** While the server sheds load, the `retryAfterMs` of an `OVERLOADED` refusal; otherwise `undefined`. */
   overloadedRetryAfterMs: () => number | undefined;
+  /** A subscribe was refused `OVERLOADED`. */
+  onOverloaded: () => void;
   /** How much JSON of replayed updates a reply to the connection may carry; a replay past it is answered with a resync to the snapshot. */
   replayBudget: (record: ConnectionRecord) => number;
   /**
@@ -103,6 +105,7 @@ export class Subscriptions {
     // Shedding load refuses what would add state; a job this connection already watches costs nothing more.
     const overloadedRetryAfterMs = this.#deps.registry.watches(record, jobId) ? undefined : this.#deps.overloadedRetryAfterMs();
     if (overloadedRetryAfterMs !== undefined) {
+      this.#deps.onOverloaded();
       return { ok: false, error: protocolError(ErrorCode.OVERLOADED, 'the server is overloaded; not subscribed', overloadedRetryAfterMs) };
     }
     const held: HeldRequest = { lastSeq, epoch, joining: undefined };

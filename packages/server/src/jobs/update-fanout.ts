@@ -47,8 +47,10 @@ export interface UpdateFanoutDeps {
  */
 export class UpdateFanout {
   readonly #deps: UpdateFanoutDeps;
-  // Connections waiting for their transport's next drain to send what is held for them.
-  readonly #awaitingDrain = new WeakSet<ConnectionRecord>();
+  // Connections waiting for their transport's next drain to send what is held for them, with the transport waited on.
+  readonly #awaitingDrain = new WeakMap<ConnectionRecord, object>();
+  // Connections told to send what they hold as they upgrade from long-polling: the drain waited on then never comes.
+  readonly #awaitingUpgrade = new WeakSet<ConnectionRecord>();
   // Set while this class writes a held or terminal update itself, which the writer must let through.
   #sendingDirectly = false;
   readonly #writes: EngineWriterHook;
@@ -170,6 +172,10 @@ export class UpdateFanout {
 
   #sendBehind(record: ConnectionRecord, update: JobUpdate): void {
     const { registry, counters } = this.#deps;
+    // Updates of two histories of the job (a late one from another node, say) cannot be told apart by `seq`: the one
+    // held goes first, as it would have without conflation, and the client sorts them out by epoch.
+    const held = registry.conflatedJob(record.id, update.jobId);
+    if (held !== undefined && held.epoch !== update.epoch) this.#sendDirectly(record, registry.takeConflatedJob(record.id, update.jobId)!);
     if (isTerminal(update.status)) {
       // Newer than whatever is held for its job, which it replaces; never held back itself.
       const replaced = registry.takeConflatedJob(record.id, update.jobId);
@@ -184,13 +190,25 @@ export class UpdateFanout {
   }
 
   #awaitDrain(record: ConnectionRecord): void {
-    if (this.#awaitingDrain.has(record)) return;
-    const transport = record.socket.conn.transport;
-    this.#awaitingDrain.add(record);
+    const { conn } = record.socket;
+    const { transport } = conn;
+    if (this.#awaitingDrain.get(record) === transport) return;
+    this.#awaitingDrain.set(record, transport);
     transport.once('drain', () => {
-      this.#awaitingDrain.delete(record);
-      if (this.#deps.registry.get(record.id) === record) this.#flushIfDrained(record);
+      if (this.#awaitingDrain.get(record) === transport) this.#drained(record);
     });
+    // Engine.IO discards a long-polling transport as the connection upgrades, and that one never drains again.
+    if (transport.name === 'polling' && !this.#awaitingUpgrade.has(record)) {
+      this.#awaitingUpgrade.add(record);
+      conn.once('upgrade', () => {
+        if (this.#awaitingDrain.has(record)) this.#drained(record);
+      });
+    }
+  }
+
+  #drained(record: ConnectionRecord): void {
+    this.#awaitingDrain.delete(record);
+    if (this.#deps.registry.get(record.id) === record) this.#flushIfDrained(record);
   }
 
   #flushIfDrained(record: ConnectionRecord): void {

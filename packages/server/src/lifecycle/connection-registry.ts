@@ -152,6 +152,11 @@ export class ConnectionRegistry {
     return this.#conflated.has(id);
   }
 
+  /** The update held for one job of a connection, if any. */
+  conflatedJob(id: string, jobId: string): JobUpdate | undefined {
+    return this.#conflated.get(id)?.get(jobId);
+  }
+
   /** Removes and returns the update held for one job of a connection. */
   takeConflatedJob(id: string, jobId: string): JobUpdate | undefined {
     const update = this.#conflated.get(id)?.get(jobId);
