@@ -4,6 +4,7 @@ import type { JobServer } from '../src/index';
 import { DORMANT_HEARTBEAT } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
+import { startSlowLinkRelay } from './support/slow-link-relay';
 import { connectClient, createTestClient, subscribe, type TestClient } from './support/test-client';
 
 installLeakCheck();
@@ -267,4 +268,39 @@ describe('a reader that stops reading', () => {
     expect(updates.at(-2)).toMatchObject({ epoch: held!.epoch, seq: held!.seq });
     expect(updates.at(-1)?.conflated).toBeUndefined();
   });
+
+  it('catches up on many jobs in steps under the watermark, so that a reader slow but alive is not closed for catching up', async () => {
+    const conflateAboveBytes = 16 * 1024;
+    // A rate limit that lets one connection subscribe to 200 jobs in a row.
+    const limits = { outbound: { conflateAboveBytes, maxPendingBytes: 256 * 1024 }, rateLimit: { events: 500 } };
+    const { server, url } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, limits });
+    const disconnects: string[] = [];
+    server.on('disconnect', ({ reason }) => disconnects.push(reason));
+    const relay = await startSlowLinkRelay(Number(new URL(url).port));
+    try {
+      const reader = await connectClient(relay.url);
+      const jobIds = Array.from({ length: 200 }, (_, i) => `job-${i}`);
+      for (const jobId of jobIds) await subscribe(reader, { jobId });
+      relay.stall();
+      // 200 jobs of 12 KB states, held once the link is full: 2.4 MB, far past the cap if they were all sent at once.
+      const state = { blob: 'w'.repeat(12 * 1024) };
+      for (let round = 0; server.stats().pendingConflations < jobIds.length; round += 1) {
+        if (round * jobIds.length >= MAX_UPDATES) throw new Error('the link never filled');
+        // Catching up whenever its queue dips under the watermark must never take it past the cap.
+        expect(disconnects).toEqual([]);
+        for (const jobId of jobIds) await server.update(jobId, { status: 'running', progress: round % 100, data: state });
+        await nextTurn();
+      }
+      // The link takes 1 MB more (the kernel reopens a full window only in large steps): the server's queue drains, and
+      // it sends held states only up to the watermark.
+      await relay.readSome(1024 * 1024);
+      await vi.waitFor(() => expect(server.stats().pendingConflations).toBeLessThan(jobIds.length));
+      expect(server.maintenance.pendingOutboundBytes()).toBeLessThan(conflateAboveBytes + 2 * 13 * 1024);
+      await server.update('job-0', { status: 'running', progress: 100, data: state });
+      expect(disconnects).toEqual([]);
+      expect(server.stats().connections).toBe(1);
+    } finally {
+      await relay.close();
+    }
+  }, 15_000);
 });

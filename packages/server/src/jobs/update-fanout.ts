@@ -214,11 +214,22 @@ export class UpdateFanout {
   #flushIfDrained(record: ConnectionRecord): void {
     const { registry, conflateAboveBytes } = this.#deps;
     if (!registry.isConflating(record.id)) return;
-    if (pendsMoreThan(record.socket.conn, conflateAboveBytes)) {
+    const { conn } = record.socket;
+    if (pendsMoreThan(conn, conflateAboveBytes)) {
       this.#awaitDrain(record);
       return;
     }
-    for (const update of registry.takeConflated(record.id)) this.#sendDirectly(record, update);
+    const held = registry.takeConflated(record.id);
+    for (let i = 0; i < held.length; i += 1) {
+      // Only as much as keeps the connection under the watermark: the rest waits for the next drain, so that catching
+      // up on many jobs' states never takes it from under the watermark to past the cap.
+      if (i > 0 && pendsMoreThan(conn, conflateAboveBytes)) {
+        for (let j = i; j < held.length; j += 1) registry.conflate(record.id, held[j]!);
+        this.#awaitDrain(record);
+        return;
+      }
+      this.#sendDirectly(record, held[i]!);
+    }
   }
 
   #slowConsumer(record: ConnectionRecord, bytes: number): void {
