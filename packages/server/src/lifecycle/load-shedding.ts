@@ -12,6 +12,9 @@ export interface LoadSheddingDeps {
   random: () => number;
 }
 
+/** Share of `heapUsedBytes` the heap must fall back under to end the `heap` reason, so that it does not flap at the threshold. */
+const HEAP_RECOVERY_RATIO = 0.9;
+
 /** Health reason while shedding for `reason`. */
 const healthReason = (reason: string): string => `overloaded:${reason}`;
 
@@ -51,11 +54,15 @@ export class LoadShedding {
     return base + Math.floor(this.#deps.random() * base);
   }
 
-  /** Compares the heap with `heapUsedBytes`, when set (called by the server's ticker). */
+  /**
+   * Compares the heap with `heapUsedBytes`, when set (called by the server's ticker): above it, sheds for `heap`; back
+   * under 90 % of it, stops; in between, stays as it was.
+   */
   tick(): void {
     const { heapUsedBytes, readHeapUsed } = this.#deps;
     if (heapUsedBytes === undefined) return;
-    if (readHeapUsed() > heapUsedBytes) this.start('heap');
-    else this.stop('heap');
+    const heapUsed = readHeapUsed();
+    if (heapUsed > heapUsedBytes) this.start('heap');
+    else if (heapUsed <= heapUsedBytes * HEAP_RECOVERY_RATIO) this.stop('heap');
   }
 }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { HealthReasons } from '../health';
+import { LoadShedding } from './load-shedding';
+
+describe('LoadShedding', () => {
+  it('sheds for heap above heapUsedBytes and stops only once the heap is back under 90 % of it', () => {
+    let heapUsed = 0;
+    const health = new HealthReasons();
+    const shedding = new LoadShedding({ heapUsedBytes: 1000, retryAfterMs: 2000, readHeapUsed: () => heapUsed, health, random: () => 0.5 });
+    const at = (bytes: number): string[] => {
+      heapUsed = bytes;
+      shedding.tick();
+      return shedding.reasons();
+    };
+    expect(at(1000)).toEqual([]);
+    expect(at(1001)).toEqual(['heap']);
+    expect(health.list()).toEqual(['overloaded:heap']);
+    expect(shedding.retryAfterMs()).toBe(3000);
+    // Between 90 % and the threshold the reason holds: the heap hovering at the threshold does not flap.
+    expect(at(950)).toEqual(['heap']);
+    expect(at(1001)).toEqual(['heap']);
+    expect(at(901)).toEqual(['heap']);
+    expect(at(900)).toEqual([]);
+    expect(health.list()).toEqual([]);
+    expect(shedding.retryAfterMs()).toBeUndefined();
+    // Below the threshold again it does not start before the heap passes it.
+    expect(at(950)).toEqual([]);
+  });
+
+  it('leaves the heap alone without heapUsedBytes, and keeps a reason of its own apart from the heap check', () => {
+    const health = new HealthReasons();
+    const shedding = new LoadShedding({ heapUsedBytes: undefined, retryAfterMs: 2000, readHeapUsed: () => Number.MAX_SAFE_INTEGER, health, random: () => 0 });
+    shedding.tick();
+    expect(shedding.reasons()).toEqual([]);
+    shedding.start('event-loop-lag');
+    expect(shedding.retryAfterMs()).toBe(2000);
+    shedding.stop('event-loop-lag');
+    expect(shedding.reasons()).toEqual([]);
+    expect(health.list()).toEqual([]);
+  });
+});
