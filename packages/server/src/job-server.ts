@@ -68,10 +68,10 @@ export function createJobServer<Map extends object = JobDataMap>(options: JobSer
   const limiter = new TokenBucketLimiter(opts.limits.rateLimit);
   const shedding = new LoadShedding({ ...opts.limits.overload, readHeapUsed: () => getHeapStatistics().used_heap_size, health: healthReasons, random: Math.random });
   const overloadedRetryAfterMs = (): number | undefined => shedding.retryAfterMs();
-  // A reply whose replay would put the connection past the conflation watermark is a resync to the snapshot instead.
   const onOverloaded = (): void => {
     counters.overloadedSubscriptions += 1;
   };
+  // A reply whose replay would put the connection past the conflation watermark is a resync to the snapshot instead.
   const replayBudget = (record: ConnectionRecord): number => fanout.bytesBeforeBehind(record);
   const subscriptionParts = { registry, store, authorize: opts.authorizeSubscribe, events: reporter.events, onError: reporter.report, onStoreResult, overloadedRetryAfterMs, onOverloaded, replayBudget };
   const subscriptions = new Subscriptions({ ...subscriptionParts, roomReady: cluster?.roomReady });
