@@ -130,7 +130,7 @@ export interface JobServerOptions {
     /**
      * Load shedding: while overloaded the server refuses new connections and new subscriptions with `OVERLOADED`; existing
      * subscribers keep receiving. Overloaded means the heap is past `heapUsedBytes`, a memory monitor's `heap` alert holds
-     * (see `createMemoryMonitor`'s `shedLoad`), or `maintenance.startShedding()` was called.
+     * (see `createMemoryMonitor`'s `shedLoad`), or `maintenance.startShedding()` or `maintenance.holdShedding()` was called.
      */
     overload?: {
       /** V8 heap in use above which the server sheds load by itself (checked at each heartbeat tick), until the heap is back under 90 % of it. @default undefined (only a memory monitor or `maintenance.startShedding()`) */

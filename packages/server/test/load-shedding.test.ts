@@ -93,4 +93,36 @@ describe('load shedding', () => {
     on.close();
     expect(server.maintenance.sheddingReasons()).toEqual([]);
   });
+
+  it("sheds for heap-alert until every monitor's alert has cleared or its monitor closed, whatever the order", async () => {
+    const { server, url } = await startJobServer();
+    const heap = { first: 100e6, second: 100e6 };
+    const monitorOf = (name: keyof typeof heap) =>
+      startMonitor({ server, alerts: { heapBaselineBytes: 100e6, heapGrowthRatio: 1.5 }, remediation: false, memoryUsage: () => ({ heapUsed: heap[name], rss: heap[name] }) });
+    const first = monitorOf('first');
+    const second = monitorOf('second');
+    heap.first = 200e6;
+    heap.second = 200e6;
+    first.sample();
+    second.sample();
+    expect(server.maintenance.sheddingReasons()).toEqual(['heap-alert']);
+
+    // The first monitor's alert clears: the second one's still holds.
+    heap.first = 100e6;
+    first.sample();
+    expect(first.activeAlerts()).toEqual([]);
+    expect(server.maintenance.sheddingReasons()).toEqual(['heap-alert']);
+    expect(await connectRefused(url)).toMatchObject({ code: 'OVERLOADED' });
+    // A monitor whose alert already cleared, closing, takes nothing from the other either.
+    first.close();
+    expect(server.maintenance.sheddingReasons()).toEqual(['heap-alert']);
+    // Nor does the application's stop of the same reason, which it never started.
+    server.maintenance.stopShedding('heap-alert');
+    expect(server.maintenance.sheddingReasons()).toEqual(['heap-alert']);
+
+    second.close();
+    expect(server.maintenance.sheddingReasons()).toEqual([]);
+    expect(server.health().status).toBe('ok');
+    await connectClient(url);
+  });
 });

@@ -38,4 +38,44 @@ describe('LoadShedding', () => {
     expect(shedding.reasons()).toEqual([]);
     expect(health.list()).toEqual([]);
   });
+
+  it('keeps a reason in force while any hold or start of it is, each ended only by its own release or stop', () => {
+    const health = new HealthReasons();
+    const shedding = new LoadShedding({ heapUsedBytes: undefined, retryAfterMs: 2000, readHeapUsed: () => 0, health, random: () => 0 });
+    const releaseFirst = shedding.hold('heap-alert');
+    const releaseSecond = shedding.hold('heap-alert');
+    expect(shedding.reasons()).toEqual(['heap-alert']);
+    releaseFirst();
+    releaseFirst();
+    expect(shedding.reasons()).toEqual(['heap-alert']);
+    expect(health.list()).toEqual(['overloaded:heap-alert']);
+    // A stop ends only what a start began.
+    shedding.start('heap-alert');
+    shedding.stop('heap-alert');
+    expect(shedding.reasons()).toEqual(['heap-alert']);
+    releaseSecond();
+    expect(shedding.reasons()).toEqual([]);
+    expect(health.list()).toEqual([]);
+    expect(shedding.retryAfterMs()).toBeUndefined();
+    // A hold released while a start is in force leaves the start alone.
+    shedding.start('event-loop-lag');
+    shedding.hold('event-loop-lag')();
+    expect(shedding.reasons()).toEqual(['event-loop-lag']);
+    shedding.stop('event-loop-lag');
+    expect(shedding.reasons()).toEqual([]);
+  });
+
+  it("keeps its own heap check apart from the application's stop of `heap`", () => {
+    const health = new HealthReasons();
+    let heapUsed = 2000;
+    const shedding = new LoadShedding({ heapUsedBytes: 1000, retryAfterMs: 2000, readHeapUsed: () => heapUsed, health, random: () => 0 });
+    shedding.tick();
+    shedding.tick();
+    shedding.stop('heap');
+    expect(shedding.reasons()).toEqual(['heap']);
+    heapUsed = 900;
+    shedding.tick();
+    expect(shedding.reasons()).toEqual([]);
+    expect(health.list()).toEqual([]);
+  });
 });

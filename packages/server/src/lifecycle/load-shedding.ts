@@ -20,36 +20,61 @@ const healthReason = (reason: string): string => `overloaded:${reason}`;
 
 /**
  * Owns "the server is overloaded": the reasons in force (its own heap check, a memory monitor's heap alert, the
- * application's signals), each reported as a health reason, and the `retryAfterMs` of the refusals made meanwhile.
+ * application's signals), each reported as a health reason, and the `retryAfterMs` of the refusals made meanwhile. A
+ * reason is in force while it is started (`start`, idempotent, until `stop`) or while any hold of it is (`hold`, each
+ * until its own release), so that two holders of one reason (two memory monitors) do not end each other's shedding.
  */
 export class LoadShedding {
   readonly #deps: LoadSheddingDeps;
-  readonly #reasons = new Set<string>();
+  /** Reasons started with `start`. */
+  readonly #started = new Set<string>();
+  /** Per reason, its holds not yet released (no entry without one). */
+  readonly #holds = new Map<string, Set<object>>();
+  /** Releases the heap check's own hold of `heap`, while it sheds. */
+  #heapHeld: (() => void) | undefined;
 
   constructor(deps: LoadSheddingDeps) {
     this.#deps = deps;
   }
 
-  /** Starts shedding load for `reason` (e.g. `heap`); idempotent per reason. */
+  /** Starts shedding load for `reason` (e.g. `event-loop-lag`); idempotent per reason. */
   start(reason: string): void {
-    this.#reasons.add(reason);
+    this.#started.add(reason);
     this.#deps.health.fail(healthReason(reason));
   }
 
-  /** Stops shedding for `reason`; load is accepted again once no reason is left. */
+  /** Ends what `start` began for `reason`; it stays in force while a hold of it does. */
   stop(reason: string): void {
-    this.#reasons.delete(reason);
-    this.#deps.health.recover(healthReason(reason));
+    this.#started.delete(reason);
+    this.#endUnlessHeld(reason);
+  }
+
+  /** Sheds load for `reason` until the returned function is called (once; later calls do nothing), whatever other holders of it do. */
+  hold(reason: string): () => void {
+    const hold = {};
+    let holds = this.#holds.get(reason);
+    if (holds === undefined) {
+      holds = new Set();
+      this.#holds.set(reason, holds);
+    }
+    holds.add(hold);
+    this.#deps.health.fail(healthReason(reason));
+    return () => {
+      const current = this.#holds.get(reason);
+      if (!current?.delete(hold)) return;
+      if (current.size === 0) this.#holds.delete(reason);
+      this.#endUnlessHeld(reason);
+    };
   }
 
   /** The reasons in force. */
   reasons(): string[] {
-    return [...this.#reasons];
+    return [...new Set([...this.#started, ...this.#holds.keys()])];
   }
 
   /** While shedding: the `retryAfterMs` for a refusal (spread so refused clients do not return as one herd); otherwise `undefined`. */
   retryAfterMs(): number | undefined {
-    if (this.#reasons.size === 0) return undefined;
+    if (this.#started.size === 0 && this.#holds.size === 0) return undefined;
     const base = this.#deps.retryAfterMs;
     return base + Math.floor(this.#deps.random() * base);
   }
@@ -62,7 +87,14 @@ export class LoadShedding {
     const { heapUsedBytes, readHeapUsed } = this.#deps;
     if (heapUsedBytes === undefined) return;
     const heapUsed = readHeapUsed();
-    if (heapUsed > heapUsedBytes) this.start('heap');
-    else if (heapUsed <= heapUsedBytes * HEAP_RECOVERY_RATIO) this.stop('heap');
+    if (heapUsed > heapUsedBytes) this.#heapHeld ??= this.hold('heap');
+    else if (heapUsed <= heapUsedBytes * HEAP_RECOVERY_RATIO) {
+      this.#heapHeld?.();
+      this.#heapHeld = undefined;
+    }
+  }
+
+  #endUnlessHeld(reason: string): void {
+    if (!this.#started.has(reason) && !this.#holds.has(reason)) this.#deps.health.recover(healthReason(reason));
   }
 }

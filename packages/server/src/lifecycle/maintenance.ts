@@ -93,6 +93,10 @@ export class Maintenance implements JobServerMaintenance {
     this.#deps.shedding.stop(reason);
   };
 
+  readonly holdShedding = (reason: string): (() => void) => {
+    return this.#deps.shedding.hold(reason);
+  };
+
   readonly sheddingReasons = (): string[] => {
     return this.#deps.shedding.reasons();
   };

@@ -65,7 +65,7 @@ export interface MemoryMonitorOptions {
   now?: (() => number) | undefined;
   /** Memory reader. @default process.memoryUsage */
   memoryUsage?: (() => MemoryReading) | undefined;
-  /** While the `heap` alert holds, the server sheds load (`maintenance.startShedding('heap-alert')`): new connections and subscriptions get `OVERLOADED`. @default true */
+  /** While the `heap` alert holds, the server sheds load (its own `maintenance.holdShedding('heap-alert')`, so that another monitor's alert clearing does not end it): new connections and subscriptions get `OVERLOADED`. @default true */
   shedLoad?: boolean | undefined;
   /** Garbage collection for `runGc`. @default globalThis.gc, present with `node --expose-gc` */
   gc?: (() => void) | undefined;

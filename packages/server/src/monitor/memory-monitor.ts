@@ -103,6 +103,12 @@ export function createMemoryMonitor(options: MemoryMonitorOptions): MemoryMonito
   let heapBaselineBytes = opts.alerts.heapBaselineBytes;
   let remediating: Promise<RemediationResult[]> | undefined;
   let closed = false;
+  /** Ends this monitor's own hold of the server's `heap-alert` shedding, while its `heap` alert holds. */
+  let releaseShedding: (() => void) | undefined;
+  const stopShedding = (): void => {
+    releaseShedding?.();
+    releaseShedding = undefined;
+  };
 
   const removeHealthCheck = server.addHealthCheck(() => tracker.names().map((name) => `alert:${name}`));
   const serverClosing = (): boolean => server.health().status === 'shutting-down';
@@ -162,12 +168,12 @@ export function createMemoryMonitor(options: MemoryMonitorOptions): MemoryMonito
     history.push(taken);
     const figures = { connections: taken.connections, heapUsedBytes: taken.heapUsedBytes, heapBaselineBytes, rssBytes: taken.rssBytes, inactiveRatio: taken.inactiveRatio, processingJobs: taken.processingJobs };
     for (const alert of changes.raised) {
-      if (alert.name === 'heap' && opts.shedLoad) server.maintenance.startShedding(HEAP_ALERT_SHEDDING);
+      if (alert.name === 'heap' && opts.shedLoad) releaseShedding ??= server.maintenance.holdShedding(HEAP_ALERT_SHEDDING);
       logger.warn({ alert: alert.name, value: alert.value, threshold: alert.threshold, ...figures }, `memory monitor: alert ${alert.name}: ${alert.value} > ${alert.threshold}`);
       events.emit('alert', alert);
     }
     for (const cleared of changes.cleared) {
-      if (cleared.name === 'heap' && opts.shedLoad) server.maintenance.stopShedding(HEAP_ALERT_SHEDDING);
+      if (cleared.name === 'heap') stopShedding();
       logger.info(
         { alert: cleared.name, value: cleared.value, threshold: cleared.threshold, heldMs: cleared.clearedAt - cleared.since, ...figures },
         `memory monitor: alert ${cleared.name} cleared: ${cleared.value} <= ${cleared.threshold}`,
@@ -186,7 +192,7 @@ export function createMemoryMonitor(options: MemoryMonitorOptions): MemoryMonito
     closed = true;
     clearInterval(timer);
     removeHealthCheck();
-    if (opts.shedLoad) server.maintenance.stopShedding(HEAP_ALERT_SHEDDING);
+    stopShedding();
     events.clear();
     logger.debug({}, 'memory monitor: closed');
   };
