@@ -40,7 +40,8 @@ function openOne(url, jobId, subscribe) {
     socket.on(EventName.Heartbeat, (probe, ack) => ack?.({ ts: probe.ts }));
     socket.on(EventName.ServerTimeoutNotice, (notice, ack) => ack?.({ reason: notice.reason }));
     socket.on(EventName.JobUpdate, (update) => {
-      latencies?.push(Date.now() - update.at);
+      // `sentAt` (sub-ms, when the publisher stamps it) from the same clock as `now()`; otherwise the server's whole-ms `at`.
+      latencies?.push(typeof update.data?.sentAt === 'number' ? now() - update.data.sentAt : Date.now() - update.at);
       socket.received += 1;
       socket.lastStatus = update.status;
       if (expectation && socket.received === expectation.updates) {
@@ -141,7 +142,7 @@ serveRequests({
     await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, worker));
     return { subscribed: pending.length - failed, failed, firstError, startedAt, elapsedMs: now() - startedAt };
   },
-  /** Starts recording the delivery latency of every update, from the server's `at` to arrival. */
+  /** Starts recording the delivery latency of every update, from its `data.sentAt` (else the server's `at`) to arrival. */
   recordLatencies() {
     latencies = [];
   },

@@ -80,7 +80,7 @@ export async function startLoadClients(processes) {
     async waitForStatus(status, timeoutMs) {
       return (await all('waitForStatus', { status, timeoutMs })).flat();
     },
-    /** Starts timing every update's delivery (server `at` to arrival). */
+    /** Starts timing every update's delivery (from its `data.sentAt`, else the server's `at`, to arrival). */
     recordLatencies: () => all('recordLatencies'),
     /**
      * Stops timing; resolves the number of timed updates and their p50/p99 in ms (over several processes: the

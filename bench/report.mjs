@@ -96,8 +96,8 @@ export function buildRows(results, options) {
     const run = first('slowReader');
     const label = `${integer(run.updates)} updates of ${options.slowUpdateBytes} B, ${run.healthySubscribers} healthy subscribers`;
     add(`server memory held for one stopped reader (heap + external; ${label})`, 'slowReader', (r) => r.heldBytes, mib, '≤ 2 MiB', (_b, o) => o <= 2 * 2 ** 20);
-    add('healthy subscribers: delivery latency p50, ms', 'slowReader', (r) => r.healthyLatencyP50Ms, integer);
-    add('healthy subscribers: delivery latency p99, ms', 'slowReader', (r) => r.healthyLatencyP99Ms, integer);
+    add('healthy subscribers: delivery latency p50, ms', 'slowReader', (r) => r.healthyLatencyP50Ms, decimals(2), '≤ 1.10×', (b, o) => o <= 1.1 * b);
+    add('healthy subscribers: delivery latency p99, ms', 'slowReader', (r) => r.healthyLatencyP99Ms, decimals(2), '≤ 1.10×', (b, o) => o <= 1.1 * b);
     add('updates each healthy subscriber received (fewest)', 'slowReader', (r) => r.healthyReceivedMin, integer);
     add('updates the resumed reader received (the last one terminal)', 'slowReader', (r) => r.readerReceived, integer);
   }

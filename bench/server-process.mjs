@@ -43,13 +43,16 @@ serveRequests({
   /**
    * Publishes `count` updates of about `bytes` to `jobId`, the last one `finalStatus` when given. As fast as it can,
    * `paced`: letting the event loop write to sockets between two updates, or at most `perSecond` updates a second, as a
-   * worker reporting progress would.
+   * worker reporting progress would. With `stamped`, each update's `data.sentAt` is the time (ms, sub-ms precision) it was
+   * handed to the server, from which subscribers time its delivery more finely than from its whole-ms `at`.
    */
-  async publish({ jobId, count, bytes, finalStatus, paced = false, perSecond }) {
-    const data = { blob: 'x'.repeat(bytes) };
+  async publish({ jobId, count, bytes, finalStatus, paced = false, perSecond, stamped = false }) {
+    const blob = 'x'.repeat(bytes);
+    const unstamped = { blob };
     const startedAt = now();
     for (let seq = 1; seq <= count; seq++) {
       const status = seq === count && finalStatus ? finalStatus : 'running';
+      const data = stamped ? { blob, sentAt: now() } : unstamped;
       await target.publish(jobId, seq, { status, progress: Math.min(100, (seq / count) * 100), data });
       if (perSecond !== undefined) {
         const due = startedAt + (seq * 1000) / perSecond;

@@ -11,6 +11,16 @@ import { withScenarioSession } from '../scenario-session.mjs';
 const JOB_ID = 'slow-0';
 const subscribeToJob = { concurrency: 50, jobPrefix: 'slow-', jobModulo: 1 };
 
+/** Lets the stopped reader's process run again; one that is gone already leaves the scenario's own error to be reported. */
+function resume(pid) {
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch (error) {
+    if (error.code !== 'ESRCH') throw error;
+    console.error(`slow reader: its process ${pid} had exited while stopped`);
+  }
+}
+
 /** Heap plus memory outside it (Buffers, socket data) that the server process holds. */
 const held = (measure) => measure.heapUsed + measure.external;
 
@@ -34,12 +44,12 @@ function measureTarget(target, options, blobBytes) {
       let healthyDone;
       try {
         await healthy.recordLatencies();
-        await server.request('publish', { jobId: JOB_ID, count: options.slowUpdates, bytes: blobBytes, finalStatus: 'completed', perSecond: options.slowRate });
+        await server.request('publish', { jobId: JOB_ID, count: options.slowUpdates, bytes: blobBytes, finalStatus: 'completed', perSecond: options.slowRate, stamped: true });
         healthyDone = await healthy.waitForStatus('completed', options.stepTimeoutMs);
         latency = await healthy.latencyPercentiles();
         during = await server.request('measure');
       } finally {
-        process.kill(readerPid, 'SIGCONT');
+        resume(readerPid);
       }
       if (healthyDone.some((subscriber) => subscriber.lastStatus !== 'completed')) throw new Error(`${target}: a healthy subscriber missed the terminal update`);
       // The reader, resumed, must end on the terminal update (ours: after skipped states; bare: after all of them).
@@ -65,7 +75,7 @@ function measureTarget(target, options, blobBytes) {
 
 /** Measures what one stopped reader costs each server while `options.slowUpdates` updates are published; `order` says which server runs first. */
 export async function runSlowReader(options, { order }) {
-  const envelope = JSON.stringify({ jobId: JOB_ID, seq: options.slowUpdates, status: 'running', progress: 99.5, data: { blob: '' }, at: Date.now() });
+  const envelope = JSON.stringify({ jobId: JOB_ID, seq: options.slowUpdates, status: 'running', progress: 99.5, data: { blob: '', sentAt: performance.timeOrigin + performance.now() }, at: Date.now() });
   const blobBytes = Math.max(0, options.slowUpdateBytes - envelope.length);
   const results = {};
   for (const target of order) results[target] = await measureTarget(target, options, blobBytes);
