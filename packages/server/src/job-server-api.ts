@@ -45,11 +45,12 @@ export interface JobServerMaintenance {
   /** Ends what `startShedding(reason)` began; the server accepts load again once no reason is left (a hold of `reason` keeps it). */
   stopShedding(reason: string): void;
   /**
-   * Sheds load for `reason` as `startShedding` does, until the returned function is called: one hold among any number
-   * of `reason`, so that independent signals (two memory monitors) each end only their own. Calling it again does nothing.
+   * Sheds load for `reason` as `startShedding` does, until the returned function is called (calling that again does
+   * nothing): one hold among any number of `reason`, so that independent signals (two memory monitors) each end only
+   * their own. Unlike `startShedding`, every call takes a new hold, which only its own release ends.
    */
   holdShedding(reason: string): () => void;
-  /** Why the server sheds load now (`heap` for `limits.overload.heapUsedBytes`, `heap-alert` for a memory monitor); empty when it does not. */
+  /** Why the server sheds load now (`heap` for `limits.overload.heapUsedBytes`, `heap-alert` for a memory monitor), in the order the reasons began; empty when it does not. */
   sheddingReasons(): string[];
   /** How many connections `disconnectInactive` would drop now (read-only; a memory monitor's inactive ratio). */
   inactiveConnections(): number;

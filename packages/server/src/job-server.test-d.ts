@@ -17,6 +17,12 @@ describe('JobServer types', () => {
     void server.update('a', { status: 'paused' });
   });
 
+  it('types load shedding: a hold returns its release', () => {
+    expectTypeOf(server.maintenance.holdShedding('event-loop-lag')).toEqualTypeOf<() => void>();
+    expectTypeOf(server.maintenance.startShedding('event-loop-lag')).toEqualTypeOf<void>();
+    expectTypeOf(server.maintenance.sheddingReasons()).toEqualTypeOf<string[]>();
+  });
+
   it('types lifecycle listeners by event name and returns an unsubscribe function', () => {
     const off = server.on('disconnect', (event) => {
       expectTypeOf(event.reason).toBeString();

@@ -133,7 +133,7 @@ export interface JobServerOptions {
      * (see `createMemoryMonitor`'s `shedLoad`), or `maintenance.startShedding()` or `maintenance.holdShedding()` was called.
      */
     overload?: {
-      /** V8 heap in use above which the server sheds load by itself (checked at each heartbeat tick), until the heap is back under 90 % of it. @default undefined (only a memory monitor or `maintenance.startShedding()`) */
+      /** V8 heap in use above which the server sheds load by itself (checked at each heartbeat tick), until the heap is back under 90 % of it. @default undefined (only a memory monitor, `maintenance.startShedding()` or `maintenance.holdShedding()`) */
       heapUsedBytes?: number | undefined;
       /** Base of the `retryAfterMs` that `OVERLOADED` refusals carry; each adds up to as much again of jitter. @default 5000 */
       retryAfterMs?: number | undefined;

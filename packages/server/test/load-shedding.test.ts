@@ -99,30 +99,76 @@ describe('load shedding', () => {
     const heap = { first: 100e6, second: 100e6 };
     const monitorOf = (name: keyof typeof heap) =>
       startMonitor({ server, alerts: { heapBaselineBytes: 100e6, heapGrowthRatio: 1.5 }, remediation: false, memoryUsage: () => ({ heapUsed: heap[name], rss: heap[name] }) });
+    const shedding = (): [string[], boolean] => [server.maintenance.sheddingReasons(), server.health().reasons.includes('overloaded:heap-alert')];
     const first = monitorOf('first');
     const second = monitorOf('second');
     heap.first = 200e6;
     heap.second = 200e6;
     first.sample();
     second.sample();
-    expect(server.maintenance.sheddingReasons()).toEqual(['heap-alert']);
+    expect(shedding()).toEqual([['heap-alert'], true]);
 
     // The first monitor's alert clears: the second one's still holds.
     heap.first = 100e6;
     first.sample();
     expect(first.activeAlerts()).toEqual([]);
-    expect(server.maintenance.sheddingReasons()).toEqual(['heap-alert']);
+    expect(shedding()).toEqual([['heap-alert'], true]);
     expect(await connectRefused(url)).toMatchObject({ code: 'OVERLOADED' });
+    // Its alert raised and cleared again: it holds and releases only its own.
+    heap.first = 200e6;
+    first.sample();
+    expect(shedding()).toEqual([['heap-alert'], true]);
+    heap.first = 100e6;
+    first.sample();
+    expect(shedding()).toEqual([['heap-alert'], true]);
     // A monitor whose alert already cleared, closing, takes nothing from the other either.
     first.close();
-    expect(server.maintenance.sheddingReasons()).toEqual(['heap-alert']);
+    expect(shedding()).toEqual([['heap-alert'], true]);
     // Nor does the application's stop of the same reason, which it never started.
     server.maintenance.stopShedding('heap-alert');
-    expect(server.maintenance.sheddingReasons()).toEqual(['heap-alert']);
+    expect(shedding()).toEqual([['heap-alert'], true]);
 
     second.close();
+    expect(shedding()).toEqual([[], false]);
+    expect(server.health().status).toBe('ok');
+    await connectClient(url);
+  });
+
+  it('sheds again at the second heap alert of one monitor, and takes no hold once closed', async () => {
+    const { server, url } = await startJobServer();
+    let heapUsed = 100e6;
+    const monitor = startMonitor({ server, alerts: { heapBaselineBytes: 100e6, maxConnections: 0 }, remediation: false, memoryUsage: () => ({ heapUsed, rss: heapUsed }) });
+    for (let episode = 0; episode < 2; episode += 1) {
+      heapUsed = 200e6;
+      monitor.sample();
+      expect(server.maintenance.sheddingReasons()).toEqual(['heap-alert']);
+      heapUsed = 100e6;
+      monitor.sample();
+      expect(server.maintenance.sheddingReasons()).toEqual([]);
+    }
+    // A listener closes the monitor at the `connections` alert, raised in the same sample before the `heap` one.
+    const client = await connectClient(url);
+    monitor.on('alert', (alert) => {
+      if (alert.name === 'connections') monitor.close();
+    });
+    heapUsed = 200e6;
+    monitor.sample();
     expect(server.maintenance.sheddingReasons()).toEqual([]);
     expect(server.health().status).toBe('ok');
+    client.socket.disconnect();
+  });
+
+  it("sheds for the application's holds of a reason until each is released", async () => {
+    const { server, url } = await startJobServer();
+    const releaseLag = server.maintenance.holdShedding('event-loop-lag');
+    const releaseOther = server.maintenance.holdShedding('event-loop-lag');
+    expect(await connectRefused(url)).toMatchObject({ code: 'OVERLOADED' });
+    releaseLag();
+    releaseLag();
+    expect(server.maintenance.sheddingReasons()).toEqual(['event-loop-lag']);
+    expect(server.health().reasons).toEqual(['overloaded:event-loop-lag']);
+    releaseOther();
+    expect(server.health()).toMatchObject({ status: 'ok', reasons: [] });
     await connectClient(url);
   });
 });

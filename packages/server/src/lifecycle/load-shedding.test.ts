@@ -42,27 +42,55 @@ describe('LoadShedding', () => {
   it('keeps a reason in force while any hold or start of it is, each ended only by its own release or stop', () => {
     const health = new HealthReasons();
     const shedding = new LoadShedding({ heapUsedBytes: undefined, retryAfterMs: 2000, readHeapUsed: () => 0, health, random: () => 0 });
+    const inForce = (): [string[], string[]] => [shedding.reasons(), health.list()];
     const releaseFirst = shedding.hold('heap-alert');
     const releaseSecond = shedding.hold('heap-alert');
-    expect(shedding.reasons()).toEqual(['heap-alert']);
+    expect(inForce()).toEqual([['heap-alert'], ['overloaded:heap-alert']]);
     releaseFirst();
     releaseFirst();
-    expect(shedding.reasons()).toEqual(['heap-alert']);
-    expect(health.list()).toEqual(['overloaded:heap-alert']);
+    expect(inForce()).toEqual([['heap-alert'], ['overloaded:heap-alert']]);
     // A stop ends only what a start began.
     shedding.start('heap-alert');
     shedding.stop('heap-alert');
-    expect(shedding.reasons()).toEqual(['heap-alert']);
+    expect(inForce()).toEqual([['heap-alert'], ['overloaded:heap-alert']]);
+    shedding.stop('heap-alert');
+    expect(inForce()).toEqual([['heap-alert'], ['overloaded:heap-alert']]);
     releaseSecond();
-    expect(shedding.reasons()).toEqual([]);
-    expect(health.list()).toEqual([]);
+    expect(inForce()).toEqual([[], []]);
     expect(shedding.retryAfterMs()).toBeUndefined();
     // A hold released while a start is in force leaves the start alone.
     shedding.start('event-loop-lag');
     shedding.hold('event-loop-lag')();
-    expect(shedding.reasons()).toEqual(['event-loop-lag']);
+    expect(inForce()).toEqual([['event-loop-lag'], ['overloaded:event-loop-lag']]);
     shedding.stop('event-loop-lag');
+    expect(inForce()).toEqual([[], []]);
+  });
+
+  it('ignores a release of a hold already released, even once the reason is held again', () => {
+    const health = new HealthReasons();
+    const shedding = new LoadShedding({ heapUsedBytes: undefined, retryAfterMs: 2000, readHeapUsed: () => 0, health, random: () => 0 });
+    const stale = shedding.hold('lag');
+    stale();
+    const current = shedding.hold('lag');
+    stale();
+    expect(shedding.reasons()).toEqual(['lag']);
+    expect(health.list()).toEqual(['overloaded:lag']);
+    current();
     expect(shedding.reasons()).toEqual([]);
+  });
+
+  it('lists the reasons in the order they began, started or held, as health does', () => {
+    const health = new HealthReasons();
+    const shedding = new LoadShedding({ heapUsedBytes: undefined, retryAfterMs: 2000, readHeapUsed: () => 0, health, random: () => 0 });
+    const release = shedding.hold('heap');
+    shedding.start('lag');
+    shedding.hold('alert');
+    expect(shedding.reasons()).toEqual(['heap', 'lag', 'alert']);
+    expect(health.list()).toEqual(['overloaded:heap', 'overloaded:lag', 'overloaded:alert']);
+    release();
+    shedding.hold('heap');
+    expect(shedding.reasons()).toEqual(['lag', 'alert', 'heap']);
+    expect(health.list()).toEqual(['overloaded:lag', 'overloaded:alert', 'overloaded:heap']);
   });
 
   it("keeps its own heap check apart from the application's stop of `heap`", () => {
@@ -73,6 +101,7 @@ describe('LoadShedding', () => {
     shedding.tick();
     shedding.stop('heap');
     expect(shedding.reasons()).toEqual(['heap']);
+    expect(health.list()).toEqual(['overloaded:heap']);
     heapUsed = 900;
     shedding.tick();
     expect(shedding.reasons()).toEqual([]);

@@ -18,6 +18,9 @@ const HEAP_RECOVERY_RATIO = 0.9;
 /** Health reason while shedding for `reason`. */
 const healthReason = (reason: string): string => `overloaded:${reason}`;
 
+/** The hold that `start` takes of a reason: one per reason, so that starting again changes nothing. */
+const STARTED = Object.freeze({});
+
 /**
  * Owns "the server is overloaded": the reasons in force (its own heap check, a memory monitor's heap alert, the
  * application's signals), each reported as a health reason, and the `retryAfterMs` of the refusals made meanwhile. A
@@ -26,10 +29,8 @@ const healthReason = (reason: string): string => `overloaded:${reason}`;
  */
 export class LoadShedding {
   readonly #deps: LoadSheddingDeps;
-  /** Reasons started with `start`. */
-  readonly #started = new Set<string>();
-  /** Per reason, its holds not yet released (no entry without one). */
-  readonly #holds = new Map<string, Set<object>>();
+  /** Per reason in force, in the order they began, what holds it: `STARTED` and the holds not yet released. */
+  readonly #reasons = new Map<string, Set<object>>();
   /** Releases the heap check's own hold of `heap`, while it sheds. */
   #heapHeld: (() => void) | undefined;
 
@@ -39,42 +40,29 @@ export class LoadShedding {
 
   /** Starts shedding load for `reason` (e.g. `event-loop-lag`); idempotent per reason. */
   start(reason: string): void {
-    this.#started.add(reason);
-    this.#deps.health.fail(healthReason(reason));
+    this.#take(reason, STARTED);
   }
 
   /** Ends what `start` began for `reason`; it stays in force while a hold of it does. */
   stop(reason: string): void {
-    this.#started.delete(reason);
-    this.#endUnlessHeld(reason);
+    this.#give(reason, STARTED);
   }
 
   /** Sheds load for `reason` until the returned function is called (once; later calls do nothing), whatever other holders of it do. */
   hold(reason: string): () => void {
     const hold = {};
-    let holds = this.#holds.get(reason);
-    if (holds === undefined) {
-      holds = new Set();
-      this.#holds.set(reason, holds);
-    }
-    holds.add(hold);
-    this.#deps.health.fail(healthReason(reason));
-    return () => {
-      const current = this.#holds.get(reason);
-      if (!current?.delete(hold)) return;
-      if (current.size === 0) this.#holds.delete(reason);
-      this.#endUnlessHeld(reason);
-    };
+    this.#take(reason, hold);
+    return () => this.#give(reason, hold);
   }
 
-  /** The reasons in force. */
+  /** The reasons in force, in the order they began. */
   reasons(): string[] {
-    return [...new Set([...this.#started, ...this.#holds.keys()])];
+    return [...this.#reasons.keys()];
   }
 
   /** While shedding: the `retryAfterMs` for a refusal (spread so refused clients do not return as one herd); otherwise `undefined`. */
   retryAfterMs(): number | undefined {
-    if (this.#started.size === 0 && this.#holds.size === 0) return undefined;
+    if (this.#reasons.size === 0) return undefined;
     const base = this.#deps.retryAfterMs;
     return base + Math.floor(this.#deps.random() * base);
   }
@@ -94,7 +82,20 @@ export class LoadShedding {
     }
   }
 
-  #endUnlessHeld(reason: string): void {
-    if (!this.#started.has(reason) && !this.#holds.has(reason)) this.#deps.health.recover(healthReason(reason));
+  #take(reason: string, hold: object): void {
+    let holds = this.#reasons.get(reason);
+    if (holds === undefined) {
+      holds = new Set();
+      this.#reasons.set(reason, holds);
+    }
+    holds.add(hold);
+    this.#deps.health.fail(healthReason(reason));
+  }
+
+  #give(reason: string, hold: object): void {
+    const holds = this.#reasons.get(reason);
+    if (!holds?.delete(hold) || holds.size > 0) return;
+    this.#reasons.delete(reason);
+    this.#deps.health.recover(healthReason(reason));
   }
 }

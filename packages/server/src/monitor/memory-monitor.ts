@@ -64,7 +64,7 @@ export interface MemoryMonitor {
   remediate(): Promise<RemediationResult[]>;
   /** Observes an event; returns the function that stops observing. */
   on<E extends MemoryMonitorEventName>(event: E, listener: TypedListener<MemoryMonitorEventMap, E>): () => void;
-  /** Stops the timer, detaches from the server's health and drops every listener; idempotent. */
+  /** Stops the timer, detaches from the server's health, ends its own hold of `heap-alert` shedding and drops every listener; idempotent. */
   close(): void;
   /** Whether `close()` ran (also true once the monitor saw its server shutting down). */
   readonly closed: boolean;
@@ -168,7 +168,8 @@ export function createMemoryMonitor(options: MemoryMonitorOptions): MemoryMonito
     history.push(taken);
     const figures = { connections: taken.connections, heapUsedBytes: taken.heapUsedBytes, heapBaselineBytes, rssBytes: taken.rssBytes, inactiveRatio: taken.inactiveRatio, processingJobs: taken.processingJobs };
     for (const alert of changes.raised) {
-      if (alert.name === 'heap' && opts.shedLoad) releaseShedding ??= server.maintenance.holdShedding(HEAP_ALERT_SHEDDING);
+      // A closed monitor (closed by a listener of an earlier alert, or sampled by hand) would never release it.
+      if (alert.name === 'heap' && opts.shedLoad && !closed) releaseShedding ??= server.maintenance.holdShedding(HEAP_ALERT_SHEDDING);
       logger.warn({ alert: alert.name, value: alert.value, threshold: alert.threshold, ...figures }, `memory monitor: alert ${alert.name}: ${alert.value} > ${alert.threshold}`);
       events.emit('alert', alert);
     }
