@@ -37,6 +37,8 @@ export const BENCH_DEFAULTS = {
   oneWatcherUpdates: 40,
   /** Updates published while the slow reader's process is stopped. */
   slowUpdates: 20_000,
+  /** Updates published first with the slow reader still reading, at the same rate: the healthy subscribers' latency to compare with. */
+  slowControlUpdates: 5000,
   /** Approximate size of one of those updates on the wire, in bytes. */
   slowUpdateBytes: 1024,
   /** Updates per second published to the slow reader's job (slow enough for the healthy subscribers to keep up). */

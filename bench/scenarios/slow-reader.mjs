@@ -1,5 +1,6 @@
 // Slow reader: one subscriber whose process is stopped (SIGSTOP) while its job publishes a burst of
-// updates, next to healthy subscribers of the same job in another process. Bare Socket.IO queues every
+// updates, next to healthy subscribers of the same job in another process. A shorter burst at the same rate
+// with the reader still reading comes first: the healthy subscribers' latency without a stopped reader. Bare Socket.IO queues every
 // update for the stopped reader in the server's memory until the connection dies; ours keeps only the
 // latest state of the job for it (conflation) and caps its backlog. Reported: what the server holds,
 // after full GCs, with the reader still stopped (heap + external, above the level before the burst),
@@ -24,6 +25,19 @@ function resume(pid) {
 /** Heap plus memory outside it (Buffers, socket data) that the server process holds. */
 const held = (measure) => measure.heapUsed + measure.external;
 
+/**
+ * Publishes `burst` with every subscriber reading and resolves the healthy subscribers' delivery latency, once each
+ * subscriber (the reader too) has every update of it.
+ */
+async function healthyLatency(target, { server, healthy, reader }, options, burst) {
+  await Promise.all([healthy.arm(burst.count), reader.arm(burst.count)]);
+  await healthy.recordLatencies();
+  await server.request('publish', { jobId: JOB_ID, ...burst, stamped: true });
+  const delivered = await Promise.all([healthy.collect(options.stepTimeoutMs), reader.collect(options.stepTimeoutMs)]);
+  if (delivered.some((delivery) => !delivery.complete)) throw new Error(`${target}: a subscriber missed an update of the burst read before the stop`);
+  return healthy.latencyPercentiles();
+}
+
 /** One run against `target`: the memory the stopped reader made the server hold, and the healthy subscribers' latency. */
 function measureTarget(target, options, blobBytes) {
   // Both servers' liveness checks outlast the stop, so that what is measured is what the stopped reader
@@ -36,6 +50,13 @@ function measureTarget(target, options, blobBytes) {
       const opened = [await reader.open(1, { url: server.url, ...subscribeToJob }), await healthy.open(options.slowHealthy, { url: server.url, ...subscribeToJob })];
       const failed = opened.find((batch) => batch.failed > 0);
       if (failed) throw new Error(`${target}: a subscriber failed: ${failed.firstError}`);
+      const sides = { server, healthy, reader };
+      const burst = (count) => ({ count, bytes: blobBytes, perSecond: options.slowRate });
+      // A fifth of it first, unmeasured: a new server process is slower for its first updates (V8 warming up).
+      await healthyLatency(target, sides, options, burst(Math.ceil(options.slowControlUpdates / 5)));
+      const reading = await healthyLatency(target, sides, options, burst(options.slowControlUpdates));
+      // Counted again from 0: what the reader receives from the burst it is stopped for.
+      await Promise.all([healthy.arm(options.slowUpdates), reader.arm(options.slowUpdates)]);
       const before = await server.request('measure');
       const [readerPid] = reader.pids;
       process.kill(readerPid, 'SIGSTOP');
@@ -62,6 +83,8 @@ function measureTarget(target, options, blobBytes) {
         healthyReceivedMin: Math.min(...healthyDone.map((subscriber) => subscriber.received)),
         healthyLatencyP50Ms: latency.p50,
         healthyLatencyP99Ms: latency.p99,
+        readingLatencyP50Ms: reading.p50,
+        readingLatencyP99Ms: reading.p99,
         heldBytes: Math.max(0, held(during) - held(before)),
         heapBytes: during.heapUsed - before.heapUsed,
         externalBytes: during.external - before.external,
