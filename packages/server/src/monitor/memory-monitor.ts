@@ -103,11 +103,11 @@ export function createMemoryMonitor(options: MemoryMonitorOptions): MemoryMonito
   let heapBaselineBytes = opts.alerts.heapBaselineBytes;
   let remediating: Promise<RemediationResult[]> | undefined;
   let closed = false;
-  /** Ends this monitor's own hold of the server's `heap-alert` shedding, while its `heap` alert holds. */
-  let releaseShedding: (() => void) | undefined;
-  const stopShedding = (): void => {
-    releaseShedding?.();
-    releaseShedding = undefined;
+  /** Releases this monitor's own hold of the server's `heap-alert` shedding, while its `heap` alert holds. */
+  let sheddingHold: (() => void) | undefined;
+  const releaseSheddingHold = (): void => {
+    sheddingHold?.();
+    sheddingHold = undefined;
   };
 
   const removeHealthCheck = server.addHealthCheck(() => tracker.names().map((name) => `alert:${name}`));
@@ -169,12 +169,12 @@ export function createMemoryMonitor(options: MemoryMonitorOptions): MemoryMonito
     const figures = { connections: taken.connections, heapUsedBytes: taken.heapUsedBytes, heapBaselineBytes, rssBytes: taken.rssBytes, inactiveRatio: taken.inactiveRatio, processingJobs: taken.processingJobs };
     for (const alert of changes.raised) {
       // A closed monitor (closed by a listener of an earlier alert, or sampled by hand) would never release it.
-      if (alert.name === 'heap' && opts.shedLoad && !closed) releaseShedding ??= server.maintenance.holdShedding(HEAP_ALERT_SHEDDING);
+      if (alert.name === 'heap' && opts.shedLoad && !closed) sheddingHold ??= server.maintenance.holdShedding(HEAP_ALERT_SHEDDING);
       logger.warn({ alert: alert.name, value: alert.value, threshold: alert.threshold, ...figures }, `memory monitor: alert ${alert.name}: ${alert.value} > ${alert.threshold}`);
       events.emit('alert', alert);
     }
     for (const cleared of changes.cleared) {
-      if (cleared.name === 'heap') stopShedding();
+      if (cleared.name === 'heap') releaseSheddingHold();
       logger.info(
         { alert: cleared.name, value: cleared.value, threshold: cleared.threshold, heldMs: cleared.clearedAt - cleared.since, ...figures },
         `memory monitor: alert ${cleared.name} cleared: ${cleared.value} <= ${cleared.threshold}`,
@@ -193,7 +193,7 @@ export function createMemoryMonitor(options: MemoryMonitorOptions): MemoryMonito
     closed = true;
     clearInterval(timer);
     removeHealthCheck();
-    stopShedding();
+    releaseSheddingHold();
     events.clear();
     logger.debug({}, 'memory monitor: closed');
   };
