@@ -7,7 +7,8 @@ import { JobServerOptionsError } from './errors';
 import type { JobStore } from './jobs/job-store';
 import type { JobServerCorsOptions } from './lifecycle/origin-policy';
 import { firstOptionIssue } from './option-path';
-import { silentLogger, type JobServerLogger } from './logger';
+import type { JobServerLogger } from './logger';
+import { functionOption, loggerOption } from './option-schemas';
 import { RedisOptionsSchema, type JobServerRedisOptions, type ResolvedRedisOptions } from './redis/redis-options';
 
 const SECOND = 1000;
@@ -201,7 +202,6 @@ export const MAX_DURATION_MS = 2 ** 31 - 1;
 const MAX_PROXY_HOPS = 100;
 
 const durationMs = (fallback: number) => z._default(z.int().check(z.positive(), z.maximum(MAX_DURATION_MS)), fallback);
-const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { error: `must be a function (${what})` });
 const allowedOrigin = z.union([z.string(), z.instanceof(RegExp)]);
 const isSocketIoServer = (value: unknown): value is SocketIoServer =>
   typeof value === 'object' && value !== null && typeof (value as SocketIoServer).use === 'function' && typeof (value as SocketIoServer).of === 'function';
@@ -322,18 +322,9 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
       }),
       {},
     ),
-    authenticate: z.optional(fn<AuthenticateHook>('handshake => principal')),
-    authorizeSubscribe: z.optional(fn<AuthorizeSubscribeHook>('({ principal, jobId }) => boolean')),
-    logger: z._default(
-      z.custom<JobServerLogger>(
-        (value: unknown) =>
-          typeof value === 'object' &&
-          value !== null &&
-          ['info', 'warn', 'error'].every((level) => typeof (value as Record<string, unknown>)[level] === 'function'),
-        { error: 'must have info, warn and error methods (pino call shape)' },
-      ),
-      silentLogger,
-    ),
+    authenticate: z.optional(functionOption<AuthenticateHook>('handshake => principal')),
+    authorizeSubscribe: z.optional(functionOption<AuthorizeSubscribeHook>('({ principal, jobId }) => boolean')),
+    logger: loggerOption,
     store: z.optional(
       z.custom<JobStore>(
         (value: unknown) =>
@@ -344,7 +335,7 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
       ),
     ),
     redis: z.optional(RedisOptionsSchema),
-    now: z._default(fn<() => number>('() => milliseconds'), () => Date.now),
+    now: z._default(functionOption<() => number>('() => milliseconds'), () => Date.now),
   });
 }
 

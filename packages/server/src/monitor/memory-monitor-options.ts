@@ -3,7 +3,8 @@ import * as z from 'zod/v4/mini';
 import type { AlertThresholds } from './alert-rules';
 import { MemoryMonitorOptionsError } from '../errors';
 import type { AnyJobServer } from '../job-server-api';
-import { silentLogger, type JobServerLogger } from '../logger';
+import type { JobServerLogger } from '../logger';
+import { functionOption, loggerOption } from '../option-schemas';
 import { firstOptionIssue } from '../option-path';
 import type { RemediationAction } from './remediation';
 
@@ -87,7 +88,6 @@ export interface ResolvedMemoryMonitorOptions {
 
 const MAX_DURATION_MS = 2 ** 31 - 1;
 const MAX_HISTORY_SIZE = 100_000;
-const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { error: `must be a function (${what})` });
 const isJobServer = (value: unknown): value is AnyJobServer =>
   typeof value === 'object' &&
   value !== null &&
@@ -126,20 +126,11 @@ const optionsSchema = z.strictObject({
     ]),
     {},
   ),
-  logger: z._default(
-    z.custom<JobServerLogger>(
-      (value: unknown) =>
-        typeof value === 'object' &&
-        value !== null &&
-        ['info', 'warn', 'error'].every((level) => typeof (value as Record<string, unknown>)[level] === 'function'),
-      { error: 'must have info, warn and error methods (pino call shape)' },
-    ),
-    silentLogger,
-  ),
-  now: z._default(fn<() => number>('() => milliseconds'), () => Date.now),
-  memoryUsage: z._default(fn<() => MemoryReading>('() => ({ heapUsed, rss })'), () => () => process.memoryUsage()),
+  logger: loggerOption,
+  now: z._default(functionOption<() => number>('() => milliseconds'), () => Date.now),
+  memoryUsage: z._default(functionOption<() => MemoryReading>('() => ({ heapUsed, rss })'), () => () => process.memoryUsage()),
   shedLoad: z._default(z.boolean(), d.shedLoad),
-  gc: z.optional(fn<() => void>('() => void')),
+  gc: z.optional(functionOption<() => void>('() => void')),
 });
 
 /**
