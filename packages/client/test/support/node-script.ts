@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { sourceAliases } from '../../../../vitest.shared';
+import { bundleNodeScript } from '../../../../test/support/node-script-bundle';
 import { trackClosable } from './leak-check';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,19 +25,8 @@ export interface NodeScript {
  * kills it by its PID after the test if it is still running, and removes the bundle.
  */
 export async function runNodeScript(entry: string, args: string[]): Promise<NodeScript> {
-  mkdirSync(outDir, { recursive: true });
   const outfile = join(outDir, `${entry.replace(/\.ts$/, '')}-${process.pid}-${Date.now()}.mjs`);
-  await build({
-    entryPoints: [join(here, entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    alias: sourceAliases,
-    logLevel: 'error',
-  });
+  await bundleNodeScript(join(here, entry), outfile);
   const child = spawn(process.execPath, [outfile, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

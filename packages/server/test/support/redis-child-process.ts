@@ -1,10 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll } from 'vitest';
-import { sourceAliases } from '../../../../vitest.shared';
+import { bundleNodeScript } from '../../../../test/support/node-script-bundle';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Inside the package's node_modules, so that the bundle's bare imports (ioredis, socket.io, ...) resolve as in tests.
@@ -23,18 +22,7 @@ function bundle(entry: string): Promise<string> {
   let pending = bundles.get(entry);
   if (!pending) {
     const outfile = join(outDir, `${basename(entry, '.ts')}-${process.pid}.mjs`);
-    mkdirSync(outDir, { recursive: true });
-    pending = build({
-      entryPoints: [join(here, entry)],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      alias: sourceAliases,
-      logLevel: 'error',
-    }).then(() => outfile);
+    pending = bundleNodeScript(join(here, entry), outfile).then(() => outfile);
     bundles.set(entry, pending);
   }
   return pending;
