@@ -1,18 +1,11 @@
-import type { JobUpdate } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { installMonitorCleanup, startMonitor } from './support/monitor-resource';
-import { connectClient, connectRefused, subscribe, type TestClient } from './support/test-client';
+import { connectClient, connectRefused, recordUpdates, subscribe } from './support/test-client';
 
 installLeakCheck();
 installMonitorCleanup();
-
-function recordUpdates(client: TestClient): JobUpdate[] {
-  const updates: JobUpdate[] = [];
-  client.socket.on('job-update', (update) => updates.push(update));
-  return updates;
-}
 
 describe('load shedding', () => {
   it('refuses new connections and new subscriptions with OVERLOADED while existing subscribers keep receiving, and recovers', async () => {

@@ -1,28 +1,14 @@
-import type { JobUpdate } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { DORMANT_HEARTBEAT } from './support/fake-clock';
 import { installLeakCheck } from './support/leak-check';
 import { singleRedisTarget } from './support/redis-target';
 import { skipWithoutRedis } from './support/redis-test-env';
 import { installRedisTestNodes } from './support/redis-test-nodes';
-import { connectClient, subscribe, type TestClient } from './support/test-client';
+import { connectClient, recordUpdates, subscribe, underlyingWebSocket } from './support/test-client';
 
 const skip = await skipWithoutRedis('slow readers on a Redis-backed node');
 
 installLeakCheck();
-
-/** The `ws` WebSocket under a Node socket.io-client's websocket transport (its `pause`/`resume` stop and restart reading). */
-function underlyingWebSocket(client: TestClient): { pause(): void; resume(): void } {
-  const transport = (client.socket.io.engine as unknown as { transport: { ws?: { pause(): void; resume(): void } } }).transport;
-  if (!transport.ws) throw new Error('the test client is not on the websocket transport');
-  return transport.ws;
-}
-
-function recordUpdates(client: TestClient): JobUpdate[] {
-  const updates: JobUpdate[] = [];
-  client.socket.on('job-update', (update) => updates.push(update));
-  return updates;
-}
 
 /** Lets sockets and Redis read and write between two publishes (a paced publisher, not a synchronization sleep). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -5,28 +5,9 @@ import { DORMANT_HEARTBEAT } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
 import { startSlowLinkRelay } from './support/slow-link-relay';
-import { connectClient, createTestClient, subscribe, type TestClient } from './support/test-client';
+import { connectClient, createTestClient, recordUpdates, subscribe, underlyingWebSocket } from './support/test-client';
 
 installLeakCheck();
-
-/** The `ws` WebSocket under a Node socket.io-client's websocket transport (its `pause`/`resume` stop and restart reading). */
-interface PausableWebSocket {
-  pause(): void;
-  resume(): void;
-}
-
-function underlyingWebSocket(client: TestClient): PausableWebSocket {
-  const transport = (client.socket.io.engine as unknown as { transport: { ws?: PausableWebSocket } }).transport;
-  if (!transport.ws) throw new Error('the test client is not on the websocket transport');
-  return transport.ws;
-}
-
-/** Collects the job updates a client receives, in order. */
-function recordUpdates(client: TestClient): JobUpdate[] {
-  const updates: JobUpdate[] = [];
-  client.socket.on('job-update', (update) => updates.push(update));
-  return updates;
-}
 
 /** Lets sockets read and write between two publishes (a paced publisher, not a synchronization sleep). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

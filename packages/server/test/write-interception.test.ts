@@ -1,12 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { JobUpdate } from '@org/ws-protocol';
 import { Server } from 'socket.io';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DORMANT_HEARTBEAT } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
-import { connectClient, subscribe, type TestClient } from './support/test-client';
+import { connectClient, recordUpdates, subscribe } from './support/test-client';
 
 installLeakCheck();
 
@@ -24,13 +23,6 @@ const bareServers: Server[] = [];
 afterEach(async () => {
   await Promise.all(bareServers.splice(0).map((io) => io.close()));
 });
-
-/** Collects the job updates a client receives, in order. */
-function recordUpdates(client: TestClient): JobUpdate[] {
-  const updates: JobUpdate[] = [];
-  client.socket.on('job-update', (update) => updates.push(update));
-  return updates;
-}
 
 /** The one server-side writer (`socket.client`) of a Socket.IO server with one connection. */
 function onlyWriter(io: Pick<Server, 'sockets'>): object {

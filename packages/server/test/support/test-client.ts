@@ -1,6 +1,7 @@
 import {
   PROTOCOL_VERSION,
   type ClientToServerEvents,
+  type JobUpdate,
   type ProtocolError,
   type ServerToClientEvents,
   type SubscribeJobAck,
@@ -84,6 +85,20 @@ export async function connectRefused(url: string, options: TestClientOptions = {
 /** Sends `subscribe-job` and resolves its ack. */
 export function subscribe(client: TestClient, request: SubscribeJobRequest): Promise<SubscribeJobAck> {
   return client.socket.timeout(5000).emitWithAck('subscribe-job', request);
+}
+
+/** Collects the job updates a client receives, in order. */
+export function recordUpdates(client: TestClient): JobUpdate[] {
+  const updates: JobUpdate[] = [];
+  client.socket.on('job-update', (update) => updates.push(update));
+  return updates;
+}
+
+/** The `ws` WebSocket under a client's websocket transport: its `pause`/`resume` stop and restart reading, to build a backlog. */
+export function underlyingWebSocket(client: TestClient): { pause(): void; resume(): void } {
+  const transport = (client.socket.io.engine as unknown as { transport: { ws?: { pause(): void; resume(): void } } }).transport;
+  if (!transport.ws) throw new Error('the test client is not on the websocket transport');
+  return transport.ws;
 }
 
 /** Disconnects every client created since the last call. */
