@@ -71,6 +71,10 @@ describe('resolveJobClientOptions', () => {
     [{ url: 'http://a', connectTimeoutMs: 2 ** 31 }, 'options.connectTimeoutMs'],
     [{ url: 'http://a', auth: 42 as unknown as string }, 'options.auth'],
     [{ url: 'http://a', socketOptions: { reconnection: true } as never }, 'socketOptions.reconnection is managed'],
+    // socket.io-client would only trip over these once connecting.
+    [{ url: 'http://a', socketOptions: { path: 5 } as never }, 'options.socketOptions.path'],
+    [{ url: 'http://a', socketOptions: { transports: 'websocket' } as never }, 'options.socketOptions.transports'],
+    [{ url: 'http://a', socketOptions: { transports: ['bogus'] } as never }, 'options.socketOptions.transports.0'],
   ] as const)('refuses %j with INVALID_OPTIONS naming the option', (options, message) => {
     const error = refusal(options as JobClientOptions);
     expect(error.code).toBe('INVALID_OPTIONS');

@@ -112,6 +112,10 @@ const optionsCheck = /* @__PURE__ */ (() => {
   const url = wireString(1, Infinity);
   const isFunction = (message: string) => wireCustom((value) => (typeof value === 'function' ? undefined : message));
   const heartbeat = wireObject({ intervalMs: positive, graceMs: delay });
+  // A transport by name, or (engine.io-client 6.6+) by its class.
+  const transport = wireCustom((value) =>
+    typeof value === 'function' || value === 'polling' || value === 'websocket' || value === 'webtransport' ? undefined : "must be 'polling', 'websocket', 'webtransport' or a transport class",
+  );
   return wireObject<JobClientOptions>({
     url: wireOptional(url),
     urls: wireOptional(wireArray(url, Infinity, 1)),
@@ -122,7 +126,8 @@ const optionsCheck = /* @__PURE__ */ (() => {
     connectTimeoutMs: positive,
     autoConnect: wireOptional(wireBoolean),
     random: wireOptional(isFunction('must be a function')),
-    socketOptions: wireOptional(wireObject({})),
+    // What socket.io-client would only trip over once connecting; the other passthrough options are its to check.
+    socketOptions: wireOptional(wireObject({ path: wireOptional(wireString(1, Infinity)), transports: wireOptional(wireArray(transport, Infinity, 1)) })),
   });
 })() satisfies WireCheck<JobClientOptions>;
 

@@ -7,6 +7,7 @@ import {
   PROTOCOL_VERSION,
   ProtocolErrorCheck,
   TimeoutNoticeCheck,
+  TOO_MANY_CONNECTIONS_MESSAGE,
   type WireCheck,
   type ClientToServerEvents,
   type HandshakeAuth,
@@ -123,7 +124,7 @@ export class Connection {
     if (generation !== this.generation) return;
     this.resolveToken().then(
       (token) => {
-        if (generation === this.generation) this.startSocket(url, token, generation);
+        if (generation === this.generation) this.startSocketOrRetry(url, token, generation);
       },
       (cause: unknown) => {
         if (generation !== this.generation) return;
@@ -159,6 +160,19 @@ export class Connection {
     return token;
   }
 
+  /** Starts the attempt's socket; one that cannot even be created (socket.io-client throws, e.g. on a bad `socketOptions`) is a failed attempt. */
+  private startSocketOrRetry(url: string, token: string | undefined, generation: number): void {
+    try {
+      this.startSocket(url, token, generation);
+    } catch (cause) {
+      if (generation !== this.generation) return;
+      const current = this.abandonSocket();
+      const error = new JobClientError('TRANSPORT_ERROR', `could not open a socket to ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      this.events.emit('error', error);
+      if (current === this.generation) this.retry('TRANSPORT_ERROR', 'connect-failed', error, undefined);
+    }
+  }
+
   private startSocket(url: string, token: string | undefined, generation: number): void {
     const handshake: HandshakeAuth = token === undefined ? { protocolVersion: PROTOCOL_VERSION } : { protocolVersion: PROTOCOL_VERSION, token };
     const socket: JobSocket = io(url, {
@@ -183,7 +197,12 @@ export class Connection {
     });
     socket.on('connect_error', (error: Error) => {
       if (!live()) return;
+      // A server may refuse a socket that is already connected (a CONNECT_ERROR packet after the CONNECT): its
+      // subscriptions go with it, as on a disconnect.
+      const wasOpen = this.open;
       const current = this.abandonSocket();
+      if (wasOpen) this.events.emit('lost');
+      if (current !== this.generation) return;
       const { trigger, reported } = this.describeConnectError(error, url);
       this.events.emit('error', reported);
       if (current === this.generation) this.retry(trigger, 'connect-failed', reported, reported.retryAfterMs);
@@ -238,8 +257,13 @@ export class Connection {
   private describeConnectError(error: Error, url: string): { trigger: RetryTrigger; reported: JobClientError } {
     // socket.io sets `data` on refusals sent by the server; transport failures have none.
     if (!('data' in error)) {
-      // An HTTP 403 on the transport is a refusal (its reason is final, like a handshake `FORBIDDEN`): stop retrying.
+      // An HTTP 403 on the transport is a refusal. The per-IP cap's (Engine.IO refusing the handshake while the IP's
+      // previous transport is being refused) frees up as connections close: back off. Any other reason is final, like a
+      // handshake `FORBIDDEN`: stop retrying.
       const refusal = transportRefusal(error);
+      if (refusal === TOO_MANY_CONNECTIONS_MESSAGE) {
+        return { trigger: 'TOO_MANY_CONNECTIONS', reported: new JobClientError('TOO_MANY_CONNECTIONS', `${url} refused the connection: ${refusal}`, { cause: error }) };
+      }
       if (refusal !== undefined) return { trigger: 'FORBIDDEN', reported: new JobClientError('FORBIDDEN', `${url} refused the connection: ${refusal}`, { cause: error }) };
       return {
         trigger: 'TRANSPORT_ERROR',
@@ -284,7 +308,10 @@ export class Connection {
     this.clearDeadline();
     const rule = retryRuleFor(trigger);
     // An `idle` notice can cross a subscribe the server had not seen yet: a job still wanted needs the connection, now.
-    const action = rule.action === 'stay-disconnected' && this.wanted() ? 'immediately' : rule.action;
+    let action = rule.action === 'stay-disconnected' && this.wanted() ? 'immediately' : rule.action;
+    // A failed attempt is never retried at once, whatever code a server refused it with (`UNSUBSCRIBED` answers a
+    // request, not a handshake): a server that keeps refusing must not get a hot loop of handshakes.
+    if (action === 'immediately' && reason === 'connect-failed') action = 'backoff';
     if (action === 'give-up') {
       this.setState(error ? { status: 'disconnected', reason: 'gave-up', error } : { status: 'disconnected', reason: 'gave-up' });
       return;

@@ -41,4 +41,10 @@ describe('EventEmitter', () => {
     expect(tasks).toHaveLength(1);
     expect(() => tasks[0]!()).toThrow(boom);
   });
+
+  it.each([['a string', 'ping'], ['an object', {}], ['null', null]])('refuses %s as a listener with INVALID_OPTIONS, registering nothing', (_kind, listener) => {
+    const emitter = new EventEmitter<{ ping: (n: number) => void }>();
+    expect(() => emitter.on('ping', listener as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining("on('ping')") }));
+    expect(() => emitter.emit('ping', 1)).not.toThrow();
+  });
 });

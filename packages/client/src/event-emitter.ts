@@ -1,9 +1,12 @@
+import { JobClientError } from './errors';
+
 /** Minimal typed emitter: `on` returns its own unsubscribe function; a throwing listener never breaks the emitter. */
 export class EventEmitter<Events extends { [E in keyof Events]: (...args: never[]) => void }> {
   private readonly listeners = new Map<keyof Events, Set<Events[keyof Events]>>();
 
-  /** Adds a listener; returns the function that removes it. */
+  /** Adds a listener; returns the function that removes it. Throws `INVALID_OPTIONS` for a listener that is not a function. */
   on<E extends keyof Events>(event: E, listener: Events[E]): () => void {
+    assertListener(listener, `on('${String(event)}')`);
     let set = this.listeners.get(event);
     if (!set) {
       set = new Set();
@@ -36,4 +39,9 @@ export class EventEmitter<Events extends { [E in keyof Events]: (...args: never[
   clear(): void {
     this.listeners.clear();
   }
+}
+
+/** Throws `INVALID_OPTIONS` unless `listener` is a function: one that is not would throw at the first event, far from the call that registered it. */
+export function assertListener(listener: unknown, where: string): void {
+  if (typeof listener !== 'function') throw new JobClientError('INVALID_OPTIONS', `${where}: the listener must be a function, got ${listener === null ? 'null' : typeof listener}`);
 }

@@ -17,7 +17,7 @@ import { resolveJobClientOptions, type JobClientOptions, type ResolvedJobClientO
 import { Connection } from './connection';
 import type { ConnectionState, ConnectionStateOf } from './connection-state';
 import { JobClientError } from './errors';
-import { EventEmitter } from './event-emitter';
+import { assertListener, EventEmitter } from './event-emitter';
 import { checkOf, type JobDataCheck, type SubscribeOptions } from './job-data-check';
 import { JobSubscriptionState, type JobSubscription, type JobUpdateListener } from './job-subscription';
 import { retryDelayMs, retryRuleFor, type RetryTrigger } from './retry-policy';
@@ -144,6 +144,7 @@ class JobClientImpl {
   private open(jobId: string, listener: JobUpdateListener | undefined, check: JobDataCheck | undefined): JobSubscription {
     if (this.closed) throw new JobClientError('CLOSED', 'the job client is closed', { jobId });
     if (this.gaveUp) throw gaveUpError(this.gaveUp, jobId);
+    if (listener !== undefined) assertListener(listener, 'subscribe()');
     const valid = parseWire(JobIdCheck, jobId, 'jobId');
     if (!valid.ok) throw JobClientError.fromProtocol(valid.error, typeof jobId === 'string' ? jobId : undefined);
     let job = this.jobs.get(jobId);

@@ -42,5 +42,12 @@ export interface JobDataOptions<Data = unknown> {
 /** Options of `subscribe()`. */
 export type SubscribeOptions<Data = unknown> = JobDataOptions<Data>;
 
-/** The check for a `data` option, if any. */
-export const checkOf = (options: JobDataOptions): JobDataCheck | undefined => (options.data ? jobDataCheck(options.data) : undefined);
+/** The check for a `data` option, if any; throws `INVALID_OPTIONS` when the options are not an object or `data` is not a Standard Schema. */
+export function checkOf(options: JobDataOptions): JobDataCheck | undefined {
+  if (typeof options !== 'object' || options === null) throw new JobClientError('INVALID_OPTIONS', `options must be an object, got ${options === null ? 'null' : typeof options}`);
+  const { data } = options;
+  if (data === undefined) return undefined;
+  const standard = typeof data === 'object' || typeof data === 'function' ? (data as Partial<StandardSchemaV1> | null)?.['~standard'] : undefined;
+  if (typeof standard?.validate !== 'function') throw new JobClientError('INVALID_OPTIONS', 'options.data must be a Standard Schema (zod, valibot, arktype, ...)');
+  return jobDataCheck(data);
+}

@@ -151,6 +151,28 @@ describe('JobSubscriptionState', () => {
     expect(seen).toEqual([3]);
   });
 
+  it('ends with a terminal update it holds behind a gap when the server no longer has the job, after an updates-skipped resync', () => {
+    const { state, seen, outcomes } = watched();
+    const resyncs: JobResync[] = [];
+    state.addHandle().on('resync', (resync) => resyncs.push(resync));
+    state.applyAck(ack(update(3)));
+    expect(state.applyUpdate(update(6, 'completed'))).toBe('gap');
+    state.beginSync();
+    expect(state.applyAck(ack(null, [], true))).toBe('synced');
+    expect(seen).toEqual([3, 6]);
+    expect(outcomes).toEqual([{ kind: 'terminal', update: update(6, 'completed') }]);
+    expect(resyncs).toEqual([{ reason: 'updates-skipped', previousEpoch: 'e1', epoch: 'e1', previousSeq: 3 }]);
+  });
+
+  it('ends with a terminal update it holds behind a gap when the server expires the job, instead of as expired', () => {
+    const { state, seen, outcomes } = watched();
+    state.applyAck(ack(update(3)));
+    expect(state.applyUpdate(update(5, 'failed'))).toBe('gap');
+    expect(state.expire({ jobId: 'job-1', lastSeq: 5, reason: 'stale' })).toBe('ended');
+    expect(seen).toEqual([3, 5]);
+    expect(outcomes).toEqual([{ kind: 'terminal', update: update(5, 'failed') }]);
+  });
+
   it('waits for a job the server has not heard of yet when it had seen none of its updates', () => {
     const { state } = watched();
     expect(state.applyAck(ack(null))).toBe('synced');
@@ -240,6 +262,36 @@ describe('JobSubscriptionState', () => {
     expect(late.snapshot?.seq).toBe(2);
     expect(late.status).toBe('cancelled');
     expect(ends).toHaveBeenCalledTimes(1);
+  });
+
+  it('gives a handle opened by a listener of the terminal update that update, then the end', async () => {
+    const { state } = watched();
+    state.applyAck(ack(update(1)));
+    const late: number[] = [];
+    const lateEnds: JobOutcome[] = [];
+    state.addHandle((u) => {
+      if (u.status !== 'completed') return;
+      const joined = state.addHandle((v) => late.push(v.seq));
+      joined.on('end', (outcome) => lateEnds.push(outcome));
+    });
+    state.applyUpdate(update(2, 'completed'));
+    await Promise.resolve();
+    expect(late).toEqual([2]);
+    expect(lateEnds).toEqual([{ kind: 'terminal', update: update(2, 'completed') }]);
+  });
+
+  it('calls an end listener added after the end once, on the next microtask, unless it is removed first', async () => {
+    const { state } = watched();
+    const handle = state.addHandle();
+    state.fail(new JobClientError('CLOSED', 'closed'));
+    const heard = vi.fn();
+    const removedFirst = vi.fn();
+    handle.on('end', heard);
+    handle.on('end', removedFirst)();
+    expect(heard).not.toHaveBeenCalled();
+    await Promise.resolve();
+    expect(heard).toHaveBeenCalledExactlyOnceWith({ kind: 'error', error: expect.objectContaining({ code: 'CLOSED' }) });
+    expect(removedFirst).not.toHaveBeenCalled();
   });
 
   it('calls back when the last handle unsubscribes, and only then', () => {

@@ -41,7 +41,7 @@ export interface JobSubscriptionEvents<U = JobUpdate> {
   update: JobUpdateListener<U>;
   /** The job's history was replaced or skipped ahead; the next `update` is its snapshot. */
   resync: (resync: JobResync) => void;
-  /** The subscription ended (terminal update, expiry or error); fires once. */
+  /** The subscription ended (terminal update, expiry or error); fires once. A listener added after the end hears it on the next microtask. */
   end: (outcome: JobOutcome<U>) => void;
   /**
    * An update's `data` failed the subscription's `data` schema (`INVALID_DATA`, carrying the update): it is not passed
@@ -84,7 +84,17 @@ class SubscriptionHandle implements JobSubscription {
   }
 
   on<E extends keyof JobSubscriptionEvents>(event: E, listener: JobSubscriptionEvents[E]): () => void {
-    return this.events.on(event, listener);
+    const { outcome } = this;
+    if (event !== 'end' || outcome === undefined || this.closed) return this.events.on(event, listener);
+    // Ended already (e.g. the client was closed by one of its own listeners while `subscribe()` ran): an `end` listener
+    // added now still hears it once, on the next microtask, unless it is removed first.
+    let removed = false;
+    queueMicrotask(() => {
+      if (!removed && !this.closed) (listener as JobSubscriptionEvents['end'])(outcome);
+    });
+    return () => {
+      removed = true;
+    };
   }
 
   unsubscribe(): void {
@@ -117,6 +127,9 @@ class SubscriptionHandle implements JobSubscription {
   }
 
   end(outcome: JobOutcome): void {
+    if (this.closed || this.outcome) return;
+    // A handle opened by a listener of the terminal update itself joined after that update went out: it gets it first.
+    if (outcome.kind === 'terminal') this.deliver(outcome.update);
     if (this.closed || this.outcome) return;
     this.outcome = this.check && outcome.kind === 'terminal' ? this.checkedTerminal(outcome.update, this.check) : outcome;
     this.events.emit('end', this.outcome);
@@ -203,6 +216,7 @@ export class JobSubscriptionState {
   applyAck(ack: SubscribeJobOk): AckResult {
     if (this.outcome) return 'synced';
     if (ack.snapshot === null && (this.lastSeq > 0 || this.epoch !== undefined)) {
+      if (this.deliverHeldTerminal()) return 'synced';
       this.finish({ kind: 'expired', reason: 'gone', lastSeq: this.lastSeq });
       return 'gone';
     }
@@ -253,6 +267,7 @@ export class JobSubscriptionState {
    */
   expire(notice: JobExpired): 'ended' | 'resubscribe' {
     if (notice.reason === 'gone' && this.epoch === undefined && this.lastSeq === 0) return 'resubscribe';
+    if (this.deliverHeldTerminal()) return 'ended';
     this.finish({ kind: 'expired', reason: notice.reason, lastSeq: Math.max(notice.lastSeq, this.lastSeq) });
     return 'ended';
   }
@@ -271,6 +286,21 @@ export class JobSubscriptionState {
     this.epoch = epoch;
     this.lastSeq = 0;
     this.pending = this.pending.filter((held) => held.epoch === epoch);
+  }
+
+  /**
+   * Delivers the terminal update held behind a gap that the server can no longer fill (it lost the job, or let it
+   * expire): the job's outcome is known, so it ends with it (after an `updates-skipped` resync) rather than as expired.
+   * False when no terminal update of the current history is held.
+   */
+  private deliverHeldTerminal(): boolean {
+    const terminal = this.pending.find((held) => isTerminal(held.status) && (this.epoch === undefined || held.epoch === this.epoch) && held.seq > this.lastSeq);
+    if (!terminal) return false;
+    if (this.lastSeq > 0 && terminal.seq > this.lastSeq + 1) {
+      this.announceResync({ reason: 'updates-skipped', previousEpoch: this.epoch, epoch: terminal.epoch, previousSeq: this.lastSeq });
+    }
+    this.accept(terminal);
+    return true;
   }
 
   private announceResync(resync: JobResync): void {

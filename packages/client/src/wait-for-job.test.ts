@@ -124,4 +124,29 @@ describe('waitForJob', () => {
     expect(error.code).toBe('ABORTED');
     expect(subscribe).not.toHaveBeenCalled();
   });
+
+  it.each([
+    ['a signal that is not an AbortSignal', { signal: new AbortController() }, 'options.signal'],
+    ['data that is not a Standard Schema', { data: 'schema' }, 'options.data'],
+    ['options that are not an object', null, 'options must be an object'],
+  ])('rejects with INVALID_OPTIONS at once for %s, subscribing to nothing', async (_case, options, message) => {
+    const subscribe = vi.fn();
+    const error = await rejection(Promise.resolve().then(() => waitForJob(subscribe, 'job-1', options as never)));
+    expect(error.code).toBe('INVALID_OPTIONS');
+    expect(error.message).toContain(message);
+    expect(subscribe).not.toHaveBeenCalled();
+  });
+
+  it('settles with the outcome of a job that ended while it was being subscribed (the client closed by a listener)', async () => {
+    const { state } = job();
+    const done = waitForJob(
+      () => {
+        const handle = state.addHandle();
+        state.fail(new JobClientError('CLOSED', 'the job client was closed'));
+        return handle;
+      },
+      'job-1',
+    );
+    expect((await rejection(done)).code).toBe('CLOSED');
+  });
 });

@@ -3,6 +3,7 @@ import { JobClientError } from './errors';
 import { outcomeError } from './job-outcome';
 import { checkOf, type JobDataOptions } from './job-data-check';
 import { timerDelayMs } from './timer-delay';
+import { assertAbortSignal } from './abort-signal-option';
 import type { SubscribeFunction } from './watch-job';
 
 /** Options of `waitFor()`; its `data` schema checks the `completed` update only. */
@@ -17,12 +18,13 @@ export interface WaitForOptions<Data = unknown> extends JobDataOptions<Data> {
  * Resolves with the job's `completed` update; rejects with `JOB_FAILED` / `JOB_CANCELLED` (carrying the
  * update), `JOB_EXPIRED`, `INVALID_DATA` (its `data` failed the `data` schema), `TIMEOUT`, `ABORTED`, `CLOSED` or the
  * subscription's error. Leaves no timer or listener behind. Rejects with `INVALID_OPTIONS` at once, subscribing to
- * nothing, when `timeoutMs` is not a number >= 0.
+ * nothing, when `timeoutMs` is not a number >= 0, `signal` not an AbortSignal or `data` not a Standard Schema.
  */
 export function waitForJob(subscribe: SubscribeFunction, jobId: string, options: WaitForOptions = {}): Promise<JobUpdate> {
-  const { signal, timeoutMs } = options;
   // Only the update it resolves with is checked: the progress before it may well carry no data.
   const check = checkOf(options);
+  const { signal, timeoutMs } = options;
+  assertAbortSignal(signal, 'waitFor');
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
     const got = typeof timeoutMs === 'number' ? String(timeoutMs) : typeof timeoutMs;
     return Promise.reject(new JobClientError('INVALID_OPTIONS', `waitFor: timeoutMs must be a number >= 0, got ${got}`, { jobId }));

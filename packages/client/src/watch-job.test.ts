@@ -1,5 +1,5 @@
 import type { JobUpdate } from '@org/ws-protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { JobClientError } from './errors';
 import { JobSubscriptionState } from './job-subscription';
 import { watchJob, type SubscribeFunction } from './watch-job';
@@ -60,5 +60,33 @@ describe('watchJob', () => {
       break;
     }
     expect(released()).toBe(true);
+  });
+
+  it('subscribes to nothing for an already aborted signal, and throws ABORTED from the first next()', async () => {
+    const subscribe = vi.fn<SubscribeFunction>();
+    const iterator = watchJob(subscribe, 'job-1', { signal: AbortSignal.abort('gone') });
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'ABORTED', cause: 'gone' });
+    await expect(iterator.next()).resolves.toEqual({ value: undefined, done: true });
+    expect(subscribe).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['a signal that is not an AbortSignal', { signal: new AbortController() }, 'options.signal'],
+    ['data that is not a Standard Schema', { data: 5 }, 'options.data'],
+    ['options that are not an object', null, 'options must be an object'],
+  ])('throws INVALID_OPTIONS at once for %s, subscribing to nothing', (_case, options, message) => {
+    const subscribe = vi.fn<SubscribeFunction>();
+    expect(() => watchJob(subscribe, 'job-1', options as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(message) }));
+    expect(subscribe).not.toHaveBeenCalled();
+  });
+
+  it('ends with the outcome of a job that ended while it was being subscribed (the client closed by a listener)', async () => {
+    const { state, subscribe } = job();
+    const iterator = watchJob((id, listener) => {
+      const handle = subscribe(id, listener);
+      state.fail(new JobClientError('CLOSED', 'the job client was closed'));
+      return handle;
+    }, 'job-1');
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'CLOSED' });
   });
 });

@@ -2,6 +2,7 @@ import type { JobUpdate } from '@org/ws-protocol';
 import { JobClientError } from './errors';
 import { checkOf, type JobDataCheck, type JobDataOptions } from './job-data-check';
 import { outcomeError } from './job-outcome';
+import { assertAbortSignal } from './abort-signal-option';
 import type { JobSubscription, JobUpdateListener } from './job-subscription';
 
 /** Options of `watch()`. */
@@ -16,14 +17,17 @@ export type SubscribeFunction = (jobId: string, listener?: JobUpdateListener, ch
 /**
  * Async iterator over a job's snapshot and updates, ending after the terminal update. With `data`, an update that
  * fails the schema is skipped (reported on the client's `error`), a terminal one throws `INVALID_DATA`.
- * It throws `JOB_EXPIRED`, `ABORTED`, `CLOSED` or the subscription's error; `break` unsubscribes.
+ * It throws `JOB_EXPIRED`, `ABORTED`, `CLOSED` or the subscription's error; `break` unsubscribes. Throws `INVALID_OPTIONS` at
+ * once, subscribing to nothing, when `signal` is not an AbortSignal or `data` not a Standard Schema.
  */
 export function watchJob(subscribe: SubscribeFunction, jobId: string, options: WatchOptions = {}): AsyncIterableIterator<JobUpdate> {
+  const check = checkOf(options);
+  const { signal } = options;
+  assertAbortSignal(signal, 'watch');
   const queue: JobUpdate[] = [];
   let ended = false;
   let failure: JobClientError | undefined;
   let waiter: { resolve: (result: IteratorResult<JobUpdate>) => void; reject: (error: unknown) => void } | undefined;
-  const { signal } = options;
 
   const settleWaiter = (): void => {
     if (!waiter) return;
@@ -46,7 +50,7 @@ export function watchJob(subscribe: SubscribeFunction, jobId: string, options: W
     if (ended) return;
     ended = true;
     failure = error;
-    handle.unsubscribe();
+    handle?.unsubscribe();
     signal?.removeEventListener('abort', onAbort);
     settleWaiter();
   };
@@ -54,15 +58,18 @@ export function watchJob(subscribe: SubscribeFunction, jobId: string, options: W
     finish(new JobClientError('ABORTED', `watching job ${jobId} was aborted`, { jobId, cause: signal?.reason }));
   };
 
-  const handle = subscribe(
-    jobId,
-    (update) => {
-      queue.push(update);
-      settleWaiter();
-    },
-    checkOf(options),
-  );
-  handle.on('end', (outcome) => finish(outcome.kind === 'terminal' ? undefined : outcomeError(outcome, jobId)));
+  // Aborted already: nothing is subscribed (and no connection opened for it); the first `next()` throws `ABORTED`.
+  const handle = signal?.aborted
+    ? undefined
+    : subscribe(
+        jobId,
+        (update) => {
+          queue.push(update);
+          settleWaiter();
+        },
+        check,
+      );
+  handle?.on('end', (outcome) => finish(outcome.kind === 'terminal' ? undefined : outcomeError(outcome, jobId)));
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
 

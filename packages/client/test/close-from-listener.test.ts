@@ -106,6 +106,27 @@ describe('close() called from a client event listener sticks', () => {
     expect(resource.server.stats().connections).toBe(0);
   });
 
+  it("in a 'connecting' listener run by the first waitFor(), watch() or subscribe(): each one still ends CLOSED", async () => {
+    const resource = await startJobServer();
+    const timers = spyOnTimers();
+    for (const start of ['waitFor', 'watch', 'subscribe'] as const) {
+      const { client } = openClient({ url: resource.url, autoConnect: false });
+      const closed = closeFrom(client, 'connecting');
+      let outcome: Promise<unknown>;
+      if (start === 'waitFor') outcome = client.waitFor('job-1').catch((error: unknown) => error);
+      else if (start === 'watch') outcome = client.watch('job-1').next().catch((error: unknown) => error);
+      else {
+        const handle = client.subscribe('job-1');
+        outcome = new Promise((resolve) => handle.on('end', (ended) => resolve(ended.kind === 'error' ? ended.error : ended)));
+      }
+      await closed;
+      await expect(outcome).resolves.toMatchObject({ code: 'CLOSED' });
+      expect(client.state).toEqual(CLOSED);
+    }
+    await vi.waitFor(() => expect(timers.pending()).toBe(0), { timeout: 2000, interval: 10 });
+    expect(resource.server.stats().connections).toBe(0);
+  });
+
   it("in a 'connected' listener: the heartbeat watchdog is not left armed", async () => {
     const resource = await startJobServer();
     const timers = spyOnTimers();

@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { ErrorCode, protocolError, type ProtocolError } from '@org/ws-protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JobClientError } from '../src/index';
-import { isConnected, openClient, record } from './support/job-client-resource';
+import { MAX_REQUESTS_IN_FLIGHT } from '../src/request-pacer';
+import { isConnected, openClient, record, type RecordedClient } from './support/job-client-resource';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
-import { startRawServer } from './support/misbehaving-server';
+import { startMisbehavingServer, startRawServer } from './support/misbehaving-server';
 import { rejection } from './support/rejection';
 
 installLeakCheck();
@@ -180,6 +181,78 @@ describe('connect refusals', () => {
     expect(retries.map((s) => s.attempt).slice(0, 3)).toEqual([1, 2, 3]);
     await first.client.close();
     await second.until(isConnected);
+  });
+
+  it("backs off on the per-IP cap's early HTTP 403 to a long-polling handshake, never gives up, and each client gets in as a slot frees", async () => {
+    const resource = await startJobServer({ limits: { maxConnectionsPerIp: 1 } });
+    const holder = openClient({ url: resource.url });
+    await holder.until(isConnected);
+    // Three at once over long-polling (the default transports): while one is being refused, Engine.IO refuses the
+    // others' handshakes with HTTP 403 before any state exists (PROTOCOL.md section 2).
+    const waiting = [1, 2, 3].map(() => openClient({ url: resource.url, reconnect: { initialDelayMs: 20, maxDelayMs: 80, minDelayMs: 10 } }));
+    const refusedByHttp = (error: JobClientError): boolean => (error.cause as { description?: unknown } | undefined)?.description === 403;
+    await vi.waitFor(() => expect(waiting.flatMap((c) => c.errors).filter(refusedByHttp).length).toBeGreaterThanOrEqual(1), { timeout: 5000 });
+    for (const error of waiting.flatMap((c) => c.errors).filter(refusedByHttp)) expect(error.code).toBe('TOO_MANY_CONNECTIONS');
+
+    await holder.client.close();
+    const admitted = new Set<RecordedClient>();
+    for (let round = 0; round < waiting.length; round += 1) {
+      const next = await Promise.race(waiting.filter((c) => !admitted.has(c)).map((c) => c.until(isConnected).then(() => c)));
+      admitted.add(next);
+      await next.client.close();
+    }
+    for (const c of waiting) {
+      expect(c.states.some((state) => state.status === 'disconnected' && state.reason === 'gave-up')).toBe(false);
+      expect(c.errors.map((e) => e.code)).not.toContain('FORBIDDEN');
+    }
+  });
+
+  it('backs off, never retrying at once, when a handshake is refused with a code meant for requests (UNSUBSCRIBED)', async () => {
+    const { io, url } = await startRawServer();
+    io.use((_socket, next) => next(refuseWith(protocolError(ErrorCode.UNSUBSCRIBED, 'not a handshake refusal'))));
+    const { errors, states } = openClient({ url, reconnect: { initialDelayMs: 40, maxDelayMs: 160, minDelayMs: 20 } });
+    await vi.waitFor(() => expect(errors.filter((e) => e.code === 'UNSUBSCRIBED').length).toBeGreaterThanOrEqual(3));
+    const delays = states.flatMap((s) => (s.status === 'reconnecting' ? [s.delayMs] : []));
+    expect(delays.length).toBeGreaterThanOrEqual(3);
+    for (const delayMs of delays) expect(delayMs).toBeGreaterThanOrEqual(20);
+  });
+
+  it('a refusal sent on a socket that is already connected counts as a lost connection: its jobs are asked for again on the next one', async () => {
+    let connections = 0;
+    const requests: string[] = [];
+    const url = await startMisbehavingServer((socket) => {
+      const connection = ++connections;
+      socket.on('subscribe-job', (request: { jobId: string }, ack: (reply: unknown) => void) => {
+        requests.push(`${connection}:${request.jobId}`);
+        // The first connection leaves a full window of requests unanswered, then refuses the connected socket (a
+        // Socket.IO CONNECT_ERROR packet): requests in flight on it must not count against the next connection.
+        if (connection === 1) {
+          if (requests.length === MAX_REQUESTS_IN_FLIGHT) socket.conn.write('4{"message":"refused late","data":{"code":"INTERNAL","message":"refused late"}}');
+          return;
+        }
+        const snapshot = { jobId: request.jobId, epoch: 'e1', seq: 1, status: 'completed', progress: 100, at: Date.now() };
+        ack({ ok: true, jobId: request.jobId, epoch: 'e1', snapshot, updates: [], resync: false });
+      });
+    });
+    const { client } = openClient({ url, socketOptions: { transports: ['websocket'] }, ackTimeoutMs: 60_000 });
+    const jobIds = Array.from({ length: MAX_REQUESTS_IN_FLIGHT + 1 }, (_, i) => `job-${i + 1}`);
+    const outcomes = await Promise.all(jobIds.map((jobId) => client.waitFor(jobId)));
+    expect(outcomes.map((update) => update.status)).toEqual(jobIds.map(() => 'completed'));
+    expect(requests.filter((request) => request.startsWith('2:')).sort()).toEqual(jobIds.map((jobId) => `2:${jobId}`));
+  });
+
+  it('takes an attempt whose socket socket.io-client cannot even create as failed: TRANSPORT_ERROR, backoff, nothing thrown at the process', async () => {
+    const resource = await startJobServer();
+    // A transport class engine.io-client cannot use: it throws as the socket opens.
+    class BrokenTransport {}
+    const { errors, states } = openClient({ url: resource.url, socketOptions: { transports: [BrokenTransport as never] } });
+    await vi.waitFor(() => expect(states.filter((s) => s.status === 'reconnecting').length).toBeGreaterThanOrEqual(2));
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    for (const error of errors) {
+      expect(error.code).toBe('TRANSPORT_ERROR');
+      expect(error.message).toContain('could not open a socket');
+    }
+    expect(resource.server.stats().connections).toBe(0);
   });
 
   it('waits at least the retryAfterMs of an OVERLOADED server, retries a refused subscribe, and gets in once it recovers', async () => {

@@ -490,6 +490,40 @@ describe('subscriptions', () => {
     expect(resource.server.counters().rateLimited).toBeGreaterThan(0);
   }, 15_000);
 
+  it('gives a watch() or subscribe() started by a listener of the terminal update that update, then the end', async () => {
+    const resource = await startJobServer();
+    const { client } = openClient({ url: resource.url });
+    await resource.server.update('job-1', { status: 'running', progress: 10 });
+    let watched: Promise<string[]> | undefined;
+    const late: string[] = [];
+    const lateEnd = new Promise<string>((resolve) => {
+      client.subscribe('job-1', (update) => {
+        if (update.status !== 'completed') return;
+        watched = (async () => {
+          const statuses: string[] = [];
+          for await (const seen of client.watch('job-1')) statuses.push(seen.status);
+          return statuses;
+        })();
+        client.subscribe('job-1', (seen) => late.push(seen.status)).on('end', (outcome) => resolve(outcome.kind));
+      });
+    });
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    await resource.server.update('job-1', { status: 'completed', progress: 100 });
+    await expect(lateEnd).resolves.toBe('terminal');
+    expect(late).toEqual(['completed']);
+    await expect(watched).resolves.toEqual(['completed']);
+  });
+
+  it('refuses a listener that is not a function with INVALID_OPTIONS, subscribing to nothing', async () => {
+    const resource = await startJobServer();
+    const { client, until } = openClient({ url: resource.url });
+    await until(isConnected);
+    expect(() => client.subscribe('job-1', 'not a function' as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+    expect(() => client.on('state', 42 as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+    expect(registeredJobs(client)).toBe(0);
+    expect(resource.server.stats().subscriptions).toBe(0);
+  });
+
   it('refuses a malformed job id with a typed error', async () => {
     const resource = await startJobServer();
     const { client } = openClient({ url: resource.url });

@@ -35,6 +35,7 @@ export { NOTICE_REASONS, NoticeReasonSchema, TimeoutNoticeAckSchema, TimeoutNoti
 export type { NoticeReason, TimeoutNotice, TimeoutNoticeAck } from './timeout-notice';
 export { ConnectErrorDataSchema, HandshakeAuthSchema, MAX_TOKEN_LENGTH } from './handshake';
 export { MAX_CLIENT_PACKET_BYTES } from './client-packet-size';
+export { TOO_MANY_CONNECTIONS_MESSAGE } from './per-ip-refusal';
 export type { HandshakeAuth } from './handshake';
 export {
   ErrorCode,

@@ -1,4 +1,14 @@
-import { ErrorCode, HandshakeAuthCheck, HandshakeAuthSchema, PROTOCOL_VERSION, parseChecked, protocolError, type HandshakeAuth, type ProtocolError } from '@org/ws-protocol';
+import {
+  ErrorCode,
+  HandshakeAuthCheck,
+  HandshakeAuthSchema,
+  PROTOCOL_VERSION,
+  parseChecked,
+  protocolError,
+  TOO_MANY_CONNECTIONS_MESSAGE,
+  type HandshakeAuth,
+  type ProtocolError,
+} from '@org/ws-protocol';
 import { ConnectionRefusedError } from '../errors';
 import { originRefusal, type OriginPolicy } from './origin-policy';
 import type { JobSocket } from './connection-registry';
@@ -35,7 +45,7 @@ export interface HandshakeDeps {
 const refuse = (code: ErrorCode, message: string, retryAfterMs?: number): ConnectionRefusedError =>
   new ConnectionRefusedError(protocolError(code, message, retryAfterMs));
 /** The answer to a handshake on a transport refused as it opened. */
-const alreadyRefused = refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address');
+const alreadyRefused = refuse(ErrorCode.TOO_MANY_CONNECTIONS, TOO_MANY_CONNECTIONS_MESSAGE);
 /** Longest part of a client's version string quoted back in a refusal. */
 const QUOTED_VERSION_CHARS = 32;
 
@@ -124,7 +134,7 @@ class Handshake {
     const deps = this.#deps;
     // Refused as it opened (and counted then): this CONNECT raced with the refusal already on its way.
     if (transport === 'refused') return this.#fail(alreadyRefused, true);
-    if (transport === 'full') return this.#fail(refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections from this address'));
+    if (transport === 'full') return this.#fail(refuse(ErrorCode.TOO_MANY_CONNECTIONS, TOO_MANY_CONNECTIONS_MESSAGE));
     // Socket.IO runs a second CONNECT that arrives while the first is being admitted: one slot, one connection.
     this.#claimed = deps.transports.claim(this.#socket.conn);
     if (!this.#claimed) return this.#fail(refuse(ErrorCode.TOO_MANY_CONNECTIONS, 'this transport already carries a connection'));

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ErrorCode, protocolError, type ProtocolError } from '@org/ws-protocol';
+import { ErrorCode, protocolError, TOO_MANY_CONNECTIONS_MESSAGE, type ProtocolError } from '@org/ws-protocol';
 import type { JobIoServer } from '../job-server-api';
 import type { ConnectionCounter } from './connection-counter';
 import type { JobSocket } from './connection-registry';
@@ -57,7 +57,6 @@ function removeCloseListener(transport: Transport, listener: (this: Transport) =
 
 /** Socket.IO packet type of a refused namespace connection (`socket.io-parser`'s `PacketType.CONNECT_ERROR`). */
 const CONNECT_ERROR = 4;
-const TOO_MANY = 'too many connections from this address';
 
 /**
  * Admission before state. Every Engine.IO connection (transport) takes one per-IP slot and gives it back when it closes,
@@ -112,7 +111,7 @@ export class TransportAdmission {
     const { engine } = io;
     const allowNext = engine.opts.allowRequest;
     engine.opts.allowRequest = (request, callback) => {
-      if (!this.#allows(request)) callback(TOO_MANY, false);
+      if (!this.#allows(request)) callback(TOO_MANY_CONNECTIONS_MESSAGE, false);
       else if (allowNext) allowNext(request, (error, allowed) => (allowed ? allowInOneWrite(request, callback) : callback(error, allowed)));
       else allowInOneWrite(request, callback);
     };
@@ -209,7 +208,7 @@ export class TransportAdmission {
     if (this.#refusing.size === 0) return true;
     const ip = clientIp({ address: request.socket.remoteAddress ?? '', headers: request.headers }, this.#deps.trustProxy);
     if (!this.#refusing.has(ip)) return true;
-    this.#deps.onRefused(protocolError(ErrorCode.TOO_MANY_CONNECTIONS, TOO_MANY), ip);
+    this.#deps.onRefused(protocolError(ErrorCode.TOO_MANY_CONNECTIONS, TOO_MANY_CONNECTIONS_MESSAGE), ip);
     return false;
   }
 
@@ -261,7 +260,7 @@ export class TransportAdmission {
    * is being refused.
    */
   #refuse(io: JobIoServer, transport: Transport): void {
-    const error = protocolError(ErrorCode.TOO_MANY_CONNECTIONS, TOO_MANY);
+    const error = protocolError(ErrorCode.TOO_MANY_CONNECTIONS, TOO_MANY_CONNECTIONS_MESSAGE);
     const ip = this.#ipOf(transport);
     this.#transports.set(transport, 'refused');
     this.#deps.onRefused(error, ip);
