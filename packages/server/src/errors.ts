@@ -1,6 +1,6 @@
 import type { ProtocolError } from '@org/ws-protocol';
 
-/** Thrown by `createJobServer` when an option is invalid; `option` names it (e.g. `heartbeat.intervalMs`). */
+/** Thrown when an option (of `createJobServer`, `listen()`, `close()`) or an argument of the server's API is invalid; `option` names it (e.g. `heartbeat.intervalMs`). */
 export class JobServerOptionsError extends Error {
   override name = 'JobServerOptionsError';
   /** Dotted path of the offending option. */

@@ -16,7 +16,7 @@ export interface JobServerHealth {
 /** Reports problems noticed outside the server (e.g. a memory monitor's alerts in force) as health reasons. */
 export type HealthCheck = () => readonly string[];
 
-/** The reason `health()` lists while a check added with `addHealthCheck` throws. */
+/** The reason `health()` lists while a check added with `addHealthCheck` throws or answers anything but a list of strings. */
 export const HEALTH_CHECK_FAILED = 'health-check-failed';
 
 /** Problems the server noticed recently, each cleared by the next success of the same kind. */
@@ -60,15 +60,19 @@ export class HealthReasons {
     return { status: !running ? 'shutting-down' : reasons.length > 0 ? 'degraded' : 'ok', reasons, connections, uptimeMs };
   }
 
-  /** Current problems, the server's own and those of every check (a check that throws reports `health-check-failed`). */
+  /** Current problems, the server's own and those of every check (a check that throws, or answers anything but a list of strings, reports `health-check-failed`). */
   list(): string[] {
     const reasons = [...this.#reasons];
     for (const check of this.#checks) {
+      let listed: unknown;
       try {
-        reasons.push(...check());
+        listed = check();
       } catch {
-        if (!reasons.includes(HEALTH_CHECK_FAILED)) reasons.push(HEALTH_CHECK_FAILED);
+        listed = undefined;
       }
+      // A check that throws, or answers anything but a list of strings (a lone string would be spread into letters).
+      if (Array.isArray(listed) && listed.every((reason) => typeof reason === 'string')) reasons.push(...(listed as string[]));
+      else if (!reasons.includes(HEALTH_CHECK_FAILED)) reasons.push(HEALTH_CHECK_FAILED);
     }
     return reasons;
   }

@@ -64,7 +64,7 @@ export interface JobServerMaintenance {
 export interface JobServer<Map extends object = JobDataMap> {
   /** The Socket.IO server (created, or the one given in options). */
   readonly io: JobIoServer;
-  /** Starts listening when the server owns (or was given) an HTTP server that is not listening yet; resolves the port. */
+  /** Starts listening when the server owns (or was given) an HTTP server that is not listening yet; resolves the port. Rejects with `JobServerOptionsError` for a `port` or `host` Node could not bind as meant. */
   listen(options?: ListenOptions): Promise<number>;
   /** Publishes an update: validates, assigns `seq`, stores it and fans it out to the job's subscribers. Rejects with `JobProtocolError`. */
   update<Id extends string>(jobId: Id, input: JobUpdateInputOf<JobDataOf<Map, Id>>): Promise<JobUpdateOf<JobDataOf<Map, Id>>>;

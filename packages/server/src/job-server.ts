@@ -138,7 +138,7 @@ export function createJobServer<Map extends object = JobDataMap>(options: JobSer
 
   const server: JobServer<Map> = {
     io,
-    listen: (listenOptions = {}) => host.listen(listenOptions, phase.running),
+    listen: (listenOptions) => host.listen(listenOptions, phase.running),
     // `Map` types `data` at compile time only: the runtime checks every update alike.
     update: (jobId, input) => jobs.update(jobId, input as JobUpdateInput) as never,
     getJob: (jobId) => jobs.getJob(jobId) as never,

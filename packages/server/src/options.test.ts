@@ -93,6 +93,8 @@ describe('resolveOptions', () => {
     [{ limits: { maxPayloadBytes: 1.5e5 + 0.5 } }, 'limits.maxPayloadBytes'],
     [{ socketIoOptions: { maxHttpBufferSize: 1e6 } }, 'socketIoOptions.maxHttpBufferSize'],
     [{ socketIoOptions: { connectTimeout: 45_000 } }, 'socketIoOptions.connectTimeout'],
+    [{ socketIoOptions: { allowRequest: 'yes' } }, 'socketIoOptions.allowRequest'],
+    [{ socketIoOptions: { path: 5 } }, 'socketIoOptions.path'],
     [{ socketIoOptions: { cors: { origin: '*' } } }, 'socketIoOptions.cors'],
     [{ cors: { origin: 42 } }, 'cors.origin'],
     [{ cors: { origin: true, methods: ['GET'] } }, 'cors.methods'],

@@ -236,6 +236,12 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
             z.refine((socketIo) => socketIo.maxHttpBufferSize === undefined, { error: 'is set by the job server: use limits.maxPayloadBytes', path: ['maxHttpBufferSize'] }),
             z.refine((socketIo) => socketIo.connectTimeout === undefined, { error: 'is set by the job server: use limits.handshakeTimeoutMs', path: ['connectTimeout'] }),
             z.refine((socketIo) => socketIo.cors === undefined, { error: 'is set by the job server: use the cors option', path: ['cors'] }),
+            // Socket.IO only trips over these once a client connects (a crash of the HTTP server's upgrade handler).
+            z.refine((socketIo) => socketIo.allowRequest === undefined || typeof socketIo.allowRequest === 'function', {
+              error: 'must be a function ((request, callback) => void)',
+              path: ['allowRequest'],
+            }),
+            z.refine((socketIo) => socketIo.path === undefined || typeof socketIo.path === 'string', { error: 'must be a string', path: ['path'] }),
           ),
         {},
       ),
@@ -382,4 +388,30 @@ export function resolveCloseTimeoutMs(options: unknown, fallback: number): numbe
     throw new JobServerOptionsError(option, message, { cause: result.error });
   }
   return result.data?.timeoutMs ?? fallback;
+}
+
+/** The interface and port `listen()` binds, its defaults applied. */
+export interface ResolvedListenOptions {
+  port: number;
+  host: string;
+}
+
+/**
+ * Checks the options of `listen()`: `port` a whole number from 0 (a free one) to 65535, `host` a non-empty string.
+ * Node would take a port string as a pipe path, and bind every interface for a `host` that is not a string.
+ * @throws JobServerOptionsError naming `port`, `host` (or the unknown key).
+ */
+export function resolveListenOptions(options: unknown): ResolvedListenOptions {
+  const schema = z.optional(
+    z.strictObject({
+      port: z._default(z.int().check(z.nonnegative(), z.maximum(65_535)), 0),
+      host: z._default(z.string().check(z.minLength(1)), '127.0.0.1'),
+    }),
+  );
+  const result = safeParseWithMessages(schema, options);
+  if (!result.success) {
+    const { option, message } = firstOptionIssue(result.error);
+    throw new JobServerOptionsError(option, message, { cause: result.error });
+  }
+  return result.data ?? { port: 0, host: '127.0.0.1' };
 }

@@ -164,4 +164,27 @@ describe('load shedding', () => {
     expect(server.health()).toMatchObject({ status: 'ok', reasons: [] });
     await connectClient(url);
   });
+
+  it('refuses a shedding reason that is not a non-empty string with JobServerOptionsError, and sheds for nothing', async () => {
+    const { server } = await startJobServer();
+    for (const reason of [null, undefined, 42, '']) {
+      expect(() => server.maintenance.startShedding(reason as never)).toThrow(expect.objectContaining({ name: 'JobServerOptionsError', option: 'reason' }));
+      expect(() => server.maintenance.holdShedding(reason as never)).toThrow(expect.objectContaining({ name: 'JobServerOptionsError', option: 'reason' }));
+      expect(() => server.maintenance.stopShedding(reason as never)).toThrow(expect.objectContaining({ name: 'JobServerOptionsError', option: 'reason' }));
+    }
+    expect(server.maintenance.sheddingReasons()).toEqual([]);
+    expect(server.health()).toMatchObject({ status: 'ok', reasons: [] });
+  });
+
+  it("reports health-check-failed for a health check that answers anything but a list of strings, not one reason per letter", async () => {
+    const { server } = await startJobServer();
+    const answers: unknown[] = ['disk-full', [1, 2], null, { reasons: [] }];
+    for (const answer of answers) {
+      const remove = server.addHealthCheck(() => answer as string[]);
+      expect(server.health()).toMatchObject({ status: 'degraded', reasons: ['health-check-failed'] });
+      remove();
+    }
+    server.addHealthCheck(() => ['disk-full']);
+    expect(server.health()).toMatchObject({ status: 'degraded', reasons: ['disk-full'] });
+  });
 });

@@ -4,6 +4,7 @@ import type { JobServer } from '../src/index';
 import { DORMANT_HEARTBEAT } from './support/fake-clock';
 import { startJobServer } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
+import { openNeverPollingTransport } from './support/never-polling-client';
 import { startSlowLinkRelay } from './support/slow-link-relay';
 import { connectClient, createTestClient, recordUpdates, subscribe, underlyingWebSocket } from './support/test-client';
 
@@ -284,4 +285,75 @@ describe('a reader that stops reading', () => {
       await relay.close();
     }
   }, 15_000);
+});
+
+/** The Engine.IO connection of the server's only transport. */
+function onlyTransport(server: JobServer): EngineTransportView {
+  const { clients } = server.io.engine as unknown as { clients: Record<string, EngineTransportView> };
+  const [conn] = Object.values(clients);
+  if (!conn) throw new Error('the server has no transport');
+  return conn;
+}
+
+/** What these tests read of an Engine.IO connection. */
+interface EngineTransportView {
+  readonly readyState: string;
+  readonly transport: { listenerCount(event: string): number };
+  listenerCount(event: string): number;
+}
+
+describe('a client that never reads and reconnects its namespace on one long-polling transport', () => {
+  const connect = '40{"protocolVersion":1}';
+
+  it('is closed as a slow consumer once the replies to its subscribes pass the byte cap, not only at the next tick', async () => {
+    const maxPendingBytes = 64 * 1024;
+    const { server, url } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, limits: { outbound: { conflateAboveBytes: 16 * 1024, maxPendingBytes } } });
+    await server.update('report', { status: 'running', progress: 1, data: { blob: 'z'.repeat(8 * 1024) } });
+    const transport = await openNeverPollingTransport(url);
+    let ack = 0;
+    // Each cycle: a connection, four subscribes (each reply carries the 8 KiB snapshot), its disconnect, and a pong.
+    for (let cycle = 0; cycle < 10 && server.counters().slowConsumerDisconnects === 0; cycle += 1) {
+      if ((await transport.send(connect)) !== 200) break;
+      await vi.waitFor(() => expect(server.stats().connections).toBe(1));
+      const subscribes = Array.from({ length: 4 }, () => `42${ack++}["subscribe-job",{"jobId":"report"}]`);
+      if ((await transport.send(...subscribes, '41', '3')) !== 200) break;
+      await vi.waitFor(() => expect(server.stats().connections).toBe(0));
+    }
+    // Past 64 KiB after at most 9 replies (72 KiB), well within the ten cycles.
+    expect(server.counters().slowConsumerDisconnects).toBe(1);
+    await vi.waitFor(() => expect(server.io.engine.clientsCount).toBe(0));
+    expect(await transport.send(connect)).toBe(400);
+    await vi.waitFor(() => expect(server.stats()).toMatchObject({ connections: 0, pendingTransports: 0, subscriptions: 0, rateLimitRecords: 0 }));
+  });
+
+  it('leaves one drain and one upgrade listener on the transport however many of its connections had updates held', async () => {
+    const { server, url } = await startJobServer({
+      heartbeat: DORMANT_HEARTBEAT,
+      limits: { rateLimit: { events: 10_000, windowMs: 1000 }, outbound: { conflateAboveBytes: 16 * 1024, maxPendingBytes: 1024 * 1024 } },
+    });
+    const transport = await openNeverPollingTransport(url);
+    let ack = 0;
+    const subscribed = async (): Promise<void> => {
+      expect(await transport.send(connect)).toBe(200);
+      await vi.waitFor(() => expect(server.stats().connections).toBe(1));
+      expect(await transport.send(`42${ack++}["subscribe-job",{"jobId":"busy"}]`)).toBe(200);
+      await vi.waitFor(() => expect(server.stats().subscriptions).toBe(1));
+    };
+    await subscribed();
+    // Past the watermark, for good: nothing is ever polled.
+    for (let i = 0; i < 3; i += 1) await server.update('busy', { status: 'running', progress: i, data: { blob: 'z'.repeat(8 * 1024) } });
+    const conn = onlyTransport(server);
+    const before = { drain: conn.transport.listenerCount('drain'), upgrade: conn.listenerCount('upgrade') };
+    for (let cycle = 0; cycle < 20; cycle += 1) {
+      expect(await transport.send('41', '3')).toBe(200);
+      await vi.waitFor(() => expect(server.stats().connections).toBe(0));
+      await subscribed();
+      // Held for the new connection: it waits for the transport's drain (or upgrade).
+      await server.update('busy', { status: 'running', progress: cycle, data: { cycle } });
+      await vi.waitFor(() => expect(server.stats().pendingConflations).toBe(1));
+    }
+    expect(conn.transport.listenerCount('drain')).toBeLessThanOrEqual(before.drain + 1);
+    expect(conn.listenerCount('upgrade')).toBeLessThanOrEqual(before.upgrade + 1);
+    expect(conn.readyState).toBe('open');
+  });
 });

@@ -97,6 +97,27 @@ describe('admission before state: every transport counts against limits.maxConne
     expect(server.io.engine.clientsCount).toBe(2);
   });
 
+  it("refuses a request whose application allowRequest throws, reports it, and goes on admitting the others", async () => {
+    let calls = 0;
+    const { server, url } = await startJobServer({
+      socketIoOptions: {
+        allowRequest: (_request, callback) => {
+          calls += 1;
+          if (calls === 1) throw new Error('allowRequest bug');
+          callback(null, true);
+        },
+      },
+    });
+    const errors: { context: string }[] = [];
+    server.on('error', (event) => errors.push(event));
+    // A WebSocket upgrade Engine.IO refuses gets HTTP 400.
+    expect(await openRawEngine(url)).toMatchObject({ refused: 400 });
+    expect(errors).toEqual([expect.objectContaining({ context: 'allowRequest' })]);
+    const client = await connectClient(url);
+    client.socket.disconnect();
+    await vi.waitFor(() => expectIdle(server));
+  });
+
   it("refuses in Engine.IO only while a refusal is on its way, and asks the application's own allowRequest for every other request", async () => {
     const asked: string[] = [];
     const { server, url } = await startJobServer({
@@ -255,7 +276,7 @@ describe('admission before state: every transport counts against limits.maxConne
     const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
     const io: JobIoServer = new Server(httpServer);
     const ipLimit = new IpConnectionLimit(1);
-    const admission = new TransportAdmission({ now: Date.now, ipLimit, trustProxy: 0, handshakeTimeoutMs: 10_000, onRefused: () => undefined, onError: () => undefined });
+    const admission = new TransportAdmission({ now: Date.now, ipLimit, trustProxy: 0, handshakeTimeoutMs: 10_000, onRefused: () => undefined, onError: () => undefined, onAllowRequestError: () => undefined });
     const opened = new Promise<Transport>((resolve) => io.engine.once('connection', resolve));
     admission.guard(io);
     try {

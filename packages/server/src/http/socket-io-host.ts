@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { ClientToServerEvents, ServerToClientEvents } from '@org/ws-protocol';
 import { Server } from 'socket.io';
 import type { JobIoServer, ListenOptions } from '../job-server-api';
-import type { ResolvedJobServerOptions } from '../options';
+import { resolveListenOptions, type ResolvedJobServerOptions } from '../options';
 import { attachReversibly } from './http-attachment';
 import { OriginPolicy, type AllowedOrigin } from '../lifecycle/origin-policy';
 
@@ -74,7 +74,8 @@ export class SocketIoHost {
   }
 
   /** Starts listening when there is an HTTP server that is not listening yet; resolves the port. */
-  async listen(options: ListenOptions, running: boolean): Promise<number> {
+  async listen(options: ListenOptions | undefined, running: boolean): Promise<number> {
+    const { port, host } = resolveListenOptions(options);
     const httpServer = this.#httpServer;
     if (!httpServer) throw new Error('listen() needs an HTTP server: this job server was attached to an existing Socket.IO server');
     if (!running) throw new Error('listen() after close()');
@@ -90,7 +91,7 @@ export class SocketIoHost {
         const closed = (): void => settle(new Error('listen() interrupted: the job server was closed before its port was bound'));
         httpServer.once('error', settle);
         httpServer.once('close', closed);
-        httpServer.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => settle());
+        httpServer.listen(port, host, () => settle());
       });
     }
     return (httpServer.address() as AddressInfo).port;

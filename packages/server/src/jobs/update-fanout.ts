@@ -1,7 +1,7 @@
 import { EventName, isTerminal, type JobUpdate } from '@org/ws-protocol';
 import type { JobIoServer } from '../job-server-api';
 import type { ConnectionRecord, ConnectionRegistry } from '../lifecycle/connection-registry';
-import { pendingOutboundBytes, pendsMoreThan } from '../lifecycle/outbound-bytes';
+import { pendingOutboundBytes, pendsMoreThan, type EngineConnection } from '../lifecycle/outbound-bytes';
 import type { JobServerCounters } from '../stats';
 import { EngineWriterHook, type EngineWriter } from './engine-writer-hook';
 import { jobRoom } from './job-rooms';
@@ -47,10 +47,13 @@ export interface UpdateFanoutDeps {
  */
 export class UpdateFanout {
   readonly #deps: UpdateFanoutDeps;
-  // Connections waiting for their transport's next drain to send what is held for them, with the transport waited on.
-  readonly #awaitingDrain = new WeakMap<ConnectionRecord, object>();
-  // Connections told to send what they hold as they upgrade from long-polling: the drain waited on then never comes.
-  readonly #awaitingUpgrade = new WeakSet<ConnectionRecord>();
+  // Engine.IO connections whose transport's next drain is to send what is held, with the transport waited on and the
+  // socket id of the connection it carries. Keyed by the Engine.IO connection, not the record: one transport may carry a
+  // connection after another (a namespace reconnect), and its listeners, one of each at most, look the current one up
+  // rather than hold a record (and its socket) that ended.
+  readonly #awaitingDrain = new WeakMap<EngineConnection, { readonly transport: object; socketId: string }>();
+  // Engine.IO connections told to send what is held as they upgrade from long-polling: the drain waited on then never comes.
+  readonly #awaitingUpgrade = new WeakSet<EngineConnection>();
   // Set while this class writes a held or terminal update itself, which the writer must let through.
   #sendingDirectly = false;
   readonly #writes: EngineWriterHook;
@@ -128,7 +131,10 @@ export class UpdateFanout {
     let update = this.#broadcastUpdate;
     if (encodedPackets !== this.#broadcastPackets || update === undefined) {
       const packet = firstPacket(encodedPackets);
-      if (typeof packet !== 'string' || !packet.startsWith(JOB_UPDATE_PACKET_PREFIX)) return false;
+      if (typeof packet !== 'string' || !packet.startsWith(JOB_UPDATE_PACKET_PREFIX)) {
+        this.#capOtherWrite(writer);
+        return false;
+      }
       let published: JobUpdate | undefined;
       if (this.#publishing !== undefined && packet.startsWith(this.#publishing.packetStart)) {
         published = this.#publishing.update;
@@ -136,7 +142,10 @@ export class UpdateFanout {
       }
       const payload = published ?? payloadOf(packet);
       // Whatever else shares the io (another node's emitter, the application) may send any payload: only an update is taken over.
-      if (!isUpdateShaped(payload)) return false;
+      if (!isUpdateShaped(payload)) {
+        this.#capOtherWrite(writer);
+        return false;
+      }
       update = payload;
       if (this.#broadcastPackets === undefined) queueMicrotask(this.#forgetBroadcast);
       this.#broadcastPackets = encodedPackets;
@@ -159,6 +168,19 @@ export class UpdateFanout {
     }
     this.#sendBehind(record, update);
     return true;
+  }
+
+  /**
+   * Holds a write that is not a job update (a `subscribe-job` reply carrying a snapshot, a notice) to the byte cap too:
+   * a connection past it is closed, so that no kind of write, nor a client that reconnects its namespace on one transport
+   * that never reads, grows a backlog beyond it between two ticks.
+   */
+  #capOtherWrite(writer: EngineWriter): void {
+    const { registry, maxPendingBytes } = this.#deps;
+    if (!pendsMoreThan(writer.conn, maxPendingBytes)) return;
+    const socketId = writer.nsps.get('/')?.id;
+    const record = socketId === undefined ? undefined : registry.get(socketId);
+    if (record) this.#slowConsumer(record, pendingOutboundBytes(writer.conn));
   }
 
   #sendDirectly(record: ConnectionRecord, update: JobUpdate): void {
@@ -192,23 +214,29 @@ export class UpdateFanout {
   #awaitDrain(record: ConnectionRecord): void {
     const { conn } = record.socket;
     const { transport } = conn;
-    if (this.#awaitingDrain.get(record) === transport) return;
-    this.#awaitingDrain.set(record, transport);
+    const awaiting = this.#awaitingDrain.get(conn);
+    if (awaiting?.transport === transport) {
+      awaiting.socketId = record.id;
+      return;
+    }
+    this.#awaitingDrain.set(conn, { transport, socketId: record.id });
     transport.once('drain', () => {
-      if (this.#awaitingDrain.get(record) === transport) this.#drained(record);
+      if (this.#awaitingDrain.get(conn)?.transport === transport) this.#drained(conn);
     });
     // Engine.IO discards a long-polling transport as the connection upgrades, and that one never drains again.
-    if (transport.name === 'polling' && !this.#awaitingUpgrade.has(record)) {
-      this.#awaitingUpgrade.add(record);
+    if (transport.name === 'polling' && !this.#awaitingUpgrade.has(conn)) {
+      this.#awaitingUpgrade.add(conn);
       conn.once('upgrade', () => {
-        if (this.#awaitingDrain.has(record)) this.#drained(record);
+        if (this.#awaitingDrain.has(conn)) this.#drained(conn);
       });
     }
   }
 
-  #drained(record: ConnectionRecord): void {
-    this.#awaitingDrain.delete(record);
-    if (this.#deps.registry.get(record.id) === record) this.#flushIfDrained(record);
+  #drained(conn: EngineConnection): void {
+    const awaiting = this.#awaitingDrain.get(conn);
+    this.#awaitingDrain.delete(conn);
+    const record = awaiting && this.#deps.registry.get(awaiting.socketId);
+    if (record?.socket.conn === conn) this.#flushIfDrained(record);
   }
 
   #flushIfDrained(record: ConnectionRecord): void {

@@ -16,7 +16,7 @@ import { NoticeTracker } from './notices';
 import type { TokenBucketLimiter } from './rate-limit';
 import type { ServerPhase } from './server-phase';
 import { refusalRetryAfterMs } from './shutdown';
-import { TransportAdmission } from './transport-admission';
+import { TransportAdmission, type Transport } from './transport-admission';
 
 /** What the connection lifecycle needs from the server. */
 export interface ConnectionLifecycleDeps {
@@ -59,6 +59,9 @@ export class ConnectionLifecycle {
   // Connections already told to leave: a flood that goes on between the notice's ack and the disconnect
   // must not earn them a second notice (weak, so it holds nothing once the record is gone).
   readonly #leaving = new WeakSet<ConnectionRecord>();
+  // Per transport still open after its connection ended, the rate-limit bucket it left (when it is full again): a client
+  // that reconnects its namespace on the same transport goes on with it, not with a fresh one (weak: gone with the transport).
+  readonly #leftRates = new WeakMap<Transport, number>();
   readonly #clientEvents: ClientEventGate;
   readonly #newRecord: (fields: ConnectionRecordFields) => ConnectionRecord;
   // Shared by every socket (Socket.IO calls them with the socket as `this`), so that a connection costs no closure for them.
@@ -75,6 +78,7 @@ export class ConnectionLifecycle {
       handshakeTimeoutMs: options.limits.handshakeTimeoutMs,
       onRefused: this.#onRefused,
       onError: (error) => reporter.report(error, 'connection-counter'),
+      onAllowRequestError: (error) => reporter.report(error, 'allowRequest'),
     });
     this.notices = new NoticeTracker(now);
     this.heartbeat = new HeartbeatMonitor({
@@ -193,6 +197,8 @@ export class ConnectionLifecycle {
   #release(record: ConnectionRecord, socketReason: string): void {
     const { registry, limiter, logger, reporter } = this.#deps;
     if (registry.remove(record.id) !== record) return;
+    const { rateFullAt } = record;
+    if (rateFullAt !== undefined && record.socket.conn.readyState !== 'closed') this.#leftRates.set(record.socket.conn, rateFullAt);
     limiter.delete(record);
     this.heartbeat.forget(record.id);
     this.notices.forget(record.id);
@@ -234,6 +240,11 @@ export class ConnectionLifecycle {
       return;
     }
     const record = this.#newRecord({ socket, ip: admission.ip, principal: admission.principal, connectedAt: now() });
+    const leftRate = this.#leftRates.get(socket.conn);
+    if (leftRate !== undefined) {
+      this.#leftRates.delete(socket.conn);
+      this.#deps.limiter.restore(record, leftRate, now());
+    }
     registry.add(record);
     this.#deps.onAccepted(record);
     socket.on('disconnect', this.#onSocketDisconnect);

@@ -1,3 +1,4 @@
+import { JobServerOptionsError } from '../errors';
 import type { JobServerMaintenance } from '../job-server-api';
 import type { JobStatusCounts } from '../jobs/job-store';
 import type { ResolvedJobServerOptions } from '../options';
@@ -35,6 +36,12 @@ export function inactivityReason(record: ConnectionRecord, lastActivityAt: numbe
   if (inactiveMs >= session.maxInactivityMs) return 'session-expired';
   if (compactSize(record.subscriptions) === 0 && inactiveMs >= session.idleTimeoutMs) return 'idle';
   return undefined;
+}
+
+/** A shedding reason as given to the shedding methods: a non-empty string (it names a health reason, `overloaded:<reason>`). */
+function sheddingReason(reason: unknown): string {
+  if (typeof reason === 'string' && reason !== '') return reason;
+  throw new JobServerOptionsError('reason', `must be a non-empty string, got ${reason === '' ? 'an empty string' : reason === null ? 'null' : typeof reason}`);
 }
 
 /**
@@ -86,15 +93,15 @@ export class Maintenance implements JobServerMaintenance {
   };
 
   readonly startShedding = (reason: string): void => {
-    this.#deps.shedding.start(reason);
+    this.#deps.shedding.start(sheddingReason(reason));
   };
 
   readonly stopShedding = (reason: string): void => {
-    this.#deps.shedding.stop(reason);
+    this.#deps.shedding.stop(sheddingReason(reason));
   };
 
   readonly holdShedding = (reason: string): (() => void) => {
-    return this.#deps.shedding.hold(reason);
+    return this.#deps.shedding.hold(sheddingReason(reason));
   };
 
   readonly sheddingReasons = (): string[] => {

@@ -41,4 +41,21 @@ describe('TokenBucketLimiter', () => {
     limiter.delete(recent);
     expect(limiter.size).toBe(0);
   });
+
+  it('restores a bucket another bucket of the client left, counted once, unless it refilled since', () => {
+    const limiter = new TokenBucketLimiter({ events: 2, windowMs: 1000 });
+    const left = bucket();
+    limiter.take(left, 0);
+    limiter.take(left, 0);
+    const fullAt = left.rateFullAt!;
+    limiter.delete(left);
+    const next = bucket();
+    limiter.restore(next, fullAt, 100);
+    expect(limiter.size).toBe(1);
+    expect(limiter.take(next, 100)).toMatchObject({ allowed: false });
+    const late = bucket();
+    limiter.restore(late, fullAt, fullAt);
+    expect(late.rateFullAt).toBeUndefined();
+    expect(limiter.size).toBe(1);
+  });
 });

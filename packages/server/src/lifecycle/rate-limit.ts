@@ -52,6 +52,13 @@ export class TokenBucketLimiter {
     return Math.max(0, Math.ceil((bucket.rateFullAt ?? now) - now));
   }
 
+  /** Gives `bucket` (holding none) the state a bucket of the same client left (when it is full again), unless that one refilled by `now`. */
+  restore(bucket: RateBucket, fullAt: number, now: number): void {
+    if (bucket.rateFullAt !== undefined || fullAt <= now) return;
+    bucket.rateFullAt = fullAt;
+    this.#size += 1;
+  }
+
   /** Drops `bucket` (its connection is gone, or it refilled). */
   delete(bucket: RateBucket): void {
     if (bucket.rateFullAt === undefined) return;

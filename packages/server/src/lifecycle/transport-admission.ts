@@ -25,6 +25,8 @@ export interface TransportAdmissionDeps {
   onRefused: (error: ProtocolError, ip: string) => void;
   /** The counter failed to answer (the transport then gets no slot). */
   onError: (error: unknown) => void;
+  /** The application's own `allowRequest` threw (the request is then refused). */
+  onAllowRequestError: (error: unknown) => void;
 }
 
 /**
@@ -54,6 +56,10 @@ function removeCloseListener(transport: Transport, listener: (this: Transport) =
   for (let i = 1; i < listeners.length; i += 1) transport.off('close', listeners[i]!);
   for (let i = 1; i < listeners.length; i += 1) transport.on('close', listeners[i]!);
 }
+
+/** Engine.IO's `allowRequest` hook, and how it answers. */
+type AllowRequest = NonNullable<JobIoServer['engine']['opts']['allowRequest']>;
+type AllowRequestCallback = Parameters<AllowRequest>[1];
 
 /** Socket.IO packet type of a refused namespace connection (`socket.io-parser`'s `PacketType.CONNECT_ERROR`). */
 const CONNECT_ERROR = 4;
@@ -112,7 +118,7 @@ export class TransportAdmission {
     const allowNext = engine.opts.allowRequest;
     engine.opts.allowRequest = (request, callback) => {
       if (!this.#allows(request)) callback(TOO_MANY_CONNECTIONS_MESSAGE, false);
-      else if (allowNext) allowNext(request, (error, allowed) => (allowed ? allowInOneWrite(request, callback) : callback(error, allowed)));
+      else if (allowNext) this.#askApplication(allowNext, request, callback);
       else allowInOneWrite(request, callback);
     };
     this.#onTransport = (transport) => {
@@ -195,6 +201,24 @@ export class TransportAdmission {
     transport.on('close', this.#onClose);
     if (ip !== transport.remoteAddress) this.#proxiedIps.set(transport, ip);
     if (this.#onTransport) this.#deadlines.start(transport);
+  }
+
+  /** Asks the application's `allowRequest` (a throw refuses the request, reported, instead of escaping into the HTTP server). */
+  #askApplication(allowNext: AllowRequest, request: IncomingMessage, callback: AllowRequestCallback): void {
+    let answered = false;
+    try {
+      allowNext(request, (error, allowed) => {
+        if (answered) return;
+        answered = true;
+        if (allowed) allowInOneWrite(request, callback);
+        else callback(error, allowed);
+      });
+    } catch (error) {
+      this.#deps.onAllowRequestError(error);
+      if (answered) return;
+      answered = true;
+      callback('the server could not admit this request', false);
+    }
   }
 
   #admission(transport: Transport): TransportAdmissionResult {

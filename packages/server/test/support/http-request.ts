@@ -7,10 +7,11 @@ export interface HttpReply {
   body: string;
 }
 
-/** Sends one request on a fresh connection (no keep-alive, so nothing outlives the test) and reads the whole reply. */
-export function httpRequest(url: string, method = 'GET'): Promise<HttpReply> {
+/** Sends one request (with `body` as text, when given) on a fresh connection (no keep-alive, so nothing outlives the test) and reads the whole reply. */
+export function httpRequest(url: string, method = 'GET', body?: string): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method, agent: false }, (response) => {
+    const headers = body === undefined ? {} : { 'content-type': 'text/plain;charset=UTF-8' };
+    const outgoing = request(url, { method, agent: false, headers }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
@@ -20,6 +21,6 @@ export function httpRequest(url: string, method = 'GET'): Promise<HttpReply> {
       response.on('error', reject);
     });
     outgoing.on('error', reject);
-    outgoing.end();
+    outgoing.end(body);
   });
 }
