@@ -78,6 +78,8 @@ export class Connection {
   /** The deadline of the attempt under way (`connectTimeoutMs`). */
   private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private pendingNotice: PendingNotice | undefined;
+  /** When the last reconnect at once was due (ms since the epoch). */
+  private lastImmediateAt = Number.NEGATIVE_INFINITY;
   private readonly watchdog: HeartbeatWatchdog;
 
   /** `wanted` says whether a job still waits for its outcome, so that the connection is needed (see `idle` in retry()). */
@@ -321,7 +323,14 @@ export class Connection {
       return;
     }
     this.failures += 1;
-    const delayMs = retryDelayMs(action, { attempt: this.failures, retryAfterMs, backoff: this.options.reconnect, random: this.options.random }) ?? 0;
+    let delayMs = retryDelayMs(action, { attempt: this.failures, retryAfterMs, backoff: this.options.reconnect, random: this.options.random }) ?? 0;
+    if (action === 'immediately') {
+      // At once, unless the last immediate reconnect was less than `minDelayMs` ago: a server that ends every session
+      // as it starts (a `session-expired` notice on each connect) gets at most one reconnect per `minDelayMs`.
+      const now = Date.now();
+      if (now - this.lastImmediateAt < this.options.reconnect.minDelayMs) delayMs = this.options.reconnect.minDelayMs;
+      this.lastImmediateAt = now + delayMs;
+    }
     this.urlIndex = (this.urlIndex + 1) % this.options.urls.length;
     this.clearRetryTimer();
     // Armed before the `reconnecting` listeners run, so a `close()` in one of them cancels it.

@@ -364,8 +364,10 @@ class JobClientImpl {
     const previous = this.jobRetries.get(job.jobId);
     if (previous?.timer !== undefined) return;
     const attempt = (previous?.attempt ?? 0) + 1;
+    // At once the first time only: a server that answers every subscribe the same way gets a backoff, not a hot loop.
+    const action = rule.action === 'stay-disconnected' || (rule.action === 'immediately' && attempt > 1) ? 'backoff' : rule.action;
     const delayMs =
-      retryDelayMs(rule.action === 'stay-disconnected' ? 'backoff' : rule.action, {
+      retryDelayMs(action, {
         attempt,
         retryAfterMs: error?.retryAfterMs,
         backoff: this.options.reconnect,

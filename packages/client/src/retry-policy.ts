@@ -16,7 +16,10 @@ export type RetryAction =
    * failed before, so the delay stays short through an outage; as `backoff` when the server sent no `retryAfterMs`.
    */
   | 'server-paced'
-  /** Retry at once. */
+  /**
+   * Retry at once; a reconnect at once less than `minDelayMs` after the previous one waits `minDelayMs`, and a job's
+   * second retry in a row backs off, so that a server answering every attempt the same way gets no hot loop.
+   */
   | 'immediately'
   /** Do not reconnect until the application asks (`subscribe()` or `connect()`); at once if a job is still wanted. */
   | 'stay-disconnected'

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { isConnected, openClient, record } from './support/job-client-resource';
 import { createSharedJobStore, startJobServer, type JobServerResource } from './support/job-server-resource';
 import { installLeakCheck } from './support/leak-check';
+import { startMisbehavingServer } from './support/misbehaving-server';
 
 installLeakCheck();
 
@@ -199,5 +200,20 @@ describe('server-timeout-notice handling', () => {
     await vi.waitFor(() => expect([a?.seqs, b?.seqs]).toEqual([[1], [1]]));
     expect([c?.updates, d?.updates]).toEqual([[], []]);
     expect(states.filter((s) => s.status === 'reconnecting')).toHaveLength(1);
+  });
+
+  it('reconnects at once after a session-expired notice, but at most once per minDelayMs from a server that sends one on every connect', async () => {
+    let connections = 0;
+    const url = await startMisbehavingServer((socket) => {
+      connections += 1;
+      socket.emit('server-timeout-notice', { reason: 'session-expired', graceMs: 1000, reconnect: true }, () => undefined);
+    });
+    const { states } = openClient({ url, socketOptions: { transports: ['websocket'] }, reconnect: { initialDelayMs: 50, maxDelayMs: 500, minDelayMs: 100 } });
+    await vi.waitFor(() => expect(states.filter((s) => s.status === 'reconnecting').length).toBeGreaterThanOrEqual(4));
+    const delays = states.flatMap((s) => (s.status === 'reconnecting' ? [s.delayMs] : []));
+    expect(delays[0]).toBe(0);
+    // The notice arrives within milliseconds of each connect: every later reconnect waits the floor.
+    for (const delayMs of delays.slice(1)) expect(delayMs).toBe(100);
+    expect(connections).toBeLessThanOrEqual(delays.length + 1);
   });
 });

@@ -524,6 +524,22 @@ describe('subscriptions', () => {
     expect(resource.server.stats().subscriptions).toBe(0);
   });
 
+  it('subscribes again at once after an UNSUBSCRIBED reply, then backs off when the server keeps answering so', async () => {
+    const sentAt: number[] = [];
+    const url = await startMisbehavingServer((socket) => {
+      socket.on('subscribe-job', (request: { jobId: string }, ack: (reply: unknown) => void) => {
+        sentAt.push(Date.now());
+        ack({ ok: false, error: { code: 'UNSUBSCRIBED', message: `${request.jobId} was unsubscribed` } });
+      });
+    });
+    const { client } = openClient({ url, reconnect: { initialDelayMs: 100, maxDelayMs: 400, minDelayMs: 50 } });
+    client.subscribe('job-1');
+    await vi.waitFor(() => expect(sentAt.length).toBeGreaterThanOrEqual(4), { timeout: 5000 });
+    // The first retry at once; from the second on, at least minDelayMs apart (a hot loop sends hundreds meanwhile).
+    expect(sentAt[1]! - sentAt[0]!).toBeLessThan(50);
+    for (let i = 2; i < sentAt.length; i += 1) expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(45);
+  });
+
   it('refuses a malformed job id with a typed error', async () => {
     const resource = await startJobServer();
     const { client } = openClient({ url: resource.url });
