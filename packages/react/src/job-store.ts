@@ -47,8 +47,10 @@ export class JobStore {
   readonly subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     this.lease.hold();
-    this.stopWatchingClient ??= this.client.on('state', (state) => this.onClientState(state));
+    this.stopWatchingClient ??= this.client.on('state', () => this.onClientState());
     this.open();
+    // Shown again (an `<Activity>`) after `connect()` lifted a give-up the store did not see: no `connected` event follows.
+    this.dropGiveUpErrorIfConnected();
     let subscribed = true;
     return () => {
       if (!subscribed) return;
@@ -89,13 +91,17 @@ export class JobStore {
     this.set(viewWithOutcome(this.view, outcome));
   }
 
-  private onClientState(state: ConnectionState): void {
+  private onClientState(): void {
     if (!this.stalled) return;
     this.open();
-    if (this.handle && state.status === 'connected') {
-      this.stalled = false;
-      this.set(viewWithoutError(this.view));
-    }
+    this.dropGiveUpErrorIfConnected();
+  }
+
+  /** Drops the give-up's error once the store subscribed again and the client is connected. */
+  private dropGiveUpErrorIfConnected(): void {
+    if (!this.stalled || !this.handle || this.client.state.status !== 'connected') return;
+    this.stalled = false;
+    this.set(viewWithoutError(this.view));
   }
 
   private close(): void {

@@ -277,6 +277,30 @@ describe('with React 19 <Activity> in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('drops the give-up error of rows shown again after connect() lifted the give-up while they were hidden', async () => {
+    const { show, rows, server, page, pageErrors } = await openPage(19);
+    let refuse = true;
+    server().io.use((_socket, next) => {
+      if (!refuse) return next();
+      const message = 'this server speaks protocol version 9';
+      next(Object.assign(new Error(message), { data: { code: 'UNSUPPORTED_PROTOCOL', message } }));
+    });
+    const jobs = ['hidden-gaveup-1'];
+    await show(scene({ jobs, activity: { around: 'rows', mode: 'visible' } }));
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ outcome: 'error', error: 'UNSUPPORTED_PROTOCOL' }), { timeout: 5000 });
+
+    await show(scene({ jobs, activity: { around: 'rows', mode: 'hidden' } }));
+    refuse = false;
+    await evaluateOnPage(page, (jobPage) => jobPage.connect());
+    await vi.waitFor(() => expect(server().stats().connections).toBe(1), { timeout: 5000 });
+    await show(scene({ jobs, activity: { around: 'rows', mode: 'visible' } }));
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ outcome: '', error: '', connection: 'connected' }), { timeout: 5000 });
+    await server().update('hidden-gaveup-1', { status: 'running', progress: 30 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'running', progress: '30', outcome: '', error: '' }), { timeout: 5000 });
+    expect(pageErrors).toEqual([]);
+  });
+
   it('never shows CLOSED when <Activity> around the provider is shown again: the rows move to the new client', async () => {
     const { show, rows, server, page, pageErrors } = await openPage(19);
     const jobs = ['shown-1'];

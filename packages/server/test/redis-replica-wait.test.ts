@@ -78,8 +78,8 @@ describe.skipIf(skip)('redis.waitForReplicas on a Redis Cluster: an update is pu
     }
     expect(terminal.seq).toBe(2);
     await vi.waitFor(() => expect(delivered).toEqual([terminal]), { timeout: 10_000, interval: 20 });
-    expect(logger.warnings).toContainEqual({ jobId: 'durable-2', seq: 2, acknowledged: 0, replicas: 1 });
-    expect(logger.warnings).toHaveLength(1);
+    // Only the terminal's wait is certain to run out: the first update's may too on a loaded machine (its replica slower than 100 ms).
+    expect(logger.warnings.filter((warning) => warning.seq === 2)).toEqual([{ jobId: 'durable-2', seq: 2, acknowledged: 0, replicas: 1 }]);
     await testNodes.target.cluster.waitUntilHealthy();
   });
 
