@@ -13,6 +13,7 @@ export type { JobResync, JobResyncReason, JobSubscription, JobSubscriptionEvents
 export type { JobExpiredOutcome, JobExpiredOutcomeReason, JobOutcome } from './job-outcome';
 export type { WatchOptions } from './watch-job';
 export type { JobDataOptions, SubscribeOptions } from './job-data-check';
+export type { JobResumePoint } from './resume-point';
 export type { WaitForOptions } from './wait-for-job';
 export { PROTOCOL_VERSION } from '@org/ws-protocol';
 export type { JobDataMap, JobDataOf, JobStatus, JobUpdate, JobUpdateOf, StandardSchemaV1, TimeoutNotice } from '@org/ws-protocol';

@@ -22,6 +22,7 @@ import { checkOf, type JobDataCheck, type SubscribeOptions } from './job-data-ch
 import { JobSubscriptionState, type JobSubscription, type JobUpdateListener } from './job-subscription';
 import { retryDelayMs, retryRuleFor, type RetryTrigger } from './retry-policy';
 import { RequestPacer } from './request-pacer';
+import { resumePointOf, type JobResumePoint } from './resume-point';
 import { waitForJob, type WaitForOptions } from './wait-for-job';
 import { watchJob, type WatchOptions } from './watch-job';
 
@@ -138,10 +139,11 @@ class JobClientImpl {
   }
 
   subscribe(jobId: string, listener?: JobUpdateListener, options: SubscribeOptions = {}): JobSubscription {
-    return this.open(jobId, listener, checkOf(options));
+    const check = checkOf(options);
+    return this.open(jobId, listener, check, resumePointOf(options.resumeFrom));
   }
 
-  private open(jobId: string, listener: JobUpdateListener | undefined, check: JobDataCheck | undefined): JobSubscription {
+  private open(jobId: string, listener: JobUpdateListener | undefined, check: JobDataCheck | undefined, resumeFrom?: JobResumePoint): JobSubscription {
     if (this.closed) throw new JobClientError('CLOSED', 'the job client is closed', { jobId });
     if (this.gaveUp) throw gaveUpError(this.gaveUp, jobId);
     if (listener !== undefined) assertListener(listener, 'subscribe()');
@@ -153,6 +155,7 @@ class JobClientImpl {
     // Those handles keep their outcome on the old state, which leaves the registry here.
     if (!job || job.outcome) {
       job = new JobSubscriptionState(jobId, (gone) => this.onLastHandleGone(gone));
+      if (resumeFrom) job.resumeFrom(resumeFrom);
       this.jobs.set(jobId, job);
       // A retry the replaced state left would hold off the new state's own (one timer per job id).
       this.clearJobRetry(jobId);

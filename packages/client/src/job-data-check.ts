@@ -1,5 +1,6 @@
 import type { JobUpdate, StandardSchemaV1 } from '@org/ws-protocol';
 import { JobClientError } from './errors';
+import type { JobResumePoint } from './resume-point';
 
 /** Checks an update's `data`: the update with the schema's output as `data`, or the `INVALID_DATA` error. */
 export type JobDataCheck = (update: JobUpdate) => JobUpdate | JobClientError;
@@ -40,7 +41,16 @@ export interface JobDataOptions<Data = unknown> {
 }
 
 /** Options of `subscribe()`. */
-export type SubscribeOptions<Data = unknown> = JobDataOptions<Data>;
+export interface SubscribeOptions<Data = unknown> extends JobDataOptions<Data> {
+  /**
+   * The last update of the job the caller has seen (any `{ epoch, seq }` of it), for a job it stopped watching a while
+   * (a view kept while hidden): a new subscription goes on from there, as after a reconnect: the server replays what
+   * came after it, and a job it no longer has ends `expired` (reason `gone`), instead of being waited for as a job
+   * not started yet. Nothing up to it is delivered again. Ignored while the client already follows the job.
+   * @default undefined (a new watcher: the snapshot first)
+   */
+  resumeFrom?: JobResumePoint | undefined;
+}
 
 /** The check for a `data` option, if any; throws `INVALID_OPTIONS` when the options are not an object or `data` is not a Standard Schema. */
 export function checkOf(options: JobDataOptions): JobDataCheck | undefined {

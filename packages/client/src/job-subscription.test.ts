@@ -173,6 +173,22 @@ describe('JobSubscriptionState', () => {
     expect(outcomes).toEqual([{ kind: 'terminal', update: update(5, 'failed') }]);
   });
 
+  it('goes on from a resume point: asks from it, delivers only what came after, and ends gone when the server forgot the job', () => {
+    const resumed = watched();
+    resumed.state.resumeFrom({ epoch: 'e1', seq: 4 });
+    expect([resumed.state.epoch, resumed.state.lastSeq]).toEqual(['e1', 4]);
+    resumed.state.beginSync();
+    resumed.state.applyAck(ack(update(6), [update(3), update(4), update(5), update(6)]));
+    expect(resumed.seen).toEqual([5, 6]);
+
+    const forgotten = watched();
+    forgotten.state.resumeFrom({ epoch: 'e1', seq: 4 });
+    forgotten.state.beginSync();
+    expect(forgotten.state.applyAck(ack(null, [], true))).toBe('gone');
+    expect(forgotten.outcomes).toEqual([{ kind: 'expired', reason: 'gone', lastSeq: 4 }]);
+    expect(forgotten.seen).toEqual([]);
+  });
+
   it('waits for a job the server has not heard of yet when it had seen none of its updates', () => {
     const { state } = watched();
     expect(state.applyAck(ack(null))).toBe('synced');

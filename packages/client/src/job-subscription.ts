@@ -10,6 +10,7 @@ import { JobClientError } from './errors';
 import { EventEmitter } from './event-emitter';
 import type { JobDataCheck } from './job-data-check';
 import type { JobOutcome } from './job-outcome';
+import type { JobResumePoint } from './resume-point';
 
 /** Listener receiving a job's snapshot first, then each update in `seq` order, never twice; `U` is the update type (typed `data`). */
 export type JobUpdateListener<U = JobUpdate> = (update: U) => void;
@@ -201,6 +202,15 @@ export class JobSubscriptionState {
       });
     }
     return handle;
+  }
+
+  /**
+   * Goes on from `point`, the last update a caller saw of the job, before the first `subscribe-job`: it asks for what
+   * came after (`lastSeq`, `epoch`) as after a reconnect, and delivers nothing up to it.
+   */
+  resumeFrom(point: JobResumePoint): void {
+    this.epoch = point.epoch;
+    this.lastSeq = point.seq;
   }
 
   /** Marks the state as waiting for a new `subscribe-job` reply (new connection or recovery). */

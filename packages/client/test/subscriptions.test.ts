@@ -540,6 +540,33 @@ describe('subscriptions', () => {
     for (let i = 2; i < sentAt.length; i += 1) expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(45);
   });
 
+  it('goes on from resumeFrom: replays only what came after it, and ends expired (gone) for a job the server forgot', async () => {
+    const resource = await startJobServer({ sweep: { intervalMs: 50, finishedJobRetentionMs: 0 } });
+    const { client } = openClient({ url: resource.url });
+    const seen = await resource.server.update('moved-on', { status: 'running', progress: 10 });
+    await resource.server.update('moved-on', { status: 'running', progress: 20 });
+    const moved = record(client, 'moved-on');
+    moved.handle.unsubscribe();
+    const resumed = client.subscribe('moved-on', undefined, { resumeFrom: seen });
+    const progress: number[] = [];
+    resumed.on('update', (update) => progress.push(update.progress ?? -1));
+    await vi.waitFor(() => expect(progress).toEqual([20]));
+
+    const last = await resource.server.update('forgotten', { status: 'running', progress: 50 });
+    await resource.server.update('forgotten', { status: 'completed', progress: 100 });
+    await vi.waitFor(async () => expect(await resource.server.getJob('forgotten')).toBeNull());
+    const forgotten = client.subscribe('forgotten', undefined, { resumeFrom: last });
+    const outcome = await new Promise((resolve) => forgotten.on('end', resolve));
+    expect(outcome).toEqual({ kind: 'expired', reason: 'gone', lastSeq: last.seq });
+  });
+
+  it.each([{ epoch: '', seq: 1 }, { epoch: 'e1', seq: 0 }, { epoch: 'e1', seq: 1.5 }, { seq: 3 }, 'e1:3'])('refuses resumeFrom %j with INVALID_OPTIONS, subscribing to nothing', async (resumeFrom) => {
+    const resource = await startJobServer();
+    const { client } = openClient({ url: resource.url });
+    expect(() => client.subscribe('job-1', undefined, { resumeFrom: resumeFrom as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('resumeFrom') }));
+    expect(registeredJobs(client)).toBe(0);
+  });
+
   it('refuses a malformed job id with a typed error', async () => {
     const resource = await startJobServer();
     const { client } = openClient({ url: resource.url });

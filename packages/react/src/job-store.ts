@@ -6,6 +6,7 @@ import {
   type JobOutcome,
   type JobSubscription,
   type JobUpdate,
+  type SubscribeOptions,
 } from '@org/ws-client';
 import { DeferredRelease } from './deferred-release';
 import { EMPTY_JOB_VIEW, viewWithError, viewWithOutcome, viewWithoutError, viewWithUpdate, type JobView } from './job-view';
@@ -20,7 +21,8 @@ const gaveUp = (state: ConnectionState): boolean => state.status === 'disconnect
  * StrictMode unmount/remount keeps one handle, hence one `subscribe-job` on the wire.
  *
  * A job that ended keeps its view: subscribed to again (an `<Activity>` shown again) the store sends nothing. A job
- * still running keeps its view until the client replays the job's snapshot. A subscription the client's give-up
+ * still running keeps its view and goes on from its last update (`resumeFrom`): the server replays what came after,
+ * and a job it forgot meanwhile ends `expired`. A subscription the client's give-up
  * ended did not end the job: once `connect()` lifts the give-up, the store subscribes again, and drops the give-up's
  * error when the client is connected.
  */
@@ -67,8 +69,11 @@ export class JobStore {
     if (isRetired(this.client) || (this.stalled && gaveUp(this.client.state))) return;
     let handle: JobSubscription;
     try {
-      // The schema's output stands in for `data` (useJob types it): the store itself treats every update alike.
-      handle = this.client.subscribe(this.jobId, undefined, this.options as JobDataOptions<JobUpdate['data']>);
+      // The schema's output stands in for `data` (useJob types it): the store itself treats every update alike. Shown
+      // again (an `<Activity>`), it goes on from the update it shows: what came after is replayed, and a job the server
+      // forgot meanwhile ends `expired` instead of being waited for as one not started yet.
+      const options: SubscribeOptions<JobUpdate['data']> = { ...(this.options as JobDataOptions<JobUpdate['data']>), resumeFrom: this.view.update };
+      handle = this.client.subscribe(this.jobId, undefined, options);
     } catch (error) {
       this.stalled = gaveUp(this.client.state);
       this.set(viewWithError(error instanceof JobClientError ? error : new JobClientError('INTERNAL', String(error), { jobId: this.jobId, cause: error })));

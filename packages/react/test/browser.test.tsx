@@ -301,6 +301,25 @@ describe('with React 19 <Activity> in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('shows a running job that ended and was forgotten while hidden as expired when shown again, not running for ever', async () => {
+    const { show, rows, server, requests, pageErrors } = await openPage(19, { sweep: { intervalMs: 100, finishedJobRetentionMs: 0 } });
+    const jobs = ['hidden-end-1'];
+    await show(scene({ jobs, activity: { around: 'rows', mode: 'visible' } }));
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+    await server().update('hidden-end-1', { status: 'running', progress: 10 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'running', progress: '10' }), { timeout: 5000 });
+
+    await show(scene({ jobs, activity: { around: 'rows', mode: 'hidden' } }));
+    await vi.waitFor(() => expect(requests).toContainEqual({ event: 'unsubscribe-job', jobId: 'hidden-end-1' }), { timeout: 5000 });
+    await server().update('hidden-end-1', { status: 'completed', progress: 100 });
+    await vi.waitFor(async () => expect(await server().getJob('hidden-end-1')).toBeNull(), { timeout: 5000 });
+
+    await show(scene({ jobs, activity: { around: 'rows', mode: 'visible' } }));
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'running', progress: '10', outcome: 'expired' }), { timeout: 5000 });
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(0), { timeout: 5000 });
+    expect(pageErrors).toEqual([]);
+  });
+
   it('never shows CLOSED when <Activity> around the provider is shown again: the rows move to the new client', async () => {
     const { show, rows, server, page, pageErrors } = await openPage(19);
     const jobs = ['shown-1'];
