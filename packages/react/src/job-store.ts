@@ -27,7 +27,7 @@ const gaveUp = (state: ConnectionState): boolean => state.status === 'disconnect
  * error when the client is connected.
  */
 export class JobStore {
-  private view: JobView = EMPTY_JOB_VIEW;
+  private view: JobView;
   private readonly listeners = new Set<() => void>();
   /** The live subscription, or the ended one whose outcome the view shows. */
   private handle: JobSubscription | undefined;
@@ -36,11 +36,26 @@ export class JobStore {
   private stopWatchingClient: (() => void) | undefined;
   private readonly lease = new DeferredRelease(() => this.close());
 
+  /** `initialView`: what a store of the same job on the client this one's replaced showed (see {@link viewForSuccessor}). */
   constructor(
     private readonly client: JobClient,
     readonly jobId: string,
     private readonly options: JobDataOptions = {},
-  ) {}
+    initialView: JobView = EMPTY_JOB_VIEW,
+  ) {
+    this.view = initialView;
+  }
+
+  /**
+   * The view a store of this job on the client that replaces this store's starts from, once the provider closed this
+   * store's client (an `<Activity>` hid the provider; shown again, it makes a new client): the updates and a job's end
+   * stay, so the row neither flashes empty nor asks again for a job that ended; an error (the client's give-up, a
+   * refusal) goes, and the new client asks again. `undefined` while the client is not retired.
+   */
+  viewForSuccessor(): JobView | undefined {
+    if (!isRetired(this.client)) return undefined;
+    return this.view.outcome?.kind === 'error' || this.view.error ? viewWithoutError(this.view) : this.view;
+  }
 
   /** The current view; the same object until something changes. */
   readonly getSnapshot = (): JobView => this.view;

@@ -1,5 +1,5 @@
 import type { ConnectionState, JobDataOptions, JobUpdate } from '@org/ws-client';
-import { useMemo, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import { useJobClient } from './job-client-context';
 import { JobStore } from './job-store';
 import { EMPTY_JOB_VIEW, type JobView } from './job-view';
@@ -30,8 +30,18 @@ const emptyView = (): JobView => EMPTY_JOB_VIEW;
  */
 export function useJob<Data = JobUpdate['data']>(jobId: string | null | undefined, options?: JobDataOptions<Data>): UseJobResult<Data> {
   const client = useJobClient();
+  // The store last committed: when its provider replaced its client (an `<Activity>` around the provider shown again),
+  // the new store starts from its view.
+  const committed = useRef<JobStore | undefined>(undefined);
   // Only the job id (and client) pick the subscription: an inline schema must not resubscribe on every render.
-  const store = useMemo(() => (jobId == null ? undefined : new JobStore(client, jobId, options)), [client, jobId]);
+  const store = useMemo(() => {
+    if (jobId == null) return undefined;
+    const previous = committed.current;
+    return new JobStore(client, jobId, options, previous?.jobId === jobId ? previous.viewForSuccessor() : undefined);
+  }, [client, jobId]);
+  useEffect(() => {
+    committed.current = store;
+  }, [store]);
   const view = useSyncExternalStore(store?.subscribe ?? subscribeToNothing, store?.getSnapshot ?? emptyView, emptyView);
   const connection = useJobClientState();
   // The store's views hold the updates the schema (or nothing) let through: `Data` only names their type.

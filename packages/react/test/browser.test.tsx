@@ -320,6 +320,31 @@ describe('with React 19 <Activity> in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("keeps each row's view when <Activity> around the provider is shown again: no empty flash, and an ended job is not asked for again", async () => {
+    // The server forgets a finished job at once: asking again would get no snapshot, and a subscription held for nothing.
+    const { show, rows, server, requests, page, pageErrors } = await openPage(19, { sweep: { intervalMs: 100, finishedJobRetentionMs: 0 } });
+    const jobs = ['kept-ended-1', 'kept-live-1'];
+    await show(scene({ jobs, activity: { around: 'provider', mode: 'visible' } }));
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(2), { timeout: 5000 });
+    await server().update('kept-ended-1', { status: 'completed', progress: 100 });
+    await server().update('kept-live-1', { status: 'running', progress: 10 });
+    await vi.waitFor(async () => expect((await rows()).map((row) => [row.status, row.outcome])).toEqual([['completed', 'terminal'], ['running', '']]), { timeout: 5000 });
+    await vi.waitFor(async () => expect(await server().getJob('kept-ended-1')).toBeNull(), { timeout: 5000 });
+
+    await show(scene({ jobs, activity: { around: 'provider', mode: 'hidden' } }));
+    await vi.waitFor(() => expect(server().stats().connections).toBe(0), { timeout: 5000 });
+    await show(scene({ jobs, activity: { around: 'provider', mode: 'visible' } }));
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+    await server().update('kept-live-1', { status: 'running', progress: 20 });
+    await vi.waitFor(async () => expect((await rows())[1]).toMatchObject({ status: 'running', progress: '20', connection: 'connected' }), { timeout: 5000 });
+
+    expect((await rows())[0]).toMatchObject({ status: 'completed', progress: '100', outcome: 'terminal', error: '' });
+    expect(requests.filter((request) => request.jobId === 'kept-ended-1' && request.event === 'subscribe-job')).toHaveLength(1);
+    const history = await evaluateOnPage(page, (jobPage) => jobPage.rowHistory);
+    for (const jobId of jobs) expect(history[jobId]?.slice(1)).not.toContain('none||');
+    expect(pageErrors).toEqual([]);
+  });
+
   it('never shows CLOSED when <Activity> around the provider is shown again: the rows move to the new client', async () => {
     const { show, rows, server, page, pageErrors } = await openPage(19);
     const jobs = ['shown-1'];
