@@ -54,7 +54,8 @@ export class JobStore {
    */
   viewForSuccessor(): JobView | undefined {
     if (!isRetired(this.client)) return undefined;
-    return this.view.outcome?.kind === 'error' || this.view.error ? viewWithoutError(this.view) : this.view;
+    // An error outcome sets `error` too (see `viewWithOutcome`).
+    return this.view.error ? viewWithoutError(this.view) : this.view;
   }
 
   /** The current view; the same object until something changes. */

@@ -351,11 +351,7 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
  */
 export function resolveOptions(options: unknown, env: string | undefined = process.env.NODE_ENV): ResolvedJobServerOptions {
   const maxConnectionsPerIp = env === 'development' ? DEVELOPMENT_MAX_CONNECTIONS_PER_IP : d.limits.maxConnectionsPerIp;
-  const result = safeParseWithMessages(optionsSchema(maxConnectionsPerIp), options ?? {});
-  if (!result.success) {
-    const { option, message } = firstOptionIssue(result.error);
-    throw new JobServerOptionsError(option, message, { cause: result.error });
-  }
+  const parsed = parseOrThrow(optionsSchema(maxConnectionsPerIp), options ?? {});
   const resolved: ResolvedJobServerOptions = {
     httpServer: undefined,
     io: undefined,
@@ -364,7 +360,7 @@ export function resolveOptions(options: unknown, env: string | undefined = proce
     store: undefined,
     redis: undefined,
     cors: undefined,
-    ...result.data,
+    ...parsed,
   };
   if (resolved.io && resolved.httpServer) throw new JobServerOptionsError('io', 'give either io or httpServer, not both');
   if (resolved.io && resolved.cors) throw new JobServerOptionsError('cors', 'is for the Socket.IO server this package creates: give cors to your own io');
@@ -382,12 +378,7 @@ export interface CloseOptions {
  * @throws JobServerOptionsError naming `timeoutMs` (or the unknown key).
  */
 export function resolveCloseTimeoutMs(options: unknown, fallback: number): number {
-  const result = safeParseWithMessages(z.optional(z.strictObject({ timeoutMs: z._default(z.int().check(z.nonnegative(), z.maximum(MAX_DURATION_MS)), fallback) })), options);
-  if (!result.success) {
-    const { option, message } = firstOptionIssue(result.error);
-    throw new JobServerOptionsError(option, message, { cause: result.error });
-  }
-  return result.data?.timeoutMs ?? fallback;
+  return parseOrThrow(z.optional(z.strictObject({ timeoutMs: z._default(z.int().check(z.nonnegative(), z.maximum(MAX_DURATION_MS)), fallback) })), options)?.timeoutMs ?? fallback;
 }
 
 /** The interface and port `listen()` binds, its defaults applied. */
@@ -396,22 +387,30 @@ export interface ResolvedListenOptions {
   host: string;
 }
 
+/** `listen()`'s options, absent ones (or all of them) given their defaults. */
+const listenOptionsSchema = z.prefault(
+  z.strictObject({
+    port: z._default(z.int().check(z.nonnegative(), z.maximum(65_535)), 0),
+    host: z._default(z.string().check(z.minLength(1)), '127.0.0.1'),
+  }),
+  {},
+);
+
 /**
  * Checks the options of `listen()`: `port` a whole number from 0 (a free one) to 65535, `host` a non-empty string.
  * Node would take a port string as a pipe path, and bind every interface for a `host` that is not a string.
  * @throws JobServerOptionsError naming `port`, `host` (or the unknown key).
  */
 export function resolveListenOptions(options: unknown): ResolvedListenOptions {
-  const schema = z.optional(
-    z.strictObject({
-      port: z._default(z.int().check(z.nonnegative(), z.maximum(65_535)), 0),
-      host: z._default(z.string().check(z.minLength(1)), '127.0.0.1'),
-    }),
-  );
+  return parseOrThrow(listenOptionsSchema, options);
+}
+
+/** Parses options with `schema`; throws JobServerOptionsError naming the first problem. */
+function parseOrThrow<T>(schema: z.ZodMiniType<T>, options: unknown): T {
   const result = safeParseWithMessages(schema, options);
   if (!result.success) {
     const { option, message } = firstOptionIssue(result.error);
     throw new JobServerOptionsError(option, message, { cause: result.error });
   }
-  return result.data ?? { port: 0, host: '127.0.0.1' };
+  return result.data;
 }

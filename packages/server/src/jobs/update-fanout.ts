@@ -157,9 +157,7 @@ export class UpdateFanout {
     // Only a connection that is behind, or while some are, needs its record.
     const pending = pendsMoreThan(writer.conn, conflateAboveBytes);
     if (!pending && registry.conflatedCount === 0) return false;
-    // The prefix is that of the main namespace, whose socket is the connection's.
-    const socketId = writer.nsps.get('/')?.id;
-    const record = socketId === undefined ? undefined : registry.get(socketId);
+    const record = this.#recordOf(writer);
     if (!record || (!pending && !registry.isConflating(record.id))) return false;
     if (!this.#broadcastIsCopy) {
       // An update held for later must not share objects (its `data`) that the application may change meanwhile.
@@ -176,11 +174,15 @@ export class UpdateFanout {
    * that never reads, grows a backlog beyond it between two ticks.
    */
   #capOtherWrite(writer: EngineWriter): void {
-    const { registry, maxPendingBytes } = this.#deps;
-    if (!pendsMoreThan(writer.conn, maxPendingBytes)) return;
-    const socketId = writer.nsps.get('/')?.id;
-    const record = socketId === undefined ? undefined : registry.get(socketId);
+    if (!pendsMoreThan(writer.conn, this.#deps.maxPendingBytes)) return;
+    const record = this.#recordOf(writer);
     if (record) this.#slowConsumer(record, pendingOutboundBytes(writer.conn));
+  }
+
+  /** The registered connection a writer writes for: its socket in the main namespace, where job updates go. */
+  #recordOf(writer: EngineWriter): ConnectionRecord | undefined {
+    const socketId = writer.nsps.get('/')?.id;
+    return socketId === undefined ? undefined : this.#deps.registry.get(socketId);
   }
 
   #sendDirectly(record: ConnectionRecord, update: JobUpdate): void {
