@@ -13,7 +13,8 @@ export type JobClientProviderProps = { readonly children?: ReactNode } & (
     }
   | {
       /**
-       * Options of a client the provider creates on first render and closes when it unmounts. Read once: to
+       * Options of a client the provider creates on first render and closes when it unmounts (or is given a `client`
+       * instead; given `options` again, it creates a new one). Read once: to
        * change them, remount the provider (give it a new `key`). The client opens nothing while rendering (so server
        * rendering never connects); it connects on the first `useJob`, or right after mount with `autoConnect: true`.
        */
@@ -55,10 +56,19 @@ function createOwnedClient(options: JobClientOptions): OwnedClient {
  * </JobClientProvider>
  */
 export function JobClientProvider(props: JobClientProviderProps): ReactElement {
-  const [owned, setOwned] = useState<OwnedClient | undefined>(() => (props.client ? undefined : createOwnedClient(props.options)));
+  const ownsClient = props.client === undefined;
+  const [owned, setOwned] = useState<OwnedClient | undefined>(() => (ownsClient ? createOwnedClient(props.options) : undefined));
+  // Given `options` after a `client`: a client of its own from this render on (it opens nothing until the effect).
+  let current = owned;
+  if (ownsClient && current === undefined) {
+    current = createOwnedClient(props.options);
+    setOwned(current);
+  }
   useEffect(() => {
-    if (!owned) return;
-    // An effect run again after its client was closed (a tree hidden and shown again keeps its state) needs a new one.
+    // Given a `client` instead of `options`, the provider lets go of the client it made (and closes it).
+    if (!owned || !ownsClient) return;
+    // An effect run again after its client was closed (a tree hidden and shown again keeps its state, or `options`
+    // came back after a `client`) needs a new one.
     if (owned.closed) {
       setOwned(createOwnedClient(owned.options));
       return;
@@ -66,7 +76,7 @@ export function JobClientProvider(props: JobClientProviderProps): ReactElement {
     owned.lease.hold();
     if (owned.options.autoConnect === true) owned.client.connect();
     return () => owned.lease.letGo();
-  }, [owned]);
+  }, [owned, ownsClient]);
 
-  return createElement(JobClientContext.Provider, { value: props.client ?? owned?.client }, props.children);
+  return createElement(JobClientContext.Provider, { value: props.client ?? current?.client }, props.children);
 }

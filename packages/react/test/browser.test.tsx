@@ -215,6 +215,39 @@ describe.each(REACT_VERSIONS)('with React %i in Chromium', (major) => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('closes the client it made when given a client instead, and makes a new one when given options again', async () => {
+    const { show, rows, server, pageErrors } = await openPage(major);
+    const jobs = ['switch-1'];
+    await show({ jobs, strict: false, sharedClient: false, autoConnect: true });
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+
+    // With `autoConnect` the provider's own client stays connected while it has no job to watch; now the application's
+    // client takes over: the provider's own connection goes, the row is served by the new client.
+    await show({ jobs, strict: false, sharedClient: true, autoConnect: true });
+    await server().update('switch-1', { status: 'running', progress: 20 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'running', progress: '20', error: '' }), { timeout: 5000 });
+    await vi.waitFor(() => expect(server().stats()).toMatchObject({ connections: 1, subscriptions: 1 }), { timeout: 5000 });
+
+    // Options again: a client of the provider's own, next to the application's one it does not close.
+    await show({ jobs, strict: false, sharedClient: false, autoConnect: true });
+    await vi.waitFor(() => expect(server().stats()).toMatchObject({ connections: 2, subscriptions: 1 }), { timeout: 5000 });
+    await server().update('switch-1', { status: 'running', progress: 60 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'running', progress: '60', error: '' }), { timeout: 5000 });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('gives its rows a client of its own when given options after a client', async () => {
+    const { show, rows, server, pageErrors } = await openPage(major);
+    const jobs = ['switch-2'];
+    await show({ jobs, strict: true, sharedClient: true });
+    await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
+    await show({ jobs, strict: true, sharedClient: false });
+    await vi.waitFor(() => expect(server().stats()).toMatchObject({ connections: 2, subscriptions: 1 }), { timeout: 5000 });
+    await server().update('switch-2', { status: 'completed', progress: 100 });
+    await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'completed', outcome: 'terminal', error: '' }), { timeout: 5000 });
+    expect(pageErrors).toEqual([]);
+  });
+
   it('subscribes again when the application calls connect() after the client gave up, and drops the give-up error once connected', async () => {
     const { show, rows, server, page, pageErrors } = await openPage(major);
     let refuse = true;
