@@ -13,6 +13,7 @@ import {
 } from '@org/ws-protocol';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { BackoffOptions, RandomSource } from './backoff';
+import { connectUrlProblem } from './connect-url';
 import { JobClientError } from './errors';
 import type { HeartbeatOptions } from './heartbeat-watchdog';
 import { MAX_TIMER_DELAY_MS } from './timer-delay';
@@ -109,7 +110,9 @@ export interface ResolvedJobClientOptions {
 const optionsCheck = /* @__PURE__ */ (() => {
   const delay = wireOptional(wireNumber(false, ['>=', 0], ['<=', MAX_TIMER_DELAY_MS]));
   const positive = wireOptional(wireNumber(false, ['>', 0], ['<=', MAX_TIMER_DELAY_MS]));
-  const url = wireString(1, Infinity);
+  const isString = wireString(1, Infinity);
+  const connectable = wireCustom<string>((value) => connectUrlProblem(value as string));
+  const url: WireCheck<string> = (value) => isString(value) ?? connectable(value);
   const isFunction = (message: string) => wireCustom((value) => (typeof value === 'function' ? undefined : message));
   const heartbeat = wireObject({ intervalMs: positive, graceMs: delay });
   // A transport by name, or (engine.io-client 6.6+) by its class.

@@ -79,4 +79,29 @@ describe('in a browser (Chromium)', () => {
     await page.evaluate(() => (window as unknown as { client: { close(): Promise<void> } }).client.close());
     await clientsGone(resource.server);
   }, 20_000);
+  it("connects to a URL relative to the page, as socket.io-client resolves it, and refuses one it could not connect to", async () => {
+    const resource = await startJobServer({ httpServer: pageServer() });
+    const page: Page = await browser.newPage();
+    trackClosable(() => page.close());
+    await page.goto(resource.url);
+
+    const outcome = await page.evaluate(async (globalName) => {
+      const { createJobClient } = (window as unknown as Record<string, typeof import('../src/index')>)[globalName]!;
+      const refusal = (url: string): string => {
+        try {
+          createJobClient({ url, autoConnect: false });
+          return 'accepted';
+        } catch (error) {
+          return `${(error as { code: string }).code}: ${(error as Error).message}`;
+        }
+      };
+      const client = createJobClient({ url: '/' });
+      client.connect();
+      const connected = await new Promise<string>((resolve) => client.on('state', (state) => state.status === 'connected' && resolve(state.url)));
+      await client.close();
+      return { connected, spaces: refusal('not a url'), port: refusal('//jobs.example.com:99999'), host: refusal('jobs.example.com:3000') };
+    }, BUNDLE_GLOBAL);
+    expect(outcome).toEqual({ connected: '/', spaces: 'INVALID_OPTIONS: options.url: must not contain white space', port: 'INVALID_OPTIONS: options.url: is not a URL socket.io-client can connect to', host: 'accepted' });
+    await clientsGone(resource.server);
+  }, 20_000);
 });
