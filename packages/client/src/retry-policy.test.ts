@@ -17,6 +17,7 @@ describe('retry policy', () => {
     ['UNSUPPORTED_PROTOCOL', 'give-up'],
     ['INVALID_PAYLOAD', 'give-up'],
     ['FORBIDDEN', 'give-up'],
+    ['TOO_MANY_SUBSCRIPTIONS', 'give-up'],
     ['UNSUBSCRIBED', 'immediately'],
     ['TOO_MANY_CONNECTIONS', 'backoff'],
     ['UNAUTHORIZED', 'backoff'],

@@ -47,6 +47,10 @@ export const RETRY_POLICY = {
   UNSUPPORTED_PROTOCOL: { action: 'give-up', why: 'This client speaks another protocol version; only upgrading the client fixes that.' },
   SHUTTING_DOWN: { action: 'retry-after', why: 'The server is going away; a restarted or sibling instance answers after retryAfterMs.' },
   UNSUBSCRIBED: { action: 'immediately', why: 'An unsubscribe overtook this subscribe, yet the job is still wanted (replies for dropped jobs are ignored): subscribe again.' },
+  TOO_MANY_SUBSCRIPTIONS: {
+    action: 'give-up',
+    why: 'This connection watches as many jobs as the server allows; asking again gets the same answer until the application lets another job go.',
+  },
   OVERLOADED: { action: 'backoff', why: 'The server sheds load until its memory falls back: wait at least retryAfterMs, longer on each repeat.' },
   UNAVAILABLE: { action: 'server-paced', why: 'A backing service is down and may be back any moment: retry at the pace the server sets, not ever later.' },
   INTERNAL: { action: 'backoff', why: 'Unknown server failure: retry, slower each time.' },

@@ -307,6 +307,27 @@ describe('subscriptions', () => {
     expect(asked).toBe(1);
   });
 
+  it('ends the subscription of one job more than the server lets a connection watch with TOO_MANY_SUBSCRIPTIONS, without retrying, and keeps the others', async () => {
+    const resource = await startJobServer({ limits: { maxSubscriptionsPerConnection: 2 } });
+    const requests = inboundRequests(resource);
+    const { client } = openClient({ url: resource.url });
+    const kept = [record(client, 'kept-1'), record(client, 'kept-2')];
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(2));
+
+    const error = await rejection(client.waitFor('one-too-many'));
+    expect(error).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS', jobId: 'one-too-many' });
+    expect(requests.filter((request) => request.endsWith(' one-too-many'))).toEqual(['subscribe-job one-too-many']);
+    await resource.server.update('kept-2', { status: 'running', progress: 5 });
+    await vi.waitFor(() => expect(kept[1]!.updates.map((update) => update.progress)).toEqual([5]));
+    // Once the application lets a job go, the same job can be watched.
+    kept[0]!.handle.unsubscribe();
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(1));
+    const late = record(client, 'one-too-many');
+    await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(2));
+    await resource.server.update('one-too-many', { status: 'completed' });
+    await vi.waitFor(() => expect(late.updates.map((update) => update.status)).toEqual(['completed']));
+  });
+
   it('waitFor resolves with the completed update and rejects a failed job with JOB_FAILED', async () => {
     const resource = await startJobServer();
     const { client } = openClient({ url: resource.url });

@@ -20,6 +20,8 @@ export const ErrorCode = {
   SHUTTING_DOWN: 'SHUTTING_DOWN',
   /** An `unsubscribe-job` for the same job, sent after this `subscribe-job`, arrived while it was pending: not subscribed. */
   UNSUBSCRIBED: 'UNSUBSCRIBED',
+  /** This connection watches as many jobs as the server allows; unsubscribe from one before watching another. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
   /** The server is short of memory and sheds load (new connections, new subscriptions); retry after `retryAfterMs`. */
   OVERLOADED: 'OVERLOADED',
   /** A backing service (e.g. Redis) is unreachable; retry later. */

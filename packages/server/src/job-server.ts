@@ -71,9 +71,12 @@ export function createJobServer<Map extends object = JobDataMap>(options: JobSer
   const onOverloaded = (): void => {
     counters.overloadedSubscriptions += 1;
   };
+  const onTooMany = (): void => {
+    counters.tooManySubscriptions += 1;
+  };
   // A reply whose replay would put the connection past the conflation watermark is a resync to the snapshot instead.
   const replayBudget = (record: ConnectionRecord): number => fanout.bytesBeforeBehind(record);
-  const subscriptionParts = { registry, store, authorize: opts.authorizeSubscribe, events: reporter.events, onError: reporter.report, onStoreResult, overloadedRetryAfterMs, onOverloaded, replayBudget };
+  const subscriptionParts = { registry, store, authorize: opts.authorizeSubscribe, events: reporter.events, onError: reporter.report, onStoreResult, overloadedRetryAfterMs, onOverloaded, maxPerConnection: opts.limits.maxSubscriptionsPerConnection, onTooMany, replayBudget };
   const subscriptions = new Subscriptions({ ...subscriptionParts, roomReady: cluster?.roomReady });
   const handlers = {
     [EventName.SubscribeJob]: subscriptions.subscribe.bind(subscriptions),

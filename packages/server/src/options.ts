@@ -22,6 +22,7 @@ export const JOB_SERVER_DEFAULTS = {
   sweep: { intervalMs: 5 * MINUTE, staleJobMs: 1 * HOUR, finishedJobRetentionMs: 5 * MINUTE },
   limits: {
     maxConnectionsPerIp: 100,
+    maxSubscriptionsPerConnection: 1000,
     trustProxy: false,
     maxPayloadBytes: 64 * 1024,
     handshakeTimeoutMs: 10 * SECOND,
@@ -96,6 +97,11 @@ export interface JobServerOptions {
   limits?: {
     /** Connections allowed per client IP. @default 100 (1000 when NODE_ENV=development) */
     maxConnectionsPerIp?: number | undefined;
+    /**
+     * Jobs one connection may watch at once (subscribed, or with a `subscribe-job` pending). A `subscribe-job` for one
+     * more job is answered `TOO_MANY_SUBSCRIPTIONS`; one for a job already watched is answered as usual. @default 1000
+     */
+    maxSubscriptionsPerConnection?: number | undefined;
     /**
      * Proxies you control in front of this server: `true` is one, a number is that many (`false` or 0: none). The client IP is then
      * the `X-Forwarded-For` entry that many from the right (the one your outermost proxy appended), not the
@@ -177,6 +183,7 @@ export interface ResolvedJobServerOptions {
   sweep: { intervalMs: number; staleJobMs: number; finishedJobRetentionMs: number };
   limits: {
     maxConnectionsPerIp: number;
+    maxSubscriptionsPerConnection: number;
     /** Trusted proxy hops: 0 for none (`false`), 1 for `true`. */
     trustProxy: number;
     maxPayloadBytes: number;
@@ -274,6 +281,7 @@ function optionsSchema(defaultMaxConnectionsPerIp: number) {
     limits: z.prefault(
       z.strictObject({
         maxConnectionsPerIp: count(defaultMaxConnectionsPerIp),
+        maxSubscriptionsPerConnection: count(d.limits.maxSubscriptionsPerConnection),
         trustProxy: z.pipe(
           z._default(
             z.union([z.boolean(), z.int().check(z.nonnegative(), z.maximum(MAX_PROXY_HOPS))], {

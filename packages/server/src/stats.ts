@@ -60,6 +60,8 @@ export interface JobServerCounters {
   slowConsumerDisconnects: number;
   /** `subscribe-job` requests answered `OVERLOADED` while the server shed load (refused connections count by code above). */
   overloadedSubscriptions: number;
+  /** `subscribe-job` requests answered `TOO_MANY_SUBSCRIPTIONS`: the connection watched `limits.maxSubscriptionsPerConnection` jobs. */
+  tooManySubscriptions: number;
 }
 
 /** A fresh set of counters. */
@@ -80,6 +82,7 @@ export function emptyCounters(): JobServerCounters {
     conflatedUpdates: 0,
     slowConsumerDisconnects: 0,
     overloadedSubscriptions: 0,
+    tooManySubscriptions: 0,
   };
 }
 

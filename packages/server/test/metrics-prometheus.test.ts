@@ -49,6 +49,7 @@ const SERVER_METRICS = {
   orgws_conflated_updates_total: 'counter',
   orgws_slow_consumer_disconnects_total: 'counter',
   orgws_overloaded_subscriptions_total: 'counter',
+  orgws_too_many_subscriptions_total: 'counter',
 } as const;
 const MONITOR_METRICS = { orgws_heap_baseline_bytes: 'gauge', orgws_alert_active: 'gauge' } as const;
 

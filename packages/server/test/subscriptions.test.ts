@@ -25,13 +25,14 @@ class HeldReplayStore extends MemoryJobStore {
 }
 
 /** A server whose authorizeSubscribe calls and store reads each wait until the test lets them go, in order. */
-async function startHeldServer(options: { holdAuthorization?: boolean; now?: () => number } = {}) {
+async function startHeldServer(options: { holdAuthorization?: boolean; now?: () => number; maxSubscriptionsPerConnection?: number } = {}) {
   const store = new HeldReplayStore();
   const authorizations: Array<(allowed: boolean) => void> = [];
   const resource = await startJobServer({
     store,
     heartbeat: DORMANT_HEARTBEAT,
     sweep: { staleJobMs: MINUTE },
+    ...(options.maxSubscriptionsPerConnection ? { limits: { maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection } } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.holdAuthorization ? { authorizeSubscribe: () => new Promise<boolean>((resolve) => authorizations.push(resolve)) } : {}),
   });
@@ -450,5 +451,61 @@ describe('a subscribe-job pending on the store', () => {
     expect(server.io.of('/').adapter.rooms.has(jobRoom('read-5'))).toBe(false);
     expect(events.map((entry) => entry.event)).toEqual(['disconnect']);
     expectBalanced(events);
+  });
+});
+
+describe('the cap on jobs one connection watches (limits.maxSubscriptionsPerConnection)', () => {
+  const tooMany = { ok: false, error: { code: 'TOO_MANY_SUBSCRIPTIONS', message: expect.stringContaining('watches 2 jobs') } };
+
+  it('answers one job more TOO_MANY_SUBSCRIPTIONS and holds nothing for it, answers a watched job as usual, and frees a slot on unsubscribe', async () => {
+    const { server, url } = await startJobServer({ limits: { maxSubscriptionsPerConnection: 2 } });
+    const client = await connectClient(url);
+    const other = await connectClient(url);
+    expect(await subscribe(client, { jobId: 'cap-1' })).toMatchObject({ ok: true });
+    expect(await subscribe(client, { jobId: 'cap-2' })).toMatchObject({ ok: true });
+
+    expect(await subscribe(client, { jobId: 'cap-3' })).toEqual(tooMany);
+    expect(server.stats()).toMatchObject({ subscriptions: 2, watchedJobs: 2 });
+    expect(server.io.of('/').adapter.rooms.has(jobRoom('cap-3'))).toBe(false);
+    expect(server.counters().tooManySubscriptions).toBe(1);
+    // Again for a job it watches: answered with the snapshot, no slot taken. The cap is per connection.
+    expect(await subscribe(client, { jobId: 'cap-2' })).toMatchObject({ ok: true, jobId: 'cap-2' });
+    expect(await subscribe(other, { jobId: 'cap-3' })).toMatchObject({ ok: true });
+
+    expect(await client.socket.emitWithAck('unsubscribe-job', { jobId: 'cap-1' })).toEqual({ ok: true });
+    expect(await subscribe(client, { jobId: 'cap-3' })).toMatchObject({ ok: true });
+    expect(server.stats()).toMatchObject({ subscriptions: 3, watchedJobs: 2 });
+    expect(server.counters().tooManySubscriptions).toBe(1);
+  });
+
+  it('counts subscribes still pending (authorization, store read) against the cap, each job once', async () => {
+    const { server, url, authorizations, store } = await startHeldServer({ holdAuthorization: true, maxSubscriptionsPerConnection: 2 });
+    const client = await connectClient(url);
+    const first = subscribe(client, { jobId: 'held-cap-1' });
+    const firstAgain = subscribe(client, { jobId: 'held-cap-1' });
+    const second = subscribe(client, { jobId: 'held-cap-2' });
+    await vi.waitFor(() => expect(authorizations).toHaveLength(3));
+
+    expect(await subscribe(client, { jobId: 'held-cap-3' })).toEqual(tooMany);
+    // Authorized, the first job's subscribes register it while they wait for the store: still two jobs.
+    authorizations[0]!(true);
+    authorizations[1]!(true);
+    await vi.waitFor(() => expect(store.held).toHaveLength(2));
+    expect(await subscribe(client, { jobId: 'held-cap-3' })).toEqual(tooMany);
+
+    authorizations[2]!(false);
+    expect(await second).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    for (const read of store.held) read.release();
+    expect(await first).toMatchObject({ ok: true });
+    expect(await firstAgain).toMatchObject({ ok: true });
+    const third = subscribe(client, { jobId: 'held-cap-3' });
+    await vi.waitFor(() => expect(authorizations).toHaveLength(4));
+    authorizations[3]!(true);
+    await vi.waitFor(() => expect(store.held).toHaveLength(3));
+    store.held[2]!.release();
+    expect(await third).toMatchObject({ ok: true });
+    expect(server.stats()).toMatchObject({ subscriptions: 2, watchedJobs: 2 });
+    expect(server.counters().tooManySubscriptions).toBe(2);
+    await store.close();
   });
 });

@@ -124,6 +124,7 @@ const SCALAR_COUNTERS: Readonly<Record<ScalarCounter, readonly [string, string]>
   conflatedUpdates: ['conflated_updates_total', 'Job updates replaced by a newer state before a lagging connection was sent them.'],
   slowConsumerDisconnects: ['slow_consumer_disconnects_total', 'Connections closed because their pending outbound bytes passed the cap.'],
   overloadedSubscriptions: ['overloaded_subscriptions_total', 'subscribe-job requests refused with OVERLOADED while the server shed load.'],
+  tooManySubscriptions: ['too_many_subscriptions_total', 'subscribe-job requests refused with TOO_MANY_SUBSCRIPTIONS: the connection watched as many jobs as allowed.'],
 };
 
 /**

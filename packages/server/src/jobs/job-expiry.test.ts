@@ -26,7 +26,7 @@ function setUp(store = new MemoryJobStore()) {
   const phase = new ServerPhase();
   const registry = new ConnectionRegistry(0);
   const reporter = new ErrorReporter(phase, emptyCounters(), safeLogger(silentLogger));
-  const subscriptions = new Subscriptions({ registry, store, authorize: undefined, events: reporter.events, onError: reporter.report, onStoreResult: () => undefined, overloadedRetryAfterMs: () => undefined, onOverloaded: () => undefined, replayBudget: () => Number.POSITIVE_INFINITY });
+  const subscriptions = new Subscriptions({ registry, store, authorize: undefined, events: reporter.events, onError: reporter.report, onStoreResult: () => undefined, overloadedRetryAfterMs: () => undefined, onOverloaded: () => undefined, maxPerConnection: 1000, onTooMany: () => undefined, replayBudget: () => Number.POSITIVE_INFINITY });
   const told: { room: string; event: string; payload: unknown }[] = [];
   // Each node tells only its own watchers (`io.local`); the other nodes tell theirs when they hear of the expiry.
   const io = { local: { to: (room: string) => ({ emit: (event: string, payload: unknown) => told.push({ room, event, payload }) }) } } as unknown as JobIoServer;

@@ -22,7 +22,7 @@ describe('Subscriptions with a fan-out that subscribes to rooms asynchronously',
       readyFor.push(room);
       return new Promise((resolve) => (markReady = resolve));
     };
-    const subscriptions = new Subscriptions({ registry, store, authorize: undefined, events: reporter.events, onError: reporter.report, onStoreResult: () => undefined, overloadedRetryAfterMs: () => undefined, onOverloaded: () => undefined, replayBudget: () => Number.POSITIVE_INFINITY, roomReady });
+    const subscriptions = new Subscriptions({ registry, store, authorize: undefined, events: reporter.events, onError: reporter.report, onStoreResult: () => undefined, overloadedRetryAfterMs: () => undefined, onOverloaded: () => undefined, maxPerConnection: 1000, onTooMany: () => undefined, replayBudget: () => Number.POSITIVE_INFINITY, roomReady });
 
     const ack = subscriptions.subscribe(record, { jobId: 'job-1' });
     await vi.waitFor(() => expect(readyFor).toEqual(['job:job-1']));

@@ -7,9 +7,11 @@ import {
   UnsubscribeJobRequestSchema,
   parseChecked,
   protocolError,
+  type ProtocolError,
   type SubscribeJobAck,
   type UnsubscribeJobAck,
 } from '@org/ws-protocol';
+import { compactHas, compactSize } from '../lifecycle/compact-set';
 import type { ConnectionRecord, ConnectionRegistry } from '../lifecycle/connection-registry';
 import { jobRoom } from './job-rooms';
 import type { JobReplay, JobStore } from './job-store';
@@ -32,6 +34,10 @@ export interface SubscriptionDeps {
   overloadedRetryAfterMs: () => number | undefined;
   /** A subscribe was refused `OVERLOADED`. */
   onOverloaded: () => void;
+  /** Most jobs one connection may watch, or have a subscribe pending for (`limits.maxSubscriptionsPerConnection`). */
+  maxPerConnection: number;
+  /** A subscribe was refused `TOO_MANY_SUBSCRIPTIONS`. */
+  onTooMany: () => void;
   /** How much JSON of replayed updates a reply to the connection may carry; a replay past it is answered with a resync to the snapshot. */
   replayBudget: (record: ConnectionRecord) => number;
   /**
@@ -85,10 +91,16 @@ export class Subscriptions {
   readonly #pendingByJob = new Map<string, Set<PendingSubscribes>>();
   // Set when a subscribe can be answered without waiting (see #subscribeNow): nothing to authorize, no room readiness
   // to wait for, a store that replays synchronously.
+  /** The answer to a subscribe past `maxPerConnection`. */
+  readonly #tooMany: ProtocolError;
   readonly #replayNow: ((jobId: string, lastSeq: number | undefined) => JobReplay) | undefined;
 
   constructor(deps: SubscriptionDeps) {
     this.#deps = deps;
+    this.#tooMany = protocolError(
+      ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+      `this connection watches ${deps.maxPerConnection} jobs, as many as the server allows; unsubscribe from one first`,
+    );
     this.#replayNow = deps.authorize || deps.roomReady ? undefined : synchronousReplay(deps.store);
   }
 
@@ -103,13 +115,28 @@ export class Subscriptions {
     if (!request.ok) return { ok: false, error: request.error };
     const { jobId, lastSeq, epoch } = request.value;
     // Shedding load refuses what would add state; a job this connection already watches costs nothing more.
-    const overloadedRetryAfterMs = this.#deps.registry.watches(record, jobId) ? undefined : this.#deps.overloadedRetryAfterMs();
+    const watched = this.#deps.registry.watches(record, jobId);
+    const overloadedRetryAfterMs = watched ? undefined : this.#deps.overloadedRetryAfterMs();
     if (overloadedRetryAfterMs !== undefined) {
       this.#deps.onOverloaded();
       return { ok: false, error: protocolError(ErrorCode.OVERLOADED, 'the server is overloaded; not subscribed', overloadedRetryAfterMs) };
     }
+    if (!watched && this.#wouldPassCap(record, jobId)) {
+      this.#deps.onTooMany();
+      return { ok: false, error: this.#tooMany };
+    }
     const held: HeldRequest = { lastSeq, epoch, joining: undefined };
     return this.#subscribeNow(record, jobId, held) ?? this.#subscribePending(record, jobId, held);
+  }
+
+  /** Whether watching `jobId` too would put the connection past `maxPerConnection` jobs (subscribed, or with a subscribe pending). */
+  #wouldPassCap(record: ConnectionRecord, jobId: string): boolean {
+    const pending = this.#pending.get(record);
+    if (pending?.has(jobId)) return false;
+    let count = compactSize(record.subscriptions);
+    // A pending subscribe may have registered its job already (after authorization): count each job once.
+    if (pending) for (const pendingJob of pending.keys()) if (!compactHas(record.subscriptions, pendingJob)) count += 1;
+    return count >= this.#deps.maxPerConnection;
   }
 
   /** Handles `unsubscribe-job`; unsubscribing from a job one does not watch is fine. */
