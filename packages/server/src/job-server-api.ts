@@ -82,7 +82,7 @@ export interface JobServer<Map extends object = JobDataMap> {
   on<E extends JobServerEventName>(event: E, listener: JobServerListener<E>): () => void;
   /**
    * Graceful, idempotent shutdown: `shutdown` notices, wait for acks or the deadline, disconnect all, let a
-   * running sweep finish, clear every timer. `timeoutMs: 0` sends the notices and waits for no ack. Rejects with
+   * running sweep or purge (the application's too) finish, clear every timer. `timeoutMs: 0` sends the notices and waits for no ack. Rejects with
    * `JobServerOptionsError` (and starts nothing) when `timeoutMs` is not a whole number of ms from 0 to 2^31 - 1.
    */
   close(options?: CloseOptions): Promise<void>;

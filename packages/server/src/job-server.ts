@@ -124,7 +124,8 @@ export function createJobServer<Map extends object = JobDataMap>(options: JobSer
     retryWindowMs: opts.shutdown.retryWindowMs,
     defaultTimeoutMs: opts.shutdown.timeoutMs,
     ticker,
-    sweeper,
+    // The sweep, and a purge the application (or a memory monitor) started: both use the store and the cluster.
+    sweeper: { stop: () => Promise.all([sweeper.stop(), expiry.settled()]) },
     countsRefresher,
     closeTransport: () =>
       host.close(() => {

@@ -142,6 +142,37 @@ describe('sweep', () => {
     expect(log).toEqual(['error: sweep', 'closed']);
     expect(server.stats().timers).toBe(0);
   });
+  it('lets a purge the application started settle before close() resolves, within the deadline', async () => {
+    const store = new MemoryJobStore();
+    let finishPurge: (expired: []) => void = () => undefined;
+    store.findExpired = () => new Promise((resolve) => (finishPurge = resolve));
+    const findExpired = vi.spyOn(store, 'findExpired');
+    const warnings: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: (_obj: object, msg: string) => void warnings.push(msg), error: () => undefined };
+    const { server } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, store, logger });
+    const log: string[] = [];
+    const purging = server.maintenance.purgeStaleJobs().then((purged) => log.push(`purged ${purged}`));
+    await vi.waitFor(() => expect(findExpired).toHaveBeenCalledOnce());
+
+    const httpClosed = new Promise((resolve) => server.io.httpServer.once('close', resolve));
+    const closing = server.close({ timeoutMs: 5000 }).then(() => log.push('closed'));
+    await httpClosed;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log).toEqual([]);
+    finishPurge([]);
+    await Promise.all([closing, purging]);
+    expect(log).toEqual(['purged 0', 'closed']);
+    expect(warnings).toEqual([]);
+
+    // One that never settles holds close() only until its deadline.
+    store.findExpired = () => new Promise(() => undefined);
+    const next = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, store, logger });
+    void next.server.maintenance.purgeStaleJobs();
+    await next.server.close({ timeoutMs: 100 });
+    expect(warnings).toEqual(['job server: closing while a sweep is still running past the shutdown deadline']);
+    expect(next.server.stats().timers).toBe(0);
+  });
+
   it('does not let a sweep that never settles hold close() past its deadline', async () => {
     const { now } = useFakeClock();
     const store = new MemoryJobStore();

@@ -29,6 +29,8 @@ export class JobExpiry {
   readonly #deps: JobExpiryDeps;
   /** A memory store finds every expired job in one scan of its map: asking it 500 at a time would scan it again per batch. */
   readonly #batch: number | undefined;
+  /** Purges under way (the sweep's or the application's), each settling without rejecting, so that `close()` can wait for them. */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(deps: JobExpiryDeps) {
     this.#deps = deps;
@@ -36,7 +38,23 @@ export class JobExpiry {
   }
 
   /** Drops every expired job, batch by batch while batches come back full; resolves how many this node dropped. See `JobServerMaintenance.purgeStaleJobs`. */
-  readonly purgeStaleJobs = async (): Promise<number> => {
+  readonly purgeStaleJobs = (): Promise<number> => {
+    const purge = this.#purgeAll();
+    const settled: Promise<void> = purge.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#inFlight.add(settled);
+    void settled.then(() => this.#inFlight.delete(settled));
+    return purge;
+  };
+
+  /** Resolves once every purge under way now has settled (the store and the cluster must outlive them). */
+  async settled(): Promise<void> {
+    await Promise.all(this.#inFlight);
+  }
+
+  async #purgeAll(): Promise<number> {
     const { phase, logger, reportError } = this.#deps;
     let purged = 0;
     const failures: unknown[] = [];
@@ -55,7 +73,7 @@ export class JobExpiry {
     if (purged > 0) logger.info({ purged }, 'job server: purged expired jobs');
     if (failures.length > 0) reportError(new AggregateError(failures, `${failures.length} expired job(s) could not be dropped`), 'sweep.purge');
     return purged;
-  };
+  }
 
   async #findExpired(): Promise<ExpiredJob[]> {
     const { store, now, sweep, isWatched, onStoreResult } = this.#deps;
