@@ -126,6 +126,23 @@ describe.skipIf(skip)('catch-up after a fan-out gap on a Redis Cluster: a nodeâ€
   );
 
   it(
+    'with the classic fan-out, after its subscriber connection was killed (ioredis opens another by itself), each node sends its rooms the terminal updates it missed, once',
+    { timeout: 120_000 },
+    async () => {
+      const jobs = Array.from({ length: 8 }, (_, index) => `classic-cut-${index}`);
+      const { a, b, group } = await watchRunningJobs(jobs, 6, { redis: { fanout: 'classic' } });
+
+      const { client: admin, expected } = await storeTerminalsUnpublished(jobs);
+      // ioredis subscribes on one connection per node, to any member of the cluster (a replica too).
+      const killed = await Promise.all(admin.nodes('all').map(async (member) => Number(await member.client('KILL', 'TYPE', 'pubsub'))));
+      expect(killed.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(2);
+
+      await expectEachTerminalOnce(group, expected);
+      expect([a, b].map((node) => node.server.health().status)).toEqual(['ok', 'ok']);
+    },
+  );
+
+  it(
     'after kill -9 of a master, terminal updates published as soon as the store takes them (in the failover window) reach every waitFor once',
     { timeout: 180_000 },
     async () => {

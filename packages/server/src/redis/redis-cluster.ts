@@ -11,6 +11,7 @@ import { redisKeys } from './redis-keys';
 import { PendingSubscriptions } from './pending-subscriptions';
 import { warnOfReplicaShortfall } from './replica-shortfall';
 import { asIoRedisCluster, fanoutOf, REDIS_DEFAULTS, type JobServerRedisOptions } from './redis-options';
+import { ClassicClusterSubscriber } from './classic-cluster-subscriber';
 import { FanoutCatchUp } from './fanout-catch-up';
 import { dropRepeatedShardedChannels } from './sharded-channel-list';
 
@@ -67,6 +68,10 @@ export class RedisCluster {
   /** Channel of a room under the sharded fan-out; `undefined` with the classic one (nothing to wait for). */
   readonly #roomChannel: ((room: string) => string) | undefined;
   readonly #catchUp: FanoutCatchUp;
+  /** The classic fan-out's subscriber connection on a Redis Cluster, which ioredis replaces without telling. */
+  readonly #classicSubscriber: ClassicClusterSubscriber | undefined;
+  /** Under the classic fan-out, settles once Redis confirmed the node's first subscription (updates before it are not heard). */
+  readonly #classicSubscribed: Promise<void> | undefined;
   /** Master of each slot as the subscriber last saw it (Redis Cluster only); a change means subscriptions moved. */
   #masters: (string | undefined)[] | undefined;
   /** Set when ioredis dropped a sharded subscriber connection (it died, or its node lost its slots), until the next catch-up. */
@@ -129,6 +134,8 @@ export class RedisCluster {
       sharded ? createShardedAdapter(publishing, subscribing, { channelPrefix: channel, subscriptionMode: 'dynamic' }) : createAdapter(publishing, subscribing, { key: channel }),
     );
     const subscriber = this.#connection.subscriber;
+    this.#classicSubscriber = !sharded && client.isCluster ? new ClassicClusterSubscriber(asIoRedisCluster(subscriber), () => void this.#catchUp.run()) : undefined;
+    const classicSubscriber = this.#classicSubscriber;
     // Where the sharded adapter publishes to a room: a room name that looks like a socket id (20 characters) goes on
     // the namespace channel, any other on the room's own.
     const publishedOn = (room: string): string => (room.length === SOCKET_ID_LENGTH ? `${channel}#/#` : `${channel}#/#${room}#`);
@@ -137,15 +144,15 @@ export class RedisCluster {
       store: this.store,
       // What proves that Redis handles the node's subscriptions again: on a cluster with the sharded fan-out, each room's
       // channel subscribed again (ioredis resubscribes without telling when Redis confirmed, and drops a failure); on
-      // a single Redis, a PING queued behind the subscriber's resubscriptions. A classic subscriber on a cluster
-      // resubscribes on a connection this package cannot reach: nothing to wait for.
+      // a single Redis, a PING queued behind the subscriber's resubscriptions; with the classic fan-out on a cluster, the
+      // same PING on the connection ioredis subscribes on.
       confirmSubscribed: sharded && client.isCluster
         ? (rooms) =>
             Promise.all([...new Set(rooms.map(publishedOn))].map((roomChannel) => subscribing.ssubscribe(roomChannel))).finally(() =>
               dropRepeatedShardedChannels(subscriber),
             )
-        : client.isCluster
-          ? () => Promise.resolve()
+        : classicSubscriber
+          ? () => classicSubscriber.confirmed()
           : () => subscriber.ping(),
       onJobLost: deps.onJobLost,
       logger: deps.logger,
@@ -160,20 +167,31 @@ export class RedisCluster {
       if (typeof jobId === 'string' && typeof lastSeq === 'number') deps.onExpiredElsewhere(jobId, lastSeq);
     };
     io.on(JOB_EXPIRED_ELSEWHERE, this.#onExpiredElsewhere);
+    // Never rejects: a subscribe waits for it only until the first confirmation or failure (a gap after it is caught up).
+    this.#classicSubscribed = sharded
+      ? undefined
+      : (classicSubscriber?.subscribedOnce() ??
+        subscriber.ping().then(
+          () => undefined,
+          () => undefined,
+        ));
     if (!this.#connection.available) this.#onAvailability(false);
   }
 
   /** Called on every tick of the server's ticker: keeps this node's connection counts alive in Redis. */
   tick(): void {
     void this.connections.refresh();
+    this.#classicSubscriber?.tick();
   }
 
   /**
-   * Resolves once updates published to `room` reach this node: at once with the classic fan-out (its subscription
-   * covers every room), after the room channel's SSUBSCRIBE with the sharded one (or at once while Redis is away).
+   * Resolves once updates published to `room` reach this node: with the classic fan-out once its one subscription (which
+   * covers every room) was first confirmed, with the sharded one after the room channel's SSUBSCRIBE (either at once
+   * while Redis is away).
    */
   readonly roomReady = (room: string): Promise<void> => {
-    if (!this.#roomChannel || !this.#connection.available) return Promise.resolve();
+    if (!this.#connection.available) return Promise.resolve();
+    if (!this.#roomChannel) return this.#classicSubscribed ?? Promise.resolve();
     return this.#subscribing.whenActive(this.#roomChannel(room));
   };
 
@@ -188,6 +206,7 @@ export class RedisCluster {
     this.#connection.subscriber.off('-subscriber', this.#onSubscriberLost);
     this.#connection.subscriber.off('subscribersReady', this.#onSubscribersReady);
     this.#catchUp.close();
+    this.#classicSubscriber?.close();
     await this.connections.close(this.#connection.available);
     await this.#connection.close();
   }

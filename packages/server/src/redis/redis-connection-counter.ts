@@ -89,6 +89,10 @@ export class RedisConnectionCounter implements ConnectionCounter {
   /** Buckets where this node may have a hash or an index entry: refreshed, rewritten and left. */
   readonly #buckets = new Set<number>();
   #acquiring = 0;
+  /** Per IP, acquires whose answer has not come back: Redis may have counted them already. */
+  readonly #inFlight = new Map<string, number>();
+  /** Acquires started so far: a refresh that saw none start is the only one that may declare the hashes right. */
+  #acquireStarts = 0;
   #refreshing = false;
   #closed = false;
 
@@ -109,6 +113,8 @@ export class RedisConnectionCounter implements ConnectionCounter {
 
   async acquire(ip: string): Promise<boolean> {
     this.#acquiring += 1;
+    this.#acquireStarts += 1;
+    this.#inFlight.set(ip, (this.#inFlight.get(ip) ?? 0) + 1);
     try {
       const taken = await this.#countAndTake(ip);
       this.#onResult(true);
@@ -121,6 +127,9 @@ export class RedisConnectionCounter implements ConnectionCounter {
       return this.#local.acquire(ip);
     } finally {
       this.#acquiring -= 1;
+      const left = this.#inFlight.get(ip)! - 1;
+      if (left === 0) this.#inFlight.delete(ip);
+      else this.#inFlight.set(ip, left);
     }
   }
 
@@ -146,8 +155,14 @@ export class RedisConnectionCounter implements ConnectionCounter {
     if (this.#refreshing || this.#closed) return;
     this.#refreshing = true;
     const rewrite = this.#dirty;
+    const quiet = this.#acquiring === 0;
+    const startsBefore = this.#acquireStarts;
+    // Acquires in flight are counted as taken: Redis may run them before the rewrite, which would otherwise erase them.
+    // Counting one Redis refuses, or runs after the rewrite, errs towards refusing, until the next rewrite.
+    const counts = new Map(this.#local.entries());
+    for (const [ip, pending] of this.#inFlight) counts.set(ip, (counts.get(ip) ?? 0) + pending);
     const pairs = new Map<number, (string | number)[]>();
-    for (const [ip, count] of this.#local.entries()) {
+    for (const [ip, count] of counts) {
       const bucket = this.#keys.bucketOf(ip);
       this.#buckets.add(bucket);
       const list = pairs.get(bucket) ?? [];
@@ -161,8 +176,8 @@ export class RedisConnectionCounter implements ConnectionCounter {
           REFRESH.run(this.#client, this.#bucketKeys(bucket), [this.#nodeId, this.#ttlMs, rewrite ? '1' : '0', ...(rewrite ? (pairs.get(bucket) ?? []) : [])]),
         ),
       );
-      // Acquires that ran during the rewrite may have been overwritten: keep the flag for one more round.
-      if (rewrite && this.#acquiring === 0) this.#dirty = false;
+      // With acquires in flight as it began, or started since, the rewrite may be off by them: keep the flag for one more round.
+      if (rewrite && quiet && this.#acquireStarts === startsBefore) this.#dirty = false;
       buckets.forEach((bucket, index) => {
         const counted = pairs.has(bucket);
         if (existed[index] === 0 && counted) this.#dirty = true;
