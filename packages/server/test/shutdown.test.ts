@@ -64,6 +64,22 @@ describe('graceful shutdown', () => {
     await expect(server.update('late', { status: 'running' })).rejects.toMatchObject({ code: ErrorCode.SHUTTING_DOWN });
   });
 
+  it('refuses an update that arrives while it closes the store it created, which would otherwise stay after close', async () => {
+    const { server } = await startJobServer();
+    await server.update('before', { status: 'running' });
+    const closeStore = MemoryJobStore.prototype.close;
+    let late: Promise<unknown> | undefined;
+    const spy = vi.spyOn(MemoryJobStore.prototype, 'close').mockImplementation(async function (this: MemoryJobStore) {
+      await closeStore.call(this);
+      // The microtasks between the store's close and the end of close(): what an application awaiting in a loop reaches.
+      late = server.update('late', { status: 'running' });
+    });
+    await server.close({ timeoutMs: 0 });
+    spy.mockRestore();
+    await expect(late).rejects.toMatchObject({ code: ErrorCode.SHUTTING_DOWN });
+    expect(server.stats()).toEqual(ZERO_STATS);
+  });
+
   it('spreads the retryAfterMs of refused handshakes over the retry window, like the shutdown notices', async () => {
     const { server, url } = await startJobServer({ shutdown: { retryWindowMs: 1600 } });
     await connectClient(url, { answerNotices: false });

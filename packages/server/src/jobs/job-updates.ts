@@ -25,8 +25,8 @@ export class JobUpdates {
   /** See `JobServer.update`. */
   async update(jobId: string, input: JobUpdateInput): Promise<JobUpdate> {
     const { phase, now, store, fanout, onStoreResult } = this.#deps;
-    // Still accepted while closing: with a shared store, other processes keep serving these jobs.
-    if (phase.closed) throw new JobProtocolError(protocolError(ErrorCode.SHUTTING_DOWN, 'the job server is closed'));
+    // Still accepted while closing, until the store closes: with a shared store, other processes keep serving these jobs.
+    if (phase.backendsClosing) throw new JobProtocolError(protocolError(ErrorCode.SHUTTING_DOWN, 'the job server is closed'));
     const request = parseUpdateRequest(jobId, input);
     let update: JobUpdate;
     try {

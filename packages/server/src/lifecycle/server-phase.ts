@@ -1,5 +1,5 @@
 /** Where a server is in its life. */
-export type Phase = 'running' | 'closing' | 'closed';
+export type Phase = 'running' | 'closing' | 'closing-backends' | 'closed';
 
 /** Owns the server's phase (running, then closing, then closed), which every part asks before it starts work. */
 export class ServerPhase {
@@ -20,9 +20,19 @@ export class ServerPhase {
     return this.#phase === 'closed';
   }
 
+  /** Whether `close()` is closing the store and Redis connections the server created, or has finished: no job update is taken any more. */
+  get backendsClosing(): boolean {
+    return this.#phase === 'closing-backends' || this.#phase === 'closed';
+  }
+
   /** `close()` started: from now on nothing new is accepted. */
   beginClosing(): void {
     this.#phase = 'closing';
+  }
+
+  /** `close()` closes the server's own store and Redis connections now: an update taken from here on would outlive them. */
+  beginClosingBackends(): void {
+    this.#phase = 'closing-backends';
   }
 
   /** `close()` finished. */

@@ -94,6 +94,7 @@ export class ShutdownSequence {
     if ((await this.#within(refreshSettled, Math.max(1, deadline - now()))) === 'deadline') {
       logger.warn({ timeoutMs }, 'job server: closing while a job-count refresh is still running past the shutdown deadline');
     }
+    phase.beginClosingBackends();
     await this.#deps.closeBackends();
     phase.finishClosing();
     logger.info({}, 'job server: closed');
