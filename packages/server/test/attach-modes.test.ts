@@ -1,11 +1,12 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ErrorCode } from '@org/ws-protocol';
 import { Server } from 'socket.io';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createJobServer, type JobIoServer } from '../src/index';
 import { installLeakCheck, trackServers, ZERO_STATS } from './support/leak-check';
 import { httpRequest } from './support/http-request';
-import { connectClient, subscribe } from './support/test-client';
+import { connectClient, connectRefused, subscribe } from './support/test-client';
 
 installLeakCheck();
 
@@ -56,6 +57,30 @@ describe('attach modes', () => {
     expect(await subscribe(client, { jobId: 'shared-io' })).toMatchObject({ ok: true, snapshot: { status: 'queued' } });
 
     await server.close({ timeoutMs: 500 });
+    expect(server.stats()).toEqual(ZERO_STATS);
+    await io.close();
+  });
+
+  it('leaves one refusing middleware on an application io however many job servers were closed on it, and a later job server is served', async () => {
+    const { httpServer, url } = await listeningHttpServer();
+    const io: JobIoServer = new Server(httpServer);
+    const middlewares = () => (io.of('/') as unknown as { _fns: unknown[] })._fns.length;
+    for (let cycle = 0; cycle < 3; cycle += 1) {
+      const closed = createJobServer({ io });
+      trackServers(closed);
+      await closed.close({ timeoutMs: 0 });
+    }
+    // Closed, the job server's io refuses new connections as documented, with one middleware for all three.
+    expect(middlewares()).toBe(1);
+    expect(await connectRefused(url)).toMatchObject({ code: ErrorCode.SHUTTING_DOWN, retryAfterMs: expect.any(Number) });
+
+    const server = createJobServer({ io });
+    trackServers(server);
+    const client = await connectClient(url);
+    await server.update('after-three', { status: 'running' });
+    expect(await subscribe(client, { jobId: 'after-three' })).toMatchObject({ ok: true, snapshot: { status: 'running' } });
+    await server.close({ timeoutMs: 500 });
+    expect(middlewares()).toBe(1);
     expect(server.stats()).toEqual(ZERO_STATS);
     await io.close();
   });

@@ -15,6 +15,7 @@ import { HeartbeatMonitor } from './heartbeat';
 import { NoticeTracker } from './notices';
 import type { TokenBucketLimiter } from './rate-limit';
 import type { ServerPhase } from './server-phase';
+import { useOnSharedIo } from './shared-io-middleware';
 import { refusalRetryAfterMs } from './shutdown';
 import { TransportAdmission, type Transport } from './transport-admission';
 
@@ -66,6 +67,8 @@ export class ConnectionLifecycle {
   readonly #newRecord: (fields: ConnectionRecordFields) => ConnectionRecord;
   // Shared by every socket (Socket.IO calls them with the socket as `this`), so that a connection costs no closure for them.
   readonly #onSocketDisconnect: (this: JobSocket, reason: string) => void;
+  /** Takes the handshake middleware off an application's Socket.IO server. */
+  #unuseMiddleware: (() => void) | undefined;
 
   constructor(deps: ConnectionLifecycleDeps) {
     this.#deps = deps;
@@ -130,26 +133,29 @@ export class ConnectionLifecycle {
   attach(io: JobIoServer, guardTransports: boolean): void {
     const { options, reporter, phase } = this.#deps;
     if (guardTransports) this.transports.guard(io);
-    io.use(
-      createHandshakeMiddleware({
-        accepting: () => phase.running,
-        shuttingDownRetryAfterMs: refusalRetryAfterMs(options.shutdown.retryWindowMs),
-        overloadedRetryAfterMs: this.#deps.overloadedRetryAfterMs,
-        transports: this.transports,
-        trustProxy: options.limits.trustProxy,
-        authenticate: options.authenticate,
-        origins: options.cors && new OriginPolicy(options.cors),
-        admissions: this.#admissions,
-        onRefused: this.#onRefused,
-        onHookError: (error) => reporter.report(error, 'authenticate'),
-      }),
-    );
+    const shuttingDownRetryAfterMs = refusalRetryAfterMs(options.shutdown.retryWindowMs);
+    const middleware = createHandshakeMiddleware({
+      accepting: () => phase.running,
+      shuttingDownRetryAfterMs,
+      overloadedRetryAfterMs: this.#deps.overloadedRetryAfterMs,
+      transports: this.transports,
+      trustProxy: options.limits.trustProxy,
+      authenticate: options.authenticate,
+      origins: options.cors && new OriginPolicy(options.cors),
+      admissions: this.#admissions,
+      onRefused: this.#onRefused,
+      onHookError: (error) => reporter.report(error, 'authenticate'),
+    });
+    // A Socket.IO server the job server created goes with it; the application's outlives it (and may get another).
+    if (guardTransports) io.use(middleware);
+    else this.#unuseMiddleware = useOnSharedIo(io, middleware, shuttingDownRetryAfterMs);
     io.on('connection', this.#onConnection);
   }
 
   /** Stops accepting connections from `io` and gives back the slots of transports still open (an application's `io` keeps them). */
   detach(io: JobIoServer): void {
     io.off('connection', this.#onConnection);
+    this.#unuseMiddleware?.();
     this.transports.release(io);
   }
 
