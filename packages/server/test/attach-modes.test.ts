@@ -85,6 +85,26 @@ describe('attach modes', () => {
     await io.close();
   });
 
+  it("disconnects only its own namespace on an application io at close: the application's namespace on the same transport stays", async () => {
+    const { httpServer, url } = await listeningHttpServer();
+    const io: JobIoServer = new Server(httpServer);
+    io.of('/admin');
+    const server = createJobServer({ io });
+    trackServers(server);
+    const client = await connectClient(url);
+    const admin = client.socket.io.socket('/admin');
+    await new Promise<void>((resolve) => admin.once('connect', () => resolve()).connect());
+    const left = new Promise<string>((resolve) => client.socket.once('disconnect', resolve));
+
+    await server.close({ timeoutMs: 0 });
+    expect(await left).toBe('io server disconnect');
+    expect(admin.connected).toBe(true);
+    expect(io.of('/admin').sockets.size).toBe(1);
+    expect(server.stats()).toEqual(ZERO_STATS);
+    admin.disconnect();
+    await io.close();
+  });
+
   it('waits for an adapter that joins asynchronously before it replies to subscribe-job, and the subscriber gets what follows', async () => {
     const { httpServer, url } = await listeningHttpServer();
     const io: JobIoServer = new Server(httpServer);

@@ -69,6 +69,8 @@ export class ConnectionLifecycle {
   readonly #onSocketDisconnect: (this: JobSocket, reason: string) => void;
   /** Takes the handshake middleware off an application's Socket.IO server. */
   #unuseMiddleware: (() => void) | undefined;
+  /** Attached to a Socket.IO server the application created (and keeps running). */
+  #onApplicationIo = false;
 
   constructor(deps: ConnectionLifecycleDeps) {
     this.#deps = deps;
@@ -147,6 +149,7 @@ export class ConnectionLifecycle {
       onHookError: (error) => reporter.report(error, 'authenticate'),
     });
     // A Socket.IO server the job server created goes with it; the application's outlives it (and may get another).
+    this.#onApplicationIo = !guardTransports;
     if (guardTransports) io.use(middleware);
     else this.#unuseMiddleware = useOnSharedIo(io, middleware, shuttingDownRetryAfterMs);
     io.on('connection', this.#onConnection);
@@ -165,10 +168,14 @@ export class ConnectionLifecycle {
     this.notices.tick();
   }
 
-  /** Ends a connection from the server side, recording why for the `disconnect` event. */
+  /**
+   * Ends a connection from the server side, recording why for the `disconnect` event. On a Socket.IO server the job
+   * server created its transport goes too; on the application's, only the job server's namespace leaves it, so that
+   * the application's own namespaces on the same transport go on.
+   */
   drop(record: ConnectionRecord, reason: string): void {
     if (!this.#closeReasons.has(record)) this.#closeReasons.set(record, reason);
-    record.socket.disconnect(true);
+    record.socket.disconnect(!this.#onApplicationIo);
   }
 
   /** Closes a connection whose pending outbound bytes passed the cap, discarding its backlog instead of waiting for it to drain. */
