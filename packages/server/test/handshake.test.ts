@@ -117,4 +117,17 @@ describe('handshake', () => {
     expect(admitted).toEqual(['second']);
     expect(server.stats()).toMatchObject({ connections: 1, connectionsByIp: 1, pendingTransports: 0 });
   });
+  it('closes a transport whose authenticate never settles once limits.handshakeTimeoutMs ran out, and frees its slot', async () => {
+    const handshakeTimeoutMs = 200;
+    const { server, url } = await startJobServer({ limits: { maxConnectionsPerIp: 1, handshakeTimeoutMs }, authenticate: () => new Promise<never>(() => undefined) });
+    const client = createTestClient(url);
+    const openedAt = performance.now();
+    const closed = new Promise<void>((resolve) => client.socket.io.on('close', () => resolve()));
+    client.socket.connect();
+    await closed;
+    // Socket.IO's own connectTimeout, 1 s later, would close it too: this bound is the job server's.
+    expect(performance.now() - openedAt).toBeLessThan(handshakeTimeoutMs + 800);
+    await vi.waitFor(() => expect(server.stats()).toMatchObject({ connections: 0, connectionsByIp: 0, pendingTransports: 0 }));
+    client.socket.disconnect();
+  });
 });

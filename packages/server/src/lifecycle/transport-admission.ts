@@ -153,12 +153,14 @@ export class TransportAdmission {
     return this.#admission(transport);
   }
 
-  /** Marks the transport as carrying a handshake or a connection; false when it already does. */
+  /**
+   * Marks the transport as carrying a handshake or a connection; false when it already does. Its handshake deadline
+   * keeps running until the connection is registered (`carry`): it bounds `authenticate` too.
+   */
   claim(transport: Transport): boolean {
     if (this.#transports.get(transport) !== 'open') return false;
     this.#transports.set(transport, 'claimed');
     this.#claimed += 1;
-    this.#deadlines.stop(transport);
     return true;
   }
 
@@ -171,6 +173,7 @@ export class TransportAdmission {
     if (this.#transports.get(transport) !== 'claimed') return false;
     this.#transports.delete(transport);
     this.#claimed -= 1;
+    this.#deadlines.stop(transport);
     this.#proxiedIps.delete(transport);
     removeCloseListener(transport, this.#onClose);
     return true;
