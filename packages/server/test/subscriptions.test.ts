@@ -455,7 +455,8 @@ describe('a subscribe-job pending on the store', () => {
 });
 
 describe('the cap on jobs one connection watches (limits.maxSubscriptionsPerConnection)', () => {
-  const tooMany = { ok: false, error: { code: 'TOO_MANY_SUBSCRIPTIONS', message: expect.stringContaining('watches 2 jobs') } };
+  const tooManyOf = (cap: number) => ({ ok: false, error: { code: 'TOO_MANY_SUBSCRIPTIONS', message: expect.stringContaining(`as many jobs as the server allows (${cap})`) } });
+  const tooMany = tooManyOf(2);
 
   it('answers one job more TOO_MANY_SUBSCRIPTIONS and holds nothing for it, answers a watched job as usual, and frees a slot on unsubscribe', async () => {
     const { server, url } = await startJobServer({ limits: { maxSubscriptionsPerConnection: 2 } });
@@ -506,6 +507,28 @@ describe('the cap on jobs one connection watches (limits.maxSubscriptionsPerConn
     expect(await third).toMatchObject({ ok: true });
     expect(server.stats()).toMatchObject({ subscriptions: 2, watchedJobs: 2 });
     expect(server.counters().tooManySubscriptions).toBe(2);
+    await store.close();
+  });
+  it('takes no slot for a job whose pending subscribe the connection cancelled with unsubscribe-job, until it asks for it again', async () => {
+    const { server, url, authorizations, store } = await startHeldServer({ holdAuthorization: true, maxSubscriptionsPerConnection: 1 });
+    const client = await connectClient(url);
+    const first = subscribe(client, { jobId: 'swap-a' });
+    await vi.waitFor(() => expect(authorizations).toHaveLength(1));
+    expect(await client.socket.emitWithAck('unsubscribe-job', { jobId: 'swap-a' })).toEqual({ ok: true });
+
+    // Swapped for another job: not refused, it is being authorized.
+    const swapped = subscribe(client, { jobId: 'swap-b' });
+    await vi.waitFor(() => expect(authorizations).toHaveLength(2));
+    // Asked for again, the first job needs a slot of its own.
+    expect(await subscribe(client, { jobId: 'swap-a' })).toEqual(tooManyOf(1));
+
+    authorizations[0]!(true);
+    expect(await first).toMatchObject({ ok: false, error: { code: 'UNSUBSCRIBED' } });
+    authorizations[1]!(true);
+    await vi.waitFor(() => expect(store.held).toHaveLength(1));
+    store.held[0]!.release();
+    expect(await swapped).toMatchObject({ ok: true, jobId: 'swap-b' });
+    expect(server.stats()).toMatchObject({ subscriptions: 1, watchedJobs: 1 });
     await store.close();
   });
 });

@@ -79,6 +79,11 @@ interface PendingSubscribes {
    * Ending it emits no `unsubscribe` event either.
    */
   provisional: boolean;
+  /**
+   * A subscribe started since the last `unsubscribe-job` or expiry of the job: one of them may still subscribe. The
+   * others answer `UNSUBSCRIBED` or `FORBIDDEN`, so the job takes no slot under `maxPerConnection` meanwhile.
+   */
+  wanted: boolean;
 }
 
 /** `subscribe-job`, `unsubscribe-job`, and ending every subscription of a job the sweep dropped. */
@@ -99,7 +104,7 @@ export class Subscriptions {
     this.#deps = deps;
     this.#tooMany = protocolError(
       ErrorCode.TOO_MANY_SUBSCRIPTIONS,
-      `this connection watches ${deps.maxPerConnection} jobs, as many as the server allows; unsubscribe from one first`,
+      `this connection watches as many jobs as the server allows (${deps.maxPerConnection}); unsubscribe from one first`,
     );
     this.#replayNow = deps.authorize || deps.roomReady ? undefined : synchronousReplay(deps.store);
   }
@@ -129,13 +134,13 @@ export class Subscriptions {
     return this.#subscribeNow(record, jobId, held) ?? this.#subscribePending(record, jobId, held);
   }
 
-  /** Whether watching `jobId` too would put the connection past `maxPerConnection` jobs (subscribed, or with a subscribe pending). */
+  /** Whether watching `jobId` too would put the connection past `maxPerConnection` jobs (subscribed, or with a subscribe pending that may still subscribe). */
   #wouldPassCap(record: ConnectionRecord, jobId: string): boolean {
     const pending = this.#pending.get(record);
-    if (pending?.has(jobId)) return false;
+    if (pending?.get(jobId)?.wanted) return false;
     let count = compactSize(record.subscriptions);
     // A pending subscribe may have registered its job already (after authorization): count each job once.
-    if (pending) for (const pendingJob of pending.keys()) if (!compactHas(record.subscriptions, pendingJob)) count += 1;
+    if (pending) for (const [pendingJob, { wanted }] of pending) if (wanted && !compactHas(record.subscriptions, pendingJob)) count += 1;
     return count >= this.#deps.maxPerConnection;
   }
 
@@ -145,7 +150,10 @@ export class Subscriptions {
     if (!request.ok) return { ok: false, error: request.error };
     const { jobId } = request.value;
     const pending = this.#pending.get(record)?.get(jobId);
-    if (pending) pending.generation += 1;
+    if (pending) {
+      pending.generation += 1;
+      pending.wanted = false;
+    }
     if (this.#drop(record, jobId)) this.#deps.events.emit('unsubscribe', { socketId: record.id, jobId, reason: 'request' });
     return { ok: true };
   }
@@ -242,7 +250,7 @@ export class Subscriptions {
     }
     let pending = perJob.get(jobId);
     if (!pending) {
-      pending = { requests: 0, generation: 0, expiries: 0, provisional: false };
+      pending = { requests: 0, generation: 0, expiries: 0, provisional: false, wanted: true };
       perJob.set(jobId, pending);
       let ofJob = this.#pendingByJob.get(jobId);
       if (!ofJob) {
@@ -252,6 +260,7 @@ export class Subscriptions {
       ofJob.add(pending);
     }
     pending.requests += 1;
+    pending.wanted = true;
     return pending;
   }
 
@@ -276,7 +285,10 @@ export class Subscriptions {
    */
   expire(jobId: string, lastSeq: number, emitToRoom: (room: string, lastSeq: number) => void): void {
     emitToRoom(jobRoom(jobId), lastSeq);
-    for (const pending of this.#pendingByJob.get(jobId) ?? []) pending.expiries += 1;
+    for (const pending of this.#pendingByJob.get(jobId) ?? []) {
+      pending.expiries += 1;
+      pending.wanted = false;
+    }
     for (const record of this.#deps.registry.subscribersOf(jobId)) {
       if (this.#drop(record, jobId)) this.#deps.events.emit('unsubscribe', { socketId: record.id, jobId, reason: 'job-expired' });
     }
