@@ -1,4 +1,4 @@
-import type { JobServer, JobServerStats } from '@org/ws-server';
+import type { AnyJobServer, JobServerStats } from '@org/ws-server';
 import { JobServerLeakError, type Leftover } from './errors';
 import { wholeNumber } from './whole-number';
 import { waitUntil } from './wait-until';
@@ -24,7 +24,7 @@ const DERIVED: ReadonlySet<string> = new Set(['pendingAcks']);
 const RUNNING_SERVER_TIMERS = 2;
 
 /** Every registry of `stats` above what it may hold, and `timers` when it is not the ticker and the sweeper (none once closed). */
-export function findLeftovers(server: JobServer, stats: JobServerStats, allow: ExpectNoLeaksOptions['allow'] = {}): Leftover[] {
+export function findLeftovers(server: AnyJobServer, stats: JobServerStats, allow: ExpectNoLeaksOptions['allow'] = {}): Leftover[] {
   const leftovers: Leftover[] = [];
   for (const [name, count] of Object.entries(stats) as [keyof JobServerStats, number][]) {
     if (name === 'timers' || DERIVED.has(name)) continue;
@@ -44,7 +44,7 @@ export function findLeftovers(server: JobServer, stats: JobServerStats, allow: E
  * clients.close();
  * await expectNoLeaks(server); // JobServerLeakError: … connections 1, subscriptions 1, …
  */
-export async function expectNoLeaks(server: JobServer, options: ExpectNoLeaksOptions = {}): Promise<void> {
+export async function expectNoLeaks(server: AnyJobServer, options: ExpectNoLeaksOptions = {}): Promise<void> {
   const timeoutMs = wholeNumber('timeoutMs', options.timeoutMs ?? 5000, 0);
   const drained = await waitUntil(() => findLeftovers(server, server.stats(), options.allow).length === 0, timeoutMs);
   if (drained) return;

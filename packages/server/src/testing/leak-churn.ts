@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JobServer, JobServerStats } from '@org/ws-server';
+import type { AnyJobServer, JobServer, JobServerStats } from '@org/ws-server';
 import { expectNoLeaks, type ExpectNoLeaksOptions } from './expect-no-leaks';
 import { collectGarbage, leastSquaresSlope } from './heap-trend';
 import { serverUrl } from './server-url';
@@ -58,7 +58,7 @@ export interface LeakChurnResult {
  * @example
  * const { heapSlopeBytesPerRound, gcForced } = await runLeakChurn(server, { rounds: 10, clientsPerRound: 100 });
  */
-export async function runLeakChurn(server: JobServer & { url?: string }, options: LeakChurnOptions = {}): Promise<LeakChurnResult> {
+export async function runLeakChurn(server: AnyJobServer & { url?: string }, options: LeakChurnOptions = {}): Promise<LeakChurnResult> {
   const rounds = wholeNumber('rounds', options.rounds ?? 10, 2);
   const warmupRounds = wholeNumber('warmupRounds', options.warmupRounds ?? 2, 0);
   const clientsPerRound = wholeNumber('clientsPerRound', options.clientsPerRound ?? 50, 1);
@@ -76,7 +76,8 @@ export async function runLeakChurn(server: JobServer & { url?: string }, options
     const clients = await openSubscribedClients(url, { count: clientsPerRound, jobId: jobIds, token, extraHeaders, concurrency, timeoutMs });
     try {
       if (options.publish ?? true) {
-        for (const jobId of jobIds) await server.update(jobId, { status: 'completed', progress: 100 });
+        // Its own job ids, whatever the server's data map types them as (every server takes any id at run time).
+        for (const jobId of jobIds) await (server as JobServer).update(jobId, { status: 'completed', progress: 100 });
         await clients.waitForUpdates(1, { timeoutMs });
       }
     } finally {

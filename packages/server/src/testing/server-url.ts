@@ -1,8 +1,8 @@
-import type { JobServer } from '@org/ws-server';
+import type { AnyJobServer } from '@org/ws-server';
 import { TestKitOptionError } from './errors';
 
 /** Where clients reach `server`: its `url` (a test server), else the address its HTTP server listens on. */
-export function serverUrl(server: JobServer & { url?: string }): string {
+export function serverUrl(server: AnyJobServer & { url?: string }): string {
   if (typeof server.url === 'string') return server.url;
   const address = server.io.httpServer?.address();
   if (address === null || typeof address !== 'object') {

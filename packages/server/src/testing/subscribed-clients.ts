@@ -9,7 +9,7 @@ import {
   type SubscribeJobOk,
   type TimeoutNotice,
 } from '@org/ws-protocol';
-import { MissingDependencyError, type JobServer } from '@org/ws-server';
+import { MissingDependencyError, type AnyJobServer } from '@org/ws-server';
 import type { Socket } from 'socket.io-client';
 import { TestClientError, TestKitOptionError } from './errors';
 import { serverUrl } from './server-url';
@@ -138,7 +138,7 @@ async function openOne(connect: typeof import('socket.io-client').io, url: strin
  * await using clients = await openSubscribedClients(server, { count: 20, jobId: ['a', 'b'] });
  * await server.update('a', { status: 'completed' });
  */
-export async function openSubscribedClients(target: string | { url: string } | JobServer, options: OpenSubscribedClientsOptions): Promise<SubscribedClients> {
+export async function openSubscribedClients(target: string | { url: string } | AnyJobServer, options: OpenSubscribedClientsOptions): Promise<SubscribedClients> {
   const count = wholeNumber('count', options.count, 1);
   const concurrency = wholeNumber('concurrency', options.concurrency ?? 10, 1);
   const connectOptions = { timeoutMs: wholeNumber('timeoutMs', options.timeoutMs ?? 5000, 1), token: options.token, extraHeaders: options.extraHeaders };

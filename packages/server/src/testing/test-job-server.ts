@@ -1,5 +1,6 @@
 // Through the package name, not a relative path: the testing entry then shares the main entry's
 // createJobServer (and its error classes) instead of bundling a second copy of the server.
+import type { JobDataMap } from '@org/ws-protocol';
 import { createJobServer, type JobServer, type JobServerOptions } from '@org/ws-server';
 
 /**
@@ -16,8 +17,8 @@ export const TEST_JOB_SERVER_DEFAULTS = {
   shutdown: { timeoutMs: 1000, retryWindowMs: 100 },
 } as const;
 
-/** A job server listening on 127.0.0.1, closed by `await using`. */
-export interface TestJobServer extends JobServer {
+/** A job server listening on 127.0.0.1, closed by `await using`; `Map` types its jobs' `data` as `createJobServer<Map>` does. */
+export interface TestJobServer<Map extends object = JobDataMap> extends JobServer<Map> {
   /** The ephemeral port it listens on. */
   readonly port: number;
   /** `http://127.0.0.1:<port>`, for clients. */
@@ -45,8 +46,8 @@ function withTestDefaults(options: JobServerOptions): JobServerOptions {
  * // … connect clients to server.url, publish with server.update() …
  * await expectNoLeaks(server);
  */
-export async function startTestJobServer(options: JobServerOptions = {}): Promise<TestJobServer> {
-  const server = createJobServer(withTestDefaults(options));
+export async function startTestJobServer<Map extends object = JobDataMap>(options: JobServerOptions = {}): Promise<TestJobServer<Map>> {
+  const server = createJobServer<Map>(withTestDefaults(options));
   let port: number;
   try {
     port = await server.listen({ port: 0, host: '127.0.0.1' });

@@ -35,6 +35,19 @@ describe('expectNoLeaks', () => {
     expect(leak.stats).toMatchObject({ connections: 1, subscriptions: 1, timers: 2 });
   });
 
+  it('keeps its own time under fake timers: throws once its timeout ran out in real time, and resolves once the registries drained', async () => {
+    await using server = await startTestJobServer();
+    await using clients = await openSubscribedClients(server, { count: 1, jobId: 'faked-1' });
+    vi.useFakeTimers();
+    try {
+      await expect(expectNoLeaks(server, { timeoutMs: 100 })).rejects.toBeInstanceOf(JobServerLeakError);
+      clients.close();
+      await expectNoLeaks(server, { timeoutMs: 5000 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('names a job the store keeps and accepts it within `allow`', async () => {
     await using server = await startTestJobServer();
     await server.update('still-running', { status: 'running', progress: 40 });
