@@ -19,7 +19,7 @@ export interface DemoConfig {
     shutdown: { timeoutMs?: number; retryWindowMs?: number };
   };
   /** Memory monitor sampling. */
-  monitor: { intervalMs: number; historySize: number; maxProcessingJobs: number };
+  monitor: { intervalMs: number; historySize: number; maxProcessingJobs: number; heapGrowthRatio: number };
 }
 
 /** Demo defaults: realistic job pacing, the job server's own lifecycle defaults, a 1 s stats sample. */
@@ -27,7 +27,7 @@ export const DEMO_DEFAULTS = {
   port: 3000,
   host: '127.0.0.1',
   jobs: { stepMs: 600, steps: 10, failureRate: 0.2 },
-  monitor: { intervalMs: 1000, historySize: 120, maxProcessingJobs: 8 },
+  monitor: { intervalMs: 1000, historySize: 120, maxProcessingJobs: 8, heapGrowthRatio: 4 },
 } as const;
 
 /** Lifecycle settings of `--fast`: every notice and limit shows up within seconds. */
@@ -149,6 +149,7 @@ export function parseDemoConfig(argv: readonly string[], env: Readonly<Record<st
       intervalMs: read('monitorIntervalMs') ?? DEMO_DEFAULTS.monitor.intervalMs,
       historySize: DEMO_DEFAULTS.monitor.historySize,
       maxProcessingJobs: read('maxProcessingJobs') ?? DEMO_DEFAULTS.monitor.maxProcessingJobs,
+      heapGrowthRatio: DEMO_DEFAULTS.monitor.heapGrowthRatio,
     },
   };
 }

@@ -76,8 +76,11 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     ...(options.redis ? { redis: options.redis, cors: { origin: true } } : { store: options.store }),
   });
   const tabs = trackTabConnections(jobServer);
-  const { intervalMs, historySize, maxProcessingJobs } = config.monitor;
-  const monitor = createMemoryMonitor({ server: jobServer, intervalMs, historySize, alerts: { maxProcessingJobs } });
+  const { intervalMs, historySize, maxProcessingJobs, heapGrowthRatio } = config.monitor;
+  // The heap baseline is measured a second after start, when the process holds a few MB: 1.5× of it (the monitor's
+  // default) is reached in ordinary use of the page, and the `heap` alert would shed load (refuse new tabs with OVERLOADED).
+  const alerts = { maxProcessingJobs, heapGrowthRatio };
+  const monitor = createMemoryMonitor({ server: jobServer, intervalMs, historySize, alerts });
   handle = createDemoRequestHandler({
     jobServer,
     monitor,

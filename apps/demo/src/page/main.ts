@@ -10,6 +10,8 @@ import { StatsChart } from './stats-chart';
 
 /** Longest the "freeze tab" button blocks the page. */
 const MAX_FREEZE_MS = 15_000;
+/** Least time between two log notes that the client is paced by the server's rate limit. */
+const PACED_NOTE_EVERY_MS = 5000;
 
 const byId = <T extends HTMLElement>(id: string): T => {
   const element = document.getElementById(id);
@@ -110,7 +112,17 @@ async function main(): Promise<void> {
     log.add('warn', `Server notice "${notice.reason}": disconnect in ${notice.graceMs} ms${notice.reconnect ? `, come back after ${notice.retryAfterMs ?? 0} ms` : ''}`);
   });
   // While the server restarts, refused and failed connects are what a restart looks like: noted, not alarming.
-  client.on('error', (error) => log.add(restart.active ? 'info' : 'bad', `${restart.active ? 'While the server restarts: ' : ''}${error.code}: ${error.message}`));
+  // Many jobs started at once pass the server's rate limit (subscribe and unsubscribe per job): the client then sends
+  // one request at a time and retries the refused one itself, so a note now and then says so, not a line per refusal.
+  let pacedNoteAt = Number.NEGATIVE_INFINITY;
+  client.on('error', (error) => {
+    if (restart.active) log.add('info', `While the server restarts: ${error.code}: ${error.message}`);
+    else if (error.code !== 'RATE_LIMITED') log.add('bad', `${error.code}: ${error.message}`);
+    else if (performance.now() - pacedNoteAt >= PACED_NOTE_EVERY_MS) {
+      pacedNoteAt = performance.now();
+      log.add('warn', `Requests paced by the server's rate limit (${error.message}); the client retries them one at a time`);
+    }
+  });
   // The client is lazy (it would connect on the first job); the page connects at once to show its connection badge.
   client.connect();
 
