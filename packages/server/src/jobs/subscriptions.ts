@@ -94,10 +94,10 @@ export class Subscriptions {
   readonly #pending = new WeakMap<ConnectionRecord, Map<string, PendingSubscribes>>();
   // The same entries by job, for expire(): added and deleted with them, so it holds only jobs with a subscribe pending.
   readonly #pendingByJob = new Map<string, Set<PendingSubscribes>>();
-  // Set when a subscribe can be answered without waiting (see #subscribeNow): nothing to authorize, no room readiness
-  // to wait for, a store that replays synchronously.
   /** The answer to a subscribe past `maxPerConnection`. */
   readonly #tooMany: ProtocolError;
+  // Set when a subscribe can be answered without waiting (see #subscribeNow): nothing to authorize, no room readiness
+  // to wait for, a store that replays synchronously.
   readonly #replayNow: ((jobId: string, lastSeq: number | undefined) => JobReplay) | undefined;
 
   constructor(deps: SubscriptionDeps) {

@@ -67,10 +67,8 @@ export class ConnectionLifecycle {
   readonly #newRecord: (fields: ConnectionRecordFields) => ConnectionRecord;
   // Shared by every socket (Socket.IO calls them with the socket as `this`), so that a connection costs no closure for them.
   readonly #onSocketDisconnect: (this: JobSocket, reason: string) => void;
-  /** Takes the handshake middleware off an application's Socket.IO server. */
+  /** Takes the handshake middleware off an application's Socket.IO server; set only when attached to one. */
   #unuseMiddleware: (() => void) | undefined;
-  /** Attached to a Socket.IO server the application created (and keeps running). */
-  #onApplicationIo = false;
 
   constructor(deps: ConnectionLifecycleDeps) {
     this.#deps = deps;
@@ -149,7 +147,6 @@ export class ConnectionLifecycle {
       onHookError: (error) => reporter.report(error, 'authenticate'),
     });
     // A Socket.IO server the job server created goes with it; the application's outlives it (and may get another).
-    this.#onApplicationIo = !guardTransports;
     if (guardTransports) io.use(middleware);
     else this.#unuseMiddleware = useOnSharedIo(io, middleware, shuttingDownRetryAfterMs);
     io.on('connection', this.#onConnection);
@@ -176,6 +173,11 @@ export class ConnectionLifecycle {
   drop(record: ConnectionRecord, reason: string): void {
     if (!this.#closeReasons.has(record)) this.#closeReasons.set(record, reason);
     record.socket.disconnect(!this.#onApplicationIo);
+  }
+
+  /** Attached to a Socket.IO server the application created (and keeps running). */
+  get #onApplicationIo(): boolean {
+    return this.#unuseMiddleware !== undefined;
   }
 
   /** Closes a connection whose pending outbound bytes passed the cap, discarding its backlog instead of waiting for it to drain. */

@@ -60,8 +60,10 @@ function describeVersion(version: unknown): string {
   return Array.isArray(version) ? 'an array' : `an ${typeof version}`;
 }
 
-const shuttingDown = (deps: HandshakeDeps): ConnectionRefusedError =>
-  refuse(ErrorCode.SHUTTING_DOWN, 'the server is shutting down', deps.shuttingDownRetryAfterMs());
+/** The answer to a handshake while the server shuts down (or, on an application's io, once no job server is attached). */
+export const shuttingDownRefusal = (retryAfterMs: number): ConnectionRefusedError => refuse(ErrorCode.SHUTTING_DOWN, 'the server is shutting down', retryAfterMs);
+
+const shuttingDown = (deps: HandshakeDeps): ConnectionRefusedError => shuttingDownRefusal(deps.shuttingDownRetryAfterMs());
 
 /**
  * Socket.IO middleware that admits a connection: page origin (`cors`), protocol version, handshake schema, the transport's per-IP slot

@@ -1,7 +1,6 @@
-import { ErrorCode, protocolError } from '@org/ws-protocol';
-import { ConnectionRefusedError } from '../errors';
 import type { JobIoServer } from '../job-server-api';
 import type { JobSocket } from './connection-registry';
+import { shuttingDownRefusal } from './handshake';
 
 /** A Socket.IO middleware of the main namespace. */
 export type HandshakeMiddleware = (socket: JobSocket, next: (error?: Error) => void) => void;
@@ -33,7 +32,7 @@ export function useOnSharedIo(io: JobIoServer, middleware: HandshakeMiddleware, 
     const created: SharedIoState = { attached: 0, retryAfterMs };
     io.use((_socket, next) => {
       if (created.attached > 0) next();
-      else next(new ConnectionRefusedError(protocolError(ErrorCode.SHUTTING_DOWN, 'the server is shutting down', created.retryAfterMs())));
+      else next(shuttingDownRefusal(created.retryAfterMs()));
     });
     states.set(io, created);
     state = created;

@@ -88,7 +88,6 @@ export class RedisConnectionCounter implements ConnectionCounter {
   #dirty = false;
   /** Buckets where this node may have a hash or an index entry: refreshed, rewritten and left. */
   readonly #buckets = new Set<number>();
-  #acquiring = 0;
   /** Per IP, acquires whose answer has not come back: Redis may have counted them already. */
   readonly #inFlight = new Map<string, number>();
   /** Acquires started so far: a refresh that saw none start is the only one that may declare the hashes right. */
@@ -112,7 +111,6 @@ export class RedisConnectionCounter implements ConnectionCounter {
   }
 
   async acquire(ip: string): Promise<boolean> {
-    this.#acquiring += 1;
     this.#acquireStarts += 1;
     this.#inFlight.set(ip, (this.#inFlight.get(ip) ?? 0) + 1);
     try {
@@ -126,7 +124,6 @@ export class RedisConnectionCounter implements ConnectionCounter {
       this.#dirty = true;
       return this.#local.acquire(ip);
     } finally {
-      this.#acquiring -= 1;
       const left = this.#inFlight.get(ip)! - 1;
       if (left === 0) this.#inFlight.delete(ip);
       else this.#inFlight.set(ip, left);
@@ -155,7 +152,7 @@ export class RedisConnectionCounter implements ConnectionCounter {
     if (this.#refreshing || this.#closed) return;
     this.#refreshing = true;
     const rewrite = this.#dirty;
-    const quiet = this.#acquiring === 0;
+    const quiet = this.#inFlight.size === 0;
     const startsBefore = this.#acquireStarts;
     // Acquires in flight are counted as taken: Redis may run them before the rewrite, which would otherwise erase them.
     // Counting one Redis refuses, or runs after the rewrite, errs towards refusing, until the next rewrite.
