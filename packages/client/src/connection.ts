@@ -273,7 +273,11 @@ export class Connection {
       };
     }
     const parsed = parseWire(ProtocolErrorCheck, error.data);
-    if (parsed.ok) return { trigger: parsed.value.code, reported: JobClientError.fromProtocol(parsed.value) };
+    if (parsed.ok) {
+      // PROTOCOL.md: retry UNAUTHORIZED only with a new credential, which only an auth function can give.
+      const fixedAuth = parsed.value.code === 'UNAUTHORIZED' && typeof this.options.auth !== 'function';
+      return { trigger: fixedAuth ? 'UNAUTHORIZED:fixed-auth' : parsed.value.code, reported: JobClientError.fromProtocol(parsed.value) };
+    }
     return {
       trigger: 'INTERNAL',
       reported: new JobClientError('INVALID_PAYLOAD', `connect_error: the server refused with an invalid error: ${error.message}`, { cause: error }),

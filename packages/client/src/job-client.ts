@@ -298,6 +298,7 @@ class JobClientImpl {
     // A refusal of this request leaves a subscription an earlier one registered (or may register late) in place.
     const heldBefore = this.heldOnServer.has(job.jobId);
     this.heldOnServer.add(job.jobId);
+    job.requestSent();
     socket.timeout(this.options.ackTimeoutMs).emit(EventName.SubscribeJob, request, (timeout: Error | null, reply: unknown) => {
       // A reply from a socket that is gone belongs to a pacer that was reset with it.
       if (this.connection.openSocket !== socket) return;
@@ -344,9 +345,10 @@ class JobClientImpl {
         this.retryJob(job, 'INTERNAL', new JobClientError('INVALID_PAYLOAD', `subscribe-job reply for ${job.jobId} carries job ${foreign}`, { jobId: job.jobId }));
         return;
       }
-      this.clearJobRetry(job.jobId);
       this.heldOnServer.add(job.jobId);
+      // A reply that leaves a gap keeps the retry count: a server that answers every time with a gap gets a growing backoff.
       if (job.applyAck(ack) === 'gap') this.retryJob(job, 'INTERNAL', undefined);
+      else this.clearJobRetry(job.jobId);
       this.releaseIfEnded(job);
     });
   }

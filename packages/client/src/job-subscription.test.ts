@@ -47,6 +47,30 @@ describe('JobSubscriptionState', () => {
     expect(seen).toEqual([4, 5]);
   });
 
+  it('drops an update of another history held since before the request once its reply names the current history (no gap left for ever)', () => {
+    const { state, seen } = watched();
+    state.beginSync();
+    state.requestSent();
+    // A late update of a history the store since lost, while the first reply (no epoch known yet) is on its way.
+    expect(state.applyUpdate(update(3, 'running', 'old'))).toBe('buffered');
+    // Held after the request was sent, the update may be newer than the reply: the client asks again.
+    expect(state.applyAck(ack(update(1, 'running', 'new')))).toBe('gap');
+    state.requestSent();
+    expect(state.applyAck(ack(update(1, 'running', 'new')))).toBe('synced');
+    expect(state.applyUpdate(update(2, 'completed', 'new'))).toBe('applied');
+    expect(seen).toEqual([1, 2]);
+    expect(state.outcome).toMatchObject({ kind: 'terminal' });
+  });
+
+  it('keeps an update of the reply\'s history held since before the request', () => {
+    const { state, seen } = watched();
+    state.beginSync();
+    expect(state.applyUpdate(update(2))).toBe('buffered');
+    state.requestSent();
+    expect(state.applyAck(ack(update(1)))).toBe('synced');
+    expect(seen).toEqual([1, 2]);
+  });
+
   it('replays missed updates after lastSeq on recovery, oldest first', () => {
     const { state, seen } = watched();
     state.applyAck(ack(update(2)));

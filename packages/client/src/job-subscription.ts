@@ -171,6 +171,8 @@ export class JobSubscriptionState {
   synced = false;
   /** Live updates that arrived before the reply or after a gap, sorted by `seq`. */
   private pending: JobUpdate[] = [];
+  /** The updates {@link pending} held when the `subscribe-job` awaiting its reply was sent: its reply is newer than they are. */
+  private heldAtRequest: readonly JobUpdate[] = [];
   private readonly handles = new Set<SubscriptionHandle>();
 
   constructor(
@@ -218,6 +220,11 @@ export class JobSubscriptionState {
     this.synced = false;
   }
 
+  /** A `subscribe-job` for the job is being sent now. */
+  requestSent(): void {
+    this.heldAtRequest = this.pending.length === 0 ? [] : [...this.pending];
+  }
+
   /**
    * Applies a `subscribe-job` reply: replayed updates, or on resync (or first subscribe) the snapshot.
    * Returns whether a gap remains, or `gone` when the server no longer has a job we had seen updates of:
@@ -231,6 +238,11 @@ export class JobSubscriptionState {
       return 'gone';
     }
     const snapshot = ack.snapshot;
+    // An update of another history held since before the request: the reply, which is newer, names the current one.
+    // (Held while no epoch was known yet, it would otherwise stand as a gap that no reply can fill.)
+    const heldAtRequest = this.heldAtRequest;
+    this.heldAtRequest = [];
+    if (snapshot && heldAtRequest.length > 0) this.pending = this.pending.filter((held) => held.epoch === snapshot.epoch || !heldAtRequest.includes(held));
     if (snapshot && this.epoch !== undefined && snapshot.epoch !== this.epoch) {
       this.replaceHistory(snapshot.epoch);
     } else if (snapshot && ack.resync && snapshot.seq > this.lastSeq + 1 && this.lastSeq > 0) {

@@ -8,7 +8,7 @@ const backoff: BackoffOptions = { initialDelayMs: 1000, maxDelayMs: 8000, factor
 
 describe('retry policy', () => {
   it('has a reasoned row for every protocol error code and every notice reason', () => {
-    const triggers: RetryTrigger[] = [...Object.values(ErrorCode), ...NOTICE_REASONS.map((r) => `notice:${r}` as const), 'TRANSPORT_ERROR', 'TIMEOUT'];
+    const triggers: RetryTrigger[] = [...Object.values(ErrorCode), ...NOTICE_REASONS.map((r) => `notice:${r}` as const), 'TRANSPORT_ERROR', 'TIMEOUT', 'UNAUTHORIZED:fixed-auth'];
     for (const trigger of triggers) expect(retryRuleFor(trigger).why.length).toBeGreaterThan(10);
     expect(Object.keys(RETRY_POLICY).sort()).toEqual([...triggers].sort());
   });
@@ -21,6 +21,7 @@ describe('retry policy', () => {
     ['UNSUBSCRIBED', 'immediately'],
     ['TOO_MANY_CONNECTIONS', 'backoff'],
     ['UNAUTHORIZED', 'backoff'],
+    ['UNAUTHORIZED:fixed-auth', 'give-up'],
     ['RATE_LIMITED', 'backoff'],
     ['TRANSPORT_ERROR', 'backoff'],
     ['UNAVAILABLE', 'server-paced'],

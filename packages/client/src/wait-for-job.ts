@@ -54,6 +54,11 @@ export function waitForJob(subscribe: SubscribeFunction, jobId: string, options:
         else resolve(checked);
       }
     });
+    // `subscribe` runs the application's listeners (`connecting`, `state`), which may have aborted the signal already.
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
     signal?.addEventListener('abort', onAbort, { once: true });
     // A deadline beyond what one timer honours is waited out in several.
     const armDeadline = (remainingMs: number): void => {

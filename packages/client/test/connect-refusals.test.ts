@@ -140,6 +140,26 @@ describe('connect refusals', () => {
     expect(retry?.status === 'reconnecting' && retry.delayMs).toBeGreaterThanOrEqual(100);
   });
 
+  it.each([
+    ['a fixed token', 'revoked-token'],
+    ['no auth option', undefined],
+  ])('gives up on UNAUTHORIZED with %s (the next attempt could only send the same credential), and its waits reject', async (_case, auth) => {
+    let handshakes = 0;
+    const resource = await startJobServer({
+      authenticate: () => {
+        handshakes += 1;
+        return null;
+      },
+    });
+    const { client, errors, until } = openClient({ url: resource.url, auth, reconnect: { initialDelayMs: 10, maxDelayMs: 40, minDelayMs: 5 } });
+    const waited = rejection(client.waitFor('job-1'));
+    const gaveUp = await until((state) => state.status === 'disconnected' && state.reason === 'gave-up');
+    expect(gaveUp).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    expect(await waited).toMatchObject({ code: 'UNAUTHORIZED', jobId: 'job-1' });
+    expect(errors.map((e) => e.code)).toEqual(['UNAUTHORIZED']);
+    expect(handshakes).toBe(1);
+  });
+
   it('reports a failing (or non-string) auth function as UNAUTHORIZED and retries with backoff', async () => {
     const resource = await startJobServer();
     let calls = 0;

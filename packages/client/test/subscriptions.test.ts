@@ -342,6 +342,20 @@ describe('subscriptions', () => {
     await vi.waitFor(() => expect(resource.server.stats().subscriptions).toBe(0));
   });
 
+  it('waitFor and watch reject ABORTED when a listener the subscribe ran (connecting) aborts their signal', async () => {
+    const resource = await startJobServer();
+    const { client } = openClient({ url: resource.url, autoConnect: false });
+    const controllers = [new AbortController(), new AbortController()] as const;
+    client.on('connecting', () => {
+      for (const controller of controllers) controller.abort('page left');
+    });
+    const waited = rejection(client.waitFor('job-1', { signal: controllers[0].signal }));
+    const watched = rejection(client.watch('job-2', { signal: controllers[1].signal }).next());
+    expect(await waited).toMatchObject({ code: 'ABORTED', jobId: 'job-1', cause: 'page left' });
+    expect(await watched).toMatchObject({ code: 'ABORTED', jobId: 'job-2' });
+    expect(registeredJobs(client)).toBe(0);
+  });
+
   it('watch yields the snapshot and each update in order and ends after the terminal one', async () => {
     const resource = await startJobServer();
     await resource.server.update('watched-job', { status: 'queued' });

@@ -126,6 +126,16 @@ describe('PROTOCOL.md', () => {
     expect(doc).toMatch(rowFor(code));
   });
 
+  it('lists in the handshake table exactly the codes the error table gives for the handshake', () => {
+    const tableAfter = (header: string): string => doc.slice(doc.indexOf(header), doc.indexOf('\n\n', doc.indexOf(header)));
+    const codesOf = (rows: string): string[] => [...rows.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1] ?? '').sort();
+    const handshakeTable = tableAfter('| `data.code` | when | what the client does |');
+    const errorRows = tableAfter('| code | where | retry? |').split('\n');
+    const givenAtHandshake = errorRows.filter((row) => /^\| `[A-Z_]+` \| [^|]*(handshake|anywhere)/.test(row)).join('\n');
+    expect(codesOf(handshakeTable)).toEqual(codesOf(givenAtHandshake));
+    expect(codesOf(handshakeTable)).toContain(ErrorCode.FORBIDDEN);
+  });
+
   it.each(NOTICE_REASONS)('says what a client does for the notice reason %s', (reason) => {
     expect(doc).toMatch(rowFor(reason));
   });

@@ -139,6 +139,8 @@ export function createJobServer<Map extends object = JobDataMap>(options: JobSer
     },
   });
   const jobs = new JobUpdates({ phase, now, store, fanout, onStoreResult });
+  // Once closed the server holds no job: a store passed in options is the application's, and its jobs outlive the server.
+  const heldJobs = (): number => (phase.closed && opts.store !== undefined ? 0 : store.size());
 
   const server: JobServer<Map> = {
     io,
@@ -146,7 +148,7 @@ export function createJobServer<Map extends object = JobDataMap>(options: JobSer
     // `Map` types `data` at compile time only: the runtime checks every update alike.
     update: (jobId, input) => jobs.update(jobId, input as JobUpdateInput) as never,
     getJob: (jobId) => jobs.getJob(jobId) as never,
-    stats: () => readStats({ registry, ipLimit, store, limiter, connections, timers: () => [ticker.running, sweeper.running, shutdown.timerArmed, connections.notices.timerArmed, connections.transports.timerArmed] }),
+    stats: () => readStats({ registry, ipLimit, jobs: heldJobs, limiter, connections, timers: () => [ticker.running, sweeper.running, shutdown.timerArmed, connections.notices.timerArmed, connections.transports.timerArmed] }),
     counters: () => copyCounters(counters),
     health: () => healthReasons.report(phase.running, registry.size, now() - createdAt),
     addHealthCheck: (check) => healthReasons.addCheck(check),

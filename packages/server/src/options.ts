@@ -209,7 +209,9 @@ export const MAX_DURATION_MS = 2 ** 31 - 1;
 const MAX_PROXY_HOPS = 100;
 
 const durationMs = (fallback: number) => z._default(z.int().check(z.positive(), z.maximum(MAX_DURATION_MS)), fallback);
-const allowedOrigin = z.union([z.string(), z.instanceof(RegExp)]);
+/** A pattern `test` can use again and again: `g` and `y` make `test` resume from the last match, refusing every other request. */
+const statelessPattern = (pattern: RegExp): RegExp => (pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')) : pattern);
+const allowedOrigin = z.union([z.string(), z.pipe(z.instanceof(RegExp), z.transform(statelessPattern))]);
 const isSocketIoServer = (value: unknown): value is SocketIoServer =>
   typeof value === 'object' && value !== null && typeof (value as SocketIoServer).use === 'function' && typeof (value as SocketIoServer).of === 'function';
 

@@ -1,4 +1,3 @@
-import type { JobStore } from './jobs/job-store';
 import type { ConnectionCounter } from './lifecycle/connection-counter';
 import type { ConnectionLifecycle } from './lifecycle/connection-lifecycle';
 import type { ConnectionRegistry } from './lifecycle/connection-registry';
@@ -9,7 +8,8 @@ import type { JobServerStats } from './stats';
 export interface StatsSources {
   registry: ConnectionRegistry;
   ipLimit: ConnectionCounter;
-  store: JobStore;
+  /** How many jobs the server holds. */
+  jobs: () => number;
   limiter: TokenBucketLimiter;
   connections: ConnectionLifecycle;
   /** Each timer the server owns that may be pending: true while it is. */
@@ -17,13 +17,13 @@ export interface StatsSources {
 }
 
 /** Reads the size of every registry now. */
-export function readStats({ registry, ipLimit, store, limiter, connections, timers }: StatsSources): JobServerStats {
+export function readStats({ registry, ipLimit, jobs, limiter, connections, timers }: StatsSources): JobServerStats {
   const { heartbeat, notices } = connections;
   return {
     connections: registry.size,
     connectionsByIp: ipLimit.size,
     pendingTransports: connections.transports.pendingCount,
-    jobs: store.size(),
+    jobs: jobs(),
     subscriptions: registry.subscriptionCount,
     rateLimitRecords: limiter.size,
     watchedJobs: registry.watchedJobCount,

@@ -8,7 +8,7 @@ export interface JobServerStats {
   connectionsByIp: number;
   /** Open transports (Engine.IO connections) that carry no connection: waiting for their Socket.IO handshake, or being refused. */
   pendingTransports: number;
-  /** Jobs the store holds. */
+  /** Jobs the store holds; 0 once closed (a store passed as `options.store` is the application's, and keeps its jobs). */
   jobs: number;
   /** (connection, job) subscriptions. */
   subscriptions: number;

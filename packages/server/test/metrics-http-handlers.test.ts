@@ -118,6 +118,15 @@ describe('/healthz handler over node:http', () => {
     expect(JSON.parse((await httpRequest(`${url}/healthz`)).body)).toMatchObject({ status: 'shutting-down', connections: 0 });
   });
 
+  it('refuses a degradedStatusCode node:http cannot send, or a monitor that is not one, when it is made (not at the first degraded request)', () => {
+    const server = { health: () => ({ status: 'ok' as const, reasons: [], connections: 0, uptimeMs: 0 }) };
+    for (const degradedStatusCode of [1503, 99, 503.5, Number.NaN, '503' as unknown as number]) {
+      expect(() => createHealthHandler(server, { degradedStatusCode })).toThrow(expect.objectContaining({ name: 'JobServerOptionsError', option: 'degradedStatusCode' }));
+    }
+    expect(() => createHealthHandler(server, { monitor: {} as never })).toThrow(expect.objectContaining({ name: 'JobServerOptionsError', option: 'monitor' }));
+    expect(() => createHealthHandler(server, { degradedStatusCode: 503 })).not.toThrow();
+  });
+
   it('answers HEAD without a body and refuses other methods with 405', async () => {
     const { url } = await appServer(healthRoutes());
     const head = await httpRequest(`${url}/healthz`, 'HEAD');

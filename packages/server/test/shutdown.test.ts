@@ -131,6 +131,8 @@ describe('graceful shutdown', () => {
     });
     await resource.close();
     expect(store.size()).toBe(1);
+    // The closed server holds nothing, whatever the application's store still keeps.
+    expect(resource.server.stats()).toEqual(ZERO_STATS);
     // The application owns the store, so it is the one that releases it.
     await store.close();
     expect(store.size()).toBe(0);

@@ -168,6 +168,22 @@ describe('a reader that stops reading', () => {
     expect(ack).toMatchObject({ ok: true, resync: false, updates: [latest] });
   });
 
+  it('counts what is pending in bytes of UTF-8, not characters: a reader of text outside ASCII is closed once its bytes pass the cap', async () => {
+    const { server, url } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, limits: { outbound: { conflateAboveBytes: 16 * 1024, maxPendingBytes: 64 * 1024 } } });
+    const disconnects: string[] = [];
+    server.on('disconnect', ({ reason }) => disconnects.push(reason));
+    const slow = await connectClient(url);
+    const batchJobs = Array.from({ length: 6 }, (_, i) => `batch-${i}`);
+    for (const jobId of ['render', ...batchJobs]) await subscribe(slow, { jobId });
+    underlyingWebSocket(slow).pause();
+    await publishUntil(server, 'render', () => server.counters().conflatedUpdates >= 1);
+    // Six terminal states of 4,000 characters, 12,000 bytes each: about 24,000 characters, but 72,000 bytes past the backlog.
+    const text = '漢'.repeat(4000);
+    for (const jobId of batchJobs) await server.update(jobId, { status: 'completed', data: { text } });
+    await vi.waitFor(() => expect(disconnects).toEqual(['slow-consumer']));
+    underlyingWebSocket(slow).resume();
+  });
+
   it('answers a resubscribe whose replay would not fit under the watermark with a resync to the snapshot, and stays connected', async () => {
     const { server, url } = await startJobServer({ heartbeat: DORMANT_HEARTBEAT, limits: { outbound: { conflateAboveBytes: 16 * 1024, maxPendingBytes: 64 * 1024 } } });
     const disconnects: string[] = [];

@@ -1,3 +1,4 @@
+import { JobServerOptionsError } from '../errors';
 import type { JobServer } from '../job-server-api';
 import type { MemoryMonitor } from '../monitor/memory-monitor';
 import type { PromRegistryLike } from './prometheus-metrics';
@@ -70,6 +71,13 @@ function send(req: HttpRequestLike, res: HttpResponseLike, statusCode: number, c
  */
 export function createHealthHandler(server: Pick<JobServer, 'health'>, options: HealthHandlerOptions = {}): HttpHandler {
   const degradedStatusCode = options.degradedStatusCode ?? 200;
+  // Checked here: node:http throws on a status it cannot send, and that would surface only once the server is degraded.
+  if (!Number.isInteger(degradedStatusCode) || degradedStatusCode < 200 || degradedStatusCode > 599) {
+    throw new JobServerOptionsError('degradedStatusCode', `must be a whole HTTP status from 200 to 599, got ${String(degradedStatusCode)}`);
+  }
+  if (options.monitor !== undefined && typeof options.monitor?.activeAlerts !== 'function') {
+    throw new JobServerOptionsError('monitor', 'must be a MemoryMonitor (from createMemoryMonitor)');
+  }
   return (req, res) => {
     if (!allowRead(req, res)) return;
     const health = server.health();

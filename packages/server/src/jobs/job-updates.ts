@@ -43,10 +43,16 @@ export class JobUpdates {
   /** See `JobServer.getJob`. */
   async getJob(jobId: string): Promise<JobUpdate | null> {
     if (!JobIdSchema.safeParse(jobId).success) return null;
+    const { store, onStoreResult } = this.#deps;
+    let job: JobUpdate | null;
     try {
-      return await this.#deps.store.get(jobId);
+      job = await store.get(jobId);
     } catch (error) {
+      // A read that fails says as much about the store as a write does (health: `store-unavailable`).
+      if (!(error instanceof JobProtocolError)) onStoreResult(false);
       throw storeFailure(error);
     }
+    onStoreResult(true);
+    return job;
   }
 }

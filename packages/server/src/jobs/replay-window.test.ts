@@ -46,4 +46,14 @@ describe('replayForSubscriber', () => {
     const upToDate = replayWindow(update(4), history, 4);
     expect(replayForSubscriber(upToDate, 'e1', 0)).toBe(upToDate);
   });
+
+  it('measures the budget in bytes of UTF-8, which text outside ASCII takes more of than characters', () => {
+    const wide = [1, 2].map((seq): JobUpdate => ({ ...update(seq), data: { text: '漢'.repeat(100) } }));
+    const replay = replayWindow(wide[1]!, wide, 0);
+    const chars = replay.updates.reduce((sum, u) => sum + JSON.stringify(u).length, 0);
+    const bytes = replay.updates.reduce((sum, u) => sum + Buffer.byteLength(JSON.stringify(u)), 0);
+    expect(bytes).toBeGreaterThan(chars);
+    expect(replayForSubscriber(replay, 'e1', bytes)).toBe(replay);
+    expect(replayForSubscriber(replay, 'e1', chars)).toEqual({ snapshot: wide[1], updates: [], resync: true });
+  });
 });

@@ -14,12 +14,12 @@ export function replayWindow(snapshot: JobUpdate | null, buffer: readonly JobUpd
   return { snapshot, updates: buffer.filter((update) => update.seq > lastSeq), resync: false };
 }
 
-/** Whether `updates`, encoded as JSON, take at most `maxChars` characters (counted until they pass it). */
-function fitsIn(updates: readonly JobUpdate[], maxChars: number): boolean {
-  let chars = 0;
+/** Whether `updates`, encoded as JSON, take at most `maxBytes` bytes of UTF-8 (counted until they pass it). */
+function fitsIn(updates: readonly JobUpdate[], maxBytes: number): boolean {
+  let bytes = 0;
   for (const update of updates) {
-    chars += JSON.stringify(update).length;
-    if (chars > maxChars) return false;
+    bytes += Buffer.byteLength(JSON.stringify(update));
+    if (bytes > maxBytes) return false;
   }
   return true;
 }
@@ -28,12 +28,12 @@ function fitsIn(updates: readonly JobUpdate[], maxChars: number): boolean {
  * The rules on top of any store's replay, for a subscriber that holds `epoch`: a snapshot of another epoch is a new
  * history (resync with the snapshot, no updates, whatever `seq` says), and no job at all means the job is gone for it
  * (resync with no snapshot). More updates than a reply may hold (`MAX_REPLAY_UPDATES`, a store kept more than that), or
- * updates that take more than `maxUpdateChars` of JSON (what the connection can be sent before it counts as behind), are
+ * updates that take more than `maxUpdateBytes` of JSON (what the connection can be sent before it counts as behind), are
  * answered with a resync to the snapshot, as updates no longer held are: every update is a full state, so the snapshot
  * is the newest of them. Otherwise the replay stands as the store made it.
  */
-export function replayForSubscriber(replay: JobReplay, epoch: string | undefined, maxUpdateChars = Number.POSITIVE_INFINITY): JobReplay {
+export function replayForSubscriber(replay: JobReplay, epoch: string | undefined, maxUpdateBytes = Number.POSITIVE_INFINITY): JobReplay {
   if (epoch !== undefined && replay.snapshot?.epoch !== epoch) return { snapshot: replay.snapshot, updates: [], resync: true };
-  if (replay.updates.length > MAX_REPLAY_UPDATES || !fitsIn(replay.updates, maxUpdateChars)) return { snapshot: replay.snapshot, updates: [], resync: true };
+  if (replay.updates.length > MAX_REPLAY_UPDATES || !fitsIn(replay.updates, maxUpdateBytes)) return { snapshot: replay.snapshot, updates: [], resync: true };
   return replay;
 }

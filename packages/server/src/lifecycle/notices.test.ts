@@ -66,6 +66,10 @@ describe('NoticeTracker', () => {
     answer({ reason: 'nonsense' });
     await vi.advanceTimersByTimeAsync(0);
     expect(outcome.value).toBeUndefined();
+    // A well-formed ack of another notice does not acknowledge this one.
+    answer({ reason: 'shutdown' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome.value).toBeUndefined();
     answer({ reason: 'idle' });
     await vi.advanceTimersByTimeAsync(0);
     expect(outcome.value).toBe('acknowledged');

@@ -35,7 +35,9 @@ export class NoticeTracker {
       this.#timer.armBy(deadline);
       record.socket.emit(EventName.ServerTimeoutNotice, notice, (reply: unknown) => {
         if (this.#pending.get(record.id) !== entry) return;
-        if (!TimeoutNoticeAckSchema.safeParse(reply).success) return;
+        // The ack names the notice it answers (PROTOCOL.md): another reason is not an acknowledgement of this one.
+        const ack = TimeoutNoticeAckSchema.safeParse(reply);
+        if (!ack.success || ack.data.reason !== notice.reason) return;
         this.#settle(record.id, 'acknowledged');
       });
     });

@@ -27,9 +27,21 @@ interface CountedBuffer {
 // costs N, not N², to measure; counting a new buffer reuses the entry.
 const counted = new WeakMap<object, CountedBuffer>();
 
+// The last string packet measured, and its size: a broadcast queues the same packet for every subscriber, so that its
+// UTF-8 length is worked out once per update, not once per connection (a string equal to it has the same size).
+let lastPacket = '';
+let lastPacketBytes = 0;
+
+/** The bytes a packet takes on the wire: a string as UTF-8 (job data may hold any text; `length` counts UTF-16 units). */
 function packetBytes({ data }: QueuedPacket): number {
-  if (typeof data === 'string' || Buffer.isBuffer(data)) return data.length;
-  return 0;
+  if (typeof data === 'string') {
+    if (data !== lastPacket) {
+      lastPacket = data;
+      lastPacketBytes = Buffer.byteLength(data);
+    }
+    return lastPacketBytes;
+  }
+  return Buffer.isBuffer(data) ? data.length : 0;
 }
 
 function webSocketBacklog(conn: EngineSocketInternals): number {
@@ -63,7 +75,7 @@ function countUpTo(tally: CountedBuffer, stopAbove: number): number {
 
 /**
  * Bytes queued for a connection and not yet written to the kernel: Engine.IO's write buffer (string packets counted
- * by length) plus what the WebSocket holds in Node's stream. Bytes the kernel accepted are not visible to Node. The
+ * as UTF-8) plus what the WebSocket holds in Node's stream. Bytes the kernel accepted are not visible to Node. The
  * entries counted are remembered, so the next call only counts what was queued since.
  */
 export function pendingOutboundBytes(connection: EngineConnection): number {
