@@ -58,9 +58,11 @@ function createOwnedClient(options: JobClientOptions): OwnedClient {
 export function JobClientProvider(props: JobClientProviderProps): ReactElement {
   const ownsClient = props.client === undefined;
   const [owned, setOwned] = useState<OwnedClient | undefined>(() => (ownsClient ? createOwnedClient(props.options) : undefined));
-  // Given `options` after a `client`: a client of its own from this render on (it opens nothing until the effect).
+  // Given `options` after a `client`, or shown again after its client was closed (a tree hidden by `<Activity>`, or
+  // `options` back after a `client`): a client of its own from this render on, so that no child, nor any child effect,
+  // is handed the closed one (it opens nothing until the effect).
   let current = owned;
-  if (ownsClient && current === undefined) {
+  if (ownsClient && (current === undefined || current.closed)) {
     current = createOwnedClient(props.options);
     setOwned(current);
   }

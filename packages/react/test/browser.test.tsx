@@ -216,7 +216,7 @@ describe.each(REACT_VERSIONS)('with React %i in Chromium', (major) => {
   });
 
   it('closes the client it made when given a client instead, and makes a new one when given options again', async () => {
-    const { show, rows, server, pageErrors } = await openPage(major);
+    const { show, rows, server, page, pageErrors } = await openPage(major);
     const jobs = ['switch-1'];
     await show({ jobs, strict: false, sharedClient: false, autoConnect: true });
     await vi.waitFor(() => expect(server().stats().subscriptions).toBe(1), { timeout: 5000 });
@@ -233,6 +233,8 @@ describe.each(REACT_VERSIONS)('with React %i in Chromium', (major) => {
     await vi.waitFor(() => expect(server().stats()).toMatchObject({ connections: 2, subscriptions: 1 }), { timeout: 5000 });
     await server().update('switch-1', { status: 'running', progress: 60 });
     await vi.waitFor(async () => expect((await rows())[0]).toMatchObject({ status: 'running', progress: '60', error: '' }), { timeout: 5000 });
+    // No child effect was handed the closed client in the render that brought the options back.
+    expect(await evaluateOnPage(page, (jobPage) => jobPage.clientInEffects)).not.toContain('disconnected/closed');
     expect(pageErrors).toEqual([]);
   });
 
@@ -395,6 +397,8 @@ describe('with React 19 <Activity> in Chromium', () => {
 
     const history = await evaluateOnPage(page, (jobPage) => jobPage.rowHistory['shown-1']);
     expect(history?.filter((label) => label.endsWith('|CLOSED'))).toEqual([]);
+    // Nor did a child effect get the closed client from useJobClient().
+    expect(await evaluateOnPage(page, (jobPage) => jobPage.clientInEffects)).not.toContain('disconnected/closed');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -8,7 +8,8 @@ import type * as core from 'zod/v4/core';
 function reported(issues: readonly core.$ZodIssue[]): core.$ZodIssue | undefined {
   const [issue] = issues;
   if (issue?.code !== 'invalid_union' || issue.message !== 'Invalid input') return issue;
-  const meant = issue.errors.find((option) => option[0] !== undefined && option[0].code !== 'invalid_type');
+  // The option whose own type the value has: its first problem is not the value's type, or lies inside the value.
+  const meant = issue.errors.find((option) => option[0] !== undefined && (option[0].code !== 'invalid_type' || option[0].path.length > 0));
   const inner = meant && reported(meant);
   return inner ? { ...inner, path: [...issue.path, ...inner.path] } : issue;
 }

@@ -38,6 +38,29 @@ describe('heartbeat', () => {
     expect(alive.socket.connected).toBe(true);
   });
 
+  it('goes on probing every 30 s, and timing out the silent, after the wall clock went back an hour', async () => {
+    const fake = useFakeClock();
+    let offset = 0;
+    const { server, url } = await startJobServer({ now: () => fake.now() + offset });
+    const alive = await connectClient(url);
+    const silent = await connectClient(url, { answerHeartbeats: false });
+    const probes: number[] = [];
+    alive.socket.on('heartbeat', (_probe, ack) => {
+      if (ack) probes.push(fake.now());
+    });
+    await vi.advanceTimersByTimeAsync(30_000);
+    await vi.waitFor(() => expect(probes).toHaveLength(1));
+    // The silent client's probe is pending as the clock is set back an hour (an NTP step, a VM resumed).
+    offset = -3_600_000;
+    // Timed from the first tick that sees the clock back (5 s later at most): dropped within 15 s.
+    await vi.advanceTimersByTimeAsync(15_000);
+    await vi.waitFor(() => expect(silent.disconnectReasons).toEqual(['io server disconnect']));
+    for (let round = 0; round < 3; round += 1) await vi.advanceTimersByTimeAsync(30_000);
+    await vi.waitFor(() => expect(probes.length).toBeGreaterThanOrEqual(4));
+    expect(alive.socket.connected).toBe(true);
+    expect(server.counters().heartbeatTimeouts).toBe(1);
+  });
+
   it('keeps alive apart from active: answering heartbeats does not count as activity', async () => {
     const { now } = useFakeClock();
     const { server, url } = await startJobServer({ now, heartbeat: { intervalMs: 1000, timeoutMs: 1000 }, session: { idleTimeoutMs: 3000, noticeGraceMs: 1000 }, sweep: { intervalMs: 4000 } });

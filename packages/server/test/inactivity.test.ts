@@ -20,6 +20,9 @@ describe('inactivity', () => {
     const disconnected = server.maintenance.disconnectInactive();
     // The ticker, the sweeper and the one notice deadline timer.
     expect(server.stats()).toMatchObject({ pendingNotices: 1, timers: 3 });
+    // Told to leave, it is in its grace period: not counted as one to drop, as disconnectInactive() would not drop it again.
+    expect(server.maintenance.inactiveConnections()).toBe(0);
+    expect(await server.maintenance.disconnectInactive()).toBe(0);
     expect(await disconnected).toBe(1);
     await vi.waitFor(() => expect(deaf.disconnectReasons).toEqual(['io server disconnect']));
     expect(deaf.notices).toEqual([{ reason: 'idle', graceMs: 200, reconnect: false }]);

@@ -45,6 +45,8 @@ export interface JobPage {
   readonly badgeHistory: string[];
   /** Per job id, every `status|outcome|error` its rows committed, in order. */
   readonly rowHistory: Record<string, string[]>;
+  /** The state (`disconnected/<reason>` for a disconnected one) of each client a child effect got from `useJobClient()`, in order. */
+  readonly clientInEffects: string[];
   /** Calls `connect()` on the provider's client, as an application does after a give-up. */
   connect(): void;
   /**
@@ -61,6 +63,7 @@ let sharedClient: JobClient | undefined;
 /** The client of the provider last rendered. */
 let providerClient: JobClient | undefined;
 const rowHistory: Record<string, string[]> = {};
+const clientInEffects: string[] = [];
 
 /** The data of `checked-*` jobs, checked at runtime by their rows. */
 const CheckedData = z.object({ url: z.string() });
@@ -95,7 +98,13 @@ function ConnectionBadge() {
 }
 
 function ProviderClient() {
-  providerClient = useJobClient();
+  const client = useJobClient();
+  providerClient = client;
+  // What a child effect finds in useJobClient() (the README: call waitFor or connect() on it).
+  useEffect(() => {
+    const { state } = client;
+    clientInEffects.push(state.status === 'disconnected' ? `disconnected/${state.reason}` : state.status);
+  }, [client]);
   return null;
 }
 
@@ -151,6 +160,7 @@ const jobPage: JobPage = {
   reactVersion: version,
   badgeHistory,
   rowHistory,
+  clientInEffects,
   show(scene) {
     root ??= createRoot(document.getElementById('root')!);
     root.render(scene.strict ? <StrictMode><App scene={scene} /></StrictMode> : <App scene={scene} />);

@@ -36,8 +36,13 @@ export class HeartbeatMonitor {
   /** Checks overdue probes, then sends a round if one is due. */
   tick(): void {
     const now = this.#deps.now();
+    // The clock went back (an NTP step, a VM resumed): a round is due now, not when the clock is back where it was,
+    // which would leave every client without a heartbeat for that long.
+    if (now < this.#lastRoundAt) this.#lastRoundAt = now - this.#deps.intervalMs;
     for (const record of this.#deps.connections()) {
       const probe = this.#pending.get(record.id);
+      // Likewise, a probe sent "later" than now is timed from now.
+      if (probe && probe.sentAt > now) probe.sentAt = now;
       if (probe && now - probe.sentAt >= this.#deps.timeoutMs) {
         this.#pending.delete(record.id);
         this.#deps.onDead(record);

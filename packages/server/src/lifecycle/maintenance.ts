@@ -85,10 +85,13 @@ export class Maintenance implements JobServerMaintenance {
   };
 
   readonly inactiveConnections = (): number => {
-    const { now, registry, session } = this.#deps;
+    const { now, registry, connections, session } = this.#deps;
     const at = now();
     let inactive = 0;
-    for (const record of registry.values()) if (inactivityReason(record, registry.lastActivityOf(record), at, session)) inactive += 1;
+    // As `disconnectInactive` counts them: a connection already told to leave is in its grace period, not one to drop.
+    for (const record of registry.values()) {
+      if (!connections.notices.has(record.id) && inactivityReason(record, registry.lastActivityOf(record), at, session)) inactive += 1;
+    }
     return inactive;
   };
 

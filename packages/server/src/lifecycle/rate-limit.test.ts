@@ -59,3 +59,38 @@ describe('TokenBucketLimiter', () => {
     expect(limiter.size).toBe(1);
   });
 });
+
+describe('TokenBucketLimiter at epoch times', () => {
+  const now = 1_760_000_000_123;
+
+  it.each([
+    [6, 1000],
+    [7, 10_000],
+    [60, 1000],
+    [70, 10_000],
+    [50, 10_000],
+  ])('allows all %i events of a full bucket (window %i ms) when a token period is not a whole number of ms', (events, windowMs) => {
+    const limiter = new TokenBucketLimiter({ events, windowMs });
+    const a = bucket();
+    for (let i = 0; i < events; i += 1) expect(limiter.take(a, now), `event ${i + 1}`).toEqual({ allowed: true });
+    expect(limiter.take(a, now)).toMatchObject({ allowed: false, retryAfterMs: Math.ceil(windowMs / events) });
+  });
+
+  it('treats a bucket as at most one window behind after the clock went back: refused no longer than a window, then purged', () => {
+    const limiter = new TokenBucketLimiter({ events: 5, windowMs: 1000 });
+    const a = bucket();
+    const b = bucket();
+    expect(limiter.take(a, now)).toEqual({ allowed: true });
+    for (let i = 0; i < 5; i += 1) limiter.take(b, now);
+    const back = now - 3_600_000;
+    // Its tokens were spent an hour "later": the bucket counts as empty, and refills over one window (not one hour).
+    expect(limiter.take(a, back)).toMatchObject({ allowed: false, retryAfterMs: 200 });
+    expect(limiter.take(a, back + 200)).toEqual({ allowed: true });
+    expect(limiter.msUntilFull(b, back)).toBe(1000);
+    expect(limiter.purgeExpired([b], back)).toBe(0);
+    expect(limiter.purgeExpired([b], back + 1000)).toBe(1);
+    const restored = bucket();
+    limiter.restore(restored, now + 1000, back);
+    expect(limiter.msUntilFull(restored, back)).toBe(1000);
+  });
+});

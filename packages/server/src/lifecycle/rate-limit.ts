@@ -10,7 +10,7 @@ export interface RateBucket {
 }
 
 const ALLOWED: RateDecision = { allowed: true };
-/** Slack for the rounding of fractional token periods (`windowMs / events`), far below a millisecond. */
+/** Slack for the rounding of fractional token periods (`windowMs / events`) at small times, far below a millisecond. */
 const ROUNDING_MS = 1e-6;
 
 /**
@@ -23,20 +23,28 @@ export class TokenBucketLimiter {
   readonly #strikes = new WeakMap<RateBucket, number>();
   readonly #msPerToken: number;
   readonly #windowMs: number;
+  readonly #events: number;
   #size = 0;
 
   constructor(options: { events: number; windowMs: number }) {
     this.#msPerToken = options.windowMs / options.events;
     this.#windowMs = options.windowMs;
+    this.#events = options.events;
   }
 
   /** Spends one token of `bucket` if it has one. */
   take(bucket: RateBucket, now: number): RateDecision {
     const held = bucket.rateFullAt;
+    const base = this.#fullAtBy(held, now);
+    // Kept as an empty bucket from now, so that the next token comes one period later, not when the clock is back.
+    if (held !== undefined && base < held) bucket.rateFullAt = base;
     // Spending a token moves the time the bucket is full again by one token's period; an empty bucket is a full window behind.
-    const fullAt = Math.max(now, held ?? now) + this.#msPerToken;
+    const fullAt = base + this.#msPerToken;
     const overdrawnMs = fullAt - now - this.#windowMs;
-    if (overdrawnMs <= ROUNDING_MS) {
+    // A double holds an epoch time (about 1.7e12 ms) to only about 2.4e-4 ms, and each token's period added to it
+    // rounds by up to that much: a full bucket's last token must not be refused for it.
+    const roundingMs = ROUNDING_MS + (this.#events + 1) * Math.abs(fullAt) * Number.EPSILON;
+    if (overdrawnMs <= roundingMs) {
       if (held === undefined) this.#size += 1;
       bucket.rateFullAt = fullAt;
       this.#strikes.delete(bucket);
@@ -44,18 +52,18 @@ export class TokenBucketLimiter {
     }
     const strikes = (this.#strikes.get(bucket) ?? 0) + 1;
     this.#strikes.set(bucket, strikes);
-    return { allowed: false, retryAfterMs: Math.ceil(overdrawnMs - ROUNDING_MS), strikes };
+    return { allowed: false, retryAfterMs: Math.ceil(overdrawnMs - roundingMs), strikes };
   }
 
   /** Time until `bucket` is full again. */
   msUntilFull(bucket: RateBucket, now: number): number {
-    return Math.max(0, Math.ceil((bucket.rateFullAt ?? now) - now));
+    return Math.max(0, Math.ceil(this.#fullAtBy(bucket.rateFullAt, now) - now));
   }
 
   /** Gives `bucket` (holding none) the state a bucket of the same client left (when it is full again), unless that one refilled by `now`. */
   restore(bucket: RateBucket, fullAt: number, now: number): void {
     if (bucket.rateFullAt !== undefined || fullAt <= now) return;
-    bucket.rateFullAt = fullAt;
+    bucket.rateFullAt = this.#fullAtBy(fullAt, now);
     this.#size += 1;
   }
 
@@ -72,12 +80,26 @@ export class TokenBucketLimiter {
     let purged = 0;
     for (const bucket of holders) {
       const fullAt = bucket.rateFullAt;
-      if (fullAt !== undefined && fullAt <= now) {
+      if (fullAt === undefined) continue;
+      if (fullAt <= now) {
         this.delete(bucket);
         purged += 1;
+      } else if (fullAt > now + this.#windowMs) {
+        // Set before the clock went back: the bucket refills within one window from now, and goes then.
+        bucket.rateFullAt = now + this.#windowMs;
       }
     }
     return purged;
+  }
+
+  /**
+   * When a bucket last full at `held` is full again, as of `now`: never later than one window from now (an empty
+   * bucket), which a bucket only passes when the clock went back (an NTP step, a VM resumed): it would otherwise be
+   * refused, and its client told to wait, for as long as the clock went back.
+   */
+  #fullAtBy(held: number | undefined, now: number): number {
+    if (held === undefined || held <= now) return now;
+    return Math.min(held, now + this.#windowMs);
   }
 
   /** Number of buckets held. */

@@ -43,6 +43,9 @@ describe('resolveMemoryMonitorOptions', () => {
     expect(optionError({ server, alerts: { maxInactiveRatio: 2 } }).option).toBe('alerts.maxInactiveRatio');
     expect(optionError({ server, alerts: { heapGrowthRatio: -1 } }).option).toBe('alerts.heapGrowthRatio');
     expect(optionError({ server, remediation: { reboot: true } }).option).toBe('remediation.reboot');
+    // A value of the wrong type inside the object form of `remediation` (a union with `false`).
+    expect(optionError({ server, remediation: { runGc: 'yes' } })).toMatchObject({ option: 'remediation.runGc', message: expect.stringContaining('boolean') });
+    expect(optionError({ server, remediation: 'on' }).option).toBe('remediation');
     expect(optionError({ server, logger: console.log }).option).toBe('logger');
     expect(optionError({ server, sampleEvery: 5 }).option).toBe('sampleEvery');
   });
