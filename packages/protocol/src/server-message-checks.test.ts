@@ -100,6 +100,18 @@ describe('wire checks of what a server sends', () => {
     });
   });
 
+  it('counts characters as code points: a character outside the BMP (an emoji, two UTF-16 units) counts once, whichever zod is installed', () => {
+    const update = (epoch: string) => ({ jobId: 'j', epoch, seq: 1, status: 'running', at: 1 });
+    expect(parseWire(JobUpdateCheck, update('😀'.repeat(64)))).toMatchObject({ ok: true });
+    expect(parseWire(JobUpdateCheck, update('😀'.repeat(65)))).toEqual({
+      ok: false,
+      error: { code: 'INVALID_PAYLOAD', message: 'payload.epoch: epoch must be at most 64 characters' },
+    });
+    // A lone surrogate is a character of its own; a pair split across the limit is not counted twice.
+    expect(parseWire(ProtocolErrorCheck, { code: 'INTERNAL', message: `${'😀'.repeat(299)}\ud83d` })).toMatchObject({ ok: true });
+    expect(parseWire(ProtocolErrorCheck, { code: 'INTERNAL', message: `${'😀'.repeat(300)}\ud83d` })).toMatchObject({ ok: false });
+  });
+
   it('reads a hostile object without throwing', () => {
     const hostile = new Proxy({}, { get: () => { throw new Error('boom'); } });
     expect(parseWire(JobUpdateCheck, hostile, 'job-update')).toEqual({ ok: false, error: { code: 'INVALID_PAYLOAD', message: 'job-update could not be read' } });

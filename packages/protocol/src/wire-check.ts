@@ -16,12 +16,35 @@ const issue = (facts: IssueFacts): WireIssue => ({ ...facts, path: [] });
 const wrongType = (expected: string, input: unknown): WireIssue => issue({ code: 'invalid_type', expected, input });
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A string of `min`–`max` characters matching `pattern`; `messages` replace the default sentence of each rule. */
+/** Whether the UTF-16 unit at `index` of `value` opens a surrogate pair (one character outside the BMP, two units). */
+function opensPair(value: string, index: number): boolean {
+  return (value.charCodeAt(index) & 0xfc00) === 0xd800 && (value.charCodeAt(index + 1) & 0xfc00) === 0xdc00;
+}
+
+/** The characters of `value` as Unicode counts them (code points): a surrogate pair is one, a lone surrogate one. */
+function characterCount(value: string): number {
+  let count = value.length;
+  for (let index = 0; index < value.length - 1; index += 1) {
+    if (opensPair(value, index)) {
+      count -= 1;
+      index += 1;
+    }
+  }
+  return count;
+}
+
+/**
+ * A string of `min`–`max` characters matching `pattern`; `messages` replace the default sentence of each rule.
+ * Characters are code points, as JSON Schema's `maxLength` and zod 4.6+ count them, so that an emoji counts once
+ * whichever zod the application installed (zod 3.25 counts UTF-16 units, and is asked only to word a refusal).
+ */
 export function wireString(min: number, max: number, pattern?: RegExp, messages: { min?: string; max?: string; pattern?: string } = {}): WireCheck<string> {
   return (value) => {
     if (typeof value !== 'string') return wrongType('string', value);
-    if (value.length < min) return issue({ code: 'too_small', origin: 'string', minimum: min, message: messages.min });
-    if (value.length > max) return issue({ code: 'too_big', origin: 'string', maximum: max, message: messages.max });
+    const units = value.length;
+    // A character is one or two units: only a count of units between `min` and `2 × min` (or past `max`) is in doubt.
+    if (units < min || (units < 2 * min && characterCount(value) < min)) return issue({ code: 'too_small', origin: 'string', minimum: min, message: messages.min });
+    if (units > max && characterCount(value) > max) return issue({ code: 'too_big', origin: 'string', maximum: max, message: messages.max });
     if (pattern && !pattern.test(value)) return issue({ code: 'invalid_format', format: 'regex', pattern: String(pattern), message: messages.pattern });
     return undefined;
   };
