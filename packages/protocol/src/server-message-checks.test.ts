@@ -112,6 +112,15 @@ describe('wire checks of what a server sends', () => {
     expect(parseWire(ProtocolErrorCheck, { code: 'INTERNAL', message: `${'😀'.repeat(300)}\ud83d` })).toMatchObject({ ok: false });
   });
 
+  it('refuses a reply with more updates than a reply may hold before reading any of them', () => {
+    const update = { jobId: 'j', epoch: 'e', seq: 1, status: 'running', at: 1 };
+    const updates = Array.from({ length: 1001 }, () => ({ ...update, seq: 0 }));
+    expect(parseWire(SubscribeJobAckCheck, { ok: true, jobId: 'j', epoch: 'e', snapshot: update, updates, resync: false }, 'reply')).toEqual({
+      ok: false,
+      error: { code: 'INVALID_PAYLOAD', message: 'reply.updates: Too big: expected array to have <=1000 items' },
+    });
+  });
+
   it('reads a hostile object without throwing', () => {
     const hostile = new Proxy({}, { get: () => { throw new Error('boom'); } });
     expect(parseWire(JobUpdateCheck, hostile, 'job-update')).toEqual({ ok: false, error: { code: 'INVALID_PAYLOAD', message: 'job-update could not be read' } });

@@ -101,16 +101,16 @@ function under(key: PropertyKey, found: WireIssue | undefined): WireIssue | unde
   return found;
 }
 
-/** An array of `min`–`max` items, each passing `item`. */
+/** An array of `min`–`max` items, each passing `item`; too many items is found before any item is read (as zod 4.6+ does). */
 export function wireArray<T>(item: WireCheck<T>, max: number, min = 0): WireCheck<T[]> {
   return (value) => {
     if (!Array.isArray(value)) return wrongType('array', value);
+    if (value.length > max) return issue({ code: 'too_big', origin: 'array', maximum: max });
     for (let index = 0; index < value.length; index++) {
       const found = under(index, item(value[index]));
       if (found) return found;
     }
-    if (value.length < min) return issue({ code: 'too_small', origin: 'array', minimum: min });
-    return value.length > max ? issue({ code: 'too_big', origin: 'array', maximum: max }) : undefined;
+    return value.length < min ? issue({ code: 'too_small', origin: 'array', minimum: min }) : undefined;
   };
 }
 
