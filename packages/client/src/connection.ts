@@ -274,8 +274,9 @@ export class Connection {
     }
     const parsed = parseWire(ProtocolErrorCheck, error.data);
     if (parsed.ok) {
-      // PROTOCOL.md: retry UNAUTHORIZED only with a new credential, which only an auth function can give.
-      const fixedAuth = parsed.value.code === 'UNAUTHORIZED' && typeof this.options.auth !== 'function';
+      // PROTOCOL.md: retry UNAUTHORIZED only with a new credential. A token string is sent again as it is; an auth
+      // function gives a new one, and without `auth` the credential may be a cookie the page refreshes.
+      const fixedAuth = parsed.value.code === 'UNAUTHORIZED' && typeof this.options.auth === 'string';
       return { trigger: fixedAuth ? 'UNAUTHORIZED:fixed-auth' : parsed.value.code, reported: JobClientError.fromProtocol(parsed.value) };
     }
     return {

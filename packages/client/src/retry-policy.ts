@@ -4,7 +4,7 @@ import { timerDelayMs } from './timer-delay';
 
 /**
  * What happened: a protocol error code (connect refusal or request error), a client-side failure, or a server notice.
- * `UNAUTHORIZED:fixed-auth` is a handshake refused `UNAUTHORIZED` while `auth` is a string or absent (no new credential to try).
+ * `UNAUTHORIZED:fixed-auth` is a handshake refused `UNAUTHORIZED` while `auth` is a token string (no new credential to try).
  */
 export type RetryTrigger = ErrorCode | 'TRANSPORT_ERROR' | 'TIMEOUT' | 'UNAUTHORIZED:fixed-auth' | `notice:${NoticeReason}`;
 
@@ -46,7 +46,7 @@ export const RETRY_POLICY = {
   RATE_LIMITED: { action: 'backoff', why: 'Too many events: wait at least as long as the server asks, longer on each repeat.' },
   FORBIDDEN: { action: 'give-up', why: 'The job does not exist or is not visible to us, or the server refuses the page origin (cors option); asking again gives the same answer.' },
   UNAUTHORIZED: { action: 'backoff', why: 'Credentials may be refreshed: the auth function is called again on the next attempt.' },
-  'UNAUTHORIZED:fixed-auth': { action: 'give-up', why: 'The auth option is a fixed token (or none): the next attempt would send the same credential and get the same answer.' },
+  'UNAUTHORIZED:fixed-auth': { action: 'give-up', why: 'The auth option is a fixed token: the next attempt would send the same credential and get the same answer.' },
   TOO_MANY_CONNECTIONS: { action: 'backoff', why: 'The per-IP cap frees up as other connections close; hammering it keeps it full.' },
   UNSUPPORTED_PROTOCOL: { action: 'give-up', why: 'This client speaks another protocol version; only upgrading the client fixes that.' },
   SHUTTING_DOWN: { action: 'retry-after', why: 'The server is going away; a restarted or sibling instance answers after retryAfterMs.' },

@@ -190,6 +190,22 @@ describe('sweep', () => {
     expect(server.stats().timers).toBe(0);
   });
 
+  it('keeps close() to its deadline when the wall clock went back while it waits for a sweep that never settles', async () => {
+    const store = new MemoryJobStore();
+    store.findExpired = () => new Promise(() => undefined);
+    const warnings: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: (_obj: object, msg: string) => void warnings.push(msg), error: () => undefined };
+    let offset = 0;
+    const { server } = await startJobServer({ now: () => Date.now() + offset, heartbeat: DORMANT_HEARTBEAT, store, logger });
+    void server.maintenance.purgeStaleJobs();
+    const closing = server.close({ timeoutMs: 300 });
+    // Set back an hour (an NTP step) once close() took its deadline.
+    offset = -3_600_000;
+    const outcome = await Promise.race([closing.then(() => 'closed'), new Promise((resolve) => setTimeout(resolve, 3000, 'still closing after 3 s'))]);
+    expect(outcome).toBe('closed');
+    expect(warnings).toContain('job server: closing while a sweep is still running past the shutdown deadline');
+  });
+
   it('reports nothing once closed: a sweep that fails after outliving the deadline is only logged at debug', async () => {
     const { now } = useFakeClock();
     const store = new MemoryJobStore();

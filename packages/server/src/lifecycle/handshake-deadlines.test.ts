@@ -37,6 +37,19 @@ describe('HandshakeDeadlines', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('closes a waiting transport within twice its wait when the clock went back meanwhile, not when the clock is back', () => {
+    let offset = 0;
+    const deadlines = new HandshakeDeadlines(() => Date.now() + offset, 1000);
+    const waiting = transport();
+    deadlines.start(waiting);
+    vi.advanceTimersByTime(500);
+    offset = -3_600_000;
+    vi.advanceTimersByTime(1500);
+    expect(waiting.closes).toEqual([true]);
+    expect(deadlines.timerArmed).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('leaves a transport that stopped waiting open, and disarms once none waits', () => {
     const deadlines = new HandshakeDeadlines(Date.now, 1000);
     const connected = transport();

@@ -46,8 +46,11 @@ export class HandshakeDeadlines<T extends Closable> {
   #expire(): void {
     const now = this.#now();
     for (const [transport, deadline] of this.#deadlines) {
-      if (deadline > now) {
-        this.#timer.armAt(deadline);
+      // The clock went back (an NTP step, a VM resumed): the transport waits its time from now, not until the clock is back.
+      const due = Math.min(deadline, now + this.#timeoutMs);
+      if (due < deadline) this.#deadlines.set(transport, due);
+      if (due > now) {
+        this.#timer.armAt(due);
         return;
       }
       this.#deadlines.delete(transport);

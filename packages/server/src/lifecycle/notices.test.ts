@@ -77,6 +77,18 @@ describe('NoticeTracker', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('ends an unanswered notice within twice its graceMs when the clock went back meanwhile, not when the clock is back', async () => {
+    let offset = 0;
+    const tracker = new NoticeTracker(() => Date.now() + offset);
+    const outcome = outcomeOf(tracker.send(connection('a').record, idle(2000)));
+    await vi.advanceTimersByTimeAsync(500);
+    offset = -3_600_000;
+    await vi.advanceTimersByTimeAsync(3500);
+    expect(outcome.value).toBe('expired');
+    expect(tracker).toMatchObject({ size: 0, timerArmed: false });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('settles a superseded notice and a forgotten one without waiting for their deadlines', async () => {
     const tracker = new NoticeTracker(Date.now);
     const { record } = connection('a');

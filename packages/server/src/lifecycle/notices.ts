@@ -7,6 +7,8 @@ export type NoticeOutcome = 'acknowledged' | 'expired' | 'disconnected' | 'super
 
 interface PendingNotice {
   deadline: number;
+  /** How long the notice waits, from when it was sent. */
+  readonly waitMs: number;
   resolve: (outcome: NoticeOutcome) => void;
 }
 
@@ -30,7 +32,7 @@ export class NoticeTracker {
   send(record: ConnectionRecord, notice: TimeoutNotice, deadline = this.#now() + notice.graceMs): Promise<NoticeOutcome> {
     this.#settle(record.id, 'superseded');
     return new Promise((resolve) => {
-      const entry: PendingNotice = { deadline, resolve };
+      const entry: PendingNotice = { deadline, waitMs: Math.max(0, deadline - this.#now()), resolve };
       this.#pending.set(record.id, entry);
       this.#timer.armBy(deadline);
       record.socket.emit(EventName.ServerTimeoutNotice, notice, (reply: unknown) => {
@@ -48,6 +50,8 @@ export class NoticeTracker {
     const now = this.#now();
     let earliest = Number.POSITIVE_INFINITY;
     for (const [id, entry] of this.#pending) {
+      // The clock went back (an NTP step, a VM resumed): the notice waits its time from now, not until the clock is back.
+      if (entry.deadline - now > entry.waitMs) entry.deadline = now + entry.waitMs;
       if (now >= entry.deadline) this.#settle(id, 'expired');
       else earliest = Math.min(earliest, entry.deadline);
     }

@@ -76,6 +76,33 @@ describe('TokenBucketLimiter at epoch times', () => {
     expect(limiter.take(a, now)).toMatchObject({ allowed: false, retryAfterMs: Math.ceil(windowMs / events) });
   });
 
+  it.each([
+    [1000, 1000],
+    [2000, 1000],
+    [6000, 10_000],
+    [10_000, 30_000],
+  ])('allows exactly %i events (window %i ms) at one instant, and one more per token period after', (events, windowMs) => {
+    const limiter = new TokenBucketLimiter({ events, windowMs });
+    const a = bucket();
+    let allowed = 0;
+    for (let i = 0; i < events * 3; i += 1) if (limiter.take(a, now).allowed) allowed += 1;
+    expect(allowed).toBe(events);
+    // Refilled long since: a full bucket again, no more.
+    allowed = 0;
+    for (let i = 0; i < events * 3; i += 1) if (limiter.take(a, now + 2 * windowMs).allowed) allowed += 1;
+    expect(allowed).toBe(events);
+  });
+
+  it('keeps a client sending at the limit for a long time at the limit: no rounding lets it drift past it', () => {
+    const limiter = new TokenBucketLimiter({ events: 7, windowMs: 1000 });
+    const a = bucket();
+    let allowed = 0;
+    // 100 s of a client trying every millisecond.
+    for (let ms = 0; ms < 100_000; ms += 1) if (limiter.take(a, now + ms).allowed) allowed += 1;
+    expect(allowed).toBeGreaterThanOrEqual(7 + 699);
+    expect(allowed).toBeLessThanOrEqual(7 + 700);
+  });
+
   it('treats a bucket as at most one window behind after the clock went back: refused no longer than a window, then purged', () => {
     const limiter = new TokenBucketLimiter({ events: 5, windowMs: 1000 });
     const a = bucket();

@@ -10,26 +10,33 @@ export interface RateBucket {
 }
 
 const ALLOWED: RateDecision = { allowed: true };
-/** Slack for the rounding of fractional token periods (`windowMs / events`) at small times, far below a millisecond. */
-const ROUNDING_MS = 1e-6;
+/**
+ * The grid token periods are kept to (ms): a double holds an epoch time (about 1.7e12 ms) to 2^-12 ms, so that whole
+ * periods on a 2^-10 ms grid add up to epoch times exactly, and a full bucket's last token is never refused for rounding.
+ */
+const GRID_MS = 2 ** -10;
+/** Slack for a clock that is not on the grid (fractional ms), far below a millisecond (and below a quarter of a period). */
+const SLACK_MS = 2 ** -8;
 
 /**
  * Token bucket per connection: `events` tokens, refilled evenly over `windowMs`. A bucket is one number kept by its
  * holder, the time at which it is full again (it holds `events − (fullAt − now) / msPerToken` tokens), and exists only
  * while it is not full; the limiter counts the buckets held. Refusals in a row are counted for the buckets being
- * refused only (weakly: they go with their connection).
+ * refused only (weakly: they go with their connection). A token's period is `windowMs / events` on a grid of 2^-10 ms,
+ * and the bucket holds `events` of them.
  */
 export class TokenBucketLimiter {
   readonly #strikes = new WeakMap<RateBucket, number>();
   readonly #msPerToken: number;
-  readonly #windowMs: number;
-  readonly #events: number;
+  /** How far ahead of now an empty bucket is full again: `events` periods (`windowMs`, to the grid). */
+  readonly #capacityMs: number;
+  readonly #slackMs: number;
   #size = 0;
 
   constructor(options: { events: number; windowMs: number }) {
-    this.#msPerToken = options.windowMs / options.events;
-    this.#windowMs = options.windowMs;
-    this.#events = options.events;
+    this.#msPerToken = Math.max(GRID_MS, Math.round(options.windowMs / options.events / GRID_MS) * GRID_MS);
+    this.#capacityMs = this.#msPerToken * options.events;
+    this.#slackMs = Math.min(SLACK_MS, this.#msPerToken / 4);
   }
 
   /** Spends one token of `bucket` if it has one. */
@@ -40,11 +47,8 @@ export class TokenBucketLimiter {
     if (held !== undefined && base < held) bucket.rateFullAt = base;
     // Spending a token moves the time the bucket is full again by one token's period; an empty bucket is a full window behind.
     const fullAt = base + this.#msPerToken;
-    const overdrawnMs = fullAt - now - this.#windowMs;
-    // A double holds an epoch time (about 1.7e12 ms) to only about 2.4e-4 ms, and each token's period added to it
-    // rounds by up to that much: a full bucket's last token must not be refused for it.
-    const roundingMs = ROUNDING_MS + (this.#events + 1) * Math.abs(fullAt) * Number.EPSILON;
-    if (overdrawnMs <= roundingMs) {
+    const overdrawnMs = fullAt - now - this.#capacityMs;
+    if (overdrawnMs <= this.#slackMs) {
       if (held === undefined) this.#size += 1;
       bucket.rateFullAt = fullAt;
       this.#strikes.delete(bucket);
@@ -52,7 +56,7 @@ export class TokenBucketLimiter {
     }
     const strikes = (this.#strikes.get(bucket) ?? 0) + 1;
     this.#strikes.set(bucket, strikes);
-    return { allowed: false, retryAfterMs: Math.ceil(overdrawnMs - roundingMs), strikes };
+    return { allowed: false, retryAfterMs: Math.ceil(overdrawnMs - this.#slackMs), strikes };
   }
 
   /** Time until `bucket` is full again. */
@@ -84,9 +88,9 @@ export class TokenBucketLimiter {
       if (fullAt <= now) {
         this.delete(bucket);
         purged += 1;
-      } else if (fullAt > now + this.#windowMs) {
+      } else if (fullAt > now + this.#capacityMs + this.#slackMs) {
         // Set before the clock went back: the bucket refills within one window from now, and goes then.
-        bucket.rateFullAt = now + this.#windowMs;
+        bucket.rateFullAt = now + this.#capacityMs;
       }
     }
     return purged;
@@ -99,7 +103,7 @@ export class TokenBucketLimiter {
    */
   #fullAtBy(held: number | undefined, now: number): number {
     if (held === undefined || held <= now) return now;
-    return Math.min(held, now + this.#windowMs);
+    return held > now + this.#capacityMs + this.#slackMs ? now + this.#capacityMs : held;
   }
 
   /** Number of buckets held. */

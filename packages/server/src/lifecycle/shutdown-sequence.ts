@@ -74,6 +74,8 @@ export class ShutdownSequence {
     const refreshSettled = Promise.resolve(this.#deps.countsRefresher.stop());
     const records = [...registry.values()];
     const deadline = now() + timeoutMs;
+    // What is left of the deadline: never more than `timeoutMs`, even when the clock went back meanwhile.
+    const remainingMs = (): number => Math.min(timeoutMs, Math.max(1, deadline - now()));
     const noticed = records.map((record, index) =>
       connections.noticeAndDisconnect(
         record,
@@ -82,16 +84,16 @@ export class ShutdownSequence {
       ),
     );
     // Measured from the deadline: sending the notices to many connections takes time of its own.
-    if (noticed.length > 0 && timeoutMs > 0) await this.#within(Promise.all(noticed), Math.max(1, deadline - now()));
+    if (noticed.length > 0 && timeoutMs > 0) await this.#within(Promise.all(noticed), remainingMs());
     for (const record of [...registry.values()]) connections.drop(record, 'shutdown');
     await this.#deps.closeTransport();
     // The sweep uses the store and the cluster: it must not fail (and report it) after they are closed,
     // but a store call that never returns must not hold the shutdown past its deadline either.
-    if ((await this.#within(sweepSettled, Math.max(1, deadline - now()))) === 'deadline') {
+    if ((await this.#within(sweepSettled, remainingMs())) === 'deadline') {
       logger.warn({ timeoutMs }, 'job server: closing while a sweep is still running past the shutdown deadline');
     }
     // Likewise a job-count refresh (its failure from now on is not reported: the store may be closing under it).
-    if ((await this.#within(refreshSettled, Math.max(1, deadline - now()))) === 'deadline') {
+    if ((await this.#within(refreshSettled, remainingMs())) === 'deadline') {
       logger.warn({ timeoutMs }, 'job server: closing while a job-count refresh is still running past the shutdown deadline');
     }
     phase.beginClosingBackends();
