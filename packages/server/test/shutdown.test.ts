@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { ErrorCode, type ProtocolError } from '@org/ws-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryJobStore } from '../src/index';
@@ -114,6 +115,22 @@ describe('graceful shutdown', () => {
     const again = await connectClient(resource.url);
     // The in-memory store died with the old process, so seq restarted: the client is told to resync.
     expect(await subscribe(again, { jobId: 'survivor', lastSeq: 5 })).toMatchObject({ ok: true, resync: true, snapshot: { seq: 1, progress: 20 } });
+  });
+
+  it.each(['its own', "the application's"])('ends a long-polling client at once with %s HTTP server: no Engine.IO session or timer left after close()', async (owner) => {
+    const httpServer = owner === 'its own' ? undefined : createServer((_request, response) => response.end('app'));
+    if (httpServer) await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const { server, url } = await startJobServer(httpServer ? { httpServer } : {});
+    const client = await connectClient(url, { transports: ['polling'] });
+    expect(await subscribe(client, { jobId: 'polled' })).toMatchObject({ ok: true });
+    await server.close({ timeoutMs: 500 });
+    expect(server.stats()).toEqual(ZERO_STATS);
+    // Engine.IO's graceful close of a polling transport would wait 30 s for one more poll, with a ping and a close timer.
+    expect(server.io.engine.clientsCount).toBe(0);
+    if (httpServer) {
+      httpServer.closeAllConnections();
+      await new Promise((resolve) => httpServer.close(resolve));
+    }
   });
 
   it('leaves a store passed in options open, so a restarted server replays from it and seq goes on', async () => {

@@ -118,6 +118,31 @@ describe('admission before state: every transport counts against limits.maxConne
     await vi.waitFor(() => expectIdle(server));
   });
 
+  it("refuses a request the application's allowRequest allows only after close(): no Engine.IO session opens on the closed server", async () => {
+    // The application's answer, held until the test gives it.
+    let allow: (() => void) | undefined;
+    let onAsked: () => void = () => undefined;
+    const askedOnce = new Promise<void>((resolve) => (onAsked = resolve));
+    const { server, url } = await startJobServer({
+      socketIoOptions: {
+        allowRequest: (_request, callback) => {
+          allow = () => callback(null, true);
+          onAsked();
+        },
+      },
+    });
+    const handshake = fetch(`${url}/socket.io/?EIO=4&transport=polling`).then(
+      (response) => response.status,
+      () => 'connection closed',
+    );
+    await askedOnce;
+    await server.close({ timeoutMs: 0 });
+    allow?.();
+    expect(server.io.engine.clientsCount).toBe(0);
+    expect(await handshake).toBe('connection closed');
+    expect(server.stats()).toEqual(ZERO_STATS);
+  });
+
   it("refuses in Engine.IO only while a refusal is on its way, and asks the application's own allowRequest for every other request", async () => {
     const asked: string[] = [];
     const { server, url } = await startJobServer({

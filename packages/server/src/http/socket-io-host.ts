@@ -6,6 +6,7 @@ import { Server } from 'socket.io';
 import type { JobIoServer, ListenOptions } from '../job-server-api';
 import { resolveListenOptions, type ResolvedJobServerOptions } from '../options';
 import { attachReversibly } from './http-attachment';
+import { endClosingConnections } from '../lifecycle/discard-connection';
 import { OriginPolicy, type AllowedOrigin } from '../lifecycle/origin-policy';
 
 /** How long after `limits.handshakeTimeoutMs` Socket.IO's own `connectTimeout` would close a transport the job server missed. */
@@ -129,6 +130,7 @@ export class SocketIoHost {
       // that never sent a request or never finished one, would each hold the HTTP server's close for as long as the
       // peer keeps it open.)
       io.engine.close();
+      endClosingConnections(io.engine);
       for (const connection of this.#upgraded) connection.destroy();
       this.#httpServer?.off('upgrade', this.#trackUpgrade);
       this.#httpServer?.closeAllConnections();
@@ -138,6 +140,7 @@ export class SocketIoHost {
       // may keep our request wrapper inside its own (see `attachReversibly`): the closed engine must refuse handshakes.
       io.engine.opts.allowRequest = (_request, callback) => callback('the job server is closed', false);
       io.engine.close();
+      endClosingConnections(io.engine);
       await io.of('/').adapter.close();
       // Otherwise engine.io would keep answering /socket.io/ on it, and a new job server could not attach.
       this.#attachment?.detach();

@@ -213,7 +213,10 @@ export class TransportAdmission {
       allowNext(request, (error, allowed) => {
         if (answered) return;
         answered = true;
-        if (allowed) allowInOneWrite(request, callback);
+        // Allowed after the job server let go of the engine (it closed): nothing would admit, count or close the
+        // connection Engine.IO would open for it.
+        if (allowed && this.#released) callback('the job server is closed', false);
+        else if (allowed) allowInOneWrite(request, callback);
         else callback(error, allowed);
       });
     } catch (error) {
