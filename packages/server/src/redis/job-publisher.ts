@@ -57,7 +57,7 @@ export interface JobPublisher<Map extends object = JobDataMap> {
   getJob<Id extends string>(jobId: Id): Promise<JobUpdateOf<JobDataOf<Map, Id>> | null>;
   /** Whether Redis is reachable. */
   health(): JobPublisherHealth;
-  /** Stops publishing and closes the Redis connections it created; idempotent. */
+  /** Stops taking updates, finishes those already taken (stored and broadcast), then closes the Redis connections it created; idempotent. */
   close(): Promise<void>;
   /** `await using publisher = createJobPublisher(...)` closes it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void>;
@@ -107,20 +107,32 @@ export function createJobPublisher<Map extends object = JobDataMap>(options: Job
     void client.spublish(channel, message);
   };
   let closed = false;
+  let closing: Promise<void> | undefined;
+  /** Updates taken and not finished yet (stored, then broadcast): `close()` waits for them. */
+  const inFlight = new Set<Promise<JobUpdate>>();
+  const publish = async (jobId: string, input: JobUpdateInput): Promise<JobUpdate> => {
+    const request = parseUpdateRequest(jobId, input);
+    let update: JobUpdate;
+    try {
+      update = await store.append(request.jobId, request.input, now());
+    } catch (error) {
+      throw storeFailure(error);
+    }
+    broadcast(update);
+    return update;
+  };
 
   // `Map` types `data` at compile time only: the runtime checks every update alike.
   const publisher: JobPublisher<Map> = {
     update: (async (jobId: string, input: JobUpdateInput): Promise<JobUpdate> => {
       if (closed) throw new JobProtocolError(protocolError(ErrorCode.SHUTTING_DOWN, 'the job publisher is closed'));
-      const request = parseUpdateRequest(jobId, input);
-      let update: JobUpdate;
+      const pending = publish(jobId, input);
+      inFlight.add(pending);
       try {
-        update = await store.append(request.jobId, request.input, now());
-      } catch (error) {
-        throw storeFailure(error);
+        return await pending;
+      } finally {
+        inFlight.delete(pending);
       }
-      broadcast(update);
-      return update;
     }) as never,
     getJob: (async (jobId: string): Promise<JobUpdate | null> => {
       if (!JobIdSchema.safeParse(jobId).success) return null;
@@ -134,10 +146,18 @@ export function createJobPublisher<Map extends object = JobDataMap>(options: Job
       const reasons = health.list();
       return { status: reasons.length > 0 ? 'degraded' : 'ok', reasons };
     },
-    async close() {
-      if (closed) return;
+    close() {
       closed = true;
-      await connection.close();
+      closing ??= (async () => {
+        // An update already taken is stored and broadcast before the connection goes: stored but never broadcast, it
+        // would reach no node (none lost a subscription, so none catches up), and a retry of a terminal is refused.
+        await Promise.allSettled([...inFlight]);
+        // The broadcast is not awaited (the emitter does not say when it is sent); Redis answers commands of one
+        // connection in order, so the answer to one more means it has every broadcast sent before.
+        if (connection.client.status === 'ready') await client.ping().catch(() => undefined);
+        await connection.close();
+      })();
+      return closing;
     },
     [Symbol.asyncDispose]() {
       return publisher.close();
