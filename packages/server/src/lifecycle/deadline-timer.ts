@@ -43,3 +43,11 @@ export class DeadlineTimer {
     this.#deadline = Number.POSITIVE_INFINITY;
   }
 }
+
+/**
+ * A deadline set `waitMs` ahead, as of `now`: never further ahead than `waitMs`, which it only is when the clock went
+ * back (an NTP step, a VM resumed) and would otherwise be waited for until the clock is back where it was.
+ */
+export function deadlineAsOf(deadline: number, now: number, waitMs: number): number {
+  return Math.min(deadline, now + waitMs);
+}

@@ -1,4 +1,4 @@
-import { DeadlineTimer } from './deadline-timer';
+import { DeadlineTimer, deadlineAsOf } from './deadline-timer';
 
 /** What a handshake deadline closes: anything with Engine.IO's `close(discard)`. */
 interface Closable {
@@ -46,8 +46,7 @@ export class HandshakeDeadlines<T extends Closable> {
   #expire(): void {
     const now = this.#now();
     for (const [transport, deadline] of this.#deadlines) {
-      // The clock went back (an NTP step, a VM resumed): the transport waits its time from now, not until the clock is back.
-      const due = Math.min(deadline, now + this.#timeoutMs);
+      const due = deadlineAsOf(deadline, now, this.#timeoutMs);
       if (due < deadline) this.#deadlines.set(transport, due);
       if (due > now) {
         this.#timer.armAt(due);

@@ -56,15 +56,10 @@ export class Maintenance implements JobServerMaintenance {
   }
 
   readonly disconnectInactive = async (): Promise<number> => {
-    const { phase, now, registry, connections, session } = this.#deps;
+    const { phase, connections } = this.#deps;
     if (!phase.running) return 0;
-    const at = now();
     const pending: Promise<void>[] = [];
-    for (const record of registry.values()) {
-      if (connections.notices.has(record.id)) continue;
-      const reason = inactivityReason(record, registry.lastActivityOf(record), at, session);
-      if (reason) pending.push(connections.notify(record, reason, { reconnect: reason === 'session-expired' }));
-    }
+    for (const [record, reason] of this.#inactive()) pending.push(connections.notify(record, reason, { reconnect: reason === 'session-expired' }));
     await Promise.all(pending);
     return pending.length;
   };
@@ -85,15 +80,24 @@ export class Maintenance implements JobServerMaintenance {
   };
 
   readonly inactiveConnections = (): number => {
-    const { now, registry, connections, session } = this.#deps;
-    const at = now();
     let inactive = 0;
-    // As `disconnectInactive` counts them: a connection already told to leave is in its grace period, not one to drop.
-    for (const record of registry.values()) {
-      if (!connections.notices.has(record.id) && inactivityReason(record, registry.lastActivityOf(record), at, session)) inactive += 1;
-    }
+    for (const _ of this.#inactive()) inactive += 1;
     return inactive;
   };
+
+  /**
+   * The connections `disconnectInactive` drops now, with the notice each gets: not one already told to leave (it is
+   * in its grace period).
+   */
+  *#inactive(): Generator<[ConnectionRecord, 'session-expired' | 'idle']> {
+    const { now, registry, connections, session } = this.#deps;
+    const at = now();
+    for (const record of registry.values()) {
+      if (connections.notices.has(record.id)) continue;
+      const reason = inactivityReason(record, registry.lastActivityOf(record), at, session);
+      if (reason) yield [record, reason];
+    }
+  }
 
   readonly startShedding = (reason: string): void => {
     this.#deps.shedding.start(sheddingReason(reason));

@@ -1,6 +1,6 @@
 import { EventName, TimeoutNoticeAckSchema, type TimeoutNotice } from '@org/ws-protocol';
 import type { ConnectionRecord } from './connection-registry';
-import { DeadlineTimer } from './deadline-timer';
+import { DeadlineTimer, deadlineAsOf } from './deadline-timer';
 
 /** How a notice ended. */
 export type NoticeOutcome = 'acknowledged' | 'expired' | 'disconnected' | 'superseded';
@@ -50,8 +50,7 @@ export class NoticeTracker {
     const now = this.#now();
     let earliest = Number.POSITIVE_INFINITY;
     for (const [id, entry] of this.#pending) {
-      // The clock went back (an NTP step, a VM resumed): the notice waits its time from now, not until the clock is back.
-      if (entry.deadline - now > entry.waitMs) entry.deadline = now + entry.waitMs;
+      entry.deadline = deadlineAsOf(entry.deadline, now, entry.waitMs);
       if (now >= entry.deadline) this.#settle(id, 'expired');
       else earliest = Math.min(earliest, entry.deadline);
     }

@@ -42,9 +42,7 @@ export class TokenBucketLimiter {
   /** Spends one token of `bucket` if it has one. */
   take(bucket: RateBucket, now: number): RateDecision {
     const held = bucket.rateFullAt;
-    const base = this.#fullAtBy(held, now);
-    // Kept as an empty bucket from now, so that the next token comes one period later, not when the clock is back.
-    if (held !== undefined && base < held) bucket.rateFullAt = base;
+    const base = this.#rebase(bucket, now);
     // Spending a token moves the time the bucket is full again by one token's period; an empty bucket is a full window behind.
     const fullAt = base + this.#msPerToken;
     const overdrawnMs = fullAt - now - this.#capacityMs;
@@ -88,9 +86,9 @@ export class TokenBucketLimiter {
       if (fullAt <= now) {
         this.delete(bucket);
         purged += 1;
-      } else if (fullAt > now + this.#capacityMs + this.#slackMs) {
-        // Set before the clock went back: the bucket refills within one window from now, and goes then.
-        bucket.rateFullAt = now + this.#capacityMs;
+      } else {
+        // Set before the clock went back, it refills within one window from now, and goes then.
+        this.#rebase(bucket, now);
       }
     }
     return purged;
@@ -104,6 +102,14 @@ export class TokenBucketLimiter {
   #fullAtBy(held: number | undefined, now: number): number {
     if (held === undefined || held <= now) return now;
     return held > now + this.#capacityMs + this.#slackMs ? now + this.#capacityMs : held;
+  }
+
+  /** `#fullAtBy` for `bucket`, kept in it when the clock went back (an empty bucket from now, refilling from now on). */
+  #rebase(bucket: RateBucket, now: number): number {
+    const held = bucket.rateFullAt;
+    const base = this.#fullAtBy(held, now);
+    if (held !== undefined && base < held) bucket.rateFullAt = base;
+    return base;
   }
 
   /** Number of buckets held. */
