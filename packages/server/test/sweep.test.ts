@@ -201,7 +201,9 @@ describe('sweep', () => {
     const closing = server.close({ timeoutMs: 300 });
     // Set back an hour (an NTP step) once close() took its deadline.
     offset = -3_600_000;
-    const outcome = await Promise.race([closing.then(() => 'closed'), new Promise((resolve) => setTimeout(resolve, 3000, 'still closing after 3 s'))]);
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([closing.then(() => 'closed'), new Promise((resolve) => (bound = setTimeout(resolve, 3000, 'still closing after 3 s')))]);
+    clearTimeout(bound);
     expect(outcome).toBe('closed');
     expect(warnings).toContain('job server: closing while a sweep is still running past the shutdown deadline');
   });
